@@ -1,0 +1,41 @@
+// The server's certificates under MeshCentral's file names in the data folder: a self-signed root
+// and, signed by it, the web (HTTPS), MPS (Intel AMT CIRA) and agent-server certificates. Created on
+// first start, reused afterwards. Throws std::runtime_error at start-up on unreadable files.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "settings.hpp"
+
+namespace mw::server {
+
+struct CertKey {
+  std::string cert_pem;     // leaf certificate (PEM)
+  std::string key_pem;      // private key (PEM, PKCS#8); never logged
+  std::string common_name;  // subject CN
+  std::string sha384_hex;   // SHA-384 of the DER certificate, lower-case hex
+};
+
+class CertificateStore {
+ public:
+  // Loads <datapath>/{root,webserver,mpsserver,agentserver}-cert-{public.crt,private.key},
+  // generating any pair that is missing. `name` is the web certificate's CN and DNS/IP SAN.
+  static CertificateStore load_or_create(const std::filesystem::path& datapath, const std::string& name,
+                                         CertAlgorithm algorithm);
+
+  const CertKey& root() const { return root_; }
+  const CertKey& web() const { return web_; }
+  const CertKey& mps() const { return mps_; }
+  const CertKey& agent() const { return agent_; }
+  // Intermediate chain served after the web certificate (webserver-cert-chain1..3.crt), PEM.
+  const std::string& web_chain_pem() const { return web_chain_; }
+  int generated_count() const { return generated_; }
+
+ private:
+  CertKey root_, web_, mps_, agent_;
+  std::string web_chain_;
+  int generated_ = 0;
+};
+
+}  // namespace mw::server

@@ -1,0 +1,67 @@
+// Static file lookup: only plain names under the root, no "..", no hidden files, no symlink escape.
+#include "static_files.hpp"
+
+#include <system_error>
+
+namespace mw::server {
+namespace fs = std::filesystem;
+
+std::string_view content_type_for(std::string_view ext) {
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".wasm") return "application/wasm";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json") return "application/json";
+  if (ext == ".ttf") return "font/ttf";
+  if (ext == ".woff2") return "font/woff2";
+  if (ext == ".png") return "image/png";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+std::optional<StaticFiles::Found> StaticFiles::lookup(std::string_view target, bool accepts_gzip) const {
+  const auto q = target.find_first_of("?#");
+  std::string_view path = target.substr(0, q);
+  if (path.empty() || path[0] != '/') return std::nullopt;
+  if (path == "/") path = "/index.html";
+  // Every segment must be a plain name: no empty, ".", ".." or hidden segments, no backslashes or
+  // percent-escapes (the app's files never need them).
+  fs::path rel;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const auto end = std::min(path.find('/', start), path.size());
+    const std::string_view seg = path.substr(start, end - start);
+    if (seg.empty() || seg[0] == '.') return std::nullopt;
+    if (seg.find_first_of("\\%:\0", 0, 4) != std::string_view::npos) return std::nullopt;
+    rel /= std::string(seg);
+    start = end + 1;
+  }
+  std::error_code ec;
+  const fs::path full = root_ / rel;
+  const fs::path canon = fs::weakly_canonical(full, ec);
+  const fs::path canon_root = fs::weakly_canonical(root_, ec);
+  if (ec) return std::nullopt;
+  auto mismatch = std::mismatch(canon_root.begin(), canon_root.end(), canon.begin(), canon.end());
+  if (mismatch.first != canon_root.end()) return std::nullopt;
+  if (!fs::is_regular_file(canon, ec)) return std::nullopt;
+
+  Found f;
+  f.path = canon;
+  f.content_type = std::string(content_type_for(canon.extension().string()));
+  if (accepts_gzip) {
+    fs::path gz = canon;
+    gz += ".gz";
+    if (fs::is_regular_file(gz, ec) && fs::last_write_time(gz, ec) >= fs::last_write_time(canon, ec)) {
+      f.path = gz;
+      f.gzip = true;
+    }
+  }
+  f.size = fs::file_size(f.path, ec);
+  const auto mtime = fs::last_write_time(f.path, ec).time_since_epoch().count();
+  f.etag = "\"" + std::to_string(f.size) + "-" + std::to_string(mtime) + (f.gzip ? "-gz" : "") + "\"";
+  return f;
+}
+
+}  // namespace mw::server

@@ -1,0 +1,54 @@
+// Web server wiring: TLS context, listeners and the sessions they hand sockets to.
+#include "web_server.hpp"
+
+#include <openssl/ssl.h>
+
+#include "https_session.hpp"
+#include "log.hpp"
+#include "redirect_session.hpp"
+
+namespace mw::server {
+
+std::unique_ptr<ssl::context> make_tls_context(const CertificateStore& certs) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  // TLS 1.2: forward-secret AEAD suites only (TLS 1.3 suites are OpenSSL's defaults, all AEAD).
+  SSL_CTX_set_cipher_list(ctx->native_handle(),
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
+  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
+  const std::string chain = certs.web().cert_pem + certs.web_chain_pem();
+  ctx->use_certificate_chain(asio::buffer(chain));
+  ctx->use_private_key(asio::buffer(certs.web().key_pem), ssl::context::pem);
+  return ctx;
+}
+
+WebServer::WebServer(asio::io_context& ioc, ServerContext& ctx) : ioc_(ioc), ctx_(ctx) {}
+
+void WebServer::start() {
+  const auto& s = ctx_.settings;
+  https_ = std::make_shared<Listener>(ioc_, s.port_bind, s.port, s.exact_ports, "HTTPS",
+                                      [this](tcp::socket sock) {
+                                        std::make_shared<HttpsSession>(std::move(sock), ctx_)->run();
+                                      });
+  ctx_.info.port = s.public_port(https_->port());
+  if (s.redir_port > 0) {
+    const int target = ctx_.info.port;
+    redirect_ = std::make_shared<Listener>(ioc_, s.port_bind, s.redir_port, s.exact_ports, "HTTP redirect",
+                                           [this, target](tcp::socket sock) {
+                                             std::make_shared<RedirectSession>(std::move(sock), ctx_, target)->run();
+                                           });
+  }
+  https_->start();
+  if (redirect_) redirect_->start();
+}
+
+void WebServer::stop() {
+  if (https_) https_->stop();
+  if (redirect_) redirect_->stop();
+}
+
+}  // namespace mw::server

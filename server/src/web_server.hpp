@@ -1,0 +1,31 @@
+// The web server: the HTTPS listener (browser app, control channel) and the HTTP redirect
+// listener, sharing one ServerContext. MPS and agent endpoints attach here in their issues.
+#pragma once
+
+#include <memory>
+
+#include "listener.hpp"
+#include "server_context.hpp"
+
+namespace mw::server {
+
+class WebServer {
+ public:
+  WebServer(asio::io_context& ioc, ServerContext& ctx);
+  // Binds the listeners (throws on failure), fixes the public port in ctx.info, starts accepting.
+  void start();
+  void stop();
+  int https_port() const { return https_ ? https_->port() : 0; }
+  int redirect_port() const { return redirect_ ? redirect_->port() : 0; }
+
+ private:
+  asio::io_context& ioc_;
+  ServerContext& ctx_;
+  std::shared_ptr<Listener> https_;
+  std::shared_ptr<Listener> redirect_;
+};
+
+// TLS 1.2+ server context with the web certificate, its chain and modern ciphers.
+std::unique_ptr<ssl::context> make_tls_context(const CertificateStore& certs);
+
+}  // namespace mw::server

@@ -1,0 +1,27 @@
+// Test helper: a small synchronous HTTPS / WSS client (Boost.Beast) that verifies the server
+// against a given root certificate and host name, as a browser would.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <string>
+#include <vector>
+
+namespace mw::test {
+
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+struct ClientOptions {
+  std::string root_pem;            // trust anchor; empty = no verification
+  std::string host = "127.0.0.1";  // SNI and certificate name check
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string method = "GET";
+};
+
+Response https_request(int port, const std::string& target, const ClientOptions& opts = {});
+Response http_request(int port, const std::string& target, const ClientOptions& opts = {});
+// Opens wss://127.0.0.1:port/target and returns the first `count` text messages received.
+std::vector<std::string> wss_read(int port, const std::string& target, int count, const ClientOptions& opts = {});
+
+std::string read_text_file(const std::string& path);
+
+}  // namespace mw::test
