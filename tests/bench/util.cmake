@@ -1,0 +1,1 @@
+mw_bench(util util_bench.cpp)
