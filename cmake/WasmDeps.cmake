@@ -57,6 +57,8 @@ ExternalProject_Add(mw_libjpeg_turbo_build
     -DCMAKE_C_COMPILER_LAUNCHER=${CMAKE_C_COMPILER_LAUNCHER}
     -DENABLE_SHARED=OFF -DENABLE_STATIC=ON -DWITH_SIMD=OFF -DWITH_TURBOJPEG=ON -DWITH_JAVA=OFF
     -DREQUIRE_SIMD=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=OFF
+    # check_type_size runs its probe under the emulator and reads garbage; wasm32 sizes are known.
+    -DHAVE_SIZE_T=TRUE -DSIZE_T=4 -DHAVE_UNSIGNED_LONG=TRUE -DUNSIGNED_LONG=4
   BUILD_COMMAND ${CMAKE_COMMAND} --build . --target turbojpeg-static jpeg-static
   INSTALL_COMMAND ${CMAKE_COMMAND} -E make_directory ${_jpeg_prefix}/lib ${_jpeg_prefix}/include
     COMMAND ${CMAKE_COMMAND} -E copy <BINARY_DIR>/libturbojpeg.a <BINARY_DIR>/libjpeg.a ${_jpeg_prefix}/lib/
@@ -77,7 +79,7 @@ add_library(mw_imgui STATIC
   ${_i}/backends/imgui_impl_glfw.cpp ${_i}/backends/imgui_impl_opengl3.cpp)
 target_include_directories(mw_imgui SYSTEM PUBLIC ${_i} ${_i}/backends)
 target_compile_definitions(mw_imgui PUBLIC IMGUI_DISABLE_OBSOLETE_FUNCTIONS)
-target_compile_options(mw_imgui PRIVATE -O2 -w -sUSE_GLFW=3)
+target_compile_options(mw_imgui PRIVATE -O2 -w)
 
 # GoogleTest from Debian's sources, for the shared unit tests under Node.
 set(gtest_disable_pthreads ON CACHE BOOL "" FORCE)

@@ -85,10 +85,13 @@ else
   log "Debian source packages for wasm: present in $SRC"
 fi
 
-# npm packages pinned in package.json + package-lock.json (playwright-core; no browser download).
-if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+# npm packages pinned in package.json + package-lock.json (playwright-core, pngjs; no browser
+# download). Reinstalled when the lock file's hash differs from the one recorded at install.
+lock_hash=$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$ROOT/node_modules/.meshwork-lock-hash" 2>/dev/null)" != "$lock_hash" ]; then
   log "installing npm packages from package-lock.json"
   (cd "$ROOT" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" > "$ROOT/node_modules/.meshwork-lock-hash"
 else
   log "npm packages: present"
 fi

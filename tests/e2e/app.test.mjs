@@ -1,0 +1,71 @@
+// Browser end-to-end: the server serves the WebAssembly app over HTTPS; the app connects to the
+// control channel, draws its ImGui window with the server's name and version, and the pixels of
+// a real headless-Chromium screenshot show that window (not a blank canvas).
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, saveArtifact, decodePng } from './lib/harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) {
+    const { code } = await server.stop();
+    assert.equal(code, 0, `server exit code\n${server.output()}`);
+  }
+});
+
+test('app draws the server info window from the control channel', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1024, height: 640 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(server.url);
+  await page.waitForFunction(
+    () => window.meshwork && window.meshwork.serverName && window.meshwork.connected && window.meshwork.frames > 2,
+    null, { timeout: 30000 });
+  // Let a couple of frames render with the server info before looking at pixels.
+  await page.waitForFunction((n) => window.meshwork.frames > n, await page.evaluate(() => window.meshwork.frames + 2));
+  const state = await page.evaluate(() => ({ ...window.meshwork }));
+  assert.equal(state.serverName, '127.0.0.1');
+  assert.match(state.version, /^\d+\.\d+\.\d+$/);
+
+  const shot = await page.screenshot({ type: 'png' });
+  saveArtifact('app-serverinfo.png', shot);
+  const img = decodePng(shot);
+  assert.equal(img.width, 1024);
+  // Clear colour of the app background is (18, 20, 26); the header and the window are drawn over it.
+  const bg = [18, 20, 26];
+  const near = (p, c, tol = 6) => Math.abs(p[0] - c[0]) <= tol && Math.abs(p[1] - c[1]) <= tol && Math.abs(p[2] - c[2]) <= tol;
+  let background = 0;
+  const colours = new Set();
+  for (let y = 0; y < img.height; y += 2) {
+    for (let x = 0; x < img.width; x += 2) {
+      const p = img.pixel(x, y);
+      if (near(p, bg)) background++;
+      colours.add((p[0] << 16) | (p[1] << 8) | p[2]);
+    }
+  }
+  const total = (img.width / 2) * (img.height / 2);
+  assert.ok(background > total * 0.3, `background should remain visible (${background}/${total})`);
+  assert.ok(background < total * 0.97, `something must be drawn over the background (${background}/${total})`);
+  // Anti-aliased text gives many distinct colours; a blank or flat canvas gives a handful.
+  assert.ok(colours.size > 40, `expected text and widgets, saw ${colours.size} colours`);
+  // The window's title bar (active title colour 46,84,133) spans the centre of the page.
+  let title = 0;
+  for (let x = 0; x < img.width; x++) {
+    for (let y = 100; y < img.height - 100; y += 1) {
+      if (near(img.pixel(x, y), [46, 84, 133], 10)) { title++; break; }
+    }
+  }
+  assert.ok(title > 300, `server window title bar should be drawn (${title} columns)`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

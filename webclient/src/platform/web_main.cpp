@@ -1,0 +1,218 @@
+// Browser platform layer: GLFW (emscripten's JS implementation) window on the page's canvas,
+// WebGL2 through ImGui's OpenGL3 backend, fonts fetched from the server, the control-channel
+// WebSocket with reconnect back-off, and a small hook (window.meshwork) that end-to-end tests read.
+#include <GLES3/gl3.h>
+#include <GLFW/glfw3.h>
+#include <emscripten.h>
+#include <emscripten/html5.h>
+#include <emscripten/websocket.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "app.hpp"
+
+namespace {
+
+struct Platform {
+  GLFWwindow* window = nullptr;
+  mw::web::App app;
+  EMSCRIPTEN_WEBSOCKET_T socket = 0;
+  int reconnect_delay_ms = 500;
+  int fonts_pending = 0;
+  bool started = false;
+  unsigned frames = 0;
+  unsigned reported_revision = ~0u;
+  ImVector<ImWchar> sans_ranges;
+};
+
+Platform g;
+
+constexpr float kFontSize = 16.0f;
+
+std::string page_host() {
+  char buf[256] = {};
+  EM_ASM({ stringToUTF8(location.host, $0, $1); }, buf, static_cast<int>(sizeof buf));
+  return buf;
+}
+
+void report_to_page() {
+  const auto& info = g.app.server_info();
+  EM_ASM(
+      {
+        window.meshwork = window.meshwork || {};
+        const m = window.meshwork;
+        m.frames = $0;
+        m.connected = $1 !== 0;
+        m.serverName = $2 ? UTF8ToString($2) : null;
+        m.version = $3 ? UTF8ToString($3) : null;
+      },
+      g.frames, g.app.connection() == mw::web::Connection::kOpen ? 1 : 0, info ? info->name.c_str() : nullptr,
+      info ? info->version.c_str() : nullptr);
+}
+
+// Sizes the canvas to its CSS box. Not glfwSetWindowSize: emscripten's GLFW requests fullscreen
+// when the size equals the screen's (always true in a maximised or headless browser), which the
+// browser refuses without a user gesture. Browser.setCanvasSize notifies GLFW's resize listener.
+void resize_to_css() {
+  double w = 0, h = 0;
+  emscripten_get_element_css_size("#canvas", &w, &h);
+  EM_ASM({ Module.setCanvasSize($0, $1); }, std::max(1, static_cast<int>(w)), std::max(1, static_cast<int>(h)));
+}
+
+void frame() {
+  glfwPollEvents();
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+  const ImGuiIO& io = ImGui::GetIO();
+  g.app.draw(io.DisplaySize.x, io.DisplaySize.y);
+  ImGui::Render();
+  int fw = 0, fh = 0;
+  glfwGetFramebufferSize(g.window, &fw, &fh);
+  glViewport(0, 0, fw, fh);
+  glClearColor(0.07f, 0.08f, 0.10f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  ++g.frames;
+  // Strings in the hook change rarely: rewrite them only when the app's state changed.
+  if (g.app.revision() != g.reported_revision) {
+    g.reported_revision = g.app.revision();
+    report_to_page();
+  } else {
+    EM_ASM({ window.meshwork.frames = $0; }, g.frames);
+  }
+}
+
+void connect();
+
+void schedule_reconnect() {
+  const int delay = g.reconnect_delay_ms;
+  g.reconnect_delay_ms = std::min(30000, g.reconnect_delay_ms * 2);
+  emscripten_async_call([](void*) { connect(); }, nullptr, delay);
+}
+
+void connect() {
+  const std::string url = "wss://" + page_host() + "/control.ashx";
+  EmscriptenWebSocketCreateAttributes attr;
+  emscripten_websocket_init_create_attributes(&attr);
+  attr.url = url.c_str();
+  attr.protocols = nullptr;
+  attr.createOnMainThread = EM_TRUE;
+  g.socket = emscripten_websocket_new(&attr);
+  if (g.socket <= 0) {
+    g.app.on_connection(mw::web::Connection::kError, "WebSocket could not be created");
+    schedule_reconnect();
+    return;
+  }
+  g.app.on_connection(mw::web::Connection::kConnecting);
+  emscripten_websocket_set_onopen_callback(g.socket, nullptr, [](int, const EmscriptenWebSocketOpenEvent*, void*) {
+    g.reconnect_delay_ms = 500;
+    g.app.on_connection(mw::web::Connection::kOpen);
+    return EM_TRUE;
+  });
+  emscripten_websocket_set_onmessage_callback(
+      g.socket, nullptr, [](int, const EmscriptenWebSocketMessageEvent* e, void*) {
+        if (e->isText && e->numBytes > 0) {
+          // numBytes counts the terminating NUL of text frames.
+          g.app.on_control_message(std::string_view(reinterpret_cast<const char*>(e->data), e->numBytes - 1));
+        }
+        return EM_TRUE;
+      });
+  emscripten_websocket_set_onclose_callback(g.socket, nullptr, [](int, const EmscriptenWebSocketCloseEvent* e, void*) {
+    emscripten_websocket_delete(e->socket);
+    g.socket = 0;
+    g.app.on_connection(mw::web::Connection::kClosed, "The server closed the connection; reconnecting.");
+    schedule_reconnect();
+    return EM_TRUE;
+  });
+  emscripten_websocket_set_onerror_callback(g.socket, nullptr, [](int, const EmscriptenWebSocketErrorEvent*, void*) {
+    g.app.on_connection(mw::web::Connection::kError, "Cannot reach the server; retrying.");
+    return EM_TRUE;
+  });
+}
+
+void start_main_loop() {
+  if (g.started) return;
+  g.started = true;
+  ImGuiIO& io = ImGui::GetIO();
+  if (io.Fonts->Fonts.empty()) io.Fonts->AddFontDefault();  // fonts failed to load: still usable
+  connect();
+  emscripten_set_main_loop(frame, 0, false);
+}
+
+void add_font(void* data, int size, bool mono) {
+  // The atlas owns and frees the font data, so it must come from ImGui's allocator.
+  void* owned = IM_ALLOC(static_cast<size_t>(size));
+  std::memcpy(owned, data, static_cast<size_t>(size));
+  ImFontConfig cfg;
+  cfg.OversampleH = 2;
+  cfg.OversampleV = 1;
+  std::snprintf(cfg.Name, sizeof cfg.Name, "%s", mono ? "DejaVu Sans Mono" : "DejaVu Sans");
+  ImGuiIO& io = ImGui::GetIO();
+  ImFont* font = io.Fonts->AddFontFromMemoryTTF(owned, size, kFontSize, &cfg, g.sans_ranges.Data);
+  if (!mono && font) io.FontDefault = font;
+}
+
+void load_fonts() {
+  ImFontGlyphRangesBuilder b;
+  b.AddRanges(ImGui::GetIO().Fonts->GetGlyphRangesDefault());
+  static const ImWchar extra[] = {0x0100, 0x024F,  // Latin Extended-A/B
+                                  0x0370, 0x03FF,  // Greek
+                                  0x0400, 0x04FF,  // Cyrillic
+                                  0x2000, 0x206F,  // punctuation
+                                  0x2190, 0x21FF,  // arrows
+                                  0x2500, 0x25FF,  // box drawing, blocks, geometric shapes
+                                  0};
+  b.AddRanges(extra);
+  b.BuildRanges(&g.sans_ranges);
+  struct Request {
+    const char* url;
+    bool mono;
+  };
+  static const Request requests[] = {{"fonts/DejaVuSans.ttf", false}, {"fonts/DejaVuSansMono.ttf", true}};
+  g.fonts_pending = 2;
+  for (const auto& r : requests) {
+    emscripten_async_wget_data(
+        r.url, const_cast<Request*>(&r),
+        [](void* arg, void* data, int size) {
+          add_font(data, size, static_cast<Request*>(arg)->mono);
+          if (--g.fonts_pending == 0) start_main_loop();
+        },
+        [](void*) {
+          if (--g.fonts_pending == 0) start_main_loop();
+        });
+  }
+}
+
+}  // namespace
+
+int main() {
+  if (!glfwInit()) return 1;
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  g.window = glfwCreateWindow(1280, 800, "Meshwork", nullptr, nullptr);
+  if (!g.window) return 1;
+  glfwMakeContextCurrent(g.window);
+  resize_to_css();
+  emscripten_set_resize_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE,
+                                 [](int, const EmscriptenUiEvent*, void*) {
+                                   resize_to_css();
+                                   return EM_TRUE;
+                                 });
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // no imgui.ini in the browser
+  mw::web::apply_theme(1.0f);
+  ImGui_ImplGlfw_InitForOpenGL(g.window, true);
+  ImGui_ImplOpenGL3_Init("#version 300 es");
+  load_fonts();
+  return 0;
+}
