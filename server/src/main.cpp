@@ -2,7 +2,6 @@
 // listeners on a pool of I/O threads, stop cleanly on SIGINT/SIGTERM.
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "certs.hpp"
+#include "config/config.hpp"
 #include "log.hpp"
 #include "mw/version.hpp"
 #include "server_context.hpp"
@@ -43,38 +43,29 @@ void say(const std::string& line) {
 
 int main(int argc, char** argv) {
   Settings s;
-  CLI::App app{"Meshwork server: self-hosted remote management of computers (agents and Intel AMT)",
-               "meshwork-server"};
-  app.option_defaults()->ignore_case()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.set_version_flag("--version", std::string(mw::kProductName) + " " + mw::kVersion);
-  std::string datapath = s.datapath.string(), filespath = s.filespath.string(), webroot, algo = "rsa3072";
-  app.add_option("--datapath", datapath, "Data folder: config.json, certificates, database")->capture_default_str();
-  app.add_option("--filespath", filespath, "Folder of files uploaded to the server")->capture_default_str();
-  app.add_option("--webroot", webroot, "Folder of the browser app (default: <binary>/../web)");
-  app.add_option("--cert", s.cert, "Server name in the web certificate (default: this host's name)");
-  app.add_option("--portbind", s.port_bind, "Address the listeners bind to (default: all)");
-  app.add_option("--port", s.port, "HTTPS port; the next free port is used when busy (0: any free port)")
-      ->capture_default_str()->check(CLI::Range(0, 65535));
-  app.add_option("--aliasport", s.alias_port, "HTTPS port browsers and agents see (behind NAT or a proxy)")
-      ->check(CLI::Range(0, 65535));
-  app.add_option("--redirport", s.redir_port, "HTTP port redirecting to HTTPS (0: off)")
-      ->capture_default_str()->check(CLI::Range(0, 65535));
-  app.add_option("--mpsport", s.mps_port, "Intel AMT MPS (CIRA) port (0: off)")
-      ->capture_default_str()->check(CLI::Range(0, 65535));
-  app.add_flag("--exactports", s.exact_ports, "Fail when a port is busy instead of trying the next one");
-  app.add_option("--certalgorithm", algo, "Key type of generated certificates: rsa3072 or ecdsa-p384")
-      ->capture_default_str()->check(CLI::IsMember({"rsa3072", "ecdsa-p384"}, CLI::ignore_case));
-  app.add_option("--loglevel", s.log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str()->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  app.add_option("--threads", s.threads, "I/O threads (0: one per core)")->check(CLI::Range(0, 256));
-  CLI11_PARSE(app, argc, argv);
-
-  s.datapath = datapath;
-  s.filespath = filespath;
-  s.webroot = webroot.empty() ? default_webroot() : fs::path(webroot);
-  s.cert_algorithm = algo == "ecdsa-p384" ? CertAlgorithm::kEcdsaP384 : CertAlgorithm::kRsa3072;
+  config::Config cfg;
+  try {
+    const auto cli = config::parse_command_line(argc, argv);
+    if (cli.contains("@help")) {
+      std::fputs(config::help_text().c_str(), stdout);
+      return 0;
+    }
+    if (cli.contains("@version")) {
+      say(std::string(mw::kProductName) + " " + mw::kVersion);
+      return 0;
+    }
+    const fs::path datapath = cli.contains("datapath") ? fs::path(cli["datapath"].get<std::string>()) : fs::path("meshwork-data");
+    cfg = config::load(datapath / "config.json", cli);
+    s = make_settings(cfg);
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "meshwork-server: %s\n", e.what());
+    return 1;
+  }
+  if (s.webroot.empty()) s.webroot = default_webroot();
   if (s.cert.empty()) s.cert = host_name();
   set_log_level(s.log_level);
+  for (const auto& w : cfg.warnings) logger("config")->warn("{}", w);
+  if (!cfg.file.empty()) logger("config")->info("settings from {} and the command line", cfg.file.string());
 
   ServerContext ctx;
   ctx.settings = s;

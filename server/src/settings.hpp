@@ -1,32 +1,77 @@
-// Server settings: one validated description of every setting (name, type, default, help), from
-// which the command line, --help and the configuration reference come. Keys are case-insensitive,
-// as in MeshCentral's config.json; the command line (--name value) wins over config.json.
+// The server's typed settings, built once at start from config.json + the command line
+// (config/config.hpp) and read-only afterwards. Names follow MeshCentral's settings.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace mw::server {
 
+namespace config {
+struct Config;
+}
+
 enum class CertAlgorithm { kRsa3072, kEcdsaP384 };
 
+// One tenant: its own users, device groups and devices, selected by path (/<id>/) or by Dns.
+struct DomainSettings {
+  std::string id;  // "" = default domain; otherwise the lower-cased key of config.json "domains"
+  std::string title = "Meshwork";
+  std::string title2;
+  std::string title_picture;
+  std::string footer;
+  bool new_accounts = false;
+  std::vector<std::string> user_allowed_ip;
+  std::string dns;
+  std::string cert_url;
+  bool allow_framing = false;
+  bool allow_login_token = false;
+  long long user_quota_kb = 0;
+  long long mesh_quota_kb = 0;
+};
+
 struct Settings {
-  std::filesystem::path datapath = "meshwork-data";  // certificates, database, config.json
+  std::filesystem::path datapath = "meshwork-data";
   std::filesystem::path filespath = "meshwork-files";
   std::filesystem::path webroot;  // browser app; default: <binary dir>/../web
   std::string cert;               // server name in the web certificate; default: host name
-  std::string port_bind;          // address the listeners bind to; empty = all
-  int port = 443;                 // HTTPS; 0 = any free port (tests)
-  int alias_port = 0;             // port browsers see when behind NAT/proxy
-  int redir_port = 80;            // HTTP -> HTTPS redirect; 0 disables
-  int mps_port = 4433;            // Intel AMT MPS; 0 disables
-  bool exact_ports = false;       // fail instead of trying the next free port
+  std::string mps_cert;
+  std::string port_bind;
+  std::string mps_port_bind;
+  int port = 443;
+  int alias_port = 0;
+  int redir_port = 80;
+  int mps_port = 4433;
+  int mps_alias_port = 0;
+  bool exact_ports = false;
+  bool lan_only = false;
+  bool wan_only = false;
+  bool tls_offload = false;                     // plain HTTP on Port behind an offloader
+  std::vector<std::string> tls_offload_trusted;  // X-Forwarded-* trusted only from these (empty: all, when offloading)
+  bool mps_tls_offload = false;
+  std::string session_key;  // secret
+  int session_time_minutes = 60;
+  bool allow_framing = false;
+  bool allow_login_token = false;
+  bool no_users = false;
+  std::string user;
+  int agent_pong_seconds = 0;
+  std::string mps_pass;  // secret
   CertAlgorithm cert_algorithm = CertAlgorithm::kRsa3072;
   std::string log_level = "info";
-  int threads = 0;  // I/O threads; 0 = one per core
+  int threads = 0;
+  std::vector<DomainSettings> domains;  // the default domain ("") first
 
   int public_port(int bound_port) const { return alias_port ? alias_port : bound_port; }
+  // "LAN", "WAN" or "hybrid", as MeshCentral names its modes.
+  std::string mode() const;
+  const DomainSettings& default_domain() const { return domains.front(); }
 };
+
+// Builds typed settings; throws config::ConfigError on values that are well-typed but invalid
+// (ports out of range, unknown CertAlgorithm, ...).
+Settings make_settings(const config::Config& cfg);
 
 }  // namespace mw::server
