@@ -66,8 +66,10 @@ if [ $need_src -eq 1 ]; then
       sed 's/^Types: *deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
         "${SUDO[@]}" tee /etc/apt/sources.list.d/meshwork-deb-src.sources >/dev/null
     else
-      grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-        sed 's/^deb /deb-src /' | "${SUDO[@]}" tee /etc/apt/sources.list.d/meshwork-deb-src.list >/dev/null
+      # One-line format (debootstrap writes /etc/apt/sources.list this way).
+      for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$f" ] && [ "$f" != /etc/apt/sources.list.d/meshwork-deb-src.list ] && grep -hE '^deb ' "$f" || true
+      done | sed 's/^deb /deb-src /' | "${SUDO[@]}" tee /etc/apt/sources.list.d/meshwork-deb-src.list >/dev/null
     fi
     "${SUDO[@]}" apt-get update -q
   fi
