@@ -1,6 +1,7 @@
-// The browser's control channel (/control.ashx WebSocket): JSON messages with MeshCentral's action
-// names. Sends "serverinfo" first; accounts, rights and the other actions come with the accounts
-// issue. Writes are queued so a slow browser holds at most kMaxQueued messages.
+// The browser's control channel (/control.ashx WebSocket, over TLS or behind a TLS offloader):
+// JSON messages with MeshCentral's action names. Sends "serverinfo" first; accounts, rights and
+// the other actions come with the accounts work. Writes are queued so a slow browser holds at
+// most kMaxQueued messages.
 #pragma once
 
 #include <deque>
@@ -8,14 +9,16 @@
 #include <string>
 
 #include "net.hpp"
+#include "request_info.hpp"
 #include "server_context.hpp"
 
 namespace mw::server {
 
-class ControlSession : public std::enable_shared_from_this<ControlSession> {
+template <class NextLayer>
+class ControlSession : public std::enable_shared_from_this<ControlSession<NextLayer>> {
  public:
-  using Stream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
-  ControlSession(beast::ssl_stream<beast::tcp_stream> stream, const ServerContext& ctx, std::string peer);
+  ControlSession(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info);
+  ~ControlSession();
   void run(http::request<http::string_body> upgrade);
 
  private:
@@ -26,9 +29,10 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   void send(std::string text);
   void do_write();
 
-  Stream ws_;
+  websocket::stream<NextLayer> ws_;
   const ServerContext& ctx_;
   std::string peer_;
+  const DomainSettings& domain_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_;
 };

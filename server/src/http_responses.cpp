@@ -1,25 +1,31 @@
-// Request routing for HTTPS: health, root certificate download, the browser app's static files.
+// Request routing: health, metrics, root certificate, terms and branding files, the browser app.
 #include "http_responses.hpp"
+
+#include <fstream>
+#include <sstream>
 
 #include "mw/version.hpp"
 
 namespace mw::server {
 
 template <typename Response>
-void add_security_headers(Response& res, const Settings& settings, bool tls) {
-  (void)settings;
+void add_security_headers(Response& res, const DomainSettings& domain, bool secure) {
   res.set(http::field::server, "Meshwork");
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
-  res.set("X-Frame-Options", "DENY");
-  res.set("Content-Security-Policy",
-          "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; "
-          "img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
-  if (tls) res.set(http::field::strict_transport_security, "max-age=31536000");
+  std::string csp =
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; "
+      "img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'";
+  if (!domain.allow_framing) {
+    res.set("X-Frame-Options", "DENY");
+    csp += "; frame-ancestors 'none'";
+  }
+  res.set("Content-Security-Policy", csp);
+  if (secure) res.set(http::field::strict_transport_security, "max-age=31536000");
 }
 
-template void add_security_headers(StringResponse&, const Settings&, bool);
-template void add_security_headers(FileResponse&, const Settings&, bool);
+template void add_security_headers(StringResponse&, const DomainSettings&, bool);
+template void add_security_headers(FileResponse&, const DomainSettings&, bool);
 
 StringResponse text_response(http::status status, unsigned version, bool keep_alive, std::string body,
                              std::string_view content_type) {
@@ -36,61 +42,102 @@ namespace {
 
 bool accepts_gzip(const http::request<http::string_body>& req) {
   const auto it = req.find(http::field::accept_encoding);
-  return it != req.end() && it->value().find("gzip") != beast::string_view::npos;
+  return it != req.end() && it->value().find("gzip") != std::string_view::npos;
 }
 
-AnyResponse serve_static(const http::request<http::string_body>& req, const ServerContext& ctx) {
+bool is_loopback(const std::string& ip) {
+  boost::system::error_code ec;
+  const auto a = asio::ip::make_address(ip, ec);
+  return !ec && a.is_loopback();
+}
+
+AnyResponse serve_file(const http::request<http::string_body>& req, const StaticFiles::Found& found) {
   const bool keep = req.keep_alive();
-  const auto found = ctx.files->lookup(std::string_view(req.target().data(), req.target().size()), accepts_gzip(req));
-  if (!found) return text_response(http::status::not_found, req.version(), keep, "Not found\n");
   const auto inm = req.find(http::field::if_none_match);
-  if (inm != req.end() && inm->value() == found->etag) {
+  if (inm != req.end() && inm->value() == found.etag) {
     StringResponse res{http::status::not_modified, req.version()};
-    res.set(http::field::etag, found->etag);
+    res.set(http::field::etag, found.etag);
     res.keep_alive(keep);
     return res;
   }
   if (req.method() == http::verb::head) {
     StringResponse res{http::status::ok, req.version()};
-    res.set(http::field::content_type, found->content_type);
-    res.set(http::field::etag, found->etag);
+    res.set(http::field::content_type, found.content_type);
+    res.set(http::field::etag, found.etag);
     res.set(http::field::cache_control, "no-cache");
-    if (found->gzip) res.set(http::field::content_encoding, "gzip");
-    res.content_length(found->size);
+    if (found.gzip) res.set(http::field::content_encoding, "gzip");
+    res.content_length(found.size);
     res.keep_alive(keep);
     return res;
   }
   beast::error_code ec;
   http::file_body::value_type body;
-  body.open(found->path.c_str(), beast::file_mode::scan, ec);
+  body.open(found.path.c_str(), beast::file_mode::scan, ec);
   if (ec) return text_response(http::status::not_found, req.version(), keep, "Not found\n");
   const auto size = body.size();
   FileResponse res{std::piecewise_construct, std::make_tuple(std::move(body)),
                    std::make_tuple(http::status::ok, req.version())};
-  res.set(http::field::content_type, found->content_type);
-  res.set(http::field::etag, found->etag);
+  res.set(http::field::content_type, found.content_type);
+  res.set(http::field::etag, found.etag);
   res.set(http::field::cache_control, "no-cache");  // revalidate with the ETag
   res.set(http::field::vary, "Accept-Encoding");
-  if (found->gzip) res.set(http::field::content_encoding, "gzip");
+  if (found.gzip) res.set(http::field::content_encoding, "gzip");
   res.content_length(size);
   res.keep_alive(keep);
   return res;
 }
 
+// A file of the data folder named by a setting (terms.txt, TitlePicture): plain name only.
+AnyResponse serve_data_file(const http::request<http::string_body>& req, const ServerContext& ctx,
+                            const std::string& name) {
+  const StaticFiles data(ctx.settings.datapath);
+  const auto found = name.find('/') == std::string::npos ? data.lookup("/" + name, false) : std::nullopt;
+  if (!found) return text_response(http::status::not_found, req.version(), req.keep_alive(), "Not found\n");
+  return serve_file(req, *found);
+}
+
 }  // namespace
 
-AnyResponse handle_https_request(const http::request<http::string_body>& req, const ServerContext& ctx) {
+std::string metrics_text(const ServerContext& ctx) {
+  const auto& m = ctx.metrics;
+  const double uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - m.started).count();
+  std::ostringstream out;
+  out << "# HELP meshwork_info Server identity.\n# TYPE meshwork_info gauge\n"
+      << "meshwork_info{version=\"" << kVersion << "\"} 1\n"
+      << "# HELP meshwork_uptime_seconds Seconds since start.\n# TYPE meshwork_uptime_seconds gauge\n"
+      << "meshwork_uptime_seconds " << uptime << "\n"
+      << "# HELP meshwork_connections_total Accepted connections by kind.\n# TYPE meshwork_connections_total counter\n"
+      << "meshwork_connections_total{kind=\"web\"} " << m.http_connections.load() << "\n"
+      << "meshwork_connections_total{kind=\"redirect\"} " << m.redirect_connections.load() << "\n"
+      << "# HELP meshwork_http_requests_total HTTP requests read.\n# TYPE meshwork_http_requests_total counter\n"
+      << "meshwork_http_requests_total " << m.http_requests.load() << "\n"
+      << "# HELP meshwork_control_sessions Open control channels.\n# TYPE meshwork_control_sessions gauge\n"
+      << "meshwork_control_sessions " << m.control_sessions.load() << "\n";
+  return out.str();
+}
+
+AnyResponse handle_request(const http::request<http::string_body>& req, const ServerContext& ctx,
+                           const RequestInfo& info, const std::string& peer_ip) {
   const bool keep = req.keep_alive();
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     auto res = text_response(http::status::method_not_allowed, req.version(), keep, "Method not allowed\n");
     res.set(http::field::allow, "GET, HEAD");
     return res;
   }
-  const std::string_view target(req.target().data(), req.target().size());
-  const std::string_view path = target.substr(0, target.find('?'));
+  if (info.needs_slash_redirect) {
+    auto res = text_response(http::status::moved_permanently, req.version(), keep, "Moved\n");
+    res.set(http::field::location, info.domain_path + "/");
+    return res;
+  }
+  const std::string& path = info.path;
   if (path == "/health.ashx") {
     return text_response(http::status::ok, req.version(), keep,
                          std::string("{\"status\":\"ok\",\"version\":\"") + kVersion + "\"}\n", "application/json");
+  }
+  if (path == "/metrics") {
+    if (!is_loopback(peer_ip)) return text_response(http::status::forbidden, req.version(), keep, "Forbidden\n");
+    return text_response(http::status::ok, req.version(), keep, metrics_text(ctx), "text/plain; version=0.0.4");
   }
   if (path == "/MeshServerRootCert.cer" || path == "/root-cert-public.crt") {
     auto res = text_response(http::status::ok, req.version(), keep, ctx.certs->root().cert_pem,
@@ -98,7 +145,17 @@ AnyResponse handle_https_request(const http::request<http::string_body>& req, co
     res.set(http::field::content_disposition, "attachment; filename=\"MeshworkRootCert.crt\"");
     return res;
   }
-  return serve_static(req, ctx);
+  if (path == "/terms.txt") return serve_data_file(req, ctx, "terms.txt");
+  if (path == "/titlepicture") {
+    if (info.domain->title_picture.empty()) return text_response(http::status::not_found, req.version(), keep, "Not found\n");
+    return serve_data_file(req, ctx, info.domain->title_picture);
+  }
+  if ((path == "/" || path == "/index.html") && !ip_allowed(info.client_ip, info.domain->user_allowed_ip)) {
+    return text_response(http::status::forbidden, req.version(), keep, "Access denied from this address\n");
+  }
+  const auto found = ctx.files->lookup(path, accepts_gzip(req));
+  if (!found) return text_response(http::status::not_found, req.version(), keep, "Not found\n");
+  return serve_file(req, *found);
 }
 
 }  // namespace mw::server

@@ -1,5 +1,5 @@
-// Builders for the server's HTTP responses, shared by the HTTPS and redirect sessions: security
-// headers, errors and static files, so every response carries the same policy.
+// Builders for the server's HTTP responses and the routing of plain requests, shared by the
+// HTTPS, offloaded-HTTP and redirect sessions, so every response carries the same policy.
 #pragma once
 
 #include <string>
@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "net.hpp"
+#include "request_info.hpp"
 #include "server_context.hpp"
 
 namespace mw::server {
@@ -15,14 +16,20 @@ using StringResponse = http::response<http::string_body>;
 using FileResponse = http::response<http::file_body>;
 using AnyResponse = std::variant<StringResponse, FileResponse>;
 
-// Adds the headers every response carries (nosniff, Referrer-Policy, framing policy, HSTS on TLS).
+// Headers every response carries: nosniff, Referrer-Policy, the framing policy of the domain
+// (X-Frame-Options DENY and CSP frame-ancestors 'none' unless AllowFraming), HSTS when secure.
 template <typename Response>
-void add_security_headers(Response& res, const Settings& settings, bool tls);
+void add_security_headers(Response& res, const DomainSettings& domain, bool secure);
 
 StringResponse text_response(http::status status, unsigned version, bool keep_alive, std::string body,
                              std::string_view content_type = "text/plain; charset=utf-8");
 
-// Routes one request of an HTTPS session (everything but WebSocket upgrades).
-AnyResponse handle_https_request(const http::request<http::string_body>& req, const ServerContext& ctx);
+// Routes one request (everything but WebSocket upgrades). `peer_ip` is the real peer (not a
+// forwarded address): /metrics answers loopback peers only.
+AnyResponse handle_request(const http::request<http::string_body>& req, const ServerContext& ctx,
+                           const RequestInfo& info, const std::string& peer_ip);
+
+// Prometheus text exposition of the server's counters.
+std::string metrics_text(const ServerContext& ctx);
 
 }  // namespace mw::server

@@ -1,35 +1,42 @@
-// One browser HTTPS connection: TLS handshake, keep-alive request loop, static files and the
-// server's small endpoints; a WebSocket upgrade on /control.ashx hands the stream to ControlSession.
+// One browser HTTPS connection: TLS handshake under a deadline, then HttpSession's request loop;
+// /control.ashx upgrades become a ControlSession over the same TLS stream.
 #pragma once
 
-#include <memory>
-#include <optional>
-
-#include "net.hpp"
-#include "server_context.hpp"
+#include "http_session.hpp"
 
 namespace mw::server {
 
-class HttpsSession : public std::enable_shared_from_this<HttpsSession> {
+class HttpsSession : public HttpSession<HttpsSession>, public std::enable_shared_from_this<HttpsSession> {
  public:
   HttpsSession(tcp::socket socket, const ServerContext& ctx);
   void run();
 
  private:
-  void on_handshake(beast::error_code ec);
-  void do_read();
-  void on_read(beast::error_code ec, std::size_t bytes);
-  template <typename Response>
-  void send(Response&& res);
-  void on_write(bool keep_alive, beast::error_code ec, std::size_t bytes);
+  friend class HttpSession<HttpsSession>;
+  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  bool tls() const { return true; }
   void do_close();
+  void upgrade(http::request<http::string_body> req, const RequestInfo& info);
 
   beast::ssl_stream<beast::tcp_stream> stream_;
-  const ServerContext& ctx_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<void> pending_;  // the response being written
-  std::string peer_;
+};
+
+// A web connection behind a TLS offloader (TlsOffload): plain HTTP, same routes.
+class PlainHttpSession : public HttpSession<PlainHttpSession>, public std::enable_shared_from_this<PlainHttpSession> {
+ public:
+  PlainHttpSession(tcp::socket socket, const ServerContext& ctx);
+  void run();
+
+ private:
+  friend class HttpSession<PlainHttpSession>;
+  beast::tcp_stream& stream() { return stream_; }
+  beast::tcp_stream& lowest() { return stream_; }
+  bool tls() const { return false; }
+  void do_close();
+  void upgrade(http::request<http::string_body> req, const RequestInfo& info);
+
+  beast::tcp_stream stream_;
 };
 
 }  // namespace mw::server

@@ -97,9 +97,13 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  say(std::string(mw::kProductName) + " v" + mw::kVersion + ", data in " + fs::absolute(s.datapath).string());
+  say(std::string(mw::kProductName) + " v" + mw::kVersion + ", " + s.mode() + " mode, data in " +
+      fs::absolute(s.datapath).string());
   if (web.redirect_port()) say("Meshwork HTTP redirection server running on port " + std::to_string(web.redirect_port()) + ".");
-  say("Meshwork HTTPS server running on " + s.cert + ":" + std::to_string(web.https_port()) + ".");
+  // Tests and scripts read this line: "... server running on NAME:PORT."
+  say(std::string("Meshwork ") + (s.tls_offload ? "HTTP server (TLS offload)" : "HTTPS server") + " running on " +
+      s.cert + ":" + std::to_string(web.https_port()) + "." +
+      (s.tls_offload_trusted.empty() ? "" : " X-Forwarded-* trusted from " + std::to_string(s.tls_offload_trusted.size()) + " address(es)."));
   say("Web certificate SHA-384: " + ctx.certs->web().sha384_hex);
   say("Root certificate SHA-384: " + ctx.certs->root().sha384_hex);
   say("Open https://" + s.cert + (ctx.info.port == 443 ? "" : ":" + std::to_string(ctx.info.port)) + "/ in a browser.");

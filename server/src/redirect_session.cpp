@@ -46,7 +46,7 @@ void RedirectSession::on_read(beast::error_code ec) {
     if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::connection_reset &&
         ec != asio::error::eof) {
       auto res = std::make_shared<StringResponse>(text_response(http::status::bad_request, 11, false, "Bad request\n"));
-      add_security_headers(*res, ctx_.settings, false);
+      add_security_headers(*res, ctx_.settings.default_domain(), false);
       pending_ = res;
       http::async_write(stream_, *res, [self = shared_from_this()](beast::error_code, std::size_t) {
         self->stream_.socket().shutdown(tcp::socket::shutdown_send);
@@ -62,7 +62,7 @@ void RedirectSession::on_read(beast::error_code ec) {
   auto res = std::make_shared<StringResponse>(
       text_response(http::status::moved_permanently, req.version(), req.keep_alive(), "Moved to " + location + "\n"));
   res->set(http::field::location, location);
-  add_security_headers(*res, ctx_.settings, false);
+  add_security_headers(*res, ctx_.settings.default_domain(), false);
   pending_ = res;
   const bool keep = req.keep_alive();
   http::async_write(stream_, *res, [self = shared_from_this(), keep](beast::error_code wec, std::size_t) {

@@ -1,7 +1,10 @@
 // What every connection of the web server shares: settings, certificates, the TLS context, the
-// static file handler and the server's identity. Created once at start, read-only afterwards.
+// static file handler, the server's identity and its counters. Created once at start; only the
+// atomic counters change afterwards.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "certs.hpp"
@@ -12,6 +15,15 @@
 
 namespace mw::server {
 
+// Counters exported on /metrics (Prometheus text format).
+struct Metrics {
+  mutable std::atomic<std::uint64_t> http_connections{0};
+  mutable std::atomic<std::uint64_t> redirect_connections{0};
+  mutable std::atomic<std::uint64_t> http_requests{0};
+  mutable std::atomic<std::int64_t> control_sessions{0};
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
 struct ServerContext {
   Settings settings;
   HttpLimits limits;
@@ -19,6 +31,7 @@ struct ServerContext {
   std::unique_ptr<ssl::context> tls;
   std::unique_ptr<StaticFiles> files;
   proto::ServerInfo info;
+  Metrics metrics;
 };
 
 }  // namespace mw::server

@@ -30,15 +30,22 @@ WebServer::WebServer(asio::io_context& ioc, ServerContext& ctx) : ioc_(ioc), ctx
 
 void WebServer::start() {
   const auto& s = ctx_.settings;
-  https_ = std::make_shared<Listener>(ioc_, s.port_bind, s.port, s.exact_ports, "HTTPS",
+  // Behind a TLS offloader (TlsOffload) the web port speaks plain HTTP; the routes are the same.
+  https_ = std::make_shared<Listener>(ioc_, s.port_bind, s.port, s.exact_ports, s.tls_offload ? "HTTP (TLS offload)" : "HTTPS",
                                       [this](tcp::socket sock) {
-                                        std::make_shared<HttpsSession>(std::move(sock), ctx_)->run();
+                                        ctx_.metrics.http_connections.fetch_add(1, std::memory_order_relaxed);
+                                        if (ctx_.settings.tls_offload) {
+                                          std::make_shared<PlainHttpSession>(std::move(sock), ctx_)->run();
+                                        } else {
+                                          std::make_shared<HttpsSession>(std::move(sock), ctx_)->run();
+                                        }
                                       });
   ctx_.info.port = s.public_port(https_->port());
   if (s.redir_port > 0) {
     const int target = ctx_.info.port;
     redirect_ = std::make_shared<Listener>(ioc_, s.port_bind, s.redir_port, s.exact_ports, "HTTP redirect",
                                            [this, target](tcp::socket sock) {
+                                             ctx_.metrics.redirect_connections.fetch_add(1, std::memory_order_relaxed);
                                              std::make_shared<RedirectSession>(std::move(sock), ctx_, target)->run();
                                            });
   }

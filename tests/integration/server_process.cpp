@@ -63,7 +63,7 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::chrono::millise
   ::close(fds[1]);
   out_fd_ = fds[0];
   const auto deadline = std::chrono::steady_clock::now() + startup_timeout;
-  static const std::regex https_re(R"(HTTPS server running on .*:(\d+)\.)");
+  static const std::regex https_re(R"((?:HTTPS server|HTTP server \(TLS offload\)) running on .*:(\d+)\.)");
   static const std::regex redir_re(R"(HTTP redirection server running on port (\d+)\.)");
   while (std::chrono::steady_clock::now() < deadline && !exit_code_) {
     read_available(std::chrono::milliseconds(100));

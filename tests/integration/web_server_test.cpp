@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "fixture.hpp"
 #include "https_client.hpp"
 #include "server_process.hpp"
 
@@ -16,32 +17,6 @@ namespace {
 
 using namespace mw::test;
 namespace fs = std::filesystem;
-
-struct Fixture {
-  TempDir dir;
-  fs::path data() const { return dir.path() / "data"; }
-  fs::path web() const { return dir.path() / "web"; }
-  Fixture() {
-    fs::create_directories(web() / "fonts");
-    std::ofstream(web() / "index.html") << "<!doctype html><title>Meshwork</title><canvas id=c></canvas>\n";
-    std::ofstream(web() / "app.js") << "console.log('app');\n";
-    std::ofstream(dir.path() / "secret.txt") << "outside the web root\n";
-  }
-  std::vector<std::string> args(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> a{"--datapath", data().string(), "--filespath", (dir.path() / "files").string(),
-                               "--webroot", web().string(), "--portbind", "127.0.0.1", "--port", "0",
-                               "--redirport", "0", "--cert", "mesh.test", "--certalgorithm", "ecdsa-p384",
-                               "--threads", "2"};
-    a.insert(a.end(), extra.begin(), extra.end());
-    return a;
-  }
-  ClientOptions verifying() const {
-    ClientOptions o;
-    o.root_pem = read_text_file((data() / "root-cert-public.crt").string());
-    o.host = "mesh.test";
-    return o;
-  }
-};
 
 TEST(WebServer, ServesAppOverVerifiedTlsWithSecurityHeaders) {
   Fixture f;
