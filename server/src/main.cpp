@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "cert_url.hpp"
 #include "certs.hpp"
 #include "config/config.hpp"
 #include "log.hpp"
@@ -91,6 +92,13 @@ int main(int argc, char** argv) {
       logger("web")->warn("no browser app in {} (build it with scripts/build.sh)", s.webroot.string());
     }
     ctx.files = std::make_unique<StaticFiles>(s.webroot);
+    for (const auto& d : s.domains) {
+      if (d.cert_url.empty()) continue;
+      const auto remote = fetch_certificate(d.cert_url);
+      say("Loaded web certificate from " + d.cert_url + ", host: \"" + remote.common_name + "\"");
+      say("  SHA-384: " + remote.sha384_hex);
+      ctx.agent_facing_certs[d.id] = remote;
+    }
     web.start();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "meshwork-server: %s\n", e.what());

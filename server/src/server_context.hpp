@@ -7,7 +7,9 @@
 #include <chrono>
 #include <memory>
 
+#include "cert_url.hpp"
 #include "certs.hpp"
+#include <map>
 #include "mw/proto/control.hpp"
 #include "net.hpp"
 #include "settings.hpp"
@@ -32,6 +34,8 @@ struct ServerContext {
   std::unique_ptr<StaticFiles> files;
   proto::ServerInfo info;
   Metrics metrics;
+  // Per domain id: the certificate a TLS offloader presents (CertUrl), which agents will see.
+  std::map<std::string, RemoteCertificate> agent_facing_certs;
 };
 
 }  // namespace mw::server
