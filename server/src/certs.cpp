@@ -251,4 +251,19 @@ CertificateStore CertificateStore::load_or_create(const fs::path& datapath, cons
   return store;
 }
 
+const CertKey& CertificateStore::add_domain(const fs::path& datapath, const std::string& domain_id,
+                                           const std::string& dns, CertAlgorithm algorithm) {
+  const std::string base = "webserver-" + domain_id;
+  CertKey ck;
+  if (pair_exists(datapath, base)) {
+    ck = load_pair(datapath, base).ck;
+  } else {
+    Loaded root = load_pair(datapath, "root");
+    Issuer issuer{root.cert.get(), root.key.get()};
+    ++generated_;
+    ck = create_pair(datapath, base, dns, &issuer, true, san_for(dns), algorithm).ck;
+  }
+  return domain_web_[domain_id] = ck;
+}
+
 }  // namespace mw::server

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "settings.hpp"
@@ -28,12 +29,18 @@ class CertificateStore {
   const CertKey& web() const { return web_; }
   const CertKey& mps() const { return mps_; }
   const CertKey& agent() const { return agent_; }
+  // Web certificates of domains selected by Dns host name (webserver-<domain>-cert-*), by domain id.
+  const std::map<std::string, CertKey>& domain_web() const { return domain_web_; }
+  // Loads or creates the web certificate of a Dns domain, signed by the root.
+  const CertKey& add_domain(const std::filesystem::path& datapath, const std::string& domain_id,
+                            const std::string& dns, CertAlgorithm algorithm);
   // Intermediate chain served after the web certificate (webserver-cert-chain1..3.crt), PEM.
   const std::string& web_chain_pem() const { return web_chain_; }
   int generated_count() const { return generated_; }
 
  private:
   CertKey root_, web_, mps_, agent_;
+  std::map<std::string, CertKey> domain_web_;
   std::string web_chain_;
   int generated_ = 0;
 };

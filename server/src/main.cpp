@@ -2,6 +2,8 @@
 // listeners on a pool of I/O threads, stop cleanly on SIGINT/SIGTERM.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -87,7 +89,15 @@ int main(int argc, char** argv) {
     fs::create_directories(s.datapath);
     fs::create_directories(s.filespath);
     ctx.certs = std::make_unique<CertificateStore>(CertificateStore::load_or_create(s.datapath, s.cert, s.cert_algorithm));
-    ctx.tls = make_tls_context(*ctx.certs);
+    ctx.tls = make_tls_context(ctx.certs->web(), ctx.certs->web_chain_pem());
+    for (const auto& d : s.domains) {
+      if (d.dns.empty()) continue;
+      const CertKey& ck = ctx.certs->add_domain(s.datapath, d.id, d.dns, s.cert_algorithm);
+      std::string host = d.dns;
+      std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+      ctx.sni_contexts[host] = make_tls_context(ck, "");
+    }
+    enable_sni(ctx);
     if (!fs::is_regular_file(s.webroot / "index.html")) {
       logger("web")->warn("no browser app in {} (build it with scripts/build.sh)", s.webroot.string());
     }

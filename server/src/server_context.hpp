@@ -31,6 +31,8 @@ struct ServerContext {
   HttpLimits limits;
   std::unique_ptr<CertificateStore> certs;
   std::unique_ptr<ssl::context> tls;
+  // TLS contexts of Dns domains, by lower-cased host name, chosen by SNI.
+  std::map<std::string, std::unique_ptr<ssl::context>> sni_contexts;
   std::unique_ptr<StaticFiles> files;
   proto::ServerInfo info;
   Metrics metrics;

@@ -3,13 +3,16 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "https_session.hpp"
 #include "log.hpp"
 #include "redirect_session.hpp"
 
 namespace mw::server {
 
-std::unique_ptr<ssl::context> make_tls_context(const CertificateStore& certs) {
+std::unique_ptr<ssl::context> make_tls_context(const CertKey& cert, const std::string& chain_pem) {
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
@@ -20,10 +23,29 @@ std::unique_ptr<ssl::context> make_tls_context(const CertificateStore& certs) {
                           "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
                           "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
   SSL_CTX_set_options(ctx->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
-  const std::string chain = certs.web().cert_pem + certs.web_chain_pem();
+  const std::string chain = cert.cert_pem + chain_pem;
   ctx->use_certificate_chain(asio::buffer(chain));
-  ctx->use_private_key(asio::buffer(certs.web().key_pem), ssl::context::pem);
+  ctx->use_private_key(asio::buffer(cert.key_pem), ssl::context::pem);
   return ctx;
+}
+
+namespace {
+int select_certificate(SSL* ssl, int*, void* arg) {
+  const auto* ctx = static_cast<const ServerContext*>(arg);
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (!name) return SSL_TLSEXT_ERR_OK;
+  std::string host(name);
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+  const auto it = ctx->sni_contexts.find(host);
+  if (it != ctx->sni_contexts.end()) SSL_set_SSL_CTX(ssl, it->second->native_handle());
+  return SSL_TLSEXT_ERR_OK;
+}
+}  // namespace
+
+void enable_sni(ServerContext& ctx) {
+  if (ctx.sni_contexts.empty()) return;
+  SSL_CTX_set_tlsext_servername_callback(ctx.tls->native_handle(), select_certificate);
+  SSL_CTX_set_tlsext_servername_arg(ctx.tls->native_handle(), &ctx);
 }
 
 WebServer::WebServer(asio::io_context& ioc, ServerContext& ctx) : ioc_(ioc), ctx_(ctx) {}

@@ -25,7 +25,11 @@ class WebServer {
   std::shared_ptr<Listener> redirect_;
 };
 
-// TLS 1.2+ server context with the web certificate, its chain and modern ciphers.
-std::unique_ptr<ssl::context> make_tls_context(const CertificateStore& certs);
+// TLS 1.2+ server context with a web certificate (and the chain) and modern ciphers.
+std::unique_ptr<ssl::context> make_tls_context(const CertKey& cert, const std::string& chain_pem);
+
+// Installs SNI selection on ctx.tls: a client naming a domain's Dns host gets that domain's
+// certificate (ctx.sni_contexts), every other client the default web certificate.
+void enable_sni(ServerContext& ctx);
 
 }  // namespace mw::server

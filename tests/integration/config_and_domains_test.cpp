@@ -71,10 +71,15 @@ TEST(Domains, PathAndDnsDomainsAreSeparate) {
   EXPECT_EQ(info("/customer1/control.ashx", o), "customer1");
   EXPECT_EQ(info("/CUSTOMER1/control.ashx", o), "customer1");
   // A Dns domain is selected by the Host header, at the root; not reachable by path.
+  // Its own certificate (webserver-tenant2-cert-*), chosen by SNI and verified for its name.
   auto dns = o;
-  dns.root_pem.clear();  // the web certificate names mesh.test, not tenant2.test
   dns.host = "tenant2.test";
   EXPECT_EQ(info("/control.ashx", dns), "tenant2");
+  EXPECT_EQ(https_request(port, "/", dns).result_int(), 200);
+  EXPECT_TRUE(std::filesystem::exists(f.data() / "webserver-tenant2-cert-public.crt"));
+  auto wrong = o;
+  wrong.host = "other.test";  // SNI of no domain: the default certificate, which does not name it
+  EXPECT_THROW(https_request(port, "/", wrong), std::exception);
   EXPECT_EQ(https_request(port, "/tenant2/", o).result_int(), 404);
 }
 

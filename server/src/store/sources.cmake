@@ -1,0 +1,6 @@
+# server/src/store: the store interface, record rules, the SQLite backend, AsyncStore.
+list(APPEND MW_SERVER_SOURCES
+  src/store/store.cpp
+  src/store/records.cpp
+  src/store/sqlite_store.cpp
+  src/store/async_store.cpp)
