@@ -114,6 +114,17 @@ std::string metrics_text(const ServerContext& ctx) {
       << "meshwork_http_requests_total " << m.http_requests.load() << "\n"
       << "# HELP meshwork_control_sessions Open control channels.\n# TYPE meshwork_control_sessions gauge\n"
       << "meshwork_control_sessions " << m.control_sessions.load() << "\n";
+  if (ctx.db) {
+    out << "# HELP meshwork_db_queries_total Database operations by kind.\n# TYPE meshwork_db_queries_total counter\n";
+    const auto stats = ctx.db->stats();
+    for (const auto& st : stats) out << "meshwork_db_queries_total{op=\"" << st.op << "\"} " << st.queries << "\n";
+    out << "# HELP meshwork_db_errors_total Failed database operations by kind.\n# TYPE meshwork_db_errors_total counter\n";
+    for (const auto& st : stats) out << "meshwork_db_errors_total{op=\"" << st.op << "\"} " << st.errors << "\n";
+    out << "# HELP meshwork_db_seconds_total Time spent in database operations.\n# TYPE meshwork_db_seconds_total counter\n";
+    for (const auto& st : stats) {
+      out << "meshwork_db_seconds_total{op=\"" << st.op << "\"} " << static_cast<double>(st.total_us) / 1e6 << "\n";
+    }
+  }
   return out.str();
 }
 

@@ -13,6 +13,8 @@
 #include "cert_url.hpp"
 #include "certs.hpp"
 #include "config/config.hpp"
+#include "db_tools.hpp"
+#include "store/sqlite_store.hpp"
 #include "log.hpp"
 #include "mw/version.hpp"
 #include "server_context.hpp"
@@ -64,6 +66,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "meshwork-server: %s\n", e.what());
     return 1;
   }
+  try {
+    if (const auto code = run_database_action(s, cfg)) return *code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "meshwork-server: %s\n", e.what());
+    return 1;
+  }
   if (s.webroot.empty()) s.webroot = default_webroot();
   if (s.cert.empty()) s.cert = host_name();
   set_log_level(s.log_level);
@@ -102,6 +110,14 @@ int main(int argc, char** argv) {
       logger("web")->warn("no browser app in {} (build it with scripts/build.sh)", s.webroot.string());
     }
     ctx.files = std::make_unique<StaticFiles>(s.webroot);
+    auto opened = store::SqliteStore::open(database_path(s));
+    if (!opened) throw std::runtime_error(opened.error().message);
+    ctx.db = std::shared_ptr<store::Store>(std::move(opened.value()));
+    ctx.async_db = std::make_unique<store::AsyncStore>(ctx.db);
+    // A server-start marker in the power timeline, as MeshCentral records one (nodeid "*", s=1).
+    if (auto st = ctx.db->add_power_event({{"nodeid", "*"}, {"power", 0}, {"s", 1}}); !st) {
+      throw std::runtime_error("database: " + st.error().message);
+    }
     for (const auto& d : s.domains) {
       if (d.cert_url.empty()) continue;
       const auto remote = fetch_certificate(d.cert_url);
@@ -122,6 +138,9 @@ int main(int argc, char** argv) {
   say(std::string("Meshwork ") + (s.tls_offload ? "HTTP server (TLS offload)" : "HTTPS server") + " running on " +
       s.cert + ":" + std::to_string(web.https_port()) + "." +
       (s.tls_offload_trusted.empty() ? "" : " X-Forwarded-* trusted from " + std::to_string(s.tls_offload_trusted.size()) + " address(es)."));
+  say("Database: SQLite " + fs::absolute(database_path(s)).string() + " (" +
+      std::to_string(ctx.db->count("node", std::nullopt).value_or(0)) + " devices, " +
+      std::to_string(ctx.db->count("user", std::nullopt).value_or(0)) + " users)");
   say("Web certificate SHA-384: " + ctx.certs->web().sha384_hex);
   say("Root certificate SHA-384: " + ctx.certs->root().sha384_hex);
   say("Open https://" + s.cert + (ctx.info.port == 443 ? "" : ":" + std::to_string(ctx.info.port)) + "/ in a browser.");
@@ -132,6 +151,11 @@ int main(int argc, char** argv) {
   for (unsigned i = 1; i < n; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  // Drain the database work queue, then mark the clean stop (s=2) and close the file.
+  ctx.async_db->join();
+  ctx.db->add_power_event({{"nodeid", "*"}, {"power", 0}, {"s", 2}});
+  ctx.async_db.reset();
+  ctx.db.reset();
   say("Meshwork stopped.");
   return 0;
 }

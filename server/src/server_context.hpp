@@ -14,6 +14,7 @@
 #include "net.hpp"
 #include "settings.hpp"
 #include "static_files.hpp"
+#include "store/async_store.hpp"
 
 namespace mw::server {
 
@@ -38,6 +39,9 @@ struct ServerContext {
   Metrics metrics;
   // Per domain id: the certificate a TLS offloader presents (CertUrl), which agents will see.
   std::map<std::string, RemoteCertificate> agent_facing_certs;
+  // The durable store; I/O threads reach it through async_db only.
+  std::shared_ptr<store::Store> db;
+  std::unique_ptr<store::AsyncStore> async_db;
 };
 
 }  // namespace mw::server

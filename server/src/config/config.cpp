@@ -27,7 +27,21 @@ struct ActionSpec {
 constexpr ActionSpec kActions[] = {
     {"help", "Print this list of switches"},
     {"version", "Print the version"},
+    {"dbexport", "Write every record to FILE (default <datapath>/meshwork.db.json) in MeshCentral's format, then exit"},
+    {"dbimport", "Replace the database with FILE (default <datapath>/meshwork.db.json) after validating it, then exit"},
+    {"force", "With --dbimport: import into a database that already has records"},
+    {"showusers", "Print the user records, then exit"},
+    {"showmeshes", "Print the device group records, then exit"},
+    {"shownodes", "Print the device records, then exit"},
+    {"showevents", "Print the events, then exit"},
+    {"showpower", "Print the power events, then exit"},
+    {"showall", "Print every record, then exit"},
 };
+
+// Actions that take no value (a following argument is never consumed as theirs).
+bool action_is_flag(std::string_view name) {
+  return name != "dbexport" && name != "dbimport";
+}
 
 const ActionSpec* find_action(std::string_view name) {
   for (const auto& a : kActions) {
@@ -216,7 +230,7 @@ json parse_command_line(int argc, const char* const* argv) {
     name = lower(name);
     const bool next_is_value = i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0;
     if (const ActionSpec* a = find_action(name)) {
-      if (!value && next_is_value && name != "help" && name != "version") value = argv[++i];
+      if (!value && next_is_value && !action_is_flag(name)) value = argv[++i];
       out["@" + std::string(a->name)] = value ? json(*value) : json(true);
       continue;
     }
@@ -315,7 +329,7 @@ std::string help_text() {
   }
   out << "\nActions:\n";
   for (const auto& a : kActions) {
-    std::string left = "  --" + std::string(a.name);
+    std::string left = "  --" + std::string(a.name) + (action_is_flag(a.name) ? "" : " [FILE]");
     left.resize(34, ' ');
     out << left << " " << a.help << "\n";
   }

@@ -1,0 +1,100 @@
+// Database switches: export/import through the store's MeshCentral-format functions (validated
+// and atomic on import), and the --show* listings as JSON on stdout.
+#include "db_tools.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "log.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace mw::server {
+namespace fs = std::filesystem;
+
+fs::path database_path(const Settings& s) { return s.datapath / "meshwork.db"; }
+
+namespace {
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "meshwork-server: %s\n", what.c_str());
+  return 1;
+}
+
+bool has(const config::Config& cfg, const char* action) {
+  return std::find(cfg.actions.begin(), cfg.actions.end(), action) != cfg.actions.end();
+}
+
+fs::path file_argument(const Settings& s, const config::Config& cfg, const char* action) {
+  const auto it = cfg.action_values.find(action);
+  return it != cfg.action_values.end() ? fs::path(it->second) : s.datapath / "meshwork.db.json";
+}
+
+}  // namespace
+
+std::optional<int> run_database_action(const Settings& s, const config::Config& cfg) {
+  static const char* kShow[][2] = {{"showusers", "user"}, {"showmeshes", "mesh"}, {"shownodes", "node"},
+                                   {"showevents", "event"}, {"showpower", "power"}, {"showall", ""}};
+  const bool exporting = has(cfg, "dbexport");
+  const bool importing = has(cfg, "dbimport");
+  const char* show_type = nullptr;
+  for (const auto& sh : kShow) {
+    if (has(cfg, sh[0])) show_type = sh[1];
+  }
+  if (!exporting && !importing && !show_type) {
+    if (has(cfg, "force")) return fail("--force only applies to --dbimport");
+    return std::nullopt;
+  }
+  if (exporting + importing + (show_type != nullptr) > 1) return fail("give one database action at a time");
+
+  // The listings are JSON on stdout: keep the store's informational lines out of them.
+  if (s.log_level == "info") set_log_level("warn");
+  fs::create_directories(s.datapath);
+  auto opened = store::SqliteStore::open(database_path(s));
+  if (!opened) return fail(opened.error().message);
+  store::Store& db = *opened.value();
+
+  if (importing) {
+    const fs::path file = file_argument(s, cfg, "dbimport");
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail("cannot read " + file.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    const auto data = store::Json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    if (data.is_discarded()) return fail(file.string() + " is not valid JSON");
+    const auto counts = db.import_all(data, has(cfg, "force"));
+    if (!counts) {
+      if (counts.error().code == "not-empty") return fail(counts.error().message + " (use --force to replace it)");
+      return fail(file.string() + ": " + counts.error().message + "; nothing was imported");
+    }
+    std::printf("Imported %zu records, %zu events and %zu power events from %s.\n", counts->records,
+                counts->events, counts->power, file.string().c_str());
+    return 0;
+  }
+
+  const auto all = db.export_all({});
+  if (!all) return fail(all.error().message);
+  if (exporting) {
+    const fs::path file = file_argument(s, cfg, "dbexport");
+    const fs::path tmp = file.string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) return fail("cannot write " + tmp.string());
+      out << all->dump();
+      if (!out.flush()) return fail("cannot write " + tmp.string());
+    }
+    fs::rename(tmp, file);
+    std::printf("Exported %zu records to %s.\n", all->size(), file.string().c_str());
+    return 0;
+  }
+  store::Json shown = store::Json::array();
+  for (const auto& rec : *all) {
+    if (!*show_type || (rec.contains("type") && rec["type"] == show_type)) shown.push_back(rec);
+  }
+  std::cout << shown.dump(2) << std::endl;
+  return 0;
+}
+
+}  // namespace mw::server
