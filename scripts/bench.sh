@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a benchmark area and prints its figures as ratios against a baseline measured in the same
-# run: scripts/bench.sh NAME [google-benchmark flags]. NAME is an area with a native program
-# build/bin/mw_bench_NAME (util, apf, redir, wsman, ...). Results are kept under build/bench/.
+# run: scripts/bench.sh NAME [flags]. NAME is an area with a native Google Benchmark program
+# build/bin/mw_bench_NAME (util, apf, redir, wsman, ...; results kept under build/bench/), or a
+# Node script tests/bench/NAME.bench.mjs comparing against another program (server: MeshCentral).
 # Record what you publish in docs/performance.md (figure, baseline, ratio, machine, date).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -9,10 +10,15 @@ cd "$ROOT"
 name=${1:-}
 if [ -z "$name" ]; then
   echo "usage: scripts/bench.sh NAME [flags]; available:" >&2
-  ls tests/bench/*.cmake 2>/dev/null | xargs -n1 basename | sed 's/\.cmake$//' >&2
+  ls tests/bench/*.cmake tests/bench/*.bench.mjs 2>/dev/null | xargs -n1 basename | sed 's/\.cmake$//; s/\.bench\.mjs$//' >&2
   exit 2
 fi
 shift
+# Areas measured against another program (MeshCentral, noVNC, xterm.js) are Node scripts.
+if [ -f "tests/bench/$name.bench.mjs" ]; then
+  "$ROOT/scripts/build.sh" meshwork-server wasm:meshwork-app
+  exec node "tests/bench/$name.bench.mjs" "$@"
+fi
 "$ROOT/scripts/build.sh" "mw_bench_$name"
 mkdir -p build/bench
 out="build/bench/$name-$(date -u +%Y%m%dT%H%M%SZ).json"

@@ -26,6 +26,7 @@ void add_security_headers(Response& res, const DomainSettings& domain, bool secu
 
 template void add_security_headers(StringResponse&, const DomainSettings&, bool);
 template void add_security_headers(FileResponse&, const DomainSettings&, bool);
+template void add_security_headers(CachedResponse&, const DomainSettings&, bool);
 
 StringResponse text_response(http::status status, unsigned version, bool keep_alive, std::string body,
                              std::string_view content_type) {
@@ -51,7 +52,8 @@ bool is_loopback(const std::string& ip) {
   return !ec && a.is_loopback();
 }
 
-AnyResponse serve_file(const http::request<http::string_body>& req, const StaticFiles::Found& found) {
+AnyResponse serve_file(const http::request<http::string_body>& req, const StaticFiles& files,
+                       const StaticFiles::Found& found) {
   const bool keep = req.keep_alive();
   const auto inm = req.find(http::field::if_none_match);
   if (inm != req.end() && inm->value() == found.etag) {
@@ -66,6 +68,18 @@ AnyResponse serve_file(const http::request<http::string_body>& req, const Static
     res.set(http::field::etag, found.etag);
     res.set(http::field::cache_control, "no-cache");
     if (found.gzip) res.set(http::field::content_encoding, "gzip");
+    res.content_length(found.size);
+    res.keep_alive(keep);
+    return res;
+  }
+  if (auto data = files.cached(found)) {
+    CachedResponse res{http::status::ok, req.version()};
+    res.set(http::field::content_type, found.content_type);
+    res.set(http::field::etag, found.etag);
+    res.set(http::field::cache_control, "no-cache");  // revalidate with the ETag
+    res.set(http::field::vary, "Accept-Encoding");
+    if (found.gzip) res.set(http::field::content_encoding, "gzip");
+    res.body() = std::move(data);
     res.content_length(found.size);
     res.keep_alive(keep);
     return res;
@@ -93,7 +107,7 @@ AnyResponse serve_data_file(const http::request<http::string_body>& req, const S
   const StaticFiles data(ctx.settings.datapath);
   const auto found = name.find('/') == std::string::npos ? data.lookup("/" + name, false) : std::nullopt;
   if (!found) return text_response(http::status::not_found, req.version(), req.keep_alive(), "Not found\n");
-  return serve_file(req, *found);
+  return serve_file(req, data, *found);
 }
 
 }  // namespace
@@ -166,7 +180,7 @@ AnyResponse handle_request(const http::request<http::string_body>& req, const Se
   }
   const auto found = ctx.files->lookup(path, accepts_gzip(req));
   if (!found) return text_response(http::status::not_found, req.version(), keep, "Not found\n");
-  return serve_file(req, *found);
+  return serve_file(req, *ctx.files, *found);
 }
 
 }  // namespace mw::server

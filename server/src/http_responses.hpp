@@ -14,7 +14,8 @@ namespace mw::server {
 
 using StringResponse = http::response<http::string_body>;
 using FileResponse = http::response<http::file_body>;
-using AnyResponse = std::variant<StringResponse, FileResponse>;
+using CachedResponse = http::response<SharedBufferBody>;
+using AnyResponse = std::variant<StringResponse, FileResponse, CachedResponse>;
 
 // Headers every response carries: nosniff, Referrer-Policy, the framing policy of the domain
 // (X-Frame-Options DENY and CSP frame-ancestors 'none' unless AllowFraming), HSTS when secure.

@@ -1,6 +1,7 @@
 // Static file lookup: only plain names under the root, no "..", no hidden files, no symlink escape.
 #include "static_files.hpp"
 
+#include <fstream>
 #include <system_error>
 
 namespace mw::server {
@@ -62,6 +63,30 @@ std::optional<StaticFiles::Found> StaticFiles::lookup(std::string_view target, b
   const auto mtime = fs::last_write_time(f.path, ec).time_since_epoch().count();
   f.etag = "\"" + std::to_string(f.size) + "-" + std::to_string(mtime) + (f.gzip ? "-gz" : "") + "\"";
   return f;
+}
+
+std::shared_ptr<const std::string> StaticFiles::cached(const Found& found) const {
+  if (found.size > kMaxCachedFile) return nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = cache_.find(found.path);
+    if (it != cache_.end() && it->second.etag == found.etag) return it->second.data;
+  }
+  std::ifstream in(found.path, std::ios::binary);
+  if (!in) return nullptr;
+  auto data = std::make_shared<std::string>(found.size, '\0');
+  if (!in.read(data->data(), static_cast<std::streamsize>(found.size))) return nullptr;
+  std::lock_guard lock(mutex_);
+  auto& entry = cache_[found.path];
+  if (entry.data) cache_bytes_ -= entry.data->size();
+  if (cache_bytes_ + data->size() > kMaxCacheBytes) {
+    cache_.erase(found.path);
+    return data;  // serve it, but do not keep it: the cache is full
+  }
+  entry.etag = found.etag;
+  entry.data = data;
+  cache_bytes_ += data->size();
+  return data;
 }
 
 }  // namespace mw::server

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,8 +30,46 @@ class StaticFiles {
   std::optional<Found> lookup(std::string_view target, bool accepts_gzip) const;
   const std::filesystem::path& root() const { return root_; }
 
+  // The file's bytes from an in-memory cache (read once, re-read when its size or time changes),
+  // or nullptr for files too large to cache: those are streamed from disk instead.
+  std::shared_ptr<const std::string> cached(const Found& found) const;
+
+  static constexpr std::uint64_t kMaxCachedFile = 16 * 1024 * 1024;
+  static constexpr std::uint64_t kMaxCacheBytes = 128 * 1024 * 1024;
+
  private:
+  struct Entry {
+    std::string etag;
+    std::shared_ptr<const std::string> data;
+  };
   std::filesystem::path root_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::filesystem::path, Entry> cache_;
+  mutable std::uint64_t cache_bytes_ = 0;
+};
+
+// A response body that shares an immutable buffer (a cached file) instead of copying it, and
+// hands it to the stream in one piece.
+struct SharedBufferBody {
+  using value_type = std::shared_ptr<const std::string>;
+  static std::uint64_t size(const value_type& v) { return v ? v->size() : 0; }
+  class writer {
+   public:
+    using const_buffers_type = boost::asio::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& v) : v_(v) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (done_ || !v_ || v_->empty()) return boost::none;
+      done_ = true;
+      return {{const_buffers_type(v_->data(), v_->size()), false}};
+    }
+
+   private:
+    const value_type& v_;
+    bool done_ = false;
+  };
 };
 
 std::string_view content_type_for(std::string_view extension);
