@@ -1,0 +1,1 @@
+mw_bench(redir redir_bench.cpp)

@@ -1,0 +1,1 @@
+mw_fuzz_target(redir redir_fuzz.cpp)
