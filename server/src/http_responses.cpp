@@ -1,6 +1,8 @@
 // Request routing: health, metrics, root certificate, terms and branding files, the browser app.
 #include "http_responses.hpp"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -110,6 +112,14 @@ AnyResponse serve_data_file(const http::request<http::string_body>& req, const S
   return serve_file(req, data, *found);
 }
 
+// Resident set size from /proc/self/statm (pages), 0 where unavailable.
+std::uint64_t resident_bytes() {
+  std::ifstream in("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) return 0;
+  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
 }  // namespace
 
 std::string metrics_text(const ServerContext& ctx) {
@@ -127,7 +137,13 @@ std::string metrics_text(const ServerContext& ctx) {
       << "# HELP meshwork_http_requests_total HTTP requests read.\n# TYPE meshwork_http_requests_total counter\n"
       << "meshwork_http_requests_total " << m.http_requests.load() << "\n"
       << "# HELP meshwork_control_sessions Open control channels.\n# TYPE meshwork_control_sessions gauge\n"
-      << "meshwork_control_sessions " << m.control_sessions.load() << "\n";
+      << "meshwork_control_sessions " << m.control_sessions.load() << "\n"
+      << "# HELP meshwork_resident_memory_bytes Resident memory of the server process.\n"
+      << "# TYPE meshwork_resident_memory_bytes gauge\n"
+      << "meshwork_resident_memory_bytes " << resident_bytes() << "\n"
+      << "# HELP meshwork_static_cache_bytes Memory held by the static file cache.\n"
+      << "# TYPE meshwork_static_cache_bytes gauge\n"
+      << "meshwork_static_cache_bytes " << (ctx.files ? ctx.files->cache_bytes() : 0) << "\n";
   if (ctx.db) {
     out << "# HELP meshwork_db_queries_total Database operations by kind.\n# TYPE meshwork_db_queries_total counter\n";
     const auto stats = ctx.db->stats();

@@ -87,11 +87,14 @@ int main(int argc, char** argv) {
   WebServer web(ioc, ctx);
   // Installed before anything is announced, so a signal right after the startup lines is handled.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  asio::steady_timer drain(ioc);
   signals.async_wait([&](const beast::error_code& ec, int sig) {
     if (ec) return;
     say(std::string("Stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ".");
+    // No new connections; answers already being written get a short grace period to finish.
     web.stop();
-    ioc.stop();
+    drain.expires_after(std::chrono::milliseconds(500));
+    drain.async_wait([&](const beast::error_code&) { ioc.stop(); });
   });
   try {
     fs::create_directories(s.datapath);

@@ -34,6 +34,11 @@ class StaticFiles {
   // or nullptr for files too large to cache: those are streamed from disk instead.
   std::shared_ptr<const std::string> cached(const Found& found) const;
 
+  std::uint64_t cache_bytes() const {
+    std::lock_guard lock(mutex_);
+    return cache_bytes_;
+  }
+
   static constexpr std::uint64_t kMaxCachedFile = 16 * 1024 * 1024;
   static constexpr std::uint64_t kMaxCacheBytes = 128 * 1024 * 1024;
 

@@ -71,8 +71,11 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::chrono::millise
     if (std::regex_search(output_, m, redir_re)) redirect_port_ = std::stoi(m[1]);
     if (std::regex_search(output_, m, https_re)) {
       https_port_ = std::stoi(m[1]);
-      // The remaining startup lines follow at once.
-      read_available(std::chrono::milliseconds(50));
+      // The remaining startup lines follow at once; the last one says where to point a browser.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (output_.find(" in a browser.") == std::string::npos && std::chrono::steady_clock::now() < until) {
+        read_available(std::chrono::milliseconds(50));
+      }
       break;
     }
     int status = 0;
