@@ -1,0 +1,1 @@
+mw_bench(apf apf_bench.cpp)

@@ -1,0 +1,1 @@
+mw_fuzz_target(apf apf_fuzz.cpp)
