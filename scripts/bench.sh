@@ -19,10 +19,15 @@ if [ -f "tests/bench/$name.bench.mjs" ]; then
   "$ROOT/scripts/build.sh" meshwork-server wasm:meshwork-app
   exec node "tests/bench/$name.bench.mjs" "$@"
 fi
-"$ROOT/scripts/build.sh" "mw_bench_$name"
+"$ROOT/scripts/build.sh" "mw_bench_$name" "wasm:mw_bench_$name"
 mkdir -p build/bench
-out="build/bench/$name-$(date -u +%Y%m%dT%H%M%SZ).json"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out="build/bench/$name-$stamp.json"
+wasm_out="build/bench/$name-$stamp-wasm.json"
 "build/bin/mw_bench_$name" --benchmark_format=console --benchmark_out="$out" --benchmark_out_format=json \
   --benchmark_repetitions=3 --benchmark_report_aggregates_only=true "$@"
+# The same benchmark sources compiled to WebAssembly, under Node (tests/bench/wasm/ harness).
+(cd build/wasm && node --no-experimental-fetch "bin/mw_bench_$name.js" --benchmark_repetitions=3 \
+  --benchmark_out="$ROOT/$wasm_out")
 echo
-node tests/bench/report.mjs "$out"
+node tests/bench/report.mjs "$out" "$wasm_out"

@@ -1,20 +1,38 @@
-// Reads Google Benchmark JSON (--benchmark_format=json) and prints each benchmark's throughput
-// next to the baseline measured in the same run (benchmarks named BM_Baseline_*), as a ratio.
-// Usage: node tests/bench/report.mjs RESULT.json [BASELINE_NAME]
+// Reads Google Benchmark JSON (--benchmark_format=json / --benchmark_out) and prints each
+// benchmark's throughput next to the baseline measured in the same run (BM_Baseline_*), as a
+// ratio. With a second file (the same benchmarks compiled to WebAssembly and run under Node), it
+// prints the wasm figures beside the native ones, and wasm/native.
+// Usage: node tests/bench/report.mjs NATIVE.json [WASM.json]
 import { readFileSync } from 'node:fs';
 
-const [file, baselineName] = process.argv.slice(2);
-const data = JSON.parse(readFileSync(file, 'utf8'));
-const rows = data.benchmarks.filter((b) => b.run_type !== 'aggregate' || b.aggregate_name === 'median');
-const rate = (b) => (b.bytes_per_second ? b.bytes_per_second : b.items_per_second || 0);
-const unit = (b) => (b.bytes_per_second ? 'MB/s' : 'items/s');
-const baseline = rows.find((b) => (baselineName ? b.name === baselineName : b.name.startsWith('BM_Baseline_')));
+const [nativeFile, wasmFile] = process.argv.slice(2);
+const load = (file) => {
+  const data = JSON.parse(readFileSync(file, 'utf8'));
+  const rows = data.benchmarks.filter((b) => b.run_type !== 'aggregate' || b.aggregate_name === 'median');
+  return { context: data.context, rows: new Map(rows.map((b) => [b.name.replace(/_median$/, ''), b])) };
+};
+const rate = (b) => (b ? b.bytes_per_second || b.items_per_second || 0 : 0);
+const unit = (b) => (b && !b.bytes_per_second && b.items_per_second ? 'items/s' : 'MB/s');
+const show = (b) => (!b ? '-' : b.bytes_per_second ? `${(rate(b) / 1e6).toFixed(1)} MB/s` : `${rate(b).toFixed(0)} items/s`);
+const baselineOf = (set) => [...set.rows.entries()].find(([n]) => n.startsWith('BM_Baseline_'));
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`${data.context.date}  ${data.context.num_cpus} CPU @ ${data.context.mhz_per_cpu} MHz  (${data.context.library_build_type})`);
-console.log(pad('benchmark', 44) + pad('throughput', 20) + 'ratio to ' + (baseline ? baseline.name : '(no baseline)'));
-for (const b of rows) {
-  const r = rate(b);
-  const shown = b.bytes_per_second ? (r / 1e6).toFixed(1) : r.toFixed(0);
-  const ratio = baseline && rate(baseline) ? (r / rate(baseline)).toFixed(3) : '-';
-  console.log(pad(b.name, 44) + pad(`${shown} ${unit(b)}`, 20) + ratio);
+
+const native = load(nativeFile);
+const wasm = wasmFile ? load(wasmFile) : null;
+const nb = baselineOf(native);
+const wb = wasm ? baselineOf(wasm) : null;
+const c = native.context;
+console.log(`${c.date}  ${c.num_cpus} CPU @ ${c.mhz_per_cpu} MHz; baseline ${nb ? nb[0] : '(none)'} measured in the same run`);
+let header = pad('benchmark', 40) + pad('native', 18) + pad('ratio', 9);
+if (wasm) header += pad('wasm (Node)', 18) + pad('ratio', 9) + 'wasm/native';
+console.log(header);
+for (const [name, b] of native.rows) {
+  let line = pad(name, 40) + pad(show(b), 18) + pad(nb && rate(nb[1]) ? (rate(b) / rate(nb[1])).toFixed(3) : '-', 9);
+  if (wasm) {
+    const w = wasm.rows.get(name);
+    line += pad(show(w), 18) + pad(w && wb && rate(wb[1]) ? (rate(w) / rate(wb[1])).toFixed(3) : '-', 9);
+    line += w && rate(b) ? (rate(w) / rate(b)).toFixed(3) : '-';
+  }
+  console.log(line);
 }
+void unit;
