@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -148,6 +149,30 @@ int main(int argc, char** argv) {
   say("Root certificate SHA-384: " + ctx.certs->root().sha384_hex);
   say("Open https://" + s.cert + (ctx.info.port == 443 ? "" : ":" + std::to_string(ctx.info.port)) + "/ in a browser.");
 
+
+  // Retention (DbExpire): expire old events and power events now and every hour, off the I/O threads.
+  asio::steady_timer retention(ioc);
+  std::function<void()> expire_old = [&] {
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    ctx.async_db->run(
+        ioc.get_executor(),
+        [days_e = s.event_retention_days, days_p = s.power_retention_days, now_ms](store::Store& st) {
+          return std::make_pair(st.expire_events(days_e, now_ms).value_or(0),
+                                st.expire_power_events(days_p, now_ms).value_or(0));
+        },
+        [&](std::pair<std::int64_t, std::int64_t> removed) {
+          if (removed.first || removed.second) {
+            logger("store")->info("retention: removed {} events older than {} days, {} power events older than {} days",
+                                  removed.first, s.event_retention_days, removed.second, s.power_retention_days);
+          }
+          retention.expires_after(std::chrono::hours(1));
+          retention.async_wait([&](const beast::error_code& ec) {
+            if (!ec) expire_old();
+          });
+        });
+  };
+  expire_old();
 
   const unsigned n = s.threads > 0 ? static_cast<unsigned>(s.threads) : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;

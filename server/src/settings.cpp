@@ -72,6 +72,24 @@ Settings make_settings(const config::Config& cfg) {
   s.user = v.get_string("User");
   s.agent_pong_seconds = static_cast<int>(v.get_int("AgentPong"));
   s.mps_pass = v.get_string("MpsPass");
+  const auto expire = v.get("DbExpire");
+  if (expire.is_object()) {
+    auto days = [&](const char* key, int& out) {
+      if (!expire.contains(key)) return;
+      const auto& x = expire[key];
+      if (!x.is_number_integer() || x.get<long long>() < 60 || x.get<long long>() > 100LL * 365 * 86400) {
+        throw config::ConfigError(std::string("DbExpire.") + key + " must be a number of seconds between 60 and 100 years");
+      }
+      out = static_cast<int>((x.get<long long>() + 86399) / 86400);
+    };
+    days("events", s.event_retention_days);
+    days("powerevents", s.power_retention_days);
+    for (const auto& [key, value] : expire.items()) {
+      if (key != "events" && key != "powerevents" && key != "statsevents") {
+        throw config::ConfigError("DbExpire." + key + " is not events, powerevents or statsevents");
+      }
+    }
+  }
   const std::string algo = v.get_string("CertAlgorithm");
   if (algo == "rsa3072") {
     s.cert_algorithm = CertAlgorithm::kRsa3072;

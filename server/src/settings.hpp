@@ -59,6 +59,9 @@ struct Settings {
   std::string user;
   int agent_pong_seconds = 0;
   std::string mps_pass;  // secret
+  // Retention (DbExpire, in MeshCentral's seconds; kept here in whole days, rounded up).
+  int event_retention_days = 20;
+  int power_retention_days = 10;
   CertAlgorithm cert_algorithm = CertAlgorithm::kRsa3072;
   std::string log_level = "info";
   int threads = 0;

@@ -111,3 +111,31 @@ TEST(DatabaseTools, CleanStopLeavesStartAndStopMarkers) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DatabaseTools, RetentionRemovesOldEventsAtStart) {
+  Fixture f;
+  ASSERT_EQ(run_action(f, {"--dbimport", kSample}).first, 0);
+  auto [c0, before] = run_action(f, {"--showevents"});
+  ASSERT_EQ(c0, 0);
+  ASSERT_GT(shown(before).size(), 0u);  // the sample's events are from 2024
+  {
+    ServerProcess server(f.args({"--dbexpire", R"({"events": 86400, "powerEvents": 172800})"}));
+    ASSERT_TRUE(server.running()) << server.output();
+    for (int i = 0; i < 100 && server.output().find("retention: removed") == std::string::npos; ++i) {
+      server.wait_exit(std::chrono::milliseconds(50));
+    }
+    EXPECT_NE(server.output().find("retention: removed 3 events older than 1 days, 3 power events older than 2 days"),
+              std::string::npos) << server.output();
+    EXPECT_EQ(server.stop(SIGTERM), 0);
+  }
+  auto [c1, events] = run_action(f, {"--showevents"});
+  ASSERT_EQ(c1, 0);
+  EXPECT_EQ(shown(events).size(), 0u) << events;
+  auto [c2, power] = run_action(f, {"--showpower"});
+  ASSERT_EQ(c2, 0);
+  EXPECT_EQ(shown(power).size(), 2u) << power;  // this run's start and stop markers remain
+}
+
+}  // namespace

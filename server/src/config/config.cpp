@@ -50,6 +50,12 @@ const ActionSpec* find_action(std::string_view name) {
   return nullptr;
 }
 
+json lower_keys_simple(const json& j) {
+  json out = json::object();
+  for (const auto& [k, v] : j.items()) out[lower(k)] = v;
+  return out;
+}
+
 [[noreturn]] void type_error(const std::string& where, const json& v, const char* expected) {
   throw ConfigError(where + " must be " + expected + " (got " +
                     (v.is_string() ? "\"" + v.get<std::string>() + "\"" : v.dump()) + ")");
@@ -90,6 +96,14 @@ json convert(const Spec& spec, const json& v, const std::string& where) {
       if (v.is_string()) return v;
       if (v.is_number()) return v.dump();
       type_error(where, v, "text");
+    case Kind::kObject:
+      if (v.is_object()) return v;
+      if (v.is_string()) {
+        // On the command line an object is given as JSON text: --dbexpire '{"events":86400}'.
+        const json parsed = json::parse(v.get<std::string>(), nullptr, false);
+        if (parsed.is_object()) return lower_keys_simple(parsed);
+      }
+      type_error(where, v, "an object");
     case Kind::kBoolOrString: {
       bool b = false;
       if (as_bool(v, b)) return b;
@@ -317,6 +331,7 @@ std::string help_text() {
       case Kind::kString: return " TEXT";
       case Kind::kBoolOrString: return " [true|false|TEXT]";
       case Kind::kAction: return " [VALUE]";
+      case Kind::kObject: return " JSON";
     }
     return "";
   };

@@ -44,6 +44,7 @@ constexpr Spec kSettings[] = {
     {"SelfUpdate", Kind::kBoolOrString, "false", "MeshCentral self-update; not supported, logged", Support::kAccepted},
     {"WebRTC", Kind::kBool, "false", "MeshCentral WebRTC; accepted, no effect", Support::kAccepted},
     {"ClickOnce", Kind::kBool, "false", "MeshCentral ClickOnce; accepted, no effect", Support::kAccepted},
+    {"DbExpire", Kind::kObject, "", "Retention of events and power events in seconds: {\"events\": N, \"powerevents\": N}"},
     // Operations
     {"LogLevel", Kind::kString, "info", "trace, debug, info, warn, error or off"},
     {"Threads", Kind::kInt, "0", "I/O threads (0: one per core)"},

@@ -14,6 +14,7 @@ enum class Kind {
   kString,        // text
   kBoolOrString,  // true/false or text (TlsOffload: true or a list of trusted proxy addresses)
   kAction,        // a command-line action with an optional value (--dbexport [file])
+  kObject,        // a JSON object whose members make_settings validates (DbExpire)
 };
 
 enum class Scope { kSettings, kDomain };

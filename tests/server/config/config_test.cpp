@@ -149,6 +149,20 @@ TEST_F(ConfigFile, DomainsInheritServerFramingAndTokens) {
   EXPECT_FALSE(s.domains[2].allow_framing);
 }
 
+TEST_F(ConfigFile, DbExpireInSecondsBecomesWholeDays) {
+  auto s = mw::server::make_settings(mw::server::config::load(write(R"({"settings": {"DbExpire": {"Events": 90000, "powerevents": 86400}}})"), json::object()));
+  EXPECT_EQ(s.event_retention_days, 2);
+  EXPECT_EQ(s.power_retention_days, 1);
+  s = mw::server::make_settings(mw::server::config::load(dir_ / "absent.json", json::object()));
+  EXPECT_EQ(s.event_retention_days, 20);
+  EXPECT_EQ(s.power_retention_days, 10);
+  EXPECT_THROW(mw::server::make_settings(mw::server::config::load(write(R"({"settings": {"dbexpire": {"events": "x"}}})"), json::object())), ConfigError);
+  EXPECT_THROW(mw::server::make_settings(mw::server::config::load(write(R"({"settings": {"dbexpire": {"evnts": 100}}})"), json::object())), ConfigError);
+  EXPECT_THROW(mw::server::config::load(write(R"({"settings": {"dbexpire": 5}})"), json::object()), ConfigError);
+  const auto c = cli({"--dbexpire", R"({"Events": 172800})"});
+  EXPECT_EQ(c["dbexpire"]["events"], 172800);
+}
+
 TEST(ConfigHelp, ListsEverySetting) {
   const std::string help = mw::server::config::help_text();
   for (const auto& spec : mw::server::config::settings_specs()) {
