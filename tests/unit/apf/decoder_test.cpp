@@ -13,20 +13,14 @@
 #include "mw/apf/messages.hpp"
 #include "mw/util/hex.hpp"
 
+#include "../test_bytes.hpp"
+
 namespace {
 
 using namespace mw::apf;
-using Bytes = std::vector<std::uint8_t>;
+using mw::test::Bytes;
+using mw::test::hex;
 
-Bytes hex(std::string_view text) {
-  std::string compact;
-  for (char c : text) {
-    if (c != ' ') compact.push_back(c);
-  }
-  auto r = mw::util::hex_decode(compact);
-  EXPECT_TRUE(r.ok()) << text;
-  return r.ok() ? r.value() : Bytes{};
-}
 
 Bytes payload(std::size_t n, std::uint32_t seed) {
   Bytes v(n);

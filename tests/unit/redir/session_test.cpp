@@ -14,30 +14,19 @@
 #include "mw/util/hex.hpp"
 #include "mw/util/md5.hpp"
 
+#include "../test_bytes.hpp"
+
 namespace {
 
 using namespace mw::redir;
 
-using Bytes = std::vector<std::uint8_t>;
+using mw::test::Bytes;
+using mw::test::hex;
+using mw::test::bytes;
+using mw::test::cat;
 
-// "10 00 00 00 53 4F" -> bytes (spaces ignored).
-Bytes hex(std::string_view text) {
-  std::string compact;
-  for (char c : text) {
-    if (c != ' ') compact.push_back(c);
-  }
-  auto r = mw::util::hex_decode(compact);
-  EXPECT_TRUE(r.ok()) << text;
-  return r.ok() ? r.value() : Bytes{};
-}
 
-Bytes bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
 
 std::string md5_hex(std::string_view s) { return mw::util::hex_encode(mw::util::md5(s)); }
 
