@@ -3,12 +3,15 @@
 #include "db_tools.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "auth/cookie.hpp"
 #include "log.hpp"
+#include "mw/util/hex.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace mw::server {
@@ -32,11 +35,58 @@ fs::path file_argument(const Settings& s, const config::Config& cfg, const char*
   return it != cfg.action_values.end() ? fs::path(it->second) : s.datapath / "meshwork.db.json";
 }
 
+// The login token key lives in the database as MeshCentral keeps it:
+// {_id: "LoginCookieEncryptionKey", key: <160 hex digits>, time}. Created on first use.
+mw::Result<std::vector<std::uint8_t>> login_token_key(store::Store& db, bool create) {
+  auto rec = db.get("LoginCookieEncryptionKey");
+  if (!rec) return rec.error();
+  if (rec.value() && rec.value()->contains("key") && (*rec.value())["key"].is_string()) {
+    const std::string hex = (*rec.value())["key"].get<std::string>();
+    auto key = util::hex_decode(hex);
+    if (key && key->size() >= 80) return key.value();
+  }
+  if (!create) return make_error("no-key", "no login token key: create one with --logintokenkey");
+  auto key = auth::new_cookie_key();
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  auto put = db.put({{"_id", "LoginCookieEncryptionKey"}, {"key", util::hex_encode(key)}, {"time", now}});
+  if (!put) return put.error();
+  return key;
+}
+
+int run_login_token_action(const Settings& s, const config::Config& cfg) {
+  if (s.log_level == "info") set_log_level("warn");
+  fs::create_directories(s.datapath);
+  auto opened = store::SqliteStore::open(database_path(s));
+  if (!opened) return fail(opened.error().message);
+  store::Store& db = *opened.value();
+  const bool minting = has(cfg, "logintoken");
+  auto key = login_token_key(db, /*create=*/true);
+  if (!key) return fail(key.error().message);
+  if (!minting) {
+    std::printf("%s\n", util::hex_encode(key.value()).c_str());
+    return 0;
+  }
+  const auto it = cfg.action_values.find("logintoken");
+  const std::string user = it == cfg.action_values.end() ? "" : it->second;
+  // user/<domain>/<name>: the domain must be one of ours, the name lower case as MeshCentral stores it.
+  const auto a = user.find('/');
+  const auto b = a == std::string::npos ? a : user.find('/', a + 1);
+  if (user.rfind("user/", 0) != 0 || b == std::string::npos || b + 1 >= user.size()) {
+    return fail("--logintoken needs a user id such as user//admin (got \"" + user + "\")");
+  }
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+  std::printf("%s\n", auth::encode_cookie({{"u", user}, {"a", 3}}, key.value(), now_s).c_str());
+  return 0;
+}
+
 }  // namespace
 
 std::optional<int> run_database_action(const Settings& s, const config::Config& cfg) {
   static const char* kShow[][2] = {{"showusers", "user"}, {"showmeshes", "mesh"}, {"shownodes", "node"},
                                    {"showevents", "event"}, {"showpower", "power"}, {"showall", ""}};
+  if (has(cfg, "logintokenkey") || has(cfg, "logintoken")) return run_login_token_action(s, cfg);
   const bool exporting = has(cfg, "dbexport");
   const bool importing = has(cfg, "dbimport");
   const char* show_type = nullptr;

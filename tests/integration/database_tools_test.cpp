@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/cookie.hpp"
 #include "fixture.hpp"
+#include "mw/util/hex.hpp"
 
 namespace {
 
@@ -136,6 +138,31 @@ TEST(DatabaseTools, RetentionRemovesOldEventsAtStart) {
   auto [c2, power] = run_action(f, {"--showpower"});
   ASSERT_EQ(c2, 0);
   EXPECT_EQ(shown(power).size(), 2u) << power;  // this run's start and stop markers remain
+}
+
+}  // namespace
+
+namespace {
+
+TEST(LoginTokens, KeyIsCreatedOnceAndTokensDecodeWithIt) {
+  Fixture f;
+  auto [c1, k1] = run_action(f, {"--logintokenkey"});
+  ASSERT_EQ(c1, 0) << k1;
+  auto [c2, k2] = run_action(f, {"--logintokenkey"});
+  ASSERT_EQ(c2, 0);
+  const std::string key_hex = k1.substr(0, k1.find('\n'));
+  EXPECT_EQ(key_hex.size(), 160u);  // 80 bytes, as MeshCentral
+  EXPECT_EQ(k2.substr(0, k2.find('\n')), key_hex);
+  auto [c3, tok] = run_action(f, {"--logintoken", "user//admin"});
+  ASSERT_EQ(c3, 0) << tok;
+  const auto key = mw::util::hex_decode(key_hex);
+  ASSERT_TRUE(key.ok());
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto decoded = mw::server::auth::decode_cookie(tok.substr(0, tok.find('\n')), key.value(), now, 60);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+  EXPECT_EQ(decoded.value()["u"], "user//admin");
+  EXPECT_EQ(decoded.value()["a"], 3);
+  EXPECT_EQ(run_action(f, {"--logintoken", "admin"}).first, 1);
 }
 
 }  // namespace

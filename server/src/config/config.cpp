@@ -36,11 +36,13 @@ constexpr ActionSpec kActions[] = {
     {"showevents", "Print the events, then exit"},
     {"showpower", "Print the power events, then exit"},
     {"showall", "Print every record, then exit"},
+    {"logintokenkey", "Print the login token key (hex), creating it if there is none, then exit"},
+    {"logintoken", "Print a login token for USERID (e.g. user//admin), valid 60 minutes, then exit"},
 };
 
 // Actions that take no value (a following argument is never consumed as theirs).
 bool action_is_flag(std::string_view name) {
-  return name != "dbexport" && name != "dbimport";
+  return name != "dbexport" && name != "dbimport" && name != "logintoken";
 }
 
 const ActionSpec* find_action(std::string_view name) {
@@ -344,7 +346,8 @@ std::string help_text() {
   }
   out << "\nActions:\n";
   for (const auto& a : kActions) {
-    std::string left = "  --" + std::string(a.name) + (action_is_flag(a.name) ? "" : " [FILE]");
+    std::string left = "  --" + std::string(a.name) +
+                       (action_is_flag(a.name) ? "" : a.name == "logintoken" ? " USERID" : " [FILE]");
     left.resize(34, ' ');
     out << left << " " << a.help << "\n";
   }

@@ -1,0 +1,1 @@
+list(APPEND MW_SERVER_TEST_SOURCES auth/password_test.cpp auth/cookie_test.cpp)
