@@ -1,0 +1,1 @@
+mw_bench(wsman wsman_bench.cpp)

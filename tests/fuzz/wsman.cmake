@@ -1,0 +1,1 @@
+mw_fuzz_target(wsman wsman_fuzz.cpp)
