@@ -110,10 +110,13 @@ int main(int argc, char** argv) {
       ctx.sni_contexts[host] = make_tls_context(ck, "");
     }
     enable_sni(ctx);
-    if (!fs::is_regular_file(s.webroot / "index.html")) {
+    ctx.files = std::make_unique<StaticFiles>(
+        s.webroot, std::span<const EmbeddedFile>(kEmbeddedWeb, kEmbeddedWeb_count));
+    if (ctx.files->serving_embedded()) {
+      logger("web")->info("serving the browser app embedded in this executable ({} files)", kEmbeddedWeb_count);
+    } else if (!fs::is_regular_file(s.webroot / "index.html")) {
       logger("web")->warn("no browser app in {} (build it with scripts/build.sh)", s.webroot.string());
     }
-    ctx.files = std::make_unique<StaticFiles>(s.webroot);
     auto opened = store::SqliteStore::open(database_path(s));
     if (!opened) throw std::runtime_error(opened.error().message);
     ctx.db = std::shared_ptr<store::Store>(std::move(opened.value()));

@@ -22,6 +22,39 @@ std::string_view content_type_for(std::string_view ext) {
   return "application/octet-stream";
 }
 
+StaticFiles::StaticFiles(fs::path root, std::span<const EmbeddedFile> embedded) : root_(std::move(root)) {
+  std::error_code ec;
+  if (embedded.empty() || embedded.front().path == nullptr || fs::is_directory(root_, ec)) return;
+  // Embedded mode: every file is in memory from the start, keyed by its URL path.
+  embedded_mode_ = true;
+  for (const auto& f : embedded) {
+    if (!f.path) continue;
+    auto data = std::make_shared<const std::string>(reinterpret_cast<const char*>(f.data), f.size);
+    std::uint32_t h = 2166136261u;  // FNV-1a: a content ETag that changes with every build
+    for (unsigned char c : *data) h = (h ^ c) * 16777619u;
+    cache_[fs::path(f.path)] = Entry{"\"" + std::to_string(f.size) + "-" + std::to_string(h) + "\"", data};
+    cache_bytes_ += f.size;
+  }
+}
+
+std::optional<StaticFiles::Found> StaticFiles::embedded_lookup(const std::string& path, bool accepts_gzip) const {
+  std::lock_guard lock(mutex_);
+  auto it = cache_.find(fs::path(path));
+  if (it == cache_.end()) return std::nullopt;
+  Found f;
+  f.content_type = std::string(content_type_for(fs::path(path).extension().string()));
+  if (accepts_gzip) {
+    if (auto gz = cache_.find(fs::path(path + ".gz")); gz != cache_.end()) {
+      it = gz;
+      f.gzip = true;
+    }
+  }
+  f.path = it->first;
+  f.etag = it->second.etag;
+  f.size = it->second.data->size();
+  return f;
+}
+
 std::optional<StaticFiles::Found> StaticFiles::lookup(std::string_view target, bool accepts_gzip) const {
   const auto q = target.find_first_of("?#");
   std::string_view path = target.substr(0, q);
@@ -39,6 +72,7 @@ std::optional<StaticFiles::Found> StaticFiles::lookup(std::string_view target, b
     rel /= std::string(seg);
     start = end + 1;
   }
+  if (embedded_mode_) return embedded_lookup("/" + rel.generic_string(), accepts_gzip);
   std::error_code ec;
   const fs::path full = root_ / rel;
   const fs::path canon = fs::weakly_canonical(full, ec);
@@ -66,6 +100,11 @@ std::optional<StaticFiles::Found> StaticFiles::lookup(std::string_view target, b
 }
 
 std::shared_ptr<const std::string> StaticFiles::cached(const Found& found) const {
+  if (embedded_mode_) {
+    std::lock_guard lock(mutex_);
+    const auto it = cache_.find(found.path);
+    return it == cache_.end() ? nullptr : it->second.data;
+  }
   if (found.size > kMaxCachedFile) return nullptr;
   {
     std::lock_guard lock(mutex_);

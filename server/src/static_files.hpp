@@ -7,16 +7,20 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "embedded_web.hpp"
 #include "net.hpp"
 
 namespace mw::server {
 
 class StaticFiles {
  public:
-  explicit StaticFiles(std::filesystem::path root) : root_(std::move(root)) {}
+  // Serves `root`; when that folder does not exist and `embedded` has files, serves those.
+  explicit StaticFiles(std::filesystem::path root, std::span<const EmbeddedFile> embedded = {});
+  bool serving_embedded() const { return embedded_mode_; }
 
   struct Found {
     std::filesystem::path path;  // file to send (maybe the .gz variant)
@@ -47,7 +51,10 @@ class StaticFiles {
     std::string etag;
     std::shared_ptr<const std::string> data;
   };
+  std::optional<Found> embedded_lookup(const std::string& path, bool accepts_gzip) const;
+
   std::filesystem::path root_;
+  bool embedded_mode_ = false;
   mutable std::mutex mutex_;
   mutable std::map<std::filesystem::path, Entry> cache_;
   mutable std::uint64_t cache_bytes_ = 0;
