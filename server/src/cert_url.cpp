@@ -1,13 +1,11 @@
 // Fetches an offloader's certificate with a TLS handshake (Asio + OpenSSL), under a deadline.
 #include "cert_url.hpp"
 
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <array>
 #include <stdexcept>
 
-#include "mw/util/hex.hpp"
+#include "certs.hpp"
 #include "net.hpp"
 
 namespace mw::server {
@@ -47,20 +45,9 @@ RemoteCertificate fetch_certificate(const std::string& url, std::chrono::seconds
   X509* cert = SSL_get1_peer_certificate(stream.native_handle());
   if (!cert) throw std::runtime_error("CertUrl " + url + ": the server sent no certificate");
   RemoteCertificate out;
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, cert);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  out.pem.assign(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  X509_digest(cert, EVP_sha384(), md.data(), &len);
-  out.sha384_hex = util::hex_encode(std::span<const std::uint8_t>(md.data(), len));
-  std::array<char, 256> cn{};
-  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn.data(), static_cast<int>(cn.size())) > 0) {
-    out.common_name = cn.data();
-  }
+  out.pem = certificate_pem(cert);
+  out.common_name = certificate_common_name(cert);
+  out.sha384_hex = certificate_sha384_hex(cert);
   X509_free(cert);
   beast::get_lowest_layer(stream).close();
   return out;

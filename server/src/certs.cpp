@@ -79,13 +79,6 @@ std::string key_to_pem(EVP_PKEY* key) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-std::string cert_to_pem(X509* cert) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!PEM_write_bio_X509(bio.get(), cert)) fail("PEM certificate write failed");
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
-}
 
 X509Ptr parse_cert(const std::string& pem, const fs::path& origin) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -101,19 +94,7 @@ PKeyPtr parse_key(const std::string& pem, const fs::path& origin) {
   return PKeyPtr(k);
 }
 
-std::string sha384_hex(X509* cert) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (!X509_digest(cert, EVP_sha384(), md.data(), &len)) fail("certificate digest failed");
-  return util::hex_encode(std::span<const std::uint8_t>(md.data(), len));
-}
 
-std::string common_name(X509* cert) {
-  std::array<char, 256> buf{};
-  const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf.data(),
-                                          static_cast<int>(buf.size()));
-  return n > 0 ? std::string(buf.data(), static_cast<std::size_t>(n)) : std::string();
-}
 
 void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509V3_CTX ctx;
@@ -183,8 +164,8 @@ Loaded load_pair(const fs::path& dir, const std::string& base) {
   if (X509_check_private_key(l.cert.get(), l.key.get()) != 1) {
     fail(key_path.string() + " does not match " + cert_path.string());
   }
-  l.ck.common_name = common_name(l.cert.get());
-  l.ck.sha384_hex = sha384_hex(l.cert.get());
+  l.ck.common_name = certificate_common_name(l.cert.get());
+  l.ck.sha384_hex = certificate_sha384_hex(l.cert.get());
   return l;
 }
 
@@ -197,10 +178,10 @@ Loaded create_pair(const fs::path& dir, const std::string& base, const std::stri
   Loaded l;
   l.key = generate_key(algorithm);
   l.cert = make_cert(l.key.get(), cn, issuer, server_auth, san, issuer ? 3650 : 7300);
-  l.ck.cert_pem = cert_to_pem(l.cert.get());
+  l.ck.cert_pem = certificate_pem(l.cert.get());
   l.ck.key_pem = key_to_pem(l.key.get());
   l.ck.common_name = cn;
-  l.ck.sha384_hex = sha384_hex(l.cert.get());
+  l.ck.sha384_hex = certificate_sha384_hex(l.cert.get());
   write_file(dir / (base + "-cert-private.key"), l.ck.key_pem, /*secret=*/true);
   write_file(dir / (base + "-cert-public.crt"), l.ck.cert_pem, /*secret=*/false);
   logger("certs")->info("generated {}-cert (CN={})", base, cn);
@@ -221,6 +202,29 @@ std::string san_for(const std::string& name) {
 }
 
 }  // namespace
+
+std::string certificate_pem(X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!PEM_write_bio_X509(bio.get(), cert)) fail("PEM certificate write failed");
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::string certificate_sha384_hex(X509* cert) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (!X509_digest(cert, EVP_sha384(), md.data(), &len)) fail("certificate digest failed");
+  return util::hex_encode(std::span<const std::uint8_t>(md.data(), len));
+}
+
+std::string certificate_common_name(X509* cert) {
+  std::array<char, 256> buf{};
+  const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf.data(),
+                                          static_cast<int>(buf.size()));
+  return n > 0 ? std::string(buf.data(), static_cast<std::size_t>(n)) : std::string();
+}
+
 
 CertificateStore CertificateStore::load_or_create(const fs::path& datapath, const std::string& name,
                                                   CertAlgorithm algorithm) {

@@ -9,7 +9,14 @@
 
 #include "settings.hpp"
 
+typedef struct x509_st X509;
+
 namespace mw::server {
+
+// PEM text, subject CN and SHA-384 (lower-case hex of the DER form) of a certificate.
+std::string certificate_pem(X509* cert);
+std::string certificate_common_name(X509* cert);
+std::string certificate_sha384_hex(X509* cert);
 
 struct CertKey {
   std::string cert_pem;     // leaf certificate (PEM)

@@ -17,6 +17,7 @@
 #include "db_tools.hpp"
 #include "store/sqlite_store.hpp"
 #include "log.hpp"
+#include "text.hpp"
 #include "mw/version.hpp"
 #include "server_context.hpp"
 #include "web_server.hpp"
@@ -105,9 +106,7 @@ int main(int argc, char** argv) {
     for (const auto& d : s.domains) {
       if (d.dns.empty()) continue;
       const CertKey& ck = ctx.certs->add_domain(s.datapath, d.id, d.dns, s.cert_algorithm);
-      std::string host = d.dns;
-      std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
-      ctx.sni_contexts[host] = make_tls_context(ck, "");
+      ctx.sni_contexts[ascii_lower(d.dns)] = make_tls_context(ck, "");
     }
     enable_sni(ctx);
     ctx.files = std::make_unique<StaticFiles>(

@@ -1,5 +1,6 @@
 // Request classification: forwarded-header trust, domain selection, address allow-lists.
 #include "request_info.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,11 +8,6 @@
 namespace mw::server {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 std::string trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t");
@@ -90,7 +86,7 @@ RequestInfo describe_request(const http::request<http::string_body>& req, const 
   RequestInfo info;
   info.client_ip = peer_ip;
   info.secure = tls;
-  info.host = lower(strip_port(trim(req[http::field::host])));
+  info.host = ascii_lower(strip_port(trim(req[http::field::host])));
   if (trusted_proxy(settings, peer_ip)) {
     // The trusted proxy appends the address it saw last; earlier entries came from the client.
     const std::string_view xff = req["X-Forwarded-For"];
@@ -101,8 +97,8 @@ RequestInfo describe_request(const http::request<http::string_body>& req, const 
       if (parse_ip(last, parsed)) info.client_ip = parsed.to_string();
     }
     const std::string_view xfh = req["X-Forwarded-Host"];
-    if (!xfh.empty()) info.host = lower(strip_port(trim(xfh.substr(0, xfh.find(',')))));
-    const std::string proto = lower(trim(req["X-Forwarded-Proto"]));
+    if (!xfh.empty()) info.host = ascii_lower(strip_port(trim(xfh.substr(0, xfh.find(',')))));
+    const std::string proto = ascii_lower(trim(req["X-Forwarded-Proto"]));
     if (proto == "https") info.secure = true;
     if (proto == "http") info.secure = false;
   }
@@ -112,7 +108,7 @@ RequestInfo describe_request(const http::request<http::string_body>& req, const 
   info.domain = &settings.default_domain();
   // Dns-selected domains answer at the root of their host name.
   for (const auto& d : settings.domains) {
-    if (!d.dns.empty() && lower(d.dns) == info.host) {
+    if (!d.dns.empty() && ascii_lower(d.dns) == info.host) {
       info.domain = &d;
       info.path = std::string(path);
       return info;
@@ -121,7 +117,7 @@ RequestInfo describe_request(const http::request<http::string_body>& req, const 
   // Path-selected domains: "/customer1/..." (domain ids are lower-case; match the segment so).
   if (path.size() > 1) {
     const auto end = path.find('/', 1);
-    const std::string segment = lower(path.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
+    const std::string segment = ascii_lower(path.substr(1, end == std::string_view::npos ? std::string_view::npos : end - 1));
     for (const auto& d : settings.domains) {
       if (d.id.empty() || !d.dns.empty() || d.id != segment) continue;
       info.domain = &d;

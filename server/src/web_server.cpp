@@ -8,6 +8,7 @@
 
 #include "https_session.hpp"
 #include "log.hpp"
+#include "text.hpp"
 #include "redirect_session.hpp"
 
 namespace mw::server {
@@ -38,8 +39,7 @@ int select_certificate(SSL* ssl, int*, void* arg) {
   const auto* ctx = static_cast<const ServerContext*>(arg);
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   if (!name) return SSL_TLSEXT_ERR_OK;
-  std::string host(name);
-  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string host = ascii_lower(name);
   const auto it = ctx->sni_contexts.find(host);
   if (it != ctx->sni_contexts.end()) SSL_set_SSL_CTX(ssl, it->second->native_handle());
   return SSL_TLSEXT_ERR_OK;

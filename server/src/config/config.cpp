@@ -1,6 +1,7 @@
 // config.json + command line -> validated values. Conversion rules per Kind live in one function
 // (convert) so the file and the command line accept exactly the same spellings.
 #include "config/config.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -13,11 +14,6 @@ using nlohmann::json;
 namespace {
 
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // Actions exist only on the command line: --name [value].
 struct ActionSpec {
@@ -54,7 +50,7 @@ const ActionSpec* find_action(std::string_view name) {
 
 json lower_keys_simple(const json& j) {
   json out = json::object();
-  for (const auto& [k, v] : j.items()) out[lower(k)] = v;
+  for (const auto& [k, v] : j.items()) out[ascii_lower(k)] = v;
   return out;
 }
 
@@ -71,7 +67,7 @@ json convert(const Spec& spec, const json& v, const std::string& where) {
     if (x.is_boolean()) return out = x.get<bool>(), true;
     if (x.is_number_integer() && (x.get<long long>() == 0 || x.get<long long>() == 1)) return out = x.get<long long>() == 1, true;
     if (x.is_string()) {
-      const std::string s = lower(x.get<std::string>());
+      const std::string s = ascii_lower(x.get<std::string>());
       if (s == "true" || s == "1" || s == "yes" || s == "on") return out = true, true;
       if (s == "false" || s == "0" || s == "no" || s == "off") return out = false, true;
     }
@@ -156,7 +152,7 @@ json validate_section(Scope scope, const json& section, const std::string& where
     if (spec->support == Support::kAccepted) {
       warnings.push_back(path + " (" + std::string(spec->name) + ") is accepted for MeshCentral compatibility but has no effect in Meshwork");
     }
-    out[lower(spec->name)] = convert(*spec, value, path);
+    out[ascii_lower(spec->name)] = convert(*spec, value, path);
   }
   return out;
 }
@@ -171,10 +167,10 @@ std::string read_file(const std::filesystem::path& p) {
 
 }  // namespace
 
-bool Values::has(std::string_view name) const { return values_.contains(lower(name)); }
+bool Values::has(std::string_view name) const { return values_.contains(ascii_lower(name)); }
 
 json Values::get(std::string_view name) const {
-  auto it = values_.find(lower(name));
+  auto it = values_.find(ascii_lower(name));
   return it == values_.end() ? json() : *it;
 }
 
@@ -223,7 +219,7 @@ json lower_keys(const json& j, const std::string& path, std::vector<std::string>
   if (!j.is_object()) return j;
   json out = json::object();
   for (const auto& [key, value] : j.items()) {
-    const std::string k = lower(key);
+    const std::string k = ascii_lower(key);
     if (out.contains(k)) warnings.push_back(path + "." + key + " repeats a key that differs only in case; the later one wins");
     out[k] = lower_keys(value, path + "." + key, warnings);
   }
@@ -243,7 +239,7 @@ json parse_command_line(int argc, const char* const* argv) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    name = lower(name);
+    name = ascii_lower(name);
     const bool next_is_value = i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0;
     if (const ActionSpec* a = find_action(name)) {
       if (!value && next_is_value && !action_is_flag(name)) value = argv[++i];
@@ -256,7 +252,7 @@ json parse_command_line(int argc, const char* const* argv) {
       if (spec->kind == Kind::kBool || spec->kind == Kind::kBoolOrString) {
         // A bare flag means true; a following true/false/0/1 is its value.
         if (next_is_value) {
-          const std::string n = lower(argv[i + 1]);
+          const std::string n = ascii_lower(argv[i + 1]);
           if (n == "true" || n == "false" || n == "0" || n == "1" || spec->kind == Kind::kBoolOrString) value = argv[++i];
         }
         if (!value) value = "true";
@@ -266,7 +262,7 @@ json parse_command_line(int argc, const char* const* argv) {
         throw ConfigError("--" + name + " needs a value");
       }
     }
-    out[lower(spec->name)] = convert(*spec, json(*value), "--" + name);
+    out[ascii_lower(spec->name)] = convert(*spec, json(*value), "--" + name);
   }
   return out;
 }
@@ -338,7 +334,7 @@ std::string help_text() {
     return "";
   };
   for (const Spec& s : settings_specs()) {
-    std::string left = "  --" + lower(s.name) + kind_hint(s.kind);
+    std::string left = "  --" + ascii_lower(s.name) + kind_hint(s.kind);
     if (left.size() < 34) left.resize(34, ' ');
     out << left << " " << s.help;
     if (!s.fallback.empty() && s.kind != Kind::kString) out << " [" << s.fallback << "]";

@@ -1,5 +1,6 @@
 // The settings table. Keep entries grouped as in docs/configuration.md; help is one line.
 #include "config/schema.hpp"
+#include "text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -65,11 +66,6 @@ constexpr Spec kDomain[] = {
     {"MeshQuota", Kind::kInt, "0", "Kilobytes a device group may store (0: no limit)"},
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 }  // namespace
 
@@ -77,9 +73,9 @@ std::span<const Spec> settings_specs() { return kSettings; }
 std::span<const Spec> domain_specs() { return kDomain; }
 
 const Spec* find_spec(Scope scope, std::string_view name) {
-  const std::string key = lower(name);
+  const std::string key = ascii_lower(name);
   for (const Spec& s : scope == Scope::kSettings ? settings_specs() : domain_specs()) {
-    if (lower(s.name) == key) return &s;
+    if (ascii_lower(s.name) == key) return &s;
   }
   return nullptr;
 }
