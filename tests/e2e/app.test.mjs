@@ -69,3 +69,35 @@ test('app draws the server info window from the control channel', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('on a HiDPI screen the canvas has device pixels and the text stays sharp', async () => {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true, viewport: { width: 800, height: 500 }, deviceScaleFactor: 2,
+  });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.meshwork && window.meshwork.serverName && window.meshwork.frames > 2,
+    null, { timeout: 30000 });
+  const dims = await page.evaluate(() => {
+    const c = document.getElementById('canvas');
+    return { w: c.width, h: c.height, cssW: c.clientWidth, cssH: c.clientHeight, scale: window.meshwork.scale };
+  });
+  assert.equal(dims.scale, 2);
+  assert.equal(dims.w, dims.cssW * 2);
+  assert.equal(dims.h, dims.cssH * 2);
+  await page.waitForFunction((n) => window.meshwork.frames > n, await page.evaluate(() => window.meshwork.frames + 2));
+  const shot = await page.screenshot({ type: 'png' });
+  saveArtifact('app-serverinfo-hidpi.png', shot);
+  const img = decodePng(shot);
+  assert.equal(img.width, 1600);
+  // The window's title bar is as wide, relative to the page, as at 1x: the layout scaled.
+  let title = 0;
+  for (let x = 0; x < img.width; x++) {
+    for (let y = 0; y < img.height; y++) {
+      const p = img.pixel(x, y);
+      if (Math.abs(p[0] - 46) <= 10 && Math.abs(p[1] - 84) <= 10 && Math.abs(p[2] - 133) <= 10) { title++; break; }
+    }
+  }
+  assert.ok(title > 900, `title bar should span the scaled window (${title} columns)`);
+  await context.close();
+});

@@ -3,6 +3,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <variant>
 
 namespace mw::web {
@@ -91,7 +92,7 @@ void App::draw_header(float width) {
 }
 
 void App::draw_server_card(float width, float height) {
-  const ImVec2 size(std::min(520.0f, width - 40.0f), 0.0f);
+  const ImVec2 size(std::min(ImGui::GetFontSize() * 32.0f, width - 2.0f * ImGui::GetFontSize()), 0.0f);
   ImGui::SetNextWindowPos(ImVec2(width * 0.5f, height * 0.42f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
   ImGui::SetNextWindowSize(size);
   ImGui::Begin("Server", nullptr,

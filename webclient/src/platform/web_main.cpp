@@ -27,6 +27,7 @@ struct Platform {
   bool started = false;
   unsigned frames = 0;
   unsigned reported_revision = ~0u;
+  float scale = 1.0f;  // devicePixelRatio at start
   ImVector<ImWchar> sans_ranges;
 };
 
@@ -50,18 +51,24 @@ void report_to_page() {
         m.connected = $1 !== 0;
         m.serverName = $2 ? UTF8ToString($2) : null;
         m.version = $3 ? UTF8ToString($3) : null;
+        m.scale = $4;
       },
       g.frames, g.app.connection() == mw::web::Connection::kOpen ? 1 : 0, info ? info->name.c_str() : nullptr,
-      info ? info->version.c_str() : nullptr);
+      info ? info->version.c_str() : nullptr, g.scale);
 }
 
+// The app works in device pixels: the canvas backbuffer is CSS size × devicePixelRatio (sharp on
+// HiDPI screens), emscripten's GLFW reports the mouse in backbuffer pixels too, and fonts and
+// style are scaled by the same ratio (g.scale).
 // Sizes the canvas to its CSS box. Not glfwSetWindowSize: emscripten's GLFW requests fullscreen
 // when the size equals the screen's (always true in a maximised or headless browser), which the
 // browser refuses without a user gesture. Browser.setCanvasSize notifies GLFW's resize listener.
 void resize_to_css() {
   double w = 0, h = 0;
   emscripten_get_element_css_size("#canvas", &w, &h);
-  EM_ASM({ Module.setCanvasSize($0, $1); }, std::max(1, static_cast<int>(w)), std::max(1, static_cast<int>(h)));
+  const double dpr = g.scale;
+  EM_ASM({ Module.setCanvasSize($0, $1); }, std::max(1, static_cast<int>(w * dpr + 0.5)),
+         std::max(1, static_cast<int>(h * dpr + 0.5)));
 }
 
 void frame() {
@@ -140,7 +147,10 @@ void start_main_loop() {
   if (g.started) return;
   g.started = true;
   ImGuiIO& io = ImGui::GetIO();
-  if (io.Fonts->Fonts.empty()) io.Fonts->AddFontDefault();  // fonts failed to load: still usable
+  if (io.Fonts->Fonts.empty()) {  // fonts failed to load: ImGui's own font, scaled, is still usable
+    io.Fonts->AddFontDefault();
+    io.FontGlobalScale = g.scale;
+  }
   connect();
   emscripten_set_main_loop(frame, 0, false);
 }
@@ -154,7 +164,7 @@ void add_font(void* data, int size, bool mono) {
   cfg.OversampleV = 1;
   std::snprintf(cfg.Name, sizeof cfg.Name, "%s", mono ? "DejaVu Sans Mono" : "DejaVu Sans");
   ImGuiIO& io = ImGui::GetIO();
-  ImFont* font = io.Fonts->AddFontFromMemoryTTF(owned, size, kFontSize, &cfg, g.sans_ranges.Data);
+  ImFont* font = io.Fonts->AddFontFromMemoryTTF(owned, size, kFontSize * g.scale, &cfg, g.sans_ranges.Data);
   if (!mono && font) io.FontDefault = font;
 }
 
@@ -196,6 +206,7 @@ int main() {
   glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  g.scale = static_cast<float>(std::clamp(emscripten_get_device_pixel_ratio(), 1.0, 4.0));
   g.window = glfwCreateWindow(1280, 800, "Meshwork", nullptr, nullptr);
   if (!g.window) return 1;
   glfwMakeContextCurrent(g.window);
@@ -210,7 +221,7 @@ int main() {
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // no imgui.ini in the browser
-  mw::web::apply_theme(1.0f);
+  mw::web::apply_theme(g.scale);
   ImGui_ImplGlfw_InitForOpenGL(g.window, true);
   ImGui_ImplOpenGL3_Init("#version 300 es");
   load_fonts();
