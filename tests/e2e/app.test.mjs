@@ -28,11 +28,10 @@ test('app draws the server info window from the control channel', async () => {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(server.url);
+  // The app reports idle once it has drawn its latest state: then the pixels are final.
   await page.waitForFunction(
-    () => window.meshwork && window.meshwork.serverName && window.meshwork.connected && window.meshwork.frames > 2,
+    () => window.meshwork && window.meshwork.serverName && window.meshwork.connected && window.meshwork.idle,
     null, { timeout: 30000 });
-  // Let a couple of frames render with the server info before looking at pixels.
-  await page.waitForFunction((n) => window.meshwork.frames > n, await page.evaluate(() => window.meshwork.frames + 2));
   const state = await page.evaluate(() => ({ ...window.meshwork }));
   assert.equal(state.serverName, '127.0.0.1');
   assert.match(state.version, /^\d+\.\d+\.\d+$/);
@@ -76,7 +75,7 @@ test('on a HiDPI screen the canvas has device pixels and the text stays sharp', 
   });
   const page = await context.newPage();
   await page.goto(server.url);
-  await page.waitForFunction(() => window.meshwork && window.meshwork.serverName && window.meshwork.frames > 2,
+  await page.waitForFunction(() => window.meshwork && window.meshwork.serverName && window.meshwork.idle,
     null, { timeout: 30000 });
   const dims = await page.evaluate(() => {
     const c = document.getElementById('canvas');
@@ -85,7 +84,6 @@ test('on a HiDPI screen the canvas has device pixels and the text stays sharp', 
   assert.equal(dims.scale, 2);
   assert.equal(dims.w, dims.cssW * 2);
   assert.equal(dims.h, dims.cssH * 2);
-  await page.waitForFunction((n) => window.meshwork.frames > n, await page.evaluate(() => window.meshwork.frames + 2));
   const shot = await page.screenshot({ type: 'png' });
   saveArtifact('app-serverinfo-hidpi.png', shot);
   const img = decodePng(shot);
@@ -99,5 +97,22 @@ test('on a HiDPI screen the canvas has device pixels and the text stays sharp', 
     }
   }
   assert.ok(title > 900, `title bar should span the scaled window (${title} columns)`);
+  await context.close();
+});
+
+test('an idle app draws nothing until something changes', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 800, height: 500 } });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.meshwork && window.meshwork.serverName && window.meshwork.idle,
+    null, { timeout: 30000 });
+  const before = await page.evaluate(() => window.meshwork.frames);
+  await page.waitForTimeout(700);
+  assert.equal(await page.evaluate(() => window.meshwork.frames), before, 'no frames drawn while idle');
+  // Input wakes it: a mouse move over the canvas draws a few frames, then it rests again.
+  await page.mouse.move(400, 250);
+  await page.mouse.move(420, 260);
+  await page.waitForFunction((n) => window.meshwork.frames > n, before, { timeout: 5000 });
+  await page.waitForFunction(() => window.meshwork.idle, null, { timeout: 5000 });
   await context.close();
 });

@@ -5,4 +5,4 @@ var Module = {
   print: function (text) { console.log(text); },
   printErr: function (text) { console.error(text); },
 };
-window.meshwork = { frames: 0, connected: false, serverName: null, version: null };
+window.meshwork = { frames: 0, idle: false, connected: false, serverName: null, version: null };

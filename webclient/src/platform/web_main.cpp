@@ -28,6 +28,8 @@ struct Platform {
   unsigned frames = 0;
   unsigned reported_revision = ~0u;
   float scale = 1.0f;  // devicePixelRatio at start
+  int frames_to_draw = 3;  // an idle app draws nothing: input, resizes and state changes set this
+  bool idle_reported = false;
   ImVector<ImWchar> sans_ranges;
 };
 
@@ -57,6 +59,8 @@ void report_to_page() {
       info ? info->version.c_str() : nullptr, g.scale);
 }
 
+void wake();
+
 // The app works in device pixels: the canvas backbuffer is CSS size × devicePixelRatio (sharp on
 // HiDPI screens), emscripten's GLFW reports the mouse in backbuffer pixels too, and fonts and
 // style are scaled by the same ratio (g.scale).
@@ -71,7 +75,23 @@ void resize_to_css() {
          std::max(1, static_cast<int>(h * dpr + 0.5)));
 }
 
+// ImGui settles a change within a couple of frames (layout, hover); draw a few, then rest.
+void wake() { g.frames_to_draw = 3; }
+
 void frame() {
+  if (g.app.revision() != g.reported_revision) wake();
+  if (g.frames_to_draw == 0) {
+    if (!g.idle_reported) {
+      g.idle_reported = true;
+      EM_ASM({ window.meshwork.idle = true; });
+    }
+    return;
+  }
+  --g.frames_to_draw;
+  if (g.idle_reported) {
+    g.idle_reported = false;
+    EM_ASM({ window.meshwork.idle = false; });
+  }
   glfwPollEvents();
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
@@ -214,6 +234,7 @@ int main() {
   emscripten_set_resize_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_FALSE,
                                  [](int, const EmscriptenUiEvent*, void*) {
                                    resize_to_css();
+                                   wake();
                                    return EM_TRUE;
                                  });
 
@@ -223,6 +244,42 @@ int main() {
   io.IniFilename = nullptr;  // no imgui.ini in the browser
   mw::web::apply_theme(g.scale);
   ImGui_ImplGlfw_InitForOpenGL(g.window, true);
+  // Every input event wakes the loop, then goes on to ImGui's handler.
+  static GLFWcursorposfun imgui_cursor = nullptr;
+  static GLFWmousebuttonfun imgui_button = nullptr;
+  static GLFWscrollfun imgui_scroll = nullptr;
+  static GLFWkeyfun imgui_key = nullptr;
+  static GLFWcharfun imgui_char = nullptr;
+  static GLFWwindowfocusfun imgui_focus = nullptr;
+  static GLFWcursorenterfun imgui_enter = nullptr;
+  imgui_cursor = glfwSetCursorPosCallback(g.window, [](GLFWwindow* w, double x, double y) {
+    wake();
+    if (imgui_cursor) imgui_cursor(w, x, y);
+  });
+  imgui_button = glfwSetMouseButtonCallback(g.window, [](GLFWwindow* w, int b, int a, int m) {
+    wake();
+    if (imgui_button) imgui_button(w, b, a, m);
+  });
+  imgui_scroll = glfwSetScrollCallback(g.window, [](GLFWwindow* w, double x, double y) {
+    wake();
+    if (imgui_scroll) imgui_scroll(w, x, y);
+  });
+  imgui_key = glfwSetKeyCallback(g.window, [](GLFWwindow* w, int k, int sc, int a, int m) {
+    wake();
+    if (imgui_key) imgui_key(w, k, sc, a, m);
+  });
+  imgui_char = glfwSetCharCallback(g.window, [](GLFWwindow* w, unsigned int c) {
+    wake();
+    if (imgui_char) imgui_char(w, c);
+  });
+  imgui_focus = glfwSetWindowFocusCallback(g.window, [](GLFWwindow* w, int f) {
+    wake();
+    if (imgui_focus) imgui_focus(w, f);
+  });
+  imgui_enter = glfwSetCursorEnterCallback(g.window, [](GLFWwindow* w, int e) {
+    wake();
+    if (imgui_enter) imgui_enter(w, e);
+  });
   ImGui_ImplOpenGL3_Init("#version 300 es");
   load_fonts();
   return 0;
