@@ -251,15 +251,7 @@ Output ClientSession::tick(std::uint64_t now_ms) {
   if (state_ != ClientState::kRunning || config_.type != SessionType::kSol || config_.keepalive_interval_ms == 0) {
     return out;
   }
-  if (!keepalive_clock_started_ || now_ms < last_keepalive_ms_) {
-    keepalive_clock_started_ = true;
-    last_keepalive_ms_ = now_ms;
-    return out;
-  }
-  if (now_ms - last_keepalive_ms_ >= config_.keepalive_interval_ms) {
-    emit(out, Heartbeat{sequence_++});
-    last_keepalive_ms_ = now_ms;
-  }
+  if (keepalive_.due(now_ms, config_.keepalive_interval_ms)) emit(out, Heartbeat{sequence_++});
   return out;
 }
 

@@ -131,7 +131,7 @@ void DeviceSession::on_message(Message& message, Output& out) {
             reply.oem_iana = config_.oem_iana;
             emit(out, reply);
             state_ = DeviceState::kRunning;
-            heartbeat_clock_started_ = false;
+            heartbeat_.reset();
             out.events.emplace_back(Ready{SessionType::kSol, m.settings});
           },
           [&](SolDataToHost& m) {
@@ -252,15 +252,7 @@ void DeviceSession::auth_result(bool ok, AuthType method, const std::string& use
 Output DeviceSession::tick(std::uint64_t now_ms) {
   Output out;
   if (state_ != DeviceState::kRunning || type_ != SessionType::kSol || sol_.heartbeat_interval == 0) return out;
-  if (!heartbeat_clock_started_ || now_ms < last_heartbeat_ms_) {
-    heartbeat_clock_started_ = true;
-    last_heartbeat_ms_ = now_ms;
-    return out;
-  }
-  if (now_ms - last_heartbeat_ms_ >= sol_.heartbeat_interval) {
-    emit(out, Heartbeat{sequence_++});
-    last_heartbeat_ms_ = now_ms;
-  }
+  if (heartbeat_.due(now_ms, sol_.heartbeat_interval)) emit(out, Heartbeat{sequence_++});
   return out;
 }
 

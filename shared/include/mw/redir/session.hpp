@@ -18,6 +18,26 @@
 
 namespace mw::redir {
 
+// [SECTION] Timing
+
+// A periodic deadline driven by the owner's clock: the first call starts it, a clock that goes
+// backwards restarts it, and due() is true once per `interval_ms` after that.
+struct Interval {
+  bool started = false;
+  std::uint64_t last_ms = 0;
+  bool due(std::uint64_t now_ms, std::uint64_t interval_ms) {
+    if (!started || now_ms < last_ms) {
+      started = true;
+      last_ms = now_ms;
+      return false;
+    }
+    if (now_ms - last_ms < interval_ms) return false;
+    last_ms = now_ms;
+    return true;
+  }
+  void reset() { started = false; }
+};
+
 // [SECTION] Events
 
 // The session is usable: SOL started, KVM handed over to RFB, or IDE-R authenticated.
@@ -120,8 +140,7 @@ class ClientSession {
   AuthType method_ = AuthType::kDigest;
   std::uint32_t sequence_ = 1;
   std::uint32_t nonce_count_ = 0;
-  std::uint64_t last_keepalive_ms_ = 0;
-  bool keepalive_clock_started_ = false;
+  Interval keepalive_;
 };
 
 // [SECTION] Device (AMT) side
@@ -193,8 +212,7 @@ class DeviceSession {
   std::string nonce_;  // last nonce issued in a challenge
   unsigned failures_ = 0;
   std::uint32_t sequence_ = 1;
-  std::uint64_t last_heartbeat_ms_ = 0;
-  bool heartbeat_clock_started_ = false;
+  Interval heartbeat_;
 };
 
 }  // namespace mw::redir
