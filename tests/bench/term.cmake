@@ -1,0 +1,1 @@
+mw_bench(term term_bench.cpp)

@@ -1,0 +1,1 @@
+mw_fuzz_target(term term_fuzz.cpp)
