@@ -16,7 +16,13 @@ fi
 shift
 # Areas measured against another program (MeshCentral, noVNC, xterm.js) are Node scripts.
 if [ -f "tests/bench/$name.bench.mjs" ]; then
-  "$ROOT/scripts/build.sh" meshwork-server wasm:meshwork-app
+  # With a Google Benchmark program as well (tests/bench/NAME.cmake), the script runs it natively
+  # and in wasm itself and compares with the other program on the same input.
+  if [ -f "tests/bench/$name.cmake" ]; then
+    "$ROOT/scripts/build.sh" "mw_bench_$name" "wasm:mw_bench_$name"
+  else
+    "$ROOT/scripts/build.sh" meshwork-server wasm:meshwork-app
+  fi
   exec node "tests/bench/$name.bench.mjs" "$@"
 fi
 "$ROOT/scripts/build.sh" "mw_bench_$name" "wasm:mw_bench_$name"
