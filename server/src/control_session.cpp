@@ -1,25 +1,65 @@
-// Control channel session: WebSocket accept with timeouts and a message size cap, a read loop
-// that parses each message with the shared proto codec, and a bounded write queue.
+// Control channel session (control_session.hpp).
 #include "control_session.hpp"
 
+#include "accounts/actions.hpp"
+#include "accounts/service.hpp"
 #include "log.hpp"
+#include "mw/util/base64.hpp"
 
 namespace mw::server {
 
+using Json = nlohmann::json;
+
+std::string query_param(std::string_view target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view part = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (part.size() <= name.size() || part.substr(0, name.size()) != name || part[name.size()] != '=') continue;
+    std::string_view v = part.substr(name.size() + 1);
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (v[i] == '%' && i + 2 < v.size()) {
+        auto hex = [](char c) -> int {
+          if (c >= '0' && c <= '9') return c - '0';
+          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+          return -1;
+        };
+        const int hi = hex(v[i + 1]), lo = hex(v[i + 2]);
+        if (hi >= 0 && lo >= 0) {
+          out.push_back(static_cast<char>(hi * 16 + lo));
+          i += 2;
+          continue;
+        }
+      }
+      out.push_back(v[i] == '+' ? ' ' : v[i]);
+    }
+    return out;
+  }
+  return {};
+}
+
 template <class NextLayer>
-ControlSession<NextLayer>::ControlSession(NextLayer stream, const ServerContext& ctx, std::string peer,
-                                          const RequestInfo& info)
-    : ws_(std::move(stream)), ctx_(ctx), peer_(std::move(peer)), domain_(*info.domain) {
+ControlSession<NextLayer>::ControlSession(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info)
+    : ws_(std::move(stream)), ctx_(ctx), peer_(std::move(peer)), client_ip_(info.client_ip), domain_(*info.domain) {
   ctx_.metrics.control_sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
 template <class NextLayer>
 ControlSession<NextLayer>::~ControlSession() {
   ctx_.metrics.control_sessions.fetch_sub(1, std::memory_order_relaxed);
+  if (registered_ && ctx_.accounts) ctx_.accounts->bus().remove(this);
 }
 
 template <class NextLayer>
 void ControlSession<NextLayer>::run(http::request<http::string_body> upgrade) {
+  meshauth_ = std::string(upgrade["x-meshauth"]);
+  cookie_ = accounts::cookie_value(upgrade[http::field::cookie], "xid");
+  auth_param_ = query_param(upgrade.target(), "auth");
   beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::stream_base::decorator(
@@ -35,40 +75,156 @@ void ControlSession<NextLayer>::on_accept(beast::error_code ec) {
     logger("control")->debug("{} websocket accept failed: {}", peer_, ec.message());
     return;
   }
-  logger("control")->debug("{} control channel open (domain \"{}\")", peer_, domain_.id);
-  proto::ServerInfo info = ctx_.info;
-  info.domain = domain_.id;
-  send(proto::encode(info));
-  do_read();
+  authenticate();
+}
+
+template <class NextLayer>
+void ControlSession<NextLayer>::authenticate() {
+  auto& acc = *ctx_.accounts;
+  const Settings& st = ctx_.settings;
+  if (st.no_users || !st.user.empty()) {
+    // NoUsers: one implicit administrator "~", this computer only. User: everyone is that user.
+    boost::system::error_code ec;
+    const auto ip = asio::ip::make_address(client_ip_, ec);
+    if (st.no_users && (ec || !ip.is_loopback())) return refuse("This server runs without accounts (NoUsers) and answers this computer only.");
+    return on_authenticated(accounts::user_id(domain_.id, st.no_users ? "~" : st.user));
+  }
+  if (!meshauth_.empty()) {
+    // meshctrl: base64(user),base64(password)[,base64(2FA token)]
+    const auto comma = meshauth_.find(',');
+    auto user = util::base64_decode(meshauth_.substr(0, comma));
+    auto pass = comma == std::string::npos ? decltype(user)(make_error("bad", "")) : util::base64_decode(meshauth_.substr(comma + 1, meshauth_.find(',', comma + 1) - comma - 1));
+    meshauth_.clear();
+    if (!user || !pass) return refuse("Malformed x-meshauth header.");
+    std::string name(user->begin(), user->end()), password(pass->begin(), pass->end());
+    acc.login(ws_.get_executor(), domain_.id, name, password, client_ip_,
+              [self = this->shared_from_this()](accounts::LoginResult r) {
+                if (r.ok) return self->on_authenticated(r.userid);
+                self->refuse(r.error);
+              });
+    return;
+  }
+  for (const std::string* c : {&cookie_, &auth_param_}) {
+    if (auto uid = acc.session_user(*c, domain_.id)) return on_authenticated(*uid);
+  }
+  refuse("Not logged in.");
+}
+
+template <class NextLayer>
+void ControlSession<NextLayer>::refuse(const std::string& reason) {
+  logger("control")->info("{} control channel refused: {}", peer_, reason);
+  send(Json{{"action", "close"}, {"cause", "noauth"}, {"msg", "noauth"}, {"reason", reason}});
+  close_after_writes();
+}
+
+template <class NextLayer>
+void ControlSession<NextLayer>::on_authenticated(std::string userid) {
+  userid_ = std::move(userid);
+  ctx_.async_db->run(
+      ws_.get_executor(),
+      [uid = userid_](store::Store& s) -> std::optional<Json> {
+        auto u = s.get(uid);
+        if (!u || !u.value()) return std::nullopt;
+        return *u.value();
+      },
+      [self = this->shared_from_this()](std::optional<Json> user) {
+        if (!user) return self->refuse("The account no longer exists.");
+        self->ctx_.accounts->bus().add(self, self->domain_.id, self->userid_, accounts::subscriptions(*user));
+        self->registered_ = true;
+        logger("control")->debug("{} control channel open for {}", self->peer_, self->userid_);
+        proto::ServerInfo info = self->ctx_.info;
+        info.domain = self->domain_.id;
+        self->send(std::make_shared<const std::string>(proto::encode(info)));
+        self->send(Json{{"action", "userinfo"}, {"userinfo", accounts::safe_user(*user)}});
+        self->do_read();
+      });
 }
 
 template <class NextLayer>
 void ControlSession<NextLayer>::do_read() {
+  if (reading_ || closing_ || in_flight_ >= kMaxInFlight) return;
+  reading_ = true;
   ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
 template <class NextLayer>
 void ControlSession<NextLayer>::on_read(beast::error_code ec, std::size_t) {
+  reading_ = false;
   if (ec) {
     if (ec != websocket::error::closed) logger("control")->debug("{} control channel ended: {}", peer_, ec.message());
+    closing_ = true;
     return;
   }
   const std::string text = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
-  auto msg = proto::parse_control_message(text);
-  if (!msg) {
-    logger("control")->debug("{} bad control message: {}", peer_, msg.error().message);
-  } else if (auto* unknown = std::get_if<proto::UnknownAction>(&msg.value())) {
-    // Actions arrive with accounts and rights (the accounts work); until then none is accepted.
-    logger("control")->debug("{} control action \"{}\" not available", peer_, unknown->action);
+  Json cmd = Json::parse(text, nullptr, false);
+  if (!cmd.is_object() || !cmd.contains("action") || !cmd["action"].is_string()) {
+    logger("control")->debug("{} ignored a control message that is not a JSON object with an action", peer_);
+  } else {
+    const std::string action = cmd["action"].get<std::string>();
+    if (action == "serverinfo") {
+      proto::ServerInfo info = ctx_.info;
+      info.domain = domain_.id;
+      send(std::make_shared<const std::string>(proto::encode(info)));
+    } else if (action == "ping") {
+      send(Json{{"action", "pong"}});
+    } else {
+      run_action(std::move(cmd));
+    }
   }
   do_read();
 }
 
 template <class NextLayer>
-void ControlSession<NextLayer>::send(std::string text) {
+void ControlSession<NextLayer>::run_action(Json cmd) {
+  ++in_flight_;
+  struct Done {
+    accounts::Outcome outcome;
+    std::vector<std::pair<std::string, std::vector<std::string>>> subs;  // changed users' new subscriptions
+  };
+  ctx_.async_db->run(
+      ws_.get_executor(),
+      [env = accounts::env_for(domain_), uid = userid_, cmd = std::move(cmd)](store::Store& s) {
+        Done d;
+        d.outcome = accounts::handle_action(s, env, uid, cmd);
+        for (const auto& changed : d.outcome.users_changed) {
+          auto u = s.get(changed);
+          d.subs.emplace_back(changed, u && u.value() ? accounts::subscriptions(*u.value()) : std::vector<std::string>{});
+        }
+        return d;
+      },
+      [self = this->shared_from_this()](Done d) {
+        --self->in_flight_;
+        auto& bus = self->ctx_.accounts->bus();
+        for (const auto& [uid, subs] : d.subs) bus.update_user(uid, subs);
+        for (const auto& r : d.outcome.replies) self->send(r);
+        for (const auto& e : d.outcome.events) bus.dispatch(self->domain_.id, e);
+        if (d.outcome.caller_gone) {
+          self->send(Json{{"action", "close"}, {"cause", "noauth"}, {"msg", "noauth"}, {"reason", "The account is locked or removed."}});
+          return self->close_after_writes();
+        }
+        self->do_read();
+      });
+}
+
+template <class NextLayer>
+void ControlSession<NextLayer>::push(std::shared_ptr<const std::string> message) {
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), message = std::move(message)]() mutable {
+    self->send(std::move(message));
+  });
+}
+
+template <class NextLayer>
+void ControlSession<NextLayer>::send(const Json& message) {
+  send(std::make_shared<const std::string>(message.dump(-1, ' ', false, Json::error_handler_t::replace)));
+}
+
+template <class NextLayer>
+void ControlSession<NextLayer>::send(std::shared_ptr<const std::string> text) {
+  if (closing_ && queue_.empty()) return;
   if (queue_.size() >= kMaxQueued) {
     logger("control")->warn("{} control channel write queue full; closing", peer_);
+    closing_ = true;
     beast::get_lowest_layer(ws_).close();
     return;
   }
@@ -79,11 +235,23 @@ void ControlSession<NextLayer>::send(std::string text) {
 template <class NextLayer>
 void ControlSession<NextLayer>::do_write() {
   ws_.text(true);
-  ws_.async_write(asio::buffer(queue_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-    if (ec) return;
+  ws_.async_write(asio::buffer(*queue_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) {
+      self->queue_.clear();
+      return;
+    }
     self->queue_.pop_front();
-    if (!self->queue_.empty()) self->do_write();
+    if (!self->queue_.empty()) return self->do_write();
+    if (self->closing_) {
+      self->ws_.async_close(websocket::close_code::normal, [self](beast::error_code) {});
+    }
   });
+}
+
+template <class NextLayer>
+void ControlSession<NextLayer>::close_after_writes() {
+  closing_ = true;
+  if (queue_.empty()) ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
 }
 
 template class ControlSession<beast::ssl_stream<beast::tcp_stream>>;

@@ -1,13 +1,18 @@
 // The browser's control channel (/control.ashx WebSocket, over TLS or behind a TLS offloader):
-// JSON messages with MeshCentral's action names. Sends "serverinfo" first; accounts, rights and
-// the other actions come with the accounts work. Writes are queued so a slow browser holds at
-// most kMaxQueued messages.
+// JSON messages with MeshCentral's action names, so MeshCentral's web app habits and its meshctrl
+// tool carry over. The session authenticates first (x-meshauth header as meshctrl sends it, the
+// "xid" session cookie, or ?auth=<session cookie>); a failure is answered as MeshCentral does
+// ({"action":"close","cause":"noauth"}) and the channel closes. Then: "serverinfo" and
+// "userinfo", live events for the user's subscriptions, and actions run on the store's thread
+// (accounts/actions.hpp). Back-pressure: at most kMaxInFlight actions per session (reading pauses
+// meanwhile) and kMaxQueued messages waiting to be written (a slower browser is disconnected).
 #pragma once
 
 #include <deque>
 #include <memory>
 #include <string>
 
+#include "accounts/event_bus.hpp"
 #include "net.hpp"
 #include "request_info.hpp"
 #include "server_context.hpp"
@@ -15,26 +20,44 @@
 namespace mw::server {
 
 template <class NextLayer>
-class ControlSession : public std::enable_shared_from_this<ControlSession<NextLayer>> {
+class ControlSession : public accounts::EventSink, public std::enable_shared_from_this<ControlSession<NextLayer>> {
  public:
   ControlSession(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info);
-  ~ControlSession();
+  ~ControlSession() override;
   void run(http::request<http::string_body> upgrade);
+  void push(std::shared_ptr<const std::string> message) override;
 
  private:
-  static constexpr std::size_t kMaxQueued = 256;
+  static constexpr std::size_t kMaxQueued = 1024;
+  static constexpr int kMaxInFlight = 16;
   void on_accept(beast::error_code ec);
+  void authenticate();
+  void refuse(const std::string& reason);
+  void on_authenticated(std::string userid);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
-  void send(std::string text);
+  void run_action(nlohmann::json cmd);
+  void send(std::shared_ptr<const std::string> text);
+  void send(const nlohmann::json& message);
   void do_write();
+  void close_after_writes();
 
   websocket::stream<NextLayer> ws_;
   const ServerContext& ctx_;
   std::string peer_;
+  std::string client_ip_;
   const DomainSettings& domain_;
+  std::string meshauth_, cookie_, auth_param_;
+  std::string userid_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  int in_flight_ = 0;
+  bool reading_ = false;
+  bool closing_ = false;
+  bool registered_ = false;
 };
+
+// The value of `name` in the query of a request target, percent-decoded ("" if absent).
+std::string query_param(std::string_view target, std::string_view name);
 
 }  // namespace mw::server

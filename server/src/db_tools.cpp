@@ -2,6 +2,10 @@
 // and atomic on import), and the --show* listings as JSON on stdout.
 #include "db_tools.hpp"
 
+#include "accounts/actions.hpp"
+#include "accounts/rights.hpp"
+#include "accounts/service.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -81,12 +85,74 @@ int run_login_token_action(const Settings& s, const config::Config& cfg) {
   return 0;
 }
 
+std::string value_of_action(const config::Config& cfg, const char* name) {
+  const auto it = cfg.action_values.find(name);
+  return it == cfg.action_values.end() ? std::string() : it->second;
+}
+
+// --createaccount / --resetaccount / --adminaccount, as MeshCentral's switches of those names.
+int run_account_action(const Settings& s, const config::Config& cfg) {
+  if (s.log_level == "info") set_log_level("warn");
+  const std::string domain = value_of_action(cfg, "domain");
+  const DomainSettings* d = accounts::find_domain(s, domain);
+  if (!d) return fail("no domain \"" + domain + "\" in config.json");
+  fs::create_directories(s.datapath);
+  auto opened = store::SqliteStore::open(database_path(s));
+  if (!opened) return fail(opened.error().message);
+  store::Store& db = *opened.value();
+  const accounts::ActionEnv env = accounts::env_for(*d);
+  if (has(cfg, "createaccount")) {
+    accounts::NewAccount acc;
+    acc.name = value_of_action(cfg, "createaccount");
+    acc.password = value_of_action(cfg, "pass");
+    acc.email = value_of_action(cfg, "email");
+    acc.realname = value_of_action(cfg, "name");
+    if (acc.name.empty() || acc.password.empty()) return fail("usage: --createaccount USER --pass PASSWORD [--domain D] [--email E] [--name N]");
+    accounts::Outcome out;
+    auto r = accounts::create_account(db, env, acc, nullptr, &out);
+    if (!r) return fail(r.error().message);
+    std::printf("Created account %s%s.\n", r->value("_id", "").c_str(),
+                accounts::site_rights(*r) == accounts::site_right::kFull ? " (site administrator)" : "");
+    return 0;
+  }
+  const bool reset = has(cfg, "resetaccount");
+  const std::string name = value_of_action(cfg, reset ? "resetaccount" : "adminaccount");
+  if (name.empty()) return fail(reset ? "usage: --resetaccount USER --pass PASSWORD [--domain D]" : "usage: --adminaccount USER [--domain D]");
+  const std::string uid = name.rfind("user/", 0) == 0 ? name : accounts::user_id(domain, name);
+  auto rec = db.get(uid);
+  if (!rec) return fail(rec.error().message);
+  if (!rec.value()) return fail("no account " + uid);
+  if (reset) {
+    const std::string pass = value_of_action(cfg, "pass");
+    if (pass.empty()) return fail("usage: --resetaccount USER --pass PASSWORD [--domain D]");
+    accounts::Outcome out;
+    auto r = accounts::set_password(db, env, uid, pass, &out);
+    if (!r) return fail(r.error().message);
+    store::Json u = r.value();
+    if (u.contains("siteadmin") && u["siteadmin"].is_number() && u["siteadmin"].get<std::int64_t>() != accounts::site_right::kFull) {
+      u["siteadmin"] = u["siteadmin"].get<std::int64_t>() & ~static_cast<std::int64_t>(accounts::site_right::kLocked);
+      if (auto st = db.put(u); !st) return fail(st.error().message);
+    }
+    std::printf("Password of %s changed; the account is unlocked.\n", uid.c_str());
+    return 0;
+  }
+  store::Json u = *rec.value();
+  u["siteadmin"] = accounts::site_right::kFull;
+  if (auto st = db.put(u); !st) return fail(st.error().message);
+  std::printf("%s is now a site administrator.\n", uid.c_str());
+  return 0;
+}
+
 }  // namespace
 
 std::optional<int> run_database_action(const Settings& s, const config::Config& cfg) {
   static const char* kShow[][2] = {{"showusers", "user"}, {"showmeshes", "mesh"}, {"shownodes", "node"},
                                    {"showevents", "event"}, {"showpower", "power"}, {"showall", ""}};
   if (has(cfg, "logintokenkey") || has(cfg, "logintoken")) return run_login_token_action(s, cfg);
+  if (has(cfg, "createaccount") || has(cfg, "resetaccount") || has(cfg, "adminaccount")) return run_account_action(s, cfg);
+  for (const char* v : {"pass", "email", "name"}) {
+    if (has(cfg, v)) return fail(std::string("--") + v + " only applies to --createaccount / --resetaccount");
+  }
   const bool exporting = has(cfg, "dbexport");
   const bool importing = has(cfg, "dbimport");
   const char* show_type = nullptr;

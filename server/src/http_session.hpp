@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "accounts/login_routes.hpp"
 #include "http_responses.hpp"
 #include "log.hpp"
 #include "net.hpp"
@@ -66,6 +67,14 @@ class HttpSession {
                     *info.domain, info.secure);
       }
       return derived().upgrade(std::move(req), info);
+    }
+    // Login, logout, account creation and the gate before the app page (may answer later).
+    if (accounts::route_account_request(
+            req, ctx_, info, peer_ip_, derived().stream().get_executor(),
+            [self = derived().shared_from_this(), domain = info.domain, secure = info.secure](AnyResponse res) {
+              std::visit([&](auto& r) { self->send(std::move(r), *domain, secure); }, res);
+            })) {
+      return;
     }
     AnyResponse res = handle_request(req, ctx_, info, peer_ip_);
     std::visit([&](auto& r) { send(std::move(r), *info.domain, info.secure); }, res);

@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "db_tools.hpp"
 #include "store/sqlite_store.hpp"
+#include "accounts/service.hpp"
 #include "log.hpp"
 #include "text.hpp"
 #include "mw/version.hpp"
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
     if (!opened) throw std::runtime_error(opened.error().message);
     ctx.db = std::shared_ptr<store::Store>(std::move(opened.value()));
     ctx.async_db = std::make_unique<store::AsyncStore>(ctx.db);
+    ctx.accounts = std::make_unique<accounts::Service>(ctx.settings, *ctx.async_db, s.session_key);
     // A server-start marker in the power timeline, as MeshCentral records one (nodeid "*", s=1).
     if (auto st = ctx.db->add_power_event({{"nodeid", "*"}, {"power", 0}, {"s", 1}}); !st) {
       throw std::runtime_error("database: " + st.error().message);
@@ -181,6 +183,7 @@ int main(int argc, char** argv) {
   for (unsigned i = 1; i < n; ++i) pool.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  ctx.accounts.reset();  // finishes password checks still running
   // Drain the database work queue, then mark the clean stop (s=2) and close the file.
   ctx.async_db->join();
   ctx.db->add_power_event({{"nodeid", "*"}, {"power", 0}, {"s", 2}});

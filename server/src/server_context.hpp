@@ -16,6 +16,10 @@
 #include "static_files.hpp"
 #include "store/async_store.hpp"
 
+namespace mw::server::accounts {
+class Service;
+}
+
 namespace mw::server {
 
 // Counters exported on /metrics (Prometheus text format).
@@ -42,6 +46,8 @@ struct ServerContext {
   // The durable store; I/O threads reach it through async_db only.
   std::shared_ptr<store::Store> db;
   std::unique_ptr<store::AsyncStore> async_db;
+  // Logins, sessions, live events (accounts/service.hpp); created after async_db.
+  std::unique_ptr<accounts::Service> accounts;
 };
 
 }  // namespace mw::server

@@ -121,6 +121,25 @@ Settings make_settings(const config::Config& cfg) {
     d.cert_url = dv.get_string("CertUrl");
     d.allow_framing = dv.has("AllowFraming") ? dv.get_bool("AllowFraming") : s.allow_framing;
     d.allow_login_token = dv.has("AllowLoginToken") ? dv.get_bool("AllowLoginToken") : s.allow_login_token;
+    if (const auto pr = dv.get("PasswordRequirements"); pr.is_object()) {
+      auto rule = [&](const char* key, int& out) {
+        if (!pr.contains(key)) return;
+        const auto& x = pr[key];
+        if (!x.is_number_integer() || x.get<long long>() < 0 || x.get<long long>() > 1024) {
+          throw config::ConfigError(std::string("PasswordRequirements.") + key + " must be a number from 0 to 1024");
+        }
+        out = static_cast<int>(x.get<long long>());
+      };
+      rule("min", d.password_min);
+      rule("max", d.password_max);
+      rule("upper", d.password_upper);
+      rule("lower", d.password_lower);
+      rule("numeric", d.password_numeric);
+      rule("nonalpha", d.password_nonalpha);
+      if (d.password_max > 0 && d.password_min > d.password_max) {
+        throw config::ConfigError("PasswordRequirements.min is larger than PasswordRequirements.max");
+      }
+    }
     d.user_quota_kb = dv.get_int("UserQuota");
     d.mesh_quota_kb = dv.get_int("MeshQuota");
     if (id.empty()) {

@@ -28,6 +28,9 @@ struct DomainSettings {
   std::string cert_url;
   bool allow_framing = false;
   bool allow_login_token = false;
+  // PasswordRequirements (MeshCentral's keys); 0 = no rule. Checked when a password is set.
+  int password_min = 8, password_max = 128, password_upper = 0, password_lower = 0, password_numeric = 0,
+      password_nonalpha = 0;
   long long user_quota_kb = 0;
   long long mesh_quota_kb = 0;
 };

@@ -3,7 +3,7 @@
 // a real headless-Chromium screenshot show that window (not a blank canvas).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, saveArtifact, decodePng } from './lib/harness.mjs';
+import { startServer, launchBrowser, saveArtifact, decodePng, login } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -27,7 +27,7 @@ test('app draws the server info window from the control channel', async () => {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(server.url);
+  await login(page, server.url);
   // The app reports idle once it has drawn its latest state: then the pixels are final.
   await page.waitForFunction(
     () => window.meshwork && window.meshwork.serverName && window.meshwork.connected && window.meshwork.idle,
@@ -74,7 +74,7 @@ test('on a HiDPI screen the canvas has device pixels and the text stays sharp', 
     ignoreHTTPSErrors: true, viewport: { width: 800, height: 500 }, deviceScaleFactor: 2,
   });
   const page = await context.newPage();
-  await page.goto(server.url);
+  await login(page, server.url);
   await page.waitForFunction(() => window.meshwork && window.meshwork.serverName && window.meshwork.idle,
     null, { timeout: 30000 });
   const dims = await page.evaluate(() => {
@@ -103,7 +103,7 @@ test('on a HiDPI screen the canvas has device pixels and the text stays sharp', 
 test('an idle app draws nothing until something changes', async () => {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 800, height: 500 } });
   const page = await context.newPage();
-  await page.goto(server.url);
+  await login(page, server.url);
   await page.waitForFunction(() => window.meshwork && window.meshwork.serverName && window.meshwork.idle,
     null, { timeout: 30000 });
   const before = await page.evaluate(() => window.meshwork.frames);

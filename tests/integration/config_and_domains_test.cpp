@@ -53,10 +53,14 @@ TEST(Domains, PathAndDnsDomainsAreSeparate) {
   Fixture f;
   f.write_config(R"({"domains": {"": {"title": "Main"}, "Customer1": {"title": "C1"},
                      "tenant2": {"dns": "tenant2.test"}}})");
+  f.create_account("admin", "Admin-pass1");
+  f.create_account("admin", "Admin-pass1", "customer1");
+  f.create_account("admin", "Admin-pass1", "tenant2");
   ServerProcess server(f.args());
   ASSERT_TRUE(server.running()) << server.output();
   const int port = server.https_port();
   auto o = f.verifying();
+  o.headers = {meshauth("admin", "Admin-pass1")};
   // The path domain serves the app under its prefix, and redirects the bare prefix.
   EXPECT_EQ(https_request(port, "/customer1/", o).result_int(), 200);
   EXPECT_EQ(https_request(port, "/customer1/app.js", o).body(), "console.log('app');\n");

@@ -18,12 +18,7 @@ using nlohmann::json;
 
 const std::string kSample = std::string(MW_TEST_DATA) + "/meshcentral/export-sample.json";
 
-// Runs meshwork-server with a database action; returns {exit code, output}.
-std::pair<int, std::string> run_action(const Fixture& f, std::vector<std::string> action) {
-  ServerProcess p(f.args(std::move(action)));
-  const int code = p.wait_exit(std::chrono::seconds(30)).value_or(-1);
-  return {code, p.output()};
-}
+std::pair<int, std::string> run_action(const Fixture& f, std::vector<std::string> action) { return f.run(std::move(action)); }
 
 json shown(const std::string& output) {
   // The listing starts at the first line that opens a JSON array.

@@ -4,10 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "https_client.hpp"
+#include "mw/util/base64.hpp"
 #include "server_process.hpp"
 
 namespace mw::test {
@@ -36,6 +38,19 @@ struct Fixture {
     std::filesystem::create_directories(data());
     std::ofstream(data() / "config.json") << json;
   }
+  // Runs meshwork-server with an action (--dbexport, --createaccount, ...); {exit code, output}.
+  std::pair<int, std::string> run(std::vector<std::string> action) const {
+    ServerProcess p(args(std::move(action)));
+    const int code = p.wait_exit(std::chrono::seconds(60)).value_or(-1);
+    return {code, p.output()};
+  }
+  // Creates an account with --createaccount (the first of a domain is its administrator).
+  void create_account(const std::string& name, const std::string& password, const std::string& domain = "") const {
+    std::vector<std::string> a{"--createaccount", name, "--pass", password};
+    if (!domain.empty()) a.insert(a.end(), {"--domain", domain});
+    auto [code, out] = run(a);
+    if (code != 0) throw std::runtime_error("--createaccount failed: " + out);
+  }
   ClientOptions verifying() const {
     ClientOptions o;
     o.root_pem = read_text_file((data() / "root-cert-public.crt").string());
@@ -44,5 +59,10 @@ struct Fixture {
   }
 };
 
+
+// The x-meshauth header meshctrl sends: base64(user),base64(password).
+inline std::pair<std::string, std::string> meshauth(const std::string& user, const std::string& password) {
+  return {"x-meshauth", mw::util::base64_encode(user) + "," + mw::util::base64_encode(password)};
+}
 
 }  // namespace mw::test

@@ -35,6 +35,10 @@ http::request<http::string_body> make_request(const std::string& target, const C
   req.set(http::field::host, opts.host + ":" + std::to_string(port));
   req.set(http::field::user_agent, "meshwork-test");
   for (const auto& [k, v] : opts.headers) req.set(k, v);
+  if (!opts.body.empty()) {
+    req.body() = opts.body;
+    req.prepare_payload();
+  }
   req.prepare_payload();
   return req;
 }
@@ -84,6 +88,9 @@ std::vector<std::string> wss_read(int port, const std::string& target, int count
   beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(20));
   beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   ws.next_layer().handshake(ssl::stream_base::client);
+  ws.set_option(beast::websocket::stream_base::decorator([&opts](beast::websocket::request_type& req) {
+    for (const auto& [k, v] : opts.headers) req.set(k, v);
+  }));
   ws.handshake(opts.host + ":" + std::to_string(port), target);
   std::vector<std::string> out;
   for (int i = 0; i < count; ++i) {
@@ -94,6 +101,46 @@ std::vector<std::string> wss_read(int port, const std::string& target, int count
   beast::error_code ec;
   ws.close(beast::websocket::close_code::normal, ec);
   return out;
+}
+
+struct WssClient::Impl {
+  asio::io_context ioc;
+  std::shared_ptr<ssl::context> ctx;
+  std::unique_ptr<beast::websocket::stream<beast::ssl_stream<beast::tcp_stream>>> ws;
+};
+
+WssClient::WssClient(int port, const std::string& target, const ClientOptions& opts) : impl_(std::make_unique<Impl>()) {
+  impl_->ctx = client_context(opts);
+  impl_->ws = std::make_unique<beast::websocket::stream<beast::ssl_stream<beast::tcp_stream>>>(impl_->ioc, *impl_->ctx);
+  auto& ws = *impl_->ws;
+  if (!opts.root_pem.empty()) ws.next_layer().set_verify_callback(ssl::host_name_verification(opts.host));
+  SSL_set_tlsext_host_name(ws.next_layer().native_handle(), opts.host.c_str());
+  beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(20));
+  beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  ws.next_layer().handshake(ssl::stream_base::client);
+  ws.set_option(beast::websocket::stream_base::decorator([&opts](beast::websocket::request_type& req) {
+    for (const auto& [k, v] : opts.headers) req.set(k, v);
+  }));
+  ws.handshake(opts.host + ":" + std::to_string(port), target);
+}
+
+WssClient::~WssClient() {
+  beast::error_code ec;
+  beast::get_lowest_layer(*impl_->ws).expires_after(std::chrono::seconds(2));
+  impl_->ws->close(beast::websocket::close_code::normal, ec);
+}
+
+void WssClient::send(const std::string& text) {
+  beast::get_lowest_layer(*impl_->ws).expires_after(std::chrono::seconds(20));
+  impl_->ws->text(true);
+  impl_->ws->write(asio::buffer(text));
+}
+
+std::string WssClient::read(std::chrono::milliseconds timeout) {
+  beast::get_lowest_layer(*impl_->ws).expires_after(timeout);
+  beast::flat_buffer buf;
+  impl_->ws->read(buf);
+  return beast::buffers_to_string(buf.data());
 }
 
 std::string read_text_file(const std::string& path) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,12 +17,27 @@ struct ClientOptions {
   std::string host = "127.0.0.1";  // SNI and certificate name check
   std::vector<std::pair<std::string, std::string>> headers;
   std::string method = "GET";
+  std::string body;
 };
 
 Response https_request(int port, const std::string& target, const ClientOptions& opts = {});
 Response http_request(int port, const std::string& target, const ClientOptions& opts = {});
 // Opens wss://127.0.0.1:port/target and returns the first `count` text messages received.
 std::vector<std::string> wss_read(int port, const std::string& target, int count, const ClientOptions& opts = {});
+
+// A WebSocket client over verified TLS for tests that talk back and forth.
+class WssClient {
+ public:
+  WssClient(int port, const std::string& target, const ClientOptions& opts = {});
+  ~WssClient();
+  void send(const std::string& text);
+  // The next text message; throws on timeout or close.
+  std::string read(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 std::string read_text_file(const std::string& path);
 

@@ -109,6 +109,7 @@ http {
   for (int i = 0; i < 100 && !port_open(nginx_http); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_TRUE(port_open(nginx_http)) << nginx.error_log();
 
+  f.create_account("admin", "Admin-pass1");
   f.write_config(R"({"settings": {"Cert": "mesh.test", "Port": )" + std::to_string(mesh_port) +
                  R"(, "AliasPort": )" + std::to_string(nginx_https) + R"(, "TlsOffload": "127.0.0.1", "ExactPorts": true},
     "domains": {"": {"certUrl": "https://127.0.0.1:)" + std::to_string(nginx_https) + R"(/"},
@@ -135,7 +136,8 @@ http {
   auto o = f.verifying();
   const auto page = https_request(nginx_https, "/", o);
   EXPECT_EQ(page.result_int(), 200);
-  EXPECT_NE(page.body().find("<canvas id=c>"), std::string::npos);
+  EXPECT_NE(page.body().find("action=\"/login\""), std::string::npos);
+  o.headers = {meshauth("admin", "Admin-pass1")};
   EXPECT_EQ(page[http::field::strict_transport_security], "max-age=31536000");
   // WebSocket upgrade through nginx reaches the control channel.
   const auto msgs = wss_read(nginx_https, "/control.ashx", 1, o);

@@ -20,9 +20,26 @@ namespace fs = std::filesystem;
 
 TEST(WebServer, ServesAppOverVerifiedTlsWithSecurityHeaders) {
   Fixture f;
+  f.create_account("admin", "Admin-pass1");
   ServerProcess server(f.args());
   ASSERT_TRUE(server.running()) << server.output();
-  const auto res = https_request(server.https_port(), "/", f.verifying());
+  // Not logged in: the login page, with the same security headers.
+  const auto login = https_request(server.https_port(), "/", f.verifying());
+  EXPECT_EQ(login.result_int(), 200);
+  EXPECT_NE(login.body().find("<form id=\"login\" method=\"post\" action=\"/login\">"), std::string::npos);
+  EXPECT_EQ(login.body().find("<canvas id=c>"), std::string::npos);
+  EXPECT_EQ(login["X-Frame-Options"], "DENY");
+  // Logged in: the app.
+  auto post = f.verifying();
+  post.method = "POST";
+  post.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  post.body = "username=admin&password=Admin-pass1";
+  const auto logged = https_request(server.https_port(), "/login", post);
+  ASSERT_EQ(logged.result_int(), 303) << logged.body();
+  const std::string cookie(logged[boost::beast::http::field::set_cookie]);
+  auto opts = f.verifying();
+  opts.headers = {{"Cookie", cookie.substr(0, cookie.find(';'))}};
+  const auto res = https_request(server.https_port(), "/", opts);
   EXPECT_EQ(res.result_int(), 200);
   EXPECT_NE(res.body().find("<canvas id=c>"), std::string::npos);
   EXPECT_EQ(res[boost::beast::http::field::content_type], "text/html; charset=utf-8");
@@ -171,15 +188,26 @@ TEST(WebServer, ExactPortsFailsClearlyOtherwiseNextPort) {
 
 TEST(WebServer, ControlChannelSendsServerInfoFirst) {
   Fixture f;
+  f.create_account("admin", "Admin-pass1");
   ServerProcess server(f.args());
   ASSERT_TRUE(server.running()) << server.output();
-  const auto msgs = wss_read(server.https_port(), "/control.ashx", 1, f.verifying());
-  ASSERT_EQ(msgs.size(), 1u);
+  auto opts = f.verifying();
+  opts.headers = {meshauth("admin", "Admin-pass1")};
+  const auto msgs = wss_read(server.https_port(), "/control.ashx", 2, opts);
+  ASSERT_EQ(msgs.size(), 2u);
   const auto j = nlohmann::json::parse(msgs[0]);
   EXPECT_EQ(j["action"], "serverinfo");
   EXPECT_EQ(j["serverinfo"]["name"], "mesh.test");
   EXPECT_EQ(j["serverinfo"]["version"], MW_VERSION);
   EXPECT_EQ(j["serverinfo"]["port"], server.https_port());
+  const auto u = nlohmann::json::parse(msgs[1]);
+  EXPECT_EQ(u["action"], "userinfo");
+  EXPECT_EQ(u["userinfo"]["_id"], "user//admin");
+  EXPECT_FALSE(u["userinfo"].contains("hash"));
+  // Without credentials: MeshCentral's refusal, then the channel closes.
+  const auto refused = nlohmann::json::parse(wss_read(server.https_port(), "/control.ashx", 1, f.verifying()).at(0));
+  EXPECT_EQ(refused["action"], "close");
+  EXPECT_EQ(refused["cause"], "noauth");
 }
 
 }  // namespace

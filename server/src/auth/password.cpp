@@ -83,3 +83,18 @@ bool needs_rehash(std::string_view stored) {
 }
 
 }  // namespace mw::server::auth
+
+namespace mw::server::auth {
+
+bool verify_meshcentral_password(std::string_view password, std::string_view salt, std::string_view hash) {
+  if (salt.empty() || hash.empty()) return false;
+  std::vector<std::uint8_t> out(128);
+  // MeshCentral (pass.js) uses the base64 text of its salt as the salt bytes.
+  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), reinterpret_cast<const unsigned char*>(salt.data()),
+                        static_cast<int>(salt.size()), 12000, EVP_sha384(), static_cast<int>(out.size()), out.data()) != 1) {
+    return false;
+  }
+  return constant_time_equal(util::base64_encode(out), hash);
+}
+
+}  // namespace mw::server::auth

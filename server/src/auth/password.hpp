@@ -21,6 +21,11 @@ bool verify_password(std::string_view password, std::string_view stored);
 // True when `stored` was made with fewer iterations than today's (re-hash at next login).
 bool needs_rehash(std::string_view stored);
 
+// A hash made by MeshCentral (user records with "salt" and "hash": PBKDF2-HMAC-SHA-384, 12,000
+// iterations, 128 bytes, base64), so accounts imported from MeshCentral keep their passwords;
+// the server re-hashes them in its own format at the first successful login.
+bool verify_meshcentral_password(std::string_view password, std::string_view salt, std::string_view hash);
+
 // Constant-time equality of two byte strings (lengths are not secret).
 bool constant_time_equal(std::string_view a, std::string_view b);
 

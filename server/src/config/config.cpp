@@ -34,11 +34,23 @@ constexpr ActionSpec kActions[] = {
     {"showall", "Print every record, then exit"},
     {"logintokenkey", "Print the login token key (hex), creating it if there is none, then exit"},
     {"logintoken", "Print a login token for USERID (e.g. user//admin), valid 60 minutes, then exit"},
+    {"createaccount", "Create the account USER (with --pass, optional --domain, --email, --name), then exit; the first account of a domain is its administrator"},
+    {"resetaccount", "Set a new password (--pass) for USER and unlock the account, then exit"},
+    {"adminaccount", "Make USER a full site administrator, then exit"},
+    {"pass", "The password for --createaccount / --resetaccount"},
+    {"domain", "The domain of --createaccount / --resetaccount / --adminaccount (default: the default domain)"},
+    {"email", "The email address of --createaccount"},
+    {"name", "The real name of --createaccount"},
 };
 
 // Actions that take no value (a following argument is never consumed as theirs).
 bool action_is_flag(std::string_view name) {
-  return name != "dbexport" && name != "dbimport" && name != "logintoken";
+  static constexpr std::string_view kValued[] = {"dbexport", "dbimport", "logintoken", "createaccount", "resetaccount",
+                                                 "adminaccount", "pass", "domain", "email", "name"};
+  for (auto v : kValued) {
+    if (name == v) return false;
+  }
+  return true;
 }
 
 const ActionSpec* find_action(std::string_view name) {
@@ -343,7 +355,7 @@ std::string help_text() {
   out << "\nActions:\n";
   for (const auto& a : kActions) {
     std::string left = "  --" + std::string(a.name) +
-                       (action_is_flag(a.name) ? "" : a.name == "logintoken" ? " USERID" : " [FILE]");
+                       (action_is_flag(a.name) ? "" : a.name == "logintoken" ? " USERID" : a.name.find("account") != std::string_view::npos ? " USER" : (a.name == "pass" || a.name == "domain" || a.name == "email" || a.name == "name") ? " VALUE" : " [FILE]");
     left.resize(34, ' ');
     out << left << " " << a.help << "\n";
   }

@@ -62,6 +62,7 @@ constexpr Spec kDomain[] = {
     {"CertUrl", Kind::kString, "", "URL of a TLS offloader whose certificate agents will see"},
     {"AllowFraming", Kind::kBool, "", "Allow framing for this domain (default: the server setting)"},
     {"AllowLoginToken", Kind::kBool, "", "Accept login tokens for this domain (default: the server setting)"},
+    {"PasswordRequirements", Kind::kObject, "", "Password rules: {\"min\": 8, \"max\": 128, \"upper\": N, \"lower\": N, \"numeric\": N, \"nonalpha\": N}"},
     {"UserQuota", Kind::kInt, "0", "Kilobytes a user may store in My Files (0: no limit)"},
     {"MeshQuota", Kind::kInt, "0", "Kilobytes a device group may store (0: no limit)"},
 };

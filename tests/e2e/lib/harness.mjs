@@ -1,7 +1,7 @@
 // End-to-end test harness: starts meshwork-server on 127.0.0.1 with ephemeral ports and a
 // temporary data folder, launches Debian's Chromium headless through playwright-core, and
 // helpers to read screenshots as pixels. Every test stops what it started.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,16 @@ export const repoRoot = path.resolve(here, '..', '..', '..');
 export const buildDir = process.env.MW_BUILD_DIR || path.join(repoRoot, 'build');
 export const artifactsDir = path.join(buildDir, 'test-artifacts');
 
+export const ADMIN = { user: 'admin', password: 'Admin-pass1' };
+
+// Logs in through the server's login page (a real form post); resolves when the app page loads.
+export async function login(page, url, user = ADMIN.user, password = ADMIN.password) {
+  await page.goto(url);
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForNavigation(), page.click('#login button[type=submit]')]);
+}
+
 // Starts the server; resolves with { url, port, stop(), output() } once it announces HTTPS.
 export async function startServer(extraArgs = []) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-e2e-'));
@@ -22,6 +32,10 @@ export async function startServer(extraArgs = []) {
     '--webroot', path.join(buildDir, 'web'), '--portbind', '127.0.0.1', '--port', '0', '--redirport', '0',
     '--cert', '127.0.0.1', '--certalgorithm', 'ecdsa-p384', ...extraArgs,
   ];
+  // The administrator account the tests log in with (created as MeshCentral's --createaccount does).
+  const made = spawnSync(path.join(buildDir, 'bin', 'meshwork-server'),
+    [...args, '--createaccount', ADMIN.user, '--pass', ADMIN.password], { encoding: 'utf8', timeout: 60000 });
+  if (made.status !== 0) throw new Error(`--createaccount failed:\n${made.stdout}${made.stderr}`);
   const proc = spawn(path.join(buildDir, 'bin', 'meshwork-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });

@@ -1,0 +1,689 @@
+// Control actions (actions.hpp). Replies and event texts follow MeshCentral's meshuser.js so its
+// clients read them; ids, rights and records follow its database layout.
+#include "accounts/actions.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "accounts/rights.hpp"
+#include "auth/password.hpp"
+#include "store/records.hpp"
+
+namespace mw::server::accounts {
+
+namespace {
+
+using store::Store;
+
+std::int64_t now_ms(const ActionEnv& env) {
+  if (env.now_ms) return env.now_ms;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string str(const Json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool has_str(const Json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string();
+}
+
+std::optional<Json> load(Store& db, const std::string& id) {
+  auto r = db.get(id);
+  if (!r || !r.value()) return std::nullopt;
+  return *r.value();
+}
+
+// A reply in MeshCentral's shape: {action, responseid?, result, ...}.
+Json answer(const Json& cmd, std::string_view result) {
+  Json a{{"action", str(cmd, "action")}, {"result", result}};
+  if (cmd.contains("responseid")) a["responseid"] = cmd["responseid"];
+  if (cmd.contains("tag")) a["tag"] = cmd["tag"];
+  return a;
+}
+
+// "user//bob", "bob" or "user/acme/bob" → a user id in the session's domain.
+std::string resolve_user_id(const std::string& given, const std::string& domain) {
+  if (given.rfind("user/", 0) == 0) return given;
+  return user_id(domain, given);
+}
+
+// The group a command names by meshid (full or value only) or by meshname; nullopt if none.
+std::optional<Json> resolve_mesh(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd) {
+  if (has_str(cmd, "meshid")) {
+    std::string id = str(cmd, "meshid");
+    if (id.find('/') == std::string::npos) id = "mesh/" + env.domain + "/" + id;
+    if (domain_of(id) != env.domain) return std::nullopt;
+    auto m = load(db, id);
+    if (!m || m->value("type", "") != "mesh" || m->contains("deleted")) return std::nullopt;
+    return m;
+  }
+  if (has_str(cmd, "meshname")) {
+    const std::string name = str(cmd, "meshname");
+    for (const auto& id : linked_meshes(caller)) {
+      auto m = load(db, id);
+      if (m && m->value("name", "") == name && !m->contains("deleted")) return m;
+    }
+  }
+  return std::nullopt;
+}
+
+Json user_event_base(const Json& caller) {
+  return {{"userid", caller.value("_id", "")}, {"username", caller.value("name", "")}};
+}
+
+std::vector<std::string> mesh_targets(const Json& mesh) {
+  std::vector<std::string> t{"*", mesh.value("_id", "")};
+  if (auto links = mesh.find("links"); links != mesh.end() && links->is_object()) {
+    for (const auto& [uid, _] : links->items()) t.push_back(uid);
+  }
+  return t;
+}
+
+store::Status put_or(Store& db, const Json& doc, Outcome& out, const Json& cmd) {
+  auto st = db.put(doc);
+  if (!st) out.replies.push_back(answer(cmd, "Database error: " + st.error().message));
+  return st;
+}
+
+// [SECTION] users
+
+void do_users(Store& db, const ActionEnv& env, const Json&, const Json& cmd, Outcome& out) {
+  auto users = db.list("user", env.domain);
+  Json list = Json::array();
+  if (users) {
+    for (const auto& u : users.value()) list.push_back(safe_user(u));
+  }
+  Json a{{"action", "users"}, {"users", std::move(list)}};
+  if (cmd.contains("responseid")) a["responseid"] = cmd["responseid"];
+  out.replies.push_back(std::move(a));
+}
+
+void do_adduser(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  NewAccount acc;
+  acc.name = str(cmd, "username");
+  acc.password = str(cmd, "pass");
+  acc.email = str(cmd, "email");
+  acc.realname = str(cmd, "realname");
+  acc.reset_next_login = cmd.value("resetNextLogin", false);
+  if (cmd.contains("siteadmin")) {
+    if (!cmd["siteadmin"].is_number_integer()) return out.replies.push_back(answer(cmd, "Invalid site permissions"));
+    const auto want = static_cast<std::uint32_t>(cmd["siteadmin"].get<std::int64_t>() & 0xFFFFFFFF);
+    // Only a full administrator may give rights beyond lock / no-new-groups / no-tools.
+    if (site_rights(caller) != site_right::kFull && (want & ~(site_right::kLocked | site_right::kNoNewGroups | site_right::kNoTools)) != 0) {
+      return out.replies.push_back(answer(cmd, "Invalid site permissions"));
+    }
+    acc.siteadmin = want;
+  }
+  auto r = create_account(db, env, acc, &caller, &out);
+  if (!r) {
+    const auto& e = r.error();
+    std::string msg = e.code == "bad-username" ? "Invalid username"
+                      : e.code == "exists"     ? "User already exists"
+                      : e.code == "bad-email"  ? "Invalid email"
+                      : e.code == "bad-password" ? "Invalid password: " + e.message
+                                                 : e.message;
+    return out.replies.push_back(answer(cmd, msg));
+  }
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+void do_edituser(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const std::string id = resolve_user_id(str(cmd, "userid"), env.domain);
+  auto target = load(db, id);
+  if (!target || domain_of(id) != env.domain) return out.replies.push_back(answer(cmd, "Invalid user"));
+  Json u = *target;
+  const bool caller_full = site_rights(caller) == site_right::kFull;
+  if (site_rights(u) == site_right::kFull && !caller_full) return out.replies.push_back(answer(cmd, "Access denied"));
+  std::vector<std::string> changes;
+  if (has_str(cmd, "email")) {
+    const std::string email = str(cmd, "email");
+    if (email.find('@') == std::string::npos || email.size() > 1024) return out.replies.push_back(answer(cmd, "Invalid email"));
+    std::string lower = email;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (u.value("email", "") != lower) { u["email"] = lower; changes.push_back("email"); }
+    if (cmd.value("emailVerified", false)) u["emailVerified"] = true;
+  }
+  if (has_str(cmd, "realname")) {
+    const std::string rn = str(cmd, "realname");
+    if (rn.empty()) u.erase("realname"); else u["realname"] = rn;
+    changes.push_back("real name");
+  }
+  if (cmd.value("resetNextLogin", false)) { u["passchange"] = -1; changes.push_back("password reset at next login"); }
+  if (cmd.contains("siteadmin")) {
+    if (!cmd["siteadmin"].is_number_integer()) return out.replies.push_back(answer(cmd, "Invalid site permissions"));
+    const auto want = static_cast<std::uint32_t>(cmd["siteadmin"].get<std::int64_t>() & 0xFFFFFFFF);
+    if (!caller_full && (want & ~(site_right::kLocked | site_right::kNoNewGroups | site_right::kNoTools)) != 0) {
+      return out.replies.push_back(answer(cmd, "Invalid site permissions"));
+    }
+    if (id == caller.value("_id", "") && want != site_rights(caller)) {
+      return out.replies.push_back(answer(cmd, "Can't change own site rights"));
+    }
+    if (want == 0) u.erase("siteadmin"); else u["siteadmin"] = want;
+    changes.push_back("site permissions");
+  }
+  if (!put_or(db, u, out, cmd)) return;
+  Json ev = user_event_base(caller);
+  ev.update({{"etype", "user"}, {"userid", id}, {"username", u.value("name", "")}, {"account", safe_user(u)},
+             {"action", "accountchange"}, {"msg", "Account changed: " + u.value("name", "") +
+                                                      (changes.empty() ? "" : " (" + changes.front() + (changes.size() > 1 ? ", ..." : "") + ")")},
+             {"domain", env.domain}});
+  record_event(db, out, {"*", "server-users", id}, std::move(ev));
+  out.users_changed.push_back(id);
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+void do_deleteuser(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const std::string id = resolve_user_id(str(cmd, "userid"), env.domain);
+  if (id == caller.value("_id", "")) return out.replies.push_back(answer(cmd, "Can't delete self"));
+  auto target = load(db, id);
+  if (!target || domain_of(id) != env.domain) return out.replies.push_back(answer(cmd, "Invalid userid"));
+  if (site_rights(*target) == site_right::kFull && site_rights(caller) != site_right::kFull) {
+    return out.replies.push_back(answer(cmd, "Access denied"));
+  }
+  // Remove the user from its groups first, so no group keeps a link to a missing account.
+  for (const auto& meshid : linked_meshes(*target)) {
+    if (auto m = load(db, meshid)) {
+      if (auto links = m->find("links"); links != m->end() && links->is_object()) links->erase(id);
+      db.put(*m);
+    }
+  }
+  auto removed = db.remove(id);
+  if (!removed) return out.replies.push_back(answer(cmd, "Database error: " + removed.error().message));
+  Json ev = user_event_base(caller);
+  ev.update({{"etype", "user"}, {"userid", id}, {"username", target->value("name", "")}, {"action", "accountremove"},
+             {"msg", "Account removed"}, {"domain", env.domain}});
+  record_event(db, out, {"*", "server-users", id}, std::move(ev));
+  out.users_changed.push_back(id);
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+void do_changepassword(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const std::string oldpass = str(cmd, "oldpass"), newpass = str(cmd, "newpass");
+  if (!auth::verify_password(oldpass, caller.value("hash", ""))) return out.replies.push_back(answer(cmd, "Wrong current password"));
+  if (auth::constant_time_equal(oldpass, newpass)) return out.replies.push_back(answer(cmd, "The new password must differ from the old one."));
+  auto r = set_password(db, env, caller.value("_id", ""), newpass, &out);
+  if (!r) return out.replies.push_back(answer(cmd, r.error().message));
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+// [SECTION] device groups
+
+void do_meshes(Store& db, const ActionEnv&, const Json& caller, const Json& cmd, Outcome& out) {
+  Json list = Json::array();
+  for (const auto& id : linked_meshes(caller)) {
+    auto m = load(db, id);
+    if (m && !m->contains("deleted")) list.push_back(safe_mesh(*m));
+  }
+  Json a{{"action", "meshes"}, {"meshes", std::move(list)}};
+  if (cmd.contains("responseid")) a["responseid"] = cmd["responseid"];
+  if (cmd.contains("tag")) a["tag"] = cmd["tag"];
+  out.replies.push_back(std::move(a));
+}
+
+void do_createmesh(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const std::string name = str(cmd, "meshname");
+  if (name.empty() || name.size() > 128) return out.replies.push_back(answer(cmd, "Invalid group name"));
+  const int mtype = cmd.value("meshtype", 2);
+  if (mtype != 1 && mtype != 2) return out.replies.push_back(answer(cmd, "Invalid group type"));
+  const std::string desc = str(cmd, "desc");
+  if (desc.size() > 1024) return out.replies.push_back(answer(cmd, "Invalid group description"));
+  const std::string meshid = "mesh/" + env.domain + "/" + random_id();
+  const std::string uid = caller.value("_id", "");
+  Json links{{uid, {{"name", caller.value("name", "")}, {"rights", mesh_right::kFull}}}};
+  Json mesh{{"_id", meshid}, {"type", "mesh"}, {"mtype", mtype}, {"name", name}, {"desc", desc}, {"domain", env.domain},
+            {"links", links}, {"creation", now_ms(env)}, {"creatorid", uid}, {"creatorname", caller.value("name", "")}};
+  if (cmd.contains("flags") && cmd["flags"].is_number_integer()) mesh["flags"] = cmd["flags"];
+  if (cmd.contains("consent") && cmd["consent"].is_number_integer()) mesh["consent"] = cmd["consent"];
+  if (!put_or(db, mesh, out, cmd)) return;
+  Json user = caller;
+  user["links"][meshid] = {{"rights", mesh_right::kFull}};
+  if (!put_or(db, user, out, cmd)) return;
+  Json ev = user_event_base(caller);
+  ev.update({{"etype", "mesh"}, {"meshid", meshid}, {"mtype", mtype}, {"mesh", safe_mesh(mesh)}, {"action", "createmesh"},
+             {"msg", "Device group created: " + name}, {"domain", env.domain}});
+  record_event(db, out, {"*", meshid, uid}, std::move(ev));
+  out.users_changed.push_back(uid);
+  Json a = answer(cmd, "ok");
+  a["meshid"] = meshid;
+  a["links"] = links;
+  out.replies.push_back(std::move(a));
+}
+
+void do_deletemesh(Store& db, const ActionEnv& env, const Json& caller, const Json& mesh, const Json& cmd, Outcome& out) {
+  const std::string meshid = mesh.value("_id", "");
+  // Unlink every member, remove the group's devices, then the group.
+  if (auto links = mesh.find("links"); links != mesh.end() && links->is_object()) {
+    for (const auto& [uid, _] : links->items()) {
+      if (auto u = load(db, uid)) {
+        if (auto ul = u->find("links"); ul != u->end() && ul->is_object()) ul->erase(meshid);
+        db.put(*u);
+        out.users_changed.push_back(uid);
+      }
+    }
+  }
+  if (auto nodes = db.list_nodes_by_mesh(meshid)) {
+    for (const auto& n : nodes.value()) db.remove(n.value("_id", ""));
+  }
+  auto removed = db.remove(meshid);
+  if (!removed) return out.replies.push_back(answer(cmd, "Database error: " + removed.error().message));
+  Json ev = user_event_base(caller);
+  ev.update({{"etype", "mesh"}, {"meshid", meshid}, {"mtype", mesh.value("mtype", 2)}, {"name", mesh.value("name", "")},
+             {"action", "deletemesh"}, {"msg", "Device group deleted: " + mesh.value("name", "")}, {"domain", env.domain}});
+  record_event(db, out, mesh_targets(mesh), std::move(ev));
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+void do_editmesh(Store& db, const ActionEnv& env, const Json& caller, Json mesh, const Json& cmd, Outcome& out) {
+  std::vector<std::string> changes;
+  if (has_str(cmd, "meshname")) {
+    const std::string name = str(cmd, "meshname");
+    if (name.empty() || name.size() > 128) return out.replies.push_back(answer(cmd, "Invalid group name"));
+    if (name != mesh.value("name", "")) { changes.push_back("Group name changed from \"" + mesh.value("name", "") + "\" to \"" + name + "\""); mesh["name"] = name; }
+  }
+  if (has_str(cmd, "desc")) {
+    const std::string desc = str(cmd, "desc");
+    if (desc.size() > 1024) return out.replies.push_back(answer(cmd, "Invalid group description"));
+    if (desc != mesh.value("desc", "")) { changes.push_back("Group description changed"); mesh["desc"] = desc; }
+  }
+  for (const char* key : {"flags", "consent"}) {
+    if (cmd.contains(key) && cmd[key].is_number_integer() && mesh.value(key, 0) != cmd[key].get<int>()) {
+      mesh[key] = cmd[key];
+      changes.push_back(std::string(key) + " changed");
+    }
+  }
+  if (!changes.empty()) {
+    if (!put_or(db, mesh, out, cmd)) return;
+    std::string msg;
+    for (const auto& c : changes) msg += (msg.empty() ? "" : ", ") + c;
+    Json ev = user_event_base(caller);
+    ev.update({{"etype", "mesh"}, {"meshid", mesh["_id"]}, {"mtype", mesh.value("mtype", 2)}, {"name", mesh.value("name", "")},
+               {"desc", mesh.value("desc", "")}, {"mesh", safe_mesh(mesh)}, {"action", "meshchange"}, {"msg", msg}, {"domain", env.domain}});
+    record_event(db, out, mesh_targets(mesh), std::move(ev));
+  }
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+void do_addmeshuser(Store& db, const ActionEnv& env, const Json& caller, Json mesh, const Json& cmd, Outcome& out) {
+  std::vector<std::string> ids;
+  for (const char* key : {"userids", "usernames"}) {
+    if (auto it = cmd.find(key); it != cmd.end() && it->is_array()) {
+      for (const auto& v : *it) if (v.is_string()) ids.push_back(resolve_user_id(v.get<std::string>(), env.domain));
+    }
+  }
+  if (has_str(cmd, "userid")) ids.push_back(resolve_user_id(str(cmd, "userid"), env.domain));
+  if (!cmd.contains("meshadmin") || !cmd["meshadmin"].is_number_integer()) return out.replies.push_back(answer(cmd, "Invalid rights"));
+  const auto rights = static_cast<std::uint32_t>(cmd["meshadmin"].get<std::int64_t>() & 0xFFFFFFFF);
+  const std::string meshid = mesh.value("_id", "");
+  const auto self_rights = mesh_rights(caller, meshid);
+  std::vector<std::string> msgs;
+  int ok = 0, failed = 0;
+  for (const auto& id : ids) {
+    if (domain_of(id) != env.domain) { msgs.push_back("Mismatch domains"); ++failed; continue; }
+    if (id == caller.value("_id", "")) { msgs.push_back("Can't change self"); ++failed; continue; }
+    auto u = load(db, id);
+    if (!u) { msgs.push_back("Unknown user " + value_of(id)); ++failed; continue; }
+    const auto target_rights = mesh_rights(*u, meshid);
+    if (target_rights == mesh_right::kFull && self_rights != mesh_right::kFull) { msgs.push_back("Can't change rights of device group administrator"); ++failed; continue; }
+    // Nobody gives rights they do not have.
+    if (self_rights != mesh_right::kFull && !has_all(self_rights, rights)) { msgs.push_back("Can't give rights you do not have"); ++failed; continue; }
+    (*u)["links"][meshid] = {{"rights", rights}};
+    db.put(*u);
+    mesh["links"][id] = {{"name", u->value("name", "")}, {"rights", rights}};
+    out.users_changed.push_back(id);
+    msgs.push_back("Added user " + value_of(id));
+    ++ok;
+  }
+  if (ok > 0) {
+    if (!put_or(db, mesh, out, cmd)) return;
+    Json ev = user_event_base(caller);
+    ev.update({{"etype", "mesh"}, {"meshid", meshid}, {"mtype", mesh.value("mtype", 2)}, {"name", mesh.value("name", "")},
+               {"mesh", safe_mesh(mesh)}, {"action", "meshchange"}, {"msg", msgs.front()}, {"domain", env.domain}});
+    record_event(db, out, mesh_targets(mesh), std::move(ev));
+  }
+  if (msgs.empty()) msgs.push_back("Nothing done");
+  std::string joined;
+  for (const auto& m : msgs) joined += (joined.empty() ? "" : ", ") + m;
+  Json a = answer(cmd, joined);
+  a["success"] = ok;
+  a["failed"] = failed;
+  out.replies.push_back(std::move(a));
+}
+
+void do_removemeshuser(Store& db, const ActionEnv& env, const Json& caller, Json mesh, const Json& cmd, Outcome& out) {
+  const std::string id = resolve_user_id(str(cmd, "userid"), env.domain);
+  const std::string meshid = mesh.value("_id", "");
+  if (id == caller.value("_id", "")) return out.replies.push_back(answer(cmd, "Can't remove self"));
+  auto links = mesh.find("links");
+  if (links == mesh.end() || !links->is_object() || !links->contains(id)) return out.replies.push_back(answer(cmd, "User not in group"));
+  const auto target_rights = (*links)[id].value("rights", 0LL);
+  if (target_rights == mesh_right::kFull && mesh_rights(caller, meshid) != mesh_right::kFull) {
+    return out.replies.push_back(answer(cmd, "Can't remove a device group administrator"));
+  }
+  const std::string name = (*links)[id].value("name", value_of(id));
+  const auto targets_before = mesh_targets(mesh);
+  links->erase(id);
+  if (!put_or(db, mesh, out, cmd)) return;
+  if (auto u = load(db, id)) {
+    if (auto ul = u->find("links"); ul != u->end() && ul->is_object()) ul->erase(meshid);
+    db.put(*u);
+  }
+  out.users_changed.push_back(id);
+  Json ev = user_event_base(caller);
+  ev.update({{"etype", "mesh"}, {"meshid", meshid}, {"mtype", mesh.value("mtype", 2)}, {"name", mesh.value("name", "")},
+             {"mesh", safe_mesh(mesh)}, {"action", "meshchange"}, {"msg", "Removed user " + name + " from group " + mesh.value("name", "")},
+             {"domain", env.domain}});
+  record_event(db, out, targets_before, std::move(ev));
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+// [SECTION] devices
+
+void do_nodes(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  std::vector<std::string> meshes;
+  if (has_str(cmd, "meshid") || has_str(cmd, "meshname")) {
+    auto m = resolve_mesh(db, env, caller, cmd);
+    if (!m || mesh_rights(caller, m->value("_id", "")) == 0) return out.replies.push_back(answer(cmd, "Invalid group id"));
+    meshes.push_back(m->value("_id", ""));
+  } else {
+    meshes = linked_meshes(caller);
+  }
+  Json nodes = Json::object();
+  for (const auto& meshid : meshes) {
+    auto list = db.list_nodes_by_mesh(meshid);
+    if (!list) continue;
+    Json arr = Json::array();
+    for (auto n : list.value()) {
+      if (has_str(cmd, "id") && n.value("_id", "") != str(cmd, "id")) continue;
+      n.erase("meshid");
+      if (auto amt = n.find("intelamt"); amt != n.end() && amt->is_object()) amt->erase("pass");
+      arr.push_back(std::move(n));
+    }
+    nodes[meshid] = std::move(arr);
+  }
+  Json a{{"action", "nodes"}, {"nodes", std::move(nodes)}};
+  if (cmd.contains("responseid")) a["responseid"] = cmd["responseid"];
+  if (cmd.contains("tag")) a["tag"] = cmd["tag"];
+  out.replies.push_back(std::move(a));
+}
+
+std::vector<std::string> node_ids(const Json& cmd) {
+  std::vector<std::string> ids;
+  if (auto it = cmd.find("nodeids"); it != cmd.end() && it->is_array()) {
+    for (const auto& v : *it) if (v.is_string()) ids.push_back(v.get<std::string>());
+  }
+  if (has_str(cmd, "nodeid")) ids.push_back(str(cmd, "nodeid"));
+  return ids;
+}
+
+// The device if the caller has `right` on its group.
+std::optional<Json> node_with_right(Store& db, const ActionEnv& env, const Json& caller, std::string id, std::uint32_t right) {
+  if (id.find('/') == std::string::npos) id = "node/" + env.domain + "/" + id;
+  if (domain_of(id) != env.domain) return std::nullopt;
+  auto n = load(db, id);
+  if (!n || n->value("type", "") != "node") return std::nullopt;
+  const auto rights = mesh_rights(caller, n->value("meshid", ""));
+  if (rights == 0 || !has_all(rights, right)) return std::nullopt;
+  return n;
+}
+
+void do_changedevice(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const auto ids = node_ids(cmd);
+  if (ids.size() != 1) return out.replies.push_back(answer(cmd, "Invalid node id"));
+  auto node = node_with_right(db, env, caller, ids.front(), mesh_right::kManageDevices);
+  if (!node) return out.replies.push_back(answer(cmd, "Access Denied"));
+  Json n = *node;
+  std::vector<std::string> changes;
+  if (has_str(cmd, "name")) {
+    const std::string name = str(cmd, "name");
+    if (name.empty() || name.size() > 256) return out.replies.push_back(answer(cmd, "Invalid name"));
+    if (name != n.value("name", "")) { n["name"] = name; changes.push_back("name"); }
+  }
+  if (cmd.contains("icon")) {
+    if (!cmd["icon"].is_number_integer() || cmd["icon"].get<int>() < 0 || cmd["icon"].get<int>() > 8) return out.replies.push_back(answer(cmd, "Invalid icon"));
+    if (n.value("icon", 0) != cmd["icon"].get<int>()) { n["icon"] = cmd["icon"]; changes.push_back("icon"); }
+  }
+  if (has_str(cmd, "desc")) {
+    const std::string desc = str(cmd, "desc");
+    if (desc.size() > 1024) return out.replies.push_back(answer(cmd, "Invalid description"));
+    if (desc.empty()) n.erase("desc"); else n["desc"] = desc;
+    changes.push_back("description");
+  }
+  if (cmd.contains("tags")) {
+    Json tags = Json::array();
+    if (cmd["tags"].is_string()) {
+      const std::string s = cmd["tags"].get<std::string>();
+      std::size_t start = 0;
+      while (start <= s.size()) {
+        auto end = s.find(',', start);
+        if (end == std::string::npos) end = s.size();
+        std::string t = s.substr(start, end - start);
+        t.erase(0, t.find_first_not_of(' '));
+        t.erase(t.find_last_not_of(' ') + 1);
+        if (!t.empty()) tags.push_back(t);
+        start = end + 1;
+      }
+    } else if (cmd["tags"].is_array()) {
+      for (const auto& t : cmd["tags"]) if (t.is_string() && !t.get<std::string>().empty()) tags.push_back(t);
+    }
+    if (tags.size() > 64) return out.replies.push_back(answer(cmd, "Too many tags"));
+    if (tags.empty()) n.erase("tags"); else n["tags"] = tags;
+    changes.push_back("tags");
+  }
+  if (!changes.empty()) {
+    if (!put_or(db, n, out, cmd)) return;
+    std::string msg = "Changed device " + n.value("name", "") + " from group " + n.value("meshid", "") + ": ";
+    for (std::size_t i = 0; i < changes.size(); ++i) msg += (i ? ", " : "") + changes[i];
+    Json safe = n;
+    if (auto amt = safe.find("intelamt"); amt != safe.end() && amt->is_object()) amt->erase("pass");
+    Json ev = user_event_base(caller);
+    ev.update({{"etype", "node"}, {"nodeid", n["_id"]}, {"meshid", n.value("meshid", "")}, {"node", safe},
+               {"action", "changenode"}, {"msg", msg}, {"domain", env.domain}});
+    record_event(db, out, {"*", n.value("meshid", ""), n.value("_id", "")}, std::move(ev));
+  }
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+void do_removedevices(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const auto ids = node_ids(cmd);
+  if (ids.empty()) return out.replies.push_back(answer(cmd, "Invalid node id"));
+  // All or nothing: a list with one device the caller may not remove removes none.
+  std::vector<Json> nodes;
+  for (const auto& id : ids) {
+    auto n = node_with_right(db, env, caller, id, mesh_right::kManageDevices);
+    if (!n) return out.replies.push_back(answer(cmd, "Denied"));
+    nodes.push_back(std::move(*n));
+  }
+  for (const auto& n : nodes) {
+    auto r = db.remove(n.value("_id", ""));
+    if (!r) return out.replies.push_back(answer(cmd, "Database error: " + r.error().message));
+    Json ev = user_event_base(caller);
+    ev.update({{"etype", "node"}, {"nodeid", n["_id"]}, {"meshid", n.value("meshid", "")}, {"action", "removenode"},
+               {"msg", "Removed device " + n.value("name", "") + " from device group"}, {"domain", env.domain}});
+    record_event(db, out, {"*", n.value("meshid", ""), n.value("_id", "")}, std::move(ev));
+  }
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+// [SECTION] events
+
+void do_events(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  store::EventQuery q;
+  q.domain = env.domain;
+  int limit = 10000;
+  if (cmd.contains("limit") && cmd["limit"].is_number_integer() && cmd["limit"].get<int>() > 0) limit = std::min(cmd["limit"].get<int>(), 10000);
+  q.limit = limit;
+  Json a{{"action", "events"}};
+  const bool manage_users = has_all(site_rights(caller), site_right::kManageUsers);
+  if (has_str(cmd, "user") || has_str(cmd, "userid")) {
+    const std::string uid = resolve_user_id(has_str(cmd, "user") ? str(cmd, "user") : str(cmd, "userid"), env.domain);
+    if (uid != caller.value("_id", "") && !manage_users) return out.replies.push_back(answer(cmd, "Access denied"));
+    q.userid = uid;
+    a["user"] = uid;
+  } else if (has_str(cmd, "nodeid")) {
+    auto n = node_with_right(db, env, caller, str(cmd, "nodeid"), 0);
+    if (!n) return out.replies.push_back(answer(cmd, "Invalid node id"));
+    q.nodeid = n->value("_id", "");
+    // With "limit events" the caller sees only its own actions on the device.
+    if (has_all(mesh_rights(caller, n->value("meshid", "")), mesh_right::kLimitEvents)) q.userid = caller.value("_id", "");
+    a["nodeid"] = q.nodeid.value();
+  } else {
+    q.targets = subscriptions(caller);
+    if (has_all(site_rights(caller), site_right::kAllEvents) || site_rights(caller) == site_right::kFull) q.targets.clear();
+  }
+  auto events = db.query_events(q);
+  if (!events) return out.replies.push_back(answer(cmd, "Database error: " + events.error().message));
+  Json list = Json::array();
+  for (auto& e : events.value()) {
+    e.erase("ids");
+    list.push_back(std::move(e));
+  }
+  a["events"] = std::move(list);
+  if (cmd.contains("responseid")) a["responseid"] = cmd["responseid"];
+  if (cmd.contains("tag")) a["tag"] = cmd["tag"];
+  out.replies.push_back(std::move(a));
+}
+
+}  // namespace
+
+void record_event(Store& db, Outcome& out, std::vector<std::string> targets, Json event) {
+  std::sort(targets.begin(), targets.end());
+  targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+  Json stored = event;
+  stored["ids"] = targets;
+  auto id = db.add_event(stored);
+  (void)id;  // an event that could not be stored is still pushed live
+  event["time"] = store::format_time(store::now_ms());
+  out.events.push_back({std::move(targets), std::move(event)});
+}
+
+mw::Result<std::int64_t> count_users(Store& db, const std::string& domain) { return db.count("user", domain); }
+
+mw::Result<Json> create_account(Store& db, const ActionEnv& env, const NewAccount& acc, const Json* creator, Outcome* out) {
+  if (!valid_username(acc.name)) return make_error("bad-username", "Invalid user name (1 to 64 characters, no spaces or '/').");
+  if (!acc.email.empty() && (acc.email.find('@') == std::string::npos || acc.email.size() > 1024)) {
+    return make_error("bad-email", "Invalid email address.");
+  }
+  if (auto bad = check_password(acc.password, env.rules)) return make_error("bad-password", *bad);
+  const std::string id = user_id(env.domain, acc.name);
+  auto existing = db.get(id);
+  if (!existing) return existing.error();
+  if (existing.value()) return make_error("exists", "An account with this name already exists.");
+  auto users = db.count("user", env.domain);
+  if (!users) return users.error();
+  const std::int64_t now_s = now_ms(env) / 1000;
+  Json user{{"_id", id}, {"type", "user"}, {"name", acc.name}, {"domain", env.domain}, {"creation", now_s},
+            {"passchange", acc.reset_next_login ? -1 : now_s}};
+  if (users.value() == 0) {
+    user["siteadmin"] = site_right::kFull;  // the first account of a domain administers it
+  } else if (acc.siteadmin && *acc.siteadmin != 0) {
+    user["siteadmin"] = *acc.siteadmin;
+  }
+  if (!acc.email.empty()) {
+    std::string lower = acc.email;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    user["email"] = lower;
+  }
+  if (!acc.realname.empty()) user["realname"] = acc.realname;
+  user["hash"] = env.hash_iterations ? auth::hash_password(acc.password, env.hash_iterations) : auth::hash_password(acc.password);
+  if (auto st = db.put(user); !st) return st.error();
+  if (out) {
+    Json ev{{"etype", "user"}, {"userid", id}, {"username", acc.name}, {"account", safe_user(user)}, {"action", "accountcreate"},
+            {"msg", acc.email.empty() ? "Account created, username is " + acc.name : "Account created, email is " + user.value("email", "")},
+            {"domain", env.domain}};
+    if (creator) {
+      ev["userid"] = creator->value("_id", "");
+      ev["username"] = creator->value("name", "");
+      ev["targetuserid"] = id;
+    }
+    record_event(db, *out, {"*", "server-users", id}, std::move(ev));
+  }
+  return user;
+}
+
+mw::Result<Json> set_password(Store& db, const ActionEnv& env, const std::string& userid, const std::string& password, Outcome* out) {
+  if (auto bad = check_password(password, env.rules)) return make_error("bad-password", *bad);
+  auto u = db.get(userid);
+  if (!u) return u.error();
+  if (!u.value()) return make_error("no-user", "No such account.");
+  Json user = *u.value();
+  user["hash"] = env.hash_iterations ? auth::hash_password(password, env.hash_iterations) : auth::hash_password(password);
+  user.erase("salt");
+  user["passchange"] = now_ms(env) / 1000;
+  if (auto st = db.put(user); !st) return st.error();
+  if (out) {
+    Json ev{{"etype", "user"}, {"userid", userid}, {"username", user.value("name", "")}, {"account", safe_user(user)},
+            {"action", "accountchange"}, {"msg", "Changed account password"}, {"domain", env.domain}};
+    record_event(db, *out, {"*", "server-users", userid}, std::move(ev));
+  }
+  return user;
+}
+
+Outcome handle_action(Store& db, const ActionEnv& env, const std::string& caller_id, const Json& cmd) {
+  Outcome out;
+  if (!cmd.is_object()) return out;
+  const std::string action = str(cmd, "action");
+  const auto policy = policy_for(action);
+  if (!policy) return out;  // not offered: no answer, as MeshCentral
+  auto caller_rec = load(db, caller_id);
+  if (!caller_rec || (has_all(site_rights(*caller_rec), site_right::kLocked) && site_rights(*caller_rec) != site_right::kFull)) {
+    out.caller_gone = true;
+    return out;
+  }
+  const Json& caller = *caller_rec;
+  const auto site = site_rights(caller);
+  switch (policy->scope) {
+    case Scope::kSelf:
+    case Scope::kMeshView:
+    case Scope::kNodes:  // checked per device by the handler
+      break;
+    case Scope::kSite:
+      if (!has_all(site, policy->right)) {
+        // MeshCentral's listing answers carry the reason in "result".
+        out.replies.push_back(answer(cmd, "Access denied"));
+        return out;
+      }
+      break;
+    case Scope::kCreateMesh:
+      if (has_all(site, site_right::kNoNewGroups) && site != site_right::kFull) {
+        out.replies.push_back(answer(cmd, "Access denied"));
+        return out;
+      }
+      break;
+    case Scope::kMesh: {
+      auto mesh = resolve_mesh(db, env, caller, cmd);
+      if (!mesh) {
+        out.replies.push_back(answer(cmd, "Unknown device group"));
+        return out;
+      }
+      const auto rights = mesh_rights(caller, mesh->value("_id", ""));
+      if (rights == 0 || !has_all(rights, policy->right)) {
+        out.replies.push_back(answer(cmd, "Access denied"));
+        return out;
+      }
+      if (action == "deletemesh") do_deletemesh(db, env, caller, *mesh, cmd, out);
+      else if (action == "editmesh") do_editmesh(db, env, caller, *mesh, cmd, out);
+      else if (action == "addmeshuser") do_addmeshuser(db, env, caller, *mesh, cmd, out);
+      else if (action == "removemeshuser") do_removemeshuser(db, env, caller, *mesh, cmd, out);
+      return out;
+    }
+  }
+  if (action == "userinfo") out.replies.push_back({{"action", "userinfo"}, {"userinfo", safe_user(caller)}});
+  else if (action == "changepassword") do_changepassword(db, env, caller, cmd, out);
+  else if (action == "users") do_users(db, env, caller, cmd, out);
+  else if (action == "adduser") do_adduser(db, env, caller, cmd, out);
+  else if (action == "edituser") do_edituser(db, env, caller, cmd, out);
+  else if (action == "deleteuser") do_deleteuser(db, env, caller, cmd, out);
+  else if (action == "meshes") do_meshes(db, env, caller, cmd, out);
+  else if (action == "createmesh") do_createmesh(db, env, caller, cmd, out);
+  else if (action == "nodes") do_nodes(db, env, caller, cmd, out);
+  else if (action == "changedevice") do_changedevice(db, env, caller, cmd, out);
+  else if (action == "removedevices") do_removedevices(db, env, caller, cmd, out);
+  else if (action == "events") do_events(db, env, caller, cmd, out);
+  return out;
+}
+
+}  // namespace mw::server::accounts

@@ -1,0 +1,66 @@
+// The control channel's actions on accounts, device groups and devices, with MeshCentral's
+// action names, fields and answers (so its meshctrl tool works unchanged). Synchronous against
+// a Store: the server runs them on the store's own thread (AsyncStore), one at a time, which
+// makes every read-modify-write of a record atomic without locks. Rights are checked once, in
+// handle_action, from the policy table (rights.hpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "accounts/model.hpp"
+#include "store/store.hpp"
+
+namespace mw::server::accounts {
+
+// An event for the sessions subscribed to any of `targets` (see subscriptions()); `event` is the
+// inner object ({etype, action, msg, ...}); sessions send {"action":"event","event":...}.
+struct Dispatch {
+  std::vector<std::string> targets;
+  Json event;
+};
+
+struct Outcome {
+  std::vector<Json> replies;                // to the caller, in order
+  std::vector<Dispatch> events;             // already stored; to be pushed live
+  std::vector<std::string> users_changed;   // users whose record (rights, links) changed
+  bool caller_gone = false;                 // the caller's account no longer exists or is locked
+};
+
+struct ActionEnv {
+  std::string domain;        // the session's domain id
+  PasswordRules rules;       // PasswordRequirements of that domain
+  int hash_iterations = 0;   // 0 = auth::kPbkdf2Iterations
+  std::int64_t now_ms = 0;   // 0 = the clock
+};
+
+// Runs one control message for the user `caller_id`. Unknown actions get no answer (as
+// MeshCentral); refused ones get {action, responseid, result: "Access denied"}-style answers.
+Outcome handle_action(store::Store& db, const ActionEnv& env, const std::string& caller_id, const Json& cmd);
+
+// Account creation shared by the login page, --createaccount and adduser. The first account of a
+// domain becomes its full administrator. Errors: "bad-username", "exists", "bad-password"
+// (message is the rule's text), "bad-email", or the store's.
+struct NewAccount {
+  std::string name;
+  std::string password;
+  std::string email;
+  std::string realname;
+  std::optional<std::uint32_t> siteadmin;
+  bool reset_next_login = false;
+};
+mw::Result<Json> create_account(store::Store& db, const ActionEnv& env, const NewAccount& account,
+                                const Json* creator, Outcome* out);
+
+// Sets a new password (rules checked) and records it; for the login page and --resetaccount.
+mw::Result<Json> set_password(store::Store& db, const ActionEnv& env, const std::string& userid,
+                              const std::string& password, Outcome* out);
+
+// The user records of a domain (for /login: does the domain have accounts yet?).
+mw::Result<std::int64_t> count_users(store::Store& db, const std::string& domain);
+
+// Stores an event and adds it to `out` for live dispatch.
+void record_event(store::Store& db, Outcome& out, std::vector<std::string> targets, Json event);
+
+}  // namespace mw::server::accounts

@@ -1,0 +1,38 @@
+// The one table of rights per control action (see rights.hpp).
+#include <array>
+
+#include "accounts/rights.hpp"
+
+namespace mw::server::accounts {
+
+namespace {
+using enum Scope;
+constexpr std::array kPolicies{
+    Policy{"serverinfo", kSelf, 0},
+    Policy{"userinfo", kSelf, 0},
+    Policy{"changepassword", kSelf, 0},
+    Policy{"users", kSite, site_right::kManageUsers},
+    Policy{"adduser", kSite, site_right::kManageUsers},
+    Policy{"edituser", kSite, site_right::kManageUsers},
+    Policy{"deleteuser", kSite, site_right::kManageUsers},
+    Policy{"meshes", kSelf, 0},  // lists only the caller's groups
+    Policy{"createmesh", kCreateMesh, 0},
+    Policy{"deletemesh", kMesh, mesh_right::kEditGroup},
+    Policy{"editmesh", kMesh, mesh_right::kEditGroup},
+    Policy{"addmeshuser", kMesh, mesh_right::kManageUsers},
+    Policy{"removemeshuser", kMesh, mesh_right::kManageUsers},
+    Policy{"nodes", kMeshView, 0},
+    Policy{"changedevice", kNodes, mesh_right::kManageDevices},
+    Policy{"removedevices", kNodes, mesh_right::kManageDevices},
+    Policy{"events", kSelf, 0},  // filtered by what the caller may see
+};
+}  // namespace
+
+std::optional<Policy> policy_for(std::string_view action) {
+  for (const auto& p : kPolicies) {
+    if (p.action == action) return p;
+  }
+  return std::nullopt;
+}
+
+}  // namespace mw::server::accounts

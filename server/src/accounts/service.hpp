@@ -1,0 +1,108 @@
+// The accounts service shared by every connection: login (password, session cookie, login
+// token), throttling of failed logins, session cookies and logout, the live event bus, and the
+// small compute pool where password hashing runs so it never stalls an I/O thread.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "accounts/actions.hpp"
+#include "accounts/event_bus.hpp"
+#include "settings.hpp"
+#include "store/async_store.hpp"
+
+namespace mw::server::accounts {
+
+// Failed-login throttle by key (a client address, an account). After `free_failures` failures
+// within `forget`, each further failure doubles the wait from `base` up to `max`. Bounded: at most
+// `max_entries` keys (the oldest forgotten first).
+class Throttle {
+ public:
+  using Clock = std::chrono::steady_clock;
+  struct Limits {
+    int free_failures = 5;
+    std::chrono::seconds base{2};
+    std::chrono::seconds max{300};
+    std::chrono::minutes forget{15};
+    std::size_t max_entries = 100000;
+  };
+  Throttle() = default;
+  explicit Throttle(Limits limits) : limits_(limits) {}
+  // Whole seconds to wait before the next attempt, or 0.
+  int wait_seconds(const std::string& key, Clock::time_point now) const;
+  void failure(const std::string& key, Clock::time_point now);
+  void success(const std::string& key);
+
+ private:
+  struct Entry {
+    int failures = 0;
+    Clock::time_point last;
+    Clock::time_point until;
+  };
+  Limits limits_;
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
+
+DomainSettings const* find_domain(const Settings& s, const std::string& id);
+ActionEnv env_for(const DomainSettings& d);
+
+struct LoginResult {
+  bool ok = false;
+  std::string userid;
+  std::string error;     // for people: "Invalid user name or password.", "Too many ... try again in 8 s."
+  int retry_after = 0;   // seconds, when throttled
+};
+
+class Service {
+ public:
+  // `session_key`: SessionKey (any length) or empty for a random key per start.
+  Service(const Settings& settings, store::AsyncStore& db, std::string session_key);
+  ~Service();
+
+  // Checks a user name and password of `domain` (off the I/O threads) and calls `done` on `ex`.
+  void login(boost::asio::any_io_executor ex, const std::string& domain, const std::string& name,
+             const std::string& password, const std::string& client_ip, std::function<void(LoginResult)> done);
+
+  // Session cookies: value of the "xid" cookie for a logged-in user; the user id it names if it
+  // is valid (ours, not expired, not logged out, for this domain).
+  std::string make_session(const std::string& userid, const std::string& domain) const;
+  std::optional<std::string> session_user(std::string_view cookie, const std::string& domain) const;
+  void logout(std::string_view cookie);
+
+  // A login token (?login=) minted with the database's LoginCookieEncryptionKey: the user id it
+  // names when valid for `domain`. The key is read when first needed.
+  void check_login_token(boost::asio::any_io_executor ex, const std::string& token, const std::string& domain,
+                         std::function<void(std::optional<std::string>)> done);
+
+  EventBus& bus() { return bus_; }
+  Throttle& ip_throttle() { return ip_throttle_; }
+  store::AsyncStore& db() { return db_; }
+  const Settings& settings() const { return settings_; }
+
+ private:
+  const Settings& settings_;
+  store::AsyncStore& db_;
+  std::vector<std::uint8_t> session_key_;
+  EventBus bus_;
+  Throttle ip_throttle_;
+  Throttle account_throttle_{Throttle::Limits{10, std::chrono::seconds(5), std::chrono::seconds(900), std::chrono::minutes(60), 100000}};
+  boost::asio::thread_pool compute_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::int64_t> revoked_;  // session id → expiry (s); pruned as they expire
+  std::vector<std::uint8_t> token_key_;          // empty until loaded
+};
+
+// Parses "Cookie:" header text for one cookie's value.
+std::string cookie_value(std::string_view header, std::string_view name);
+
+}  // namespace mw::server::accounts
