@@ -26,6 +26,11 @@ std::string str(const Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool flag(const Json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 bool has_str(const Json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_string();
@@ -108,7 +113,7 @@ void do_adduser(Store& db, const ActionEnv& env, const Json& caller, const Json&
   acc.password = str(cmd, "pass");
   acc.email = str(cmd, "email");
   acc.realname = str(cmd, "realname");
-  acc.reset_next_login = cmd.value("resetNextLogin", false);
+  acc.reset_next_login = flag(cmd, "resetNextLogin");
   if (cmd.contains("siteadmin")) {
     if (!cmd["siteadmin"].is_number_integer()) return out.replies.push_back(answer(cmd, "Invalid site permissions"));
     const auto want = static_cast<std::uint32_t>(cmd["siteadmin"].get<std::int64_t>() & 0xFFFFFFFF);
@@ -145,14 +150,14 @@ void do_edituser(Store& db, const ActionEnv& env, const Json& caller, const Json
     std::string lower = email;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (u.value("email", "") != lower) { u["email"] = lower; changes.push_back("email"); }
-    if (cmd.value("emailVerified", false)) u["emailVerified"] = true;
+    if (flag(cmd, "emailVerified")) u["emailVerified"] = true;
   }
   if (has_str(cmd, "realname")) {
     const std::string rn = str(cmd, "realname");
     if (rn.empty()) u.erase("realname"); else u["realname"] = rn;
     changes.push_back("real name");
   }
-  if (cmd.value("resetNextLogin", false)) { u["passchange"] = -1; changes.push_back("password reset at next login"); }
+  if (flag(cmd, "resetNextLogin")) { u["passchange"] = -1; changes.push_back("password reset at next login"); }
   if (cmd.contains("siteadmin")) {
     if (!cmd["siteadmin"].is_number_integer()) return out.replies.push_back(answer(cmd, "Invalid site permissions"));
     const auto want = static_cast<std::uint32_t>(cmd["siteadmin"].get<std::int64_t>() & 0xFFFFFFFF);
@@ -227,7 +232,7 @@ void do_meshes(Store& db, const ActionEnv&, const Json& caller, const Json& cmd,
 void do_createmesh(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   const std::string name = str(cmd, "meshname");
   if (name.empty() || name.size() > 128) return out.replies.push_back(answer(cmd, "Invalid group name"));
-  const int mtype = cmd.value("meshtype", 2);
+  const int mtype = !cmd.contains("meshtype") ? 2 : cmd["meshtype"].is_number_integer() ? cmd["meshtype"].get<int>() : 0;
   if (mtype != 1 && mtype != 2) return out.replies.push_back(answer(cmd, "Invalid group type"));
   const std::string desc = str(cmd, "desc");
   if (desc.size() > 1024) return out.replies.push_back(answer(cmd, "Invalid group description"));
@@ -599,7 +604,8 @@ mw::Result<Json> create_account(Store& db, const ActionEnv& env, const NewAccoun
       ev["username"] = creator->value("name", "");
       ev["targetuserid"] = id;
     }
-    record_event(db, *out, {"*", "server-users", id}, std::move(ev));
+    // As MeshCentral: user managers hear of it; the new account's own sessions do not exist yet.
+    record_event(db, *out, {"*", "server-users"}, std::move(ev));
   }
   return user;
 }
@@ -622,7 +628,24 @@ mw::Result<Json> set_password(Store& db, const ActionEnv& env, const std::string
   return user;
 }
 
+namespace {
+Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& caller_id, const Json& cmd);
+}
+
 Outcome handle_action(Store& db, const ActionEnv& env, const std::string& caller_id, const Json& cmd) {
+  // Field types are checked where they are read; a record or message of an unexpected shape that
+  // slipped through (an imported document, say) still only fails this one action.
+  try {
+    return handle_checked(db, env, caller_id, cmd);
+  } catch (const Json::exception& e) {
+    Outcome out;
+    out.replies.push_back(answer(cmd.is_object() ? cmd : Json::object(), std::string("Invalid request: ") + e.what()));
+    return out;
+  }
+}
+
+namespace {
+Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& caller_id, const Json& cmd) {
   Outcome out;
   if (!cmd.is_object()) return out;
   const std::string action = str(cmd, "action");
@@ -685,5 +708,7 @@ Outcome handle_action(Store& db, const ActionEnv& env, const std::string& caller
   else if (action == "events") do_events(db, env, caller, cmd, out);
   return out;
 }
+
+}  // namespace
 
 }  // namespace mw::server::accounts

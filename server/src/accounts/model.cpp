@@ -115,6 +115,12 @@ Json safe_mesh(const Json& mesh) {
   return m;
 }
 
+std::string text_of(const Json& j, const char* key) {
+  if (!j.is_object()) return {};
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::uint32_t site_rights(const Json& user) {
   if (auto it = user.find("siteadmin"); it != user.end() && it->is_number()) {
     return static_cast<std::uint32_t>(it->get<std::int64_t>() & 0xFFFFFFFF);
@@ -144,7 +150,7 @@ std::vector<std::string> linked_meshes(const Json& user) {
 
 std::vector<std::string> subscriptions(const Json& user) {
   std::vector<std::string> s;
-  s.push_back(user.value("_id", std::string()));
+  s.push_back(text_of(user, "_id"));
   for (auto& m : linked_meshes(user)) s.push_back(std::move(m));
   const auto rights = site_rights(user);
   if (has_all(rights, site_right::kManageUsers)) s.push_back("server-users");

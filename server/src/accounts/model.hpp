@@ -46,6 +46,9 @@ Json safe_user(const Json& user);
 // A device group as sent to browsers.
 Json safe_mesh(const Json& mesh);
 
+// A string member, or "" when absent or not a string (records may come from any import).
+std::string text_of(const Json& j, const char* key);
+
 std::uint32_t site_rights(const Json& user);
 // The caller's rights on a group: its link in the user record (MeshCentral keeps it there).
 std::uint32_t mesh_rights(const Json& user, std::string_view meshid);

@@ -131,9 +131,9 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
               if (!user) {
                 auth::verify_password(password, dummy_hash());
               } else if (user->contains("salt")) {
-                ok = legacy = auth::verify_meshcentral_password(password, user->value("salt", ""), user->value("hash", ""));
+                ok = legacy = auth::verify_meshcentral_password(password, text_of(*user, "salt"), text_of(*user, "hash"));
               } else {
-                ok = auth::verify_password(password, user->value("hash", ""));
+                ok = auth::verify_password(password, text_of(*user, "hash"));
               }
               LoginResult r;
               const auto now2 = Throttle::Clock::now();
@@ -144,7 +144,7 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
                 r.userid = uid;
                 ip_throttle_.success("ip:" + client_ip);
                 account_throttle_.success(uid);
-                if (legacy || auth::needs_rehash(user->value("hash", ""))) {
+                if (legacy || auth::needs_rehash(text_of(*user, "hash"))) {
                   // Imported MeshCentral hash or an older cost: store today's format.
                   Json updated = *user;
                   updated["hash"] = auth::hash_password(password);
@@ -173,10 +173,16 @@ std::optional<std::string> Service::session_user(std::string_view cookie, const 
   auto j = auth::decode_cookie(cookie, session_key_, now_s(), settings_.session_time_minutes);
   if (!j || !j->is_object()) return std::nullopt;
   const Json& c = j.value();
-  if (c.value("a", "") != "session" || c.value("d", "") != domain || !c.contains("u") || !c["u"].is_string()) return std::nullopt;
+  auto text = [&c](const char* key) -> std::optional<std::string> {
+    const auto it = c.find(key);
+    if (it == c.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  // A login token or any other cookie made with the same key is not a session.
+  if (text("a") != "session" || text("d") != domain || !text("u") || !text("sid")) return std::nullopt;
   {
     std::lock_guard lock(mu_);
-    if (revoked_.count(c.value("sid", ""))) return std::nullopt;
+    if (revoked_.count(*text("sid"))) return std::nullopt;
   }
   return c["u"].get<std::string>();
 }
@@ -191,7 +197,11 @@ void Service::logout(std::string_view cookie) {
   for (auto it = revoked_.begin(); it != revoked_.end();) {
     it = it->second < now ? revoked_.erase(it) : std::next(it);
   }
-  revoked_[j->value("sid", "")] = j->value("time", now) + settings_.session_time_minutes * 60LL;
+  const auto sid = j->find("sid");
+  const auto time = j->find("time");
+  if (sid == j->end() || !sid->is_string()) return;
+  revoked_[sid->get<std::string>()] = (time != j->end() && time->is_number_integer() ? time->get<std::int64_t>() : now) +
+                                      settings_.session_time_minutes * 60LL;
 }
 
 void Service::check_login_token(asio::any_io_executor ex, const std::string& token, const std::string& domain,

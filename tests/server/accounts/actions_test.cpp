@@ -1,0 +1,184 @@
+// Control actions against a real SQLite store: account rules (first administrator, password
+// requirements, duplicates), MeshCentral's answers, device groups and their links on both sides,
+// devices, events and what each user may see of them.
+#include <gtest/gtest.h>
+
+#include "accounts/model.hpp"
+#include "accounts_fixture.hpp"
+#include "auth/password.hpp"
+
+namespace mw::server::accounts::testing {
+namespace {
+
+using Actions = AccountsFixture;
+
+TEST_F(Actions, FirstAccountOfADomainIsItsAdministrator) {
+  EXPECT_EQ(site_rights(get("user//admin")), site_right::kFull);
+  const Json bob = make_user("Bob");
+  EXPECT_EQ(bob["_id"], "user//bob");  // ids are lower case, the name keeps its case
+  EXPECT_EQ(bob["name"], "Bob");
+  EXPECT_FALSE(bob.contains("siteadmin"));
+  ActionEnv other = env;
+  other.domain = "acme";
+  NewAccount a{"carol", "Carol-pass1", "", "", std::nullopt, false};
+  auto carol = create_account(*db, other, a, nullptr, nullptr);
+  ASSERT_TRUE(carol);
+  EXPECT_EQ(carol->value("_id", ""), "user/acme/carol");
+  EXPECT_EQ(site_rights(*carol), site_right::kFull);  // first of its own domain
+}
+
+TEST_F(Actions, PasswordRulesAndNamesAreEnforced) {
+  env.rules = PasswordRules{10, 64, 1, 1, 2, 1};
+  NewAccount a{"dave", "short", "", "", std::nullopt, false};
+  auto r = create_account(*db, env, a, nullptr, nullptr);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "bad-password");
+  EXPECT_EQ(r.error().message, "The password needs at least 10 characters.");
+  a.password = "longenough1!";
+  EXPECT_EQ(create_account(*db, env, a, nullptr, nullptr).error().message, "The password needs at least 1 upper-case letter.");
+  a.password = "Longenough1!";
+  EXPECT_EQ(create_account(*db, env, a, nullptr, nullptr).error().message, "The password needs at least 2 digits.");
+  a.password = "Longenough12";
+  EXPECT_EQ(create_account(*db, env, a, nullptr, nullptr).error().message, "The password needs at least 1 symbol.");
+  a.password = "Longenough12!";
+  EXPECT_TRUE(create_account(*db, env, a, nullptr, nullptr));
+  EXPECT_EQ(create_account(*db, env, a, nullptr, nullptr).error().code, "exists");
+  for (const char* bad : {"", "has space", "a/b", "~tilde", "x\x01y"}) {
+    NewAccount b{bad, "Longenough12!", "", "", std::nullopt, false};
+    EXPECT_EQ(create_account(*db, env, b, nullptr, nullptr).error().code, "bad-username") << bad;
+  }
+}
+
+TEST_F(Actions, AddUserAnswersAsMeshCentralAndRecordsAnEvent) {
+  auto out = run(admin, {{"action", "adduser"}, {"username", "erin"}, {"pass", "Erin-pass123"}, {"email", "Erin@Example.com"}});
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0], (Json{{"action", "adduser"}, {"responseid", "t"}, {"result", "ok"}}));
+  const Json erin = get("user//erin");
+  EXPECT_EQ(erin["email"], "erin@example.com");
+  EXPECT_TRUE(auth::verify_password("Erin-pass123", erin["hash"].get<std::string>()));
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events[0].event["action"], "accountcreate");
+  EXPECT_FALSE(out.events[0].event["account"].contains("hash"));  // never a secret in an event
+  EXPECT_EQ(result(admin, {{"action", "adduser"}, {"username", "erin"}, {"pass", "Erin-pass123"}}), "User already exists");
+  EXPECT_EQ(result(admin, {{"action", "adduser"}, {"username", "frank"}, {"pass", "x"}}),
+            "Invalid password: The password needs at least 8 characters.");
+  // Listed without secrets.
+  auto users = run(admin, {{"action", "users"}}).replies.at(0)["users"];
+  ASSERT_EQ(users.size(), 2u);
+  for (const auto& u : users) EXPECT_FALSE(u.contains("hash"));
+  // Stored events are visible to the administrator.
+  auto events = run(admin, {{"action", "events"}}).replies.at(0)["events"];
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0]["action"], "accountcreate");
+}
+
+TEST_F(Actions, EditAndDeleteUser) {
+  make_user("gina");
+  EXPECT_EQ(result(admin, {{"action", "edituser"}, {"userid", "gina"}, {"realname", "Gina G"}, {"siteadmin", site_right::kLocked}}), "ok");
+  EXPECT_EQ(get("user//gina")["realname"], "Gina G");
+  EXPECT_EQ(get("user//gina")["siteadmin"], site_right::kLocked);
+  // A locked user's actions are refused and its session is told so.
+  EXPECT_TRUE(run("user//gina", {{"action", "meshes"}}).caller_gone);
+  EXPECT_EQ(result(admin, {{"action", "edituser"}, {"userid", "user//admin"}, {"siteadmin", 0}}), "Can't change own site rights");
+  EXPECT_EQ(result(admin, {{"action", "deleteuser"}, {"userid", "user//admin"}}), "Can't delete self");
+  const std::string mesh = create_mesh(admin, "Lab");
+  EXPECT_EQ(result(admin, {{"action", "addmeshuser"}, {"meshid", mesh}, {"usernames", {"gina"}}, {"meshadmin", 8}}), "Added user gina");
+  EXPECT_EQ(result(admin, {{"action", "deleteuser"}, {"userid", "user//gina"}}), "ok");
+  EXPECT_TRUE(get("user//gina").is_null());
+  EXPECT_FALSE(get(mesh)["links"].contains("user//gina"));  // no dangling link in the group
+  EXPECT_EQ(result(admin, {{"action", "deleteuser"}, {"userid", "user//gina"}}), "Invalid userid");
+}
+
+TEST_F(Actions, DeviceGroupsKeepLinksOnBothSides) {
+  make_user("hank");
+  auto out = run(admin, {{"action", "createmesh"}, {"meshname", "Office"}, {"meshtype", 2}, {"desc", "2nd floor"}});
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0]["result"], "ok");
+  const std::string mesh = out.replies[0]["meshid"];
+  EXPECT_EQ(mesh.rfind("mesh//", 0), 0u);
+  EXPECT_EQ(mesh.size(), 6u + 64u);  // 48 random bytes in base64
+  EXPECT_EQ(mesh_rights(get(admin), mesh), mesh_right::kFull);
+  EXPECT_EQ(get(mesh)["links"]["user//admin"]["rights"], mesh_right::kFull);
+  EXPECT_EQ(result(admin, {{"action", "addmeshuser"}, {"meshname", "Office"}, {"usernames", {"hank", "nobody"}}, {"meshadmin", 4 | 8}}),
+            "Added user hank, Unknown user nobody");
+  EXPECT_EQ(mesh_rights(get("user//hank"), mesh), 12u);
+  EXPECT_EQ(get(mesh)["links"]["user//hank"]["rights"], 12);
+  // Hank now sees the group; after removal he does not.
+  EXPECT_EQ(run("user//hank", {{"action", "meshes"}}).replies.at(0)["meshes"].size(), 1u);
+  EXPECT_EQ(result(admin, {{"action", "removemeshuser"}, {"meshid", mesh}, {"userid", "hank"}}), "ok");
+  EXPECT_EQ(mesh_rights(get("user//hank"), mesh), 0u);
+  EXPECT_EQ(run("user//hank", {{"action", "meshes"}}).replies.at(0)["meshes"].size(), 0u);
+  EXPECT_EQ(result(admin, {{"action", "removemeshuser"}, {"meshid", mesh}, {"userid", "hank"}}), "User not in group");
+  // Edit, then delete with its devices.
+  EXPECT_EQ(result(admin, {{"action", "editmesh"}, {"meshid", mesh}, {"meshname", "Office 2"}}), "ok");
+  EXPECT_EQ(get(mesh)["name"], "Office 2");
+  const std::string node = add_node(mesh, "pc1");
+  EXPECT_EQ(result(admin, {{"action", "deletemesh"}, {"meshid", mesh}}), "ok");
+  EXPECT_TRUE(get(mesh).is_null());
+  EXPECT_TRUE(get(node).is_null());
+  EXPECT_EQ(mesh_rights(get(admin), mesh), 0u);
+  EXPECT_EQ(result(admin, {{"action", "deletemesh"}, {"meshid", mesh}}), "Unknown device group");
+}
+
+TEST_F(Actions, DevicesListEditAndRemove) {
+  const std::string mesh = create_mesh(admin, "Servers");
+  const std::string n1 = add_node(mesh, "web1"), n2 = add_node(mesh, "db1");
+  auto nodes = run(admin, {{"action", "nodes"}}).replies.at(0);
+  ASSERT_TRUE(nodes["nodes"].contains(mesh));
+  EXPECT_EQ(nodes["nodes"][mesh].size(), 2u);
+  EXPECT_FALSE(nodes["nodes"][mesh][0].contains("meshid"));  // compressed as MeshCentral does
+  auto out = run(admin, {{"action", "changedevice"}, {"nodeid", n1}, {"name", "web-1"}, {"tags", "prod, eu"}, {"icon", 3}});
+  EXPECT_EQ(out.replies.at(0)["result"], "ok");
+  EXPECT_EQ(get(n1)["name"], "web-1");
+  EXPECT_EQ(get(n1)["tags"], (Json{"prod", "eu"}));
+  EXPECT_EQ(get(n1)["icon"], 3);
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events[0].event["action"], "changenode");
+  EXPECT_EQ(result(admin, {{"action", "changedevice"}, {"nodeid", n1}, {"icon", 99}}), "Invalid icon");
+  EXPECT_EQ(result(admin, {{"action", "removedevices"}, {"nodeids", {n1, n2}}}), "ok");
+  EXPECT_TRUE(get(n1).is_null());
+  EXPECT_TRUE(get(n2).is_null());
+  // Device events can be read by device id.
+  auto ev = run(admin, {{"action", "events"}, {"nodeid", n1}});
+  EXPECT_EQ(ev.replies.at(0)["result"], "Invalid node id");  // the device is gone
+}
+
+TEST_F(Actions, EventsShowOnlyWhatTheUserMaySee) {
+  make_user("ivy");
+  const std::string mine = create_mesh(admin, "Mine");
+  const std::string shared = create_mesh(admin, "Shared");
+  EXPECT_EQ(result(admin, {{"action", "addmeshuser"}, {"meshid", shared}, {"usernames", {"ivy"}}, {"meshadmin", 8}}), "Added user ivy");
+  EXPECT_EQ(result(admin, {{"action", "editmesh"}, {"meshid", mine}, {"desc", "private"}}), "ok");
+  EXPECT_EQ(result(admin, {{"action", "editmesh"}, {"meshid", shared}, {"desc", "shared"}}), "ok");
+  auto events = run("user//ivy", {{"action", "events"}}).replies.at(0)["events"];
+  ASSERT_FALSE(events.empty());
+  for (const auto& e : events) EXPECT_NE(e.value("meshid", ""), mine) << e.dump();
+  bool saw_shared = false;
+  for (const auto& e : events) saw_shared |= e.value("meshid", "") == shared;
+  EXPECT_TRUE(saw_shared);
+  // Another user's events need the manage-users site right.
+  EXPECT_EQ(result("user//ivy", {{"action", "events"}, {"user", "admin"}}), "Access denied");
+}
+
+TEST_F(Actions, ChangePasswordChecksTheOldOne) {
+  EXPECT_EQ(result(admin, {{"action", "changepassword"}, {"oldpass", "wrong"}, {"newpass", "New-pass123"}}), "Wrong current password");
+  EXPECT_EQ(result(admin, {{"action", "changepassword"}, {"oldpass", "Admin-pass1"}, {"newpass", "short"}}),
+            "The password needs at least 8 characters.");
+  EXPECT_EQ(result(admin, {{"action", "changepassword"}, {"oldpass", "Admin-pass1"}, {"newpass", "New-pass123"}}), "ok");
+  EXPECT_TRUE(auth::verify_password("New-pass123", get(admin)["hash"].get<std::string>()));
+}
+
+TEST_F(Actions, HostileMessagesAreAnsweredOrIgnoredNeverCrash) {
+  for (const Json& cmd : {Json(nullptr), Json::array(), Json{{"action", 5}}, Json{{"action", "nosuchaction"}},
+                          Json{{"action", "createmesh"}, {"meshname", Json::array()}}, Json{{"action", "nodes"}, {"meshid", 7}},
+                          Json{{"action", "addmeshuser"}, {"meshid", "mesh//nope"}, {"meshadmin", "x"}},
+                          Json{{"action", "removedevices"}, {"nodeids", {1, 2, Json::object()}}},
+                          Json{{"action", "changedevice"}, {"nodeid", "node/other/x"}, {"name", "y"}},
+                          Json{{"action", "events"}, {"limit", -5}}}) {
+    (void)handle_action(*db, env, admin, cmd);
+  }
+  EXPECT_TRUE(run("user//nobody", {{"action", "meshes"}}).caller_gone);
+}
+
+}  // namespace
+}  // namespace mw::server::accounts::testing

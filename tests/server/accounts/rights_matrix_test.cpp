@@ -1,0 +1,119 @@
+// The rights matrix: for each device-group right bit, a user holding only that bit on a group
+// can do exactly what the bit allows there and nothing else; site actions need site rights.
+// Every (bit, action) pair runs on a fresh database, so destructive actions do not interfere.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "accounts/model.hpp"
+#include "accounts_fixture.hpp"
+
+namespace mw::server::accounts::testing {
+namespace {
+
+struct Case {
+  const char* action;
+  std::uint32_t needs;  // 0: any right on the group
+};
+
+// The group-scoped actions and the bit each needs.
+const Case kCases[] = {
+    {"editmesh", mesh_right::kEditGroup},     {"deletemesh", mesh_right::kEditGroup},
+    {"addmeshuser", mesh_right::kManageUsers}, {"removemeshuser", mesh_right::kManageUsers},
+    {"changedevice", mesh_right::kManageDevices}, {"removedevices", mesh_right::kManageDevices},
+    {"nodes", 0},                              {"deviceevents", 0},
+};
+
+const std::uint32_t kBits[] = {
+    mesh_right::kEditGroup,    mesh_right::kManageUsers, mesh_right::kManageDevices, mesh_right::kRemoteControl,
+    mesh_right::kAgentConsole, mesh_right::kServerFiles, mesh_right::kWake,          mesh_right::kNotes,
+    mesh_right::kViewOnly,     mesh_right::kNoTerminal,  mesh_right::kNoFiles,       mesh_right::kNoAmt,
+    mesh_right::kLimitedInput, mesh_right::kLimitEvents, mesh_right::kChatNotify,    mesh_right::kUninstall,
+    mesh_right::kNoDesktop,    mesh_right::kRemoteCommands, mesh_right::kResetPowerOff,
+};
+
+class RightsMatrix : public AccountsFixture, public ::testing::WithParamInterface<std::uint32_t> {};
+
+// Runs `action` as `user` on group `mesh` / device `node`; true when it was carried out.
+bool allowed(AccountsFixture& f, const std::string& user, const std::string& action, const std::string& mesh,
+             const std::string& node) {
+  const std::string other = "user//other";
+  if (action == "editmesh") return f.result(user, {{"action", "editmesh"}, {"meshid", mesh}, {"desc", "changed"}}) == "ok";
+  if (action == "deletemesh") return f.result(user, {{"action", "deletemesh"}, {"meshid", mesh}}) == "ok" && f.get(mesh).is_null();
+  if (action == "addmeshuser") {
+    // The rights given are the bit the caller itself holds, so "no rights you do not have" is met.
+    const auto rights = mesh_rights(f.get(user), mesh);
+    return f.result(user, {{"action", "addmeshuser"}, {"meshid", mesh}, {"usernames", {"other"}}, {"meshadmin", rights}}) ==
+           "Added user other";
+  }
+  if (action == "removemeshuser") {
+    EXPECT_EQ(f.result("user//admin", {{"action", "addmeshuser"}, {"meshid", mesh}, {"usernames", {"other"}}, {"meshadmin", 8}}),
+              "Added user other");
+    return f.result(user, {{"action", "removemeshuser"}, {"meshid", mesh}, {"userid", other}}) == "ok";
+  }
+  if (action == "changedevice") return f.result(user, {{"action", "changedevice"}, {"nodeid", node}, {"name", "renamed"}}) == "ok";
+  if (action == "removedevices") return f.result(user, {{"action", "removedevices"}, {"nodeids", {node}}}) == "ok";
+  if (action == "nodes") {
+    auto out = f.run(user, {{"action", "nodes"}, {"meshid", mesh}});
+    return !out.replies.empty() && out.replies[0].contains("nodes") && out.replies[0]["nodes"][mesh].size() == 1;
+  }
+  if (action == "deviceevents") {
+    auto out = f.run(user, {{"action", "events"}, {"nodeid", node}});
+    return !out.replies.empty() && out.replies[0].contains("events");
+  }
+  ADD_FAILURE() << "unknown case " << action;
+  return false;
+}
+
+TEST_P(RightsMatrix, OneBitAllowsExactlyItsActions) {
+  const std::uint32_t bit = GetParam();
+  for (const auto& c : kCases) {
+    // A fresh database per action.
+    TearDown();
+    db.reset();
+    std::filesystem::remove_all(dir.path());
+    std::filesystem::create_directories(dir.path());
+    SetUp();
+    make_user("user1");
+    make_user("other");
+    const std::string mesh = create_mesh(admin, "G");
+    const std::string node = add_node(mesh, "pc");
+    ASSERT_EQ(result(admin, {{"action", "addmeshuser"}, {"meshid", mesh}, {"usernames", {"user1"}}, {"meshadmin", bit}}), "Added user user1");
+    const bool expect = c.needs == 0 || c.needs == bit;
+    EXPECT_EQ(allowed(*this, "user//user1", c.action, mesh, node), expect) << c.action << " with bit " << bit;
+    // Whatever was refused left the records as they were.
+    if (!expect) {
+      EXPECT_FALSE(get(mesh).is_null());
+      EXPECT_EQ(get(mesh).value("desc", ""), "");
+      EXPECT_EQ(get(node).value("name", ""), "pc");
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EachBit, RightsMatrix, ::testing::ValuesIn(kBits),
+                         [](const auto& info) { return "bit" + std::to_string(info.param); });
+
+TEST_F(AccountsFixture, SiteActionsNeedSiteRights) {
+  make_user("plain");
+  make_user("manager");
+  ASSERT_EQ(result(admin, {{"action", "edituser"}, {"userid", "manager"}, {"siteadmin", site_right::kManageUsers}}), "ok");
+  for (const char* action : {"users", "adduser", "edituser", "deleteuser"}) {
+    Json cmd{{"action", action}, {"username", "newbie"}, {"pass", "Newbie-pass1"}, {"userid", "user//admin"}};
+    EXPECT_EQ(result("user//plain", cmd), "Access denied") << action;
+  }
+  auto list = run("user//manager", {{"action", "users"}});
+  ASSERT_EQ(list.replies.size(), 1u);
+  EXPECT_EQ(list.replies[0]["users"].size(), 3u);
+  EXPECT_EQ(result("user//manager", {{"action", "adduser"}, {"username", "newbie"}, {"pass", "Newbie-pass1"}}), "ok");
+  // A user manager may not make administrators, nor touch a full administrator.
+  EXPECT_EQ(result("user//manager", {{"action", "adduser"}, {"username", "boss"}, {"pass", "Newbie-pass1"}, {"siteadmin", site_right::kFull}}),
+            "Invalid site permissions");
+  EXPECT_EQ(result("user//manager", {{"action", "deleteuser"}, {"userid", "user//admin"}}), "Access denied");
+  // No new groups when the site right says so.
+  ASSERT_EQ(result(admin, {{"action", "edituser"}, {"userid", "plain"}, {"siteadmin", site_right::kNoNewGroups}}), "ok");
+  EXPECT_EQ(result("user//plain", {{"action", "createmesh"}, {"meshname", "x"}}), "Access denied");
+  EXPECT_EQ(result("user//manager", {{"action", "createmesh"}, {"meshname", "x"}}), "ok");
+}
+
+}  // namespace
+}  // namespace mw::server::accounts::testing
