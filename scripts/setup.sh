@@ -27,6 +27,7 @@ PKGS=(
   chromium fonts-dejavu-core
   # real protocol peers and tools used by tests and benchmarks
   curl procps psmisc tmux xvfb x11-utils x11-apps tigervnc-standalone-server x11vnc amtterm wsl wrk
+  vim less htop whiptail dialog bsdutils
   postgresql nginx-light
 )
 

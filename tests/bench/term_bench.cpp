@@ -3,10 +3,14 @@
 // a full-screen editor redraw, mixed UTF-8 with CJK and combining marks), fed in 4 KiB reads
 // to an 80x24 terminal with a 1000-line scrollback; the parser alone on the same bytes; and
 // memchr for ESC over the same bytes as the in-run baseline (scripts/bench.sh prints ratios).
+// BM_TermFile* feed recorded outputs that tests/bench/term.bench.mjs writes to term-bench/ in the
+// working directory (the same bytes it gives xterm.js); without them they report an error.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "mw/term/parser.hpp"
@@ -168,6 +172,44 @@ void BM_ParsePlainText(benchmark::State& state) { parse_only(state, data_plain()
 BENCHMARK(BM_ParsePlainText);
 void BM_ParseSgrHeavy(benchmark::State& state) { parse_only(state, data_sgr()); }
 BENCHMARK(BM_ParseSgrHeavy);
+
+// Recorded outputs from term.bench.mjs: `ls --color -lR` through a pty, colour charts, UTF-8
+// text, an editor's full-screen redraws. Read once; empty when absent.
+const std::string& input_file(const char* name) {
+  static std::string cache[4];
+  static bool loaded[4] = {};
+  static const char* const kNames[4] = {"ls", "chart", "utf8", "redraw"};
+  for (int i = 0; i < 4; ++i) {
+    if (std::strcmp(kNames[i], name) != 0) continue;
+    if (!loaded[i]) {
+      std::ifstream f(std::string("term-bench/") + name + ".bin", std::ios::binary);
+      cache[i].assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      loaded[i] = true;
+    }
+    return cache[i];
+  }
+  return cache[0];
+}
+
+void feed_file(benchmark::State& state, const char* name) {
+  const std::string& data = input_file(name);
+  if (data.empty()) {
+    state.SkipWithError("no term-bench/ input in the working directory (run tests/bench/term.bench.mjs)");
+    for (auto _ : state) {
+    }
+    return;
+  }
+  feed_terminal(state, data);
+}
+
+void BM_TermFileLs(benchmark::State& state) { feed_file(state, "ls"); }
+BENCHMARK(BM_TermFileLs);
+void BM_TermFileChart(benchmark::State& state) { feed_file(state, "chart"); }
+BENCHMARK(BM_TermFileChart);
+void BM_TermFileUtf8(benchmark::State& state) { feed_file(state, "utf8"); }
+BENCHMARK(BM_TermFileUtf8);
+void BM_TermFileRedraw(benchmark::State& state) { feed_file(state, "redraw"); }
+BENCHMARK(BM_TermFileRedraw);
 
 }  // namespace
 

@@ -4,46 +4,38 @@
 #include "mw/term/parser.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace mw::term {
-
-// [SECTION] Params
-
-void Params::push(unsigned value, bool sub, bool empty) {
-  if (size_ >= kMax) return;  // bounded: extra entries are dropped
-  values_[size_] = static_cast<std::uint16_t>(std::min<unsigned>(value, kMaxValue));
-  sub_[size_] = sub;
-  if (empty) empty_ |= 1u << size_;
-  ++size_;
-}
-
-void Params::digit(unsigned d) {
-  current_ = std::min<std::uint32_t>(current_ * 10 + d, kMaxValue);
-  pending_ = true;
-  digits_ = true;
-}
-
-void Params::separator(bool colon) {
-  push(current_, current_sub_, !digits_);
-  current_ = 0;
-  current_sub_ = colon;
-  pending_ = true;
-  digits_ = false;
-}
-
-void Params::finish() {
-  if (pending_) push(current_, current_sub_, !digits_);
-  current_ = 0;
-  current_sub_ = false;
-  pending_ = false;
-  digits_ = false;
-}
 
 // [SECTION] Parser
 
 namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
+
+// UTF-8 lead bytes: the sequence length (0: not a multi-byte lead), the mask of its payload
+// bits, the continuation bytes to check in a little-endian 32-bit load, and the smallest code
+// point of that length the fast path takes (U+00A0 for two bytes: C1 controls take the
+// general path).
+constexpr std::array<std::uint8_t, 256> kUtf8Length = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int b = 0xC2; b <= 0xDF; ++b) t[b] = 2;
+  for (int b = 0xE0; b <= 0xEF; ++b) t[b] = 3;
+  for (int b = 0xF0; b <= 0xF4; ++b) t[b] = 4;
+  return t;
+}();
+constexpr std::uint8_t kLeadMask[5] = {0, 0, 0x1F, 0x0F, 0x07};
+constexpr std::uint32_t kContinuationMask[5] = {0, 0, 0x0000C000u, 0x00C0C000u, 0xC0C0C000u};
+constexpr char32_t kMinimum[5] = {0, 0, 0xA0, 0x800, 0x10000};
+
+inline std::uint32_t le32(std::uint32_t x) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return __builtin_bswap32(x);
+#else
+  return x;
+#endif
+}
 
 bool is_c0_execute(char32_t c) { return c < 0x20; }
 
@@ -60,29 +52,108 @@ void Parser::reset() {
   run_len_ = 0;
 }
 
+// Printable ASCII and complete, well-formed UTF-8 sequences of printable characters go straight
+// into the print run; anything else (controls, ESC, ill-formed or split UTF-8, C1) is left to
+// the general path. Returns where it stopped.
+const std::uint8_t* Parser::ground_run(const std::uint8_t* p, const std::uint8_t* end, Handler& h) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ull;
+  char32_t* out = run_.data() + run_len_;
+  char32_t* const out_end = run_.data() + run_.size();
+  while (p < end) {
+    if (out == out_end) {
+      run_len_ = run_.size();
+      flush_print(h);
+      out = run_.data();
+    }
+    const std::uint8_t b = *p;
+    const auto left = static_cast<std::size_t>(end - p);
+    if (b >= 0x20 && b < 0x7F) {
+      // A run of printable ASCII: eight bytes at a time while all are in 0x20..0x7E, then one.
+      const std::uint8_t* const stop = p + std::min(left, static_cast<std::size_t>(out_end - out));
+      while (stop - p >= 8) {
+        std::uint64_t x;
+        std::memcpy(&x, p, 8);
+        const std::uint64_t below = (x - kOnes * 0x20) & ~x & kHigh;          // a byte < 0x20
+        const std::uint64_t above = ((x + kOnes * (127 - 0x7E)) | x) & kHigh;  // a byte > 0x7E
+        if ((below | above) != 0) break;
+        for (int k = 0; k < 8; ++k) out[k] = p[k];
+        out += 8;
+        p += 8;
+      }
+      while (p < stop && *p >= 0x20 && *p < 0x7F) *out++ = *p++;
+      continue;
+    }
+    // A multi-byte sequence, decoded with few branches (mixed scripts make the length
+    // unpredictable): the lead byte gives the length, one mask test checks the continuation
+    // bytes, and the range check catches overlong forms, surrogates and C1 controls. Anything
+    // unusual, or a sequence near the end of the input, goes to the general path.
+    const unsigned len = kUtf8Length[b];
+    if (len == 0 || left < 4) break;
+    std::uint32_t x;
+    std::memcpy(&x, p, 4);
+    x = le32(x);
+    if (((x & 0xC0C0C000u) ^ 0x80808000u) & kContinuationMask[len]) break;
+    const std::uint32_t v = (static_cast<std::uint32_t>(b & kLeadMask[len]) << 18) | (((x >> 8) & 0x3Fu) << 12) |
+                            (((x >> 16) & 0x3Fu) << 6) | ((x >> 24) & 0x3Fu);
+    const char32_t cp = v >> (6 * (4 - len));
+    if (cp < kMinimum[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) break;
+    *out++ = cp;
+    p += len;
+  }
+  run_len_ = static_cast<std::size_t>(out - run_.data());
+  return p;
+}
+
 void Parser::feed(std::span<const std::uint8_t> bytes, Handler& h) {
   const std::uint8_t* p = bytes.data();
   const std::uint8_t* const end = p + bytes.size();
   while (p < end) {
     if (utf8_need_ == 0) {
-      // Fast path: printable ASCII in the ground state goes straight into the print run.
       if (state_ == State::kGround) {
-        while (p < end && *p >= 0x20 && *p < 0x7F) {
-          if (run_len_ == run_.size()) flush_print(h);
-          run_[run_len_++] = *p++;
-        }
+        p = ground_run(p, end, h);
         if (p == end) break;
-      } else if (state_ == State::kCsiParam) {
-        // Fast path: CSI parameter digits and separators.
-        while (p < end && ((*p >= '0' && *p <= '9') || *p == ';')) {
-          if (*p == ';') {
-            params_.separator(false);
-          } else {
-            params_.digit(*p - '0');
+        if (*p == 0x1B && p + 1 < end && p[1] == '[') {
+          // Fast path: ESC [ from the ground state, as advance() would take it.
+          flush_print(h);
+          seq_ = Sequence{};
+          params_.clear();
+          seq_overflow_ = false;
+          state_ = State::kCsiEntry;
+          p += 2;
+          if (p < end && *p >= 0x3C && *p <= 0x3F) {
+            seq_.prefix = static_cast<char>(*p++);
+            state_ = State::kCsiParam;
           }
-          ++p;
+          continue;
         }
+      } else if (state_ == State::kCsiParam || state_ == State::kCsiEntry) {
+        // Fast path: CSI parameter digits and separators, then a final byte.
+        const std::uint8_t* const start = p;
+        while (p < end) {
+          if (*p >= '0' && *p <= '9') {
+            std::uint32_t v = params_.current();  // a number may continue from the last chunk
+            do {
+              v = v * 10 + static_cast<std::uint32_t>(*p++ - '0');
+              if (v > Params::kMaxValue) v = Params::kMaxValue;
+            } while (p < end && *p >= '0' && *p <= '9');
+            params_.set_current(v);
+          } else if (*p == ';') {
+            params_.separator(false);
+            ++p;
+          } else {
+            break;
+          }
+        }
+        if (p != start) state_ = State::kCsiParam;
         if (p == end) break;
+        if (*p >= 0x40 && *p <= 0x7E) {
+          seq_.final = static_cast<char>(*p++);
+          params_.finish();
+          state_ = State::kGround;
+          if (!seq_overflow_) h.csi_dispatch(seq_, params_);
+          continue;
+        }
       }
       const std::uint8_t b = *p++;
       if (b < 0x80) {

@@ -45,7 +45,7 @@ void Terminal::Impl::print_one(char32_t c) {
       c = 0x00A3;
     }
   }
-  const int w = c < 0x7F ? 1 : char_width(c);
+  const int w = c < 0x7F ? 1 : width_of(c);
   if (w == 0) {
     combine(c);
     return;
@@ -101,12 +101,21 @@ void Terminal::Impl::combine(char32_t mark) {
   std::vector<Cell>& cells = lines()[cur.row].cells;
   Cell* cell = &cells[col];
   if (cell->wide_spacer() && col > 0) cell = &cells[col - 1];
+  // The same base and mark give the same cluster until a collection may reuse ids: a small
+  // cache spares building and hashing the string for the common accented letters.
+  CombineCacheEntry& hit = combine_cache[(cell->cp * 31u + mark) % combine_cache.size()];
+  if (hit.result != 0 && hit.base == cell->cp && hit.mark == mark) {
+    cell->cp = hit.result;
+    return;
+  }
   std::u32string s = cell->cp == 0 ? std::u32string(1, U' ') : cell_text(*cell);  // tmux joins blanks too
   if (s.size() >= opt.max_cluster_length) return;
   s.push_back(mark);
   const long id = intern_cluster(s);
   if (id < 0) return;  // table full of live clusters: the mark is dropped
-  cell->cp = Cell::kClusterBit | static_cast<char32_t>(id);
+  const char32_t result = Cell::kClusterBit | static_cast<char32_t>(id);
+  hit = CombineCacheEntry{cell->cp, mark, result};
+  cell->cp = result;
 }
 
 // [SECTION] Cursor motion and scrolling
@@ -207,11 +216,12 @@ void Terminal::Impl::blank_line(Line& line) {
 void Terminal::Impl::push_history(Line&& line) {
   if (opt.scrollback_lines == 0) return;
   auto& cells = line.cells;
-  if (!line.wrapped) {  // a wrapped line keeps its blanks: they are inside the text
+  // Wide lines give their unused room back (keeps a big scrollback compact): trailing default
+  // cells are trimmed. Narrow ones are kept whole, so that recycling them as blank lines costs
+  // neither an allocation nor a refill. A wrapped line keeps its blanks: they are inside the text.
+  if (!line.wrapped && cells.size() > 256) {
     while (!cells.empty() && cells.back() == Cell{}) cells.pop_back();
-    // Wide lines give their unused room back (keeps a big scrollback compact); narrow ones
-    // keep it, so that recycling them as blank lines costs no allocation.
-    if (cells.capacity() > 256 && cells.size() < cells.capacity() / 2) cells.shrink_to_fit();
+    if (cells.size() < cells.capacity() / 2) cells.shrink_to_fit();
   }
   if (history.size() >= opt.scrollback_lines) {
     // Recycle the oldest line's storage for the caller's next blank line.
@@ -229,16 +239,30 @@ void Terminal::Impl::push_history(Line&& line) {
 void Terminal::Impl::scroll_up(int top_row, int bottom_row, unsigned n, bool to_history) {
   if (top_row > bottom_row) return;
   const int count = static_cast<int>(std::min<unsigned>(n, static_cast<unsigned>(bottom_row - top_row + 1)));
-  std::vector<Line>& ls = lines();
-  if (to_history && !alt_active && top_row == 0 && bottom_row == rows - 1) {
+  Buffer& ls = lines();
+  const bool whole = top_row == 0 && bottom_row == rows - 1;
+  if (to_history && !alt_active && whole) {
     for (int i = 0; i < count; ++i) push_history(std::move(ls[static_cast<std::size_t>(i)]));
   }
-  if (count == 1) {  // the common case, a line at a time: cheaper than a general rotate
-    Line first = std::move(ls[static_cast<std::size_t>(top_row)]);
-    std::move(ls.begin() + top_row + 1, ls.begin() + bottom_row + 1, ls.begin() + top_row);
-    ls[static_cast<std::size_t>(bottom_row)] = std::move(first);
+  if (whole) {
+    ls.turn_up(static_cast<std::size_t>(count));  // the lines that left the top come back as the bottom
   } else {
-    std::rotate(ls.begin() + top_row, ls.begin() + top_row + count, ls.begin() + bottom_row + 1);
+    // Rotate rows [top_row, bottom_row] up by count (one line at a time is the common case).
+    if (count == 1) {
+      Line first = std::move(ls[static_cast<std::size_t>(top_row)]);
+      for (int r = top_row; r < bottom_row; ++r) ls[static_cast<std::size_t>(r)] = std::move(ls[static_cast<std::size_t>(r + 1)]);
+      ls[static_cast<std::size_t>(bottom_row)] = std::move(first);
+      blank_line(ls[static_cast<std::size_t>(bottom_row)]);
+      if (top_row > 0) ls[static_cast<std::size_t>(top_row - 1)].wrapped = false;
+      return;
+    }
+    std::vector<Line> moved;
+    moved.reserve(static_cast<std::size_t>(count));
+    for (int r = top_row; r < top_row + count; ++r) moved.push_back(std::move(ls[static_cast<std::size_t>(r)]));
+    for (int r = top_row; r + count <= bottom_row; ++r) {
+      ls[static_cast<std::size_t>(r)] = std::move(ls[static_cast<std::size_t>(r + count)]);
+    }
+    for (int k = 0; k < count; ++k) ls[static_cast<std::size_t>(bottom_row - count + 1 + k)] = std::move(moved[static_cast<std::size_t>(k)]);
   }
   for (int r = bottom_row - count + 1; r <= bottom_row; ++r) blank_line(ls[static_cast<std::size_t>(r)]);
   // The line above the region no longer continues into it.
@@ -248,8 +272,28 @@ void Terminal::Impl::scroll_up(int top_row, int bottom_row, unsigned n, bool to_
 void Terminal::Impl::scroll_down(int top_row, int bottom_row, unsigned n) {
   if (top_row > bottom_row) return;
   const int count = static_cast<int>(std::min<unsigned>(n, static_cast<unsigned>(bottom_row - top_row + 1)));
-  std::vector<Line>& ls = lines();
-  std::rotate(ls.begin() + top_row, ls.begin() + bottom_row + 1 - count, ls.begin() + bottom_row + 1);
+  Buffer& ls = lines();
+  if (top_row == 0 && bottom_row == rows - 1) {
+    ls.turn_down(static_cast<std::size_t>(count));  // the lines that left the bottom come back as the top
+  } else {
+    // Rotate rows [top_row, bottom_row] down by count (one line at a time is the common case).
+    if (count == 1) {
+      Line last = std::move(ls[static_cast<std::size_t>(bottom_row)]);
+      for (int r = bottom_row; r > top_row; --r) ls[static_cast<std::size_t>(r)] = std::move(ls[static_cast<std::size_t>(r - 1)]);
+      ls[static_cast<std::size_t>(top_row)] = std::move(last);
+      blank_line(ls[static_cast<std::size_t>(top_row)]);
+      if (top_row > 0) ls[static_cast<std::size_t>(top_row - 1)].wrapped = false;
+      ls[static_cast<std::size_t>(bottom_row)].wrapped = false;
+      return;
+    }
+    std::vector<Line> moved;
+    moved.reserve(static_cast<std::size_t>(count));
+    for (int r = bottom_row - count + 1; r <= bottom_row; ++r) moved.push_back(std::move(ls[static_cast<std::size_t>(r)]));
+    for (int r = bottom_row; r - count >= top_row; --r) {
+      ls[static_cast<std::size_t>(r)] = std::move(ls[static_cast<std::size_t>(r - count)]);
+    }
+    for (int k = 0; k < count; ++k) ls[static_cast<std::size_t>(top_row + k)] = std::move(moved[static_cast<std::size_t>(k)]);
+  }
   for (int r = top_row; r < top_row + count; ++r) blank_line(ls[static_cast<std::size_t>(r)]);
   // Continuations were broken at both ends: above the new blank lines and past the bottom.
   if (top_row > 0) ls[static_cast<std::size_t>(top_row - 1)].wrapped = false;
@@ -269,7 +313,7 @@ void Terminal::Impl::erase_cells(int row, int from, int to) {
 }
 
 void Terminal::Impl::erase_display(unsigned mode) {
-  std::vector<Line>& ls = lines();
+  Buffer& ls = lines();
   switch (mode) {
     case 0:
       erase_cells(cur.row, wrap_col(), cols);
@@ -462,6 +506,7 @@ void Terminal::Impl::collect_garbage() {
   mark_link(saved.pen.link);
   mark_link(alt_saved.pen.link);
   clusters.collect(used_clusters);
+  combine_cache.fill(CombineCacheEntry{});  // freed ids may be given to other clusters
   links.collect(used_links);
 }
 
@@ -510,6 +555,7 @@ struct Mark {
 }  // namespace
 
 void Terminal::Impl::reflow_primary(int new_cols, int new_rows_in) {
+  primary.linearize();
   // The combined list: history, then the primary screen.
   std::vector<Line> all;
   all.reserve(history.size() + primary.lines.size());
@@ -657,6 +703,7 @@ void Terminal::Impl::reflow_primary(int new_cols, int new_rows_in) {
 }
 
 void Terminal::Impl::resize_buffer(Buffer& b, bool primary_buffer, int new_cols, int new_rows) {
+  b.linearize();
   Cursor& c = (primary_buffer != alt_active) ? cur : alt_saved;
   for (auto& l : b.lines) {
     l.cells.resize(static_cast<std::size_t>(new_cols));

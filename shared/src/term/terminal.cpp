@@ -26,6 +26,7 @@ Terminal::Impl::Impl(TerminalOptions o)
 void Terminal::Impl::full_reset() {
   for (Buffer* b : {&primary, &alternate}) {
     b->lines.assign(static_cast<std::size_t>(rows), Line{std::vector<Cell>(static_cast<std::size_t>(cols)), false});
+    b->base = 0;
   }
   alt_active = false;
   saved = alt_saved = cur = Cursor{};
@@ -107,24 +108,56 @@ std::string Terminal::line_text(std::size_t index) const { return impl_->line_te
 void Terminal::Impl::print(const char32_t* cps, std::size_t n) {
   std::size_t i = 0;
   while (i < n) {
-    // Fast path for the common case: ASCII in the ASCII set, replace mode, not at the last
-    // column, over cells that are not halves of wide characters.
+    // Fast path for the common case: replace mode, no single shift, not reaching the last
+    // column, over cells that are not halves of wide characters; ASCII in the ASCII set, and
+    // one- or two-cell characters beyond ASCII (character sets map ASCII only).
     const Charsets& cs = cur.charsets;
-    if (cps[i] < 0x7F && !modes.insert && !cur.pending_wrap && cs.single_shift == 0 && cs.g[cs.gl] == 'B') {
-      std::vector<Cell>& cells = lines()[static_cast<std::size_t>(cur.row)].cells;
+    if (!modes.insert && !cur.pending_wrap && cs.single_shift == 0) {
+      const bool ascii_set = cs.g[cs.gl] == 'B';
+      Cell* const cells = lines()[static_cast<std::size_t>(cur.row)].cells.data();
+      const Style pen = cur.pen;
+      constexpr std::uint16_t kWideBits = attr::kWide | attr::kWideSpacer;
       int col = cur.col;
       const std::size_t start = i;
-      while (i < n && cps[i] < 0x7F && col < cols - 1) {
-        Cell& cell = cells[static_cast<std::size_t>(col)];
-        if (cell.style.flags & (attr::kWide | attr::kWideSpacer)) break;
-        cell.cp = cps[i];
-        cell.style = cur.pen;
-        ++col;
+      char32_t last = 0;
+      while (i < n && col < cols - 1) {
+        const char32_t c = cps[i];
+        Cell& cell = cells[col];
+        if (cell.style.flags & kWideBits) break;
+        if (c < 0x7F) {
+          if (!ascii_set) break;
+          cell.cp = c;
+          cell.style = pen;
+          ++col;
+          last = c;
+        } else {
+          const int w = width_of(c);
+          if (w == 1) {
+            cell.cp = c;
+            cell.style = pen;
+            ++col;
+          } else if (w == 2 && col + 2 < cols && !(cells[col + 1].style.flags & kWideBits)) {
+            cell.cp = c;
+            cell.style = pen;
+            cell.style.flags |= attr::kWide;
+            Cell& spacer = cells[col + 1];
+            spacer.cp = 0;
+            spacer.style = pen;
+            spacer.style.flags |= attr::kWideSpacer;
+            col += 2;
+          } else if (w == 0) {
+            cur.col = col;  // a combining mark joins the cell before the cursor
+            combine(c);
+          } else {
+            break;  // a wide character at the margin or over a wide one
+          }
+          last = 0;  // REP repeats ASCII only
+        }
         ++i;
       }
       if (i != start) {
         cur.col = col;
-        last_char = cps[i - 1];
+        last_char = last;
         continue;
       }
     }

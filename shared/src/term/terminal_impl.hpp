@@ -14,6 +14,7 @@
 #include "mw/term/cell.hpp"
 #include "mw/term/parser.hpp"
 #include "mw/term/terminal.hpp"
+#include "width_lookup.hpp"
 
 namespace mw::term {
 
@@ -94,8 +95,39 @@ struct Cursor {
   bool origin = false;        // DECOM, saved and restored with the cursor
 };
 
+// The rows of one screen as a ring: scrolling the whole screen moves `base` instead of every
+// line. Row r is lines[(base + r) % size]; whole-buffer work that needs the rows in order
+// (resize, reflow) calls linearize() first.
 struct Buffer {
   std::vector<Line> lines;
+  std::size_t base = 0;
+
+  std::size_t size() const { return lines.size(); }
+  Line& operator[](std::size_t row) {
+    std::size_t i = base + row;
+    if (i >= lines.size()) i -= lines.size();
+    return lines[i];
+  }
+  const Line& operator[](std::size_t row) const {
+    std::size_t i = base + row;
+    if (i >= lines.size()) i -= lines.size();
+    return lines[i];
+  }
+  // Order-free iteration over all rows.
+  std::vector<Line>::iterator begin() { return lines.begin(); }
+  std::vector<Line>::iterator end() { return lines.end(); }
+  std::vector<Line>::const_iterator begin() const { return lines.begin(); }
+  std::vector<Line>::const_iterator end() const { return lines.end(); }
+  // Row 0 becomes lines[0] again.
+  void linearize() {
+    if (base != 0 && base < lines.size()) {
+      std::rotate(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(base), lines.end());
+    }
+    base = 0;
+  }
+  // The whole ring turned by n rows: row n becomes row 0 (up) or row 0 becomes row n (down).
+  void turn_up(std::size_t n) { base = (base + n) % lines.size(); }
+  void turn_down(std::size_t n) { base = (base + lines.size() - n % lines.size()) % lines.size(); }
 };
 
 struct Terminal::Impl final : Handler {
@@ -120,8 +152,8 @@ struct Terminal::Impl final : Handler {
   void soft_reset();
 
   // [SECTION] Screen primitives (screen.cpp)
-  std::vector<Line>& lines() { return alt_active ? alternate.lines : primary.lines; }
-  const std::vector<Line>& lines() const { return alt_active ? alternate.lines : primary.lines; }
+  Buffer& lines() { return alt_active ? alternate : primary; }
+  const Buffer& lines() const { return alt_active ? alternate : primary; }
   Cell blank() const {  // erased cells keep the current background colour (xterm's bce)
     Cell c;
     c.style.bg = cur.pen.bg;
@@ -177,6 +209,7 @@ struct Terminal::Impl final : Handler {
 
   // [SECTION] State
   TerminalOptions opt;
+  WidthLookup width_of = width_lookup();
   Parser parser;
   std::function<void(std::string_view)> output;
   int cols;
@@ -199,6 +232,12 @@ struct Terminal::Impl final : Handler {
   std::uint64_t bells = 0;
   char32_t last_char = 0;  // for REP
   InternTable<std::u32string> clusters;
+  struct CombineCacheEntry {
+    char32_t base = 0;    // the cell's cp before the mark (a character or a cluster id)
+    char32_t mark = 0;
+    char32_t result = 0;  // its cp after; 0: empty entry
+  };
+  std::array<CombineCacheEntry, 64> combine_cache{};
   InternTable<std::string> links;  // key: URI, NUL, id parameter
 };
 

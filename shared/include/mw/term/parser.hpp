@@ -45,10 +45,41 @@ class Params {
     pending_ = false;
     digits_ = false;
   }
-  void push(unsigned value, bool sub, bool empty = false);
-  void digit(unsigned d);
-  void separator(bool colon);
-  void finish();
+  // Inline: the parser calls these for every parameter byte.
+  void push(unsigned value, bool sub, bool empty = false) {
+    if (size_ >= kMax) return;  // bounded: extra entries are dropped
+    values_[size_] = static_cast<std::uint16_t>(value < kMaxValue ? value : kMaxValue);
+    sub_[size_] = sub;
+    if (empty) empty_ |= 1u << size_;
+    ++size_;
+  }
+  void digit(unsigned d) {
+    current_ = current_ * 10 + d;
+    if (current_ > kMaxValue) current_ = kMaxValue;
+    pending_ = true;
+    digits_ = true;
+  }
+  // A run of digits read by the caller: the value so far continues as `value` (saturated).
+  std::uint32_t current() const { return current_; }
+  void set_current(std::uint32_t value) {
+    current_ = value;
+    pending_ = true;
+    digits_ = true;
+  }
+  void separator(bool colon) {
+    push(current_, current_sub_, !digits_);
+    current_ = 0;
+    current_sub_ = colon;
+    pending_ = true;
+    digits_ = false;
+  }
+  void finish() {
+    if (pending_) push(current_, current_sub_, !digits_);
+    current_ = 0;
+    current_sub_ = false;
+    pending_ = false;
+    digits_ = false;
+  }
 
  private:
   std::array<std::uint16_t, kMax> values_{};
@@ -128,6 +159,7 @@ class Parser {
 
  private:
   void advance(char32_t c, Handler& h);
+  const std::uint8_t* ground_run(const std::uint8_t* p, const std::uint8_t* end, Handler& h);
   void flush_print(Handler& h);
   void transition_to(State s, Handler& h);
   void collect(char32_t c);
@@ -148,7 +180,7 @@ class Parser {
   std::string osc_;
   bool osc_overflow_ = false;
   // Printable run waiting for print().
-  std::array<char32_t, 256> run_{};
+  std::array<char32_t, 1024> run_{};
   std::size_t run_len_ = 0;
 };
 
