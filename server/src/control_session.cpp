@@ -198,6 +198,7 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         auto& bus = self->ctx_.accounts->bus();
         for (const auto& [uid, subs] : d.subs) bus.update_user(uid, subs);
         for (const auto& r : d.outcome.replies) self->send(r);
+        for (auto& t : d.outcome.text_replies) self->send(std::make_shared<const std::string>(std::move(t)));
         for (const auto& e : d.outcome.events) bus.dispatch(self->domain_.id, e);
         if (d.outcome.caller_gone) {
           self->send(Json{{"action", "close"}, {"cause", "noauth"}, {"msg", "noauth"}, {"reason", "The account is locked or removed."}});

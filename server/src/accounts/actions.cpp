@@ -396,6 +396,27 @@ void do_nodes(Store& db, const ActionEnv& env, const Json& caller, const Json& c
   } else {
     meshes = linked_meshes(caller);
   }
+  if (!has_str(cmd, "id")) {
+    // The common case, a whole group or all of them: stored documents as they are, no parsing.
+    std::string text = R"({"action":"nodes","nodes":{)";
+    bool first = true;
+    for (const auto& meshid : meshes) {
+      auto list = db.list_nodes_by_mesh_text(meshid);
+      if (!list) continue;
+      if (!first) text += ',';
+      first = false;
+      text += Json(meshid).dump();
+      text += ':';
+      text += list.value();
+    }
+    text += '}';
+    for (const char* key : {"responseid", "tag"}) {
+      if (cmd.contains(key)) text += std::string(",\"") + key + "\":" + cmd[key].dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
+    text += '}';
+    out.text_replies.push_back(std::move(text));
+    return;
+  }
   Json nodes = Json::object();
   for (const auto& meshid : meshes) {
     auto list = db.list_nodes_by_mesh(meshid);

@@ -23,6 +23,7 @@ struct Dispatch {
 
 struct Outcome {
   std::vector<Json> replies;                // to the caller, in order
+  std::vector<std::string> text_replies;    // to the caller after `replies`: answers built as text
   std::vector<Dispatch> events;             // already stored; to be pushed live
   std::vector<std::string> users_changed;   // users whose record (rights, links) changed
   bool caller_gone = false;                 // the caller's account no longer exists or is locked

@@ -1,6 +1,8 @@
 // Accounts service (service.hpp).
 #include "accounts/service.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <boost/asio/post.hpp>
@@ -106,7 +108,39 @@ Service::Service(const Settings& settings, store::AsyncStore& db, std::string se
     const auto k = util::sha256(session_key);
     session_key_.assign(k.begin(), k.end());
   }
+  if (RAND_bytes(verify_key_.data(), static_cast<int>(verify_key_.size())) != 1) throw std::runtime_error("RAND_bytes failed");
   (void)dummy_hash();
+}
+
+std::array<std::uint8_t, 32> Service::mac_of(std::string_view password) const {
+  std::array<std::uint8_t, 32> out{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), verify_key_.data(), static_cast<int>(verify_key_.size()),
+       reinterpret_cast<const unsigned char*>(password.data()), password.size(), out.data(), &len);
+  return out;
+}
+
+bool Service::recently_verified(const std::string& uid, std::string_view password, const std::string& stored_hash) {
+  const auto mac = mac_of(password);
+  std::lock_guard lock(verified_mu_);
+  const auto it = verified_.find(uid);
+  if (it == verified_.end()) return false;
+  if (it->second.until < std::chrono::steady_clock::now() || it->second.stored_hash != stored_hash) {
+    verified_.erase(it);
+    return false;
+  }
+  return CRYPTO_memcmp(mac.data(), it->second.mac.data(), mac.size()) == 0;
+}
+
+void Service::remember_verified(const std::string& uid, std::string_view password, const std::string& stored_hash) {
+  const auto mac = mac_of(password);
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(verified_mu_);
+  if (verified_.size() >= kVerifiedMax && !verified_.count(uid)) {
+    for (auto it = verified_.begin(); it != verified_.end();) it = it->second.until < now ? verified_.erase(it) : std::next(it);
+    if (verified_.size() >= kVerifiedMax) verified_.erase(verified_.begin());
+  }
+  verified_[uid] = Verified{mac, stored_hash, now + kVerifiedTtl};
 }
 
 Service::~Service() { compute_.join(); }
@@ -127,8 +161,10 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
             std::optional<Json> user;
             if (rec && rec.value()) user = *rec.value();
             asio::post(compute_, [this, ex, uid, password, client_ip, user = std::move(user), done = std::move(done)]() mutable {
-              bool ok = false, legacy = false;
-              if (!user) {
+              bool ok = false, legacy = false, cached = false;
+              if (user && !user->contains("salt") && recently_verified(uid, password, text_of(*user, "hash"))) {
+                ok = cached = true;
+              } else if (!user) {
                 auth::verify_password(password, dummy_hash());
               } else if (user->contains("salt")) {
                 ok = legacy = auth::verify_meshcentral_password(password, text_of(*user, "salt"), text_of(*user, "hash"));
@@ -144,6 +180,7 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
                 r.userid = uid;
                 ip_throttle_.success("ip:" + client_ip);
                 account_throttle_.success(uid);
+                if (!legacy && !cached) remember_verified(uid, password, text_of(*user, "hash"));
                 if (legacy || auth::needs_rehash(text_of(*user, "hash"))) {
                   // Imported MeshCentral hash or an older cost: store today's format.
                   Json updated = *user;

@@ -5,6 +5,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -100,6 +101,26 @@ class Service {
   mutable std::mutex mu_;
   std::map<std::string, std::int64_t> revoked_;  // session id → expiry (s); pruned as they expire
   std::vector<std::uint8_t> token_key_;          // empty until loaded
+
+  // Recently verified passwords (scripts such as meshctrl log in for every command): per user,
+  // HMAC-SHA-256 of the password under a key that lives only in this process, and the stored
+  // hash it was checked against. A repeat login with the same password skips PBKDF2; a wrong
+  // password never matches and still pays the full cost, so guessing is not made cheaper. An
+  // entry dies after kVerifiedTtl or when the stored hash changes, and never outlives the
+  // process. At most kVerifiedMax entries.
+  static constexpr std::chrono::minutes kVerifiedTtl{10};
+  static constexpr std::size_t kVerifiedMax = 10000;
+  struct Verified {
+    std::array<std::uint8_t, 32> mac;
+    std::string stored_hash;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::array<std::uint8_t, 32> mac_of(std::string_view password) const;
+  bool recently_verified(const std::string& uid, std::string_view password, const std::string& stored_hash);
+  void remember_verified(const std::string& uid, std::string_view password, const std::string& stored_hash);
+  std::array<std::uint8_t, 32> verify_key_{};
+  std::mutex verified_mu_;
+  std::map<std::string, Verified> verified_;
 };
 
 // Parses "Cookie:" header text for one cookie's value.

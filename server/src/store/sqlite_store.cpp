@@ -140,6 +140,10 @@ struct SqliteStore::Impl {
   int version = 0;
   std::mutex mu;  // one connection: one caller at a time
   std::unordered_map<std::string, sqlite3_stmt*> cache;
+  // list_nodes_by_mesh_text answers by device group, dropped whenever a device is written or
+  // anything is removed or imported (this process is the database's only writer while it runs).
+  std::unordered_map<std::string, std::string> node_lists;
+  static constexpr std::size_t kNodeListsMax = 256;
   StoreCounters counters;
   std::shared_ptr<spdlog::logger> log = mw::server::logger("store");
 
@@ -466,6 +470,7 @@ Status SqliteStore::put(const Json& doc) {
   return timed(*impl_, Op::kPut, [&]() -> Status {
     auto rec = check_main(doc);
     if (!rec) return rec.error();
+    if (rec->type == "node") impl_->node_lists.clear();
     return impl_->insert_main(*rec, doc);
   });
 }
@@ -485,6 +490,7 @@ mw::Result<std::optional<Json>> SqliteStore::get(std::string_view id) {
 
 mw::Result<bool> SqliteStore::remove(std::string_view id) {
   return timed(*impl_, Op::kRemove, [&]() -> mw::Result<bool> {
+    impl_->node_lists.clear();
     auto st = impl_->prepare("DELETE FROM main WHERE id = ?1");
     if (!st) return st.error();
     Stmt s(*st);
@@ -512,6 +518,27 @@ mw::Result<std::vector<Json>> SqliteStore::list_nodes_by_mesh(std::string_view m
     Stmt s(*st);
     s.text(1, meshid);
     return impl_->docs(s, "listing devices");
+  });
+}
+
+mw::Result<std::string> SqliteStore::list_nodes_by_mesh_text(std::string_view meshid) {
+  return timed(*impl_, Op::kList, [&]() -> mw::Result<std::string> {
+    if (auto it = impl_->node_lists.find(std::string(meshid)); it != impl_->node_lists.end()) return it->second;
+    auto st = impl_->prepare("SELECT doc FROM main WHERE meshid = ?1 AND type = 'node' ORDER BY id");
+    if (!st) return st.error();
+    Stmt s(*st);
+    s.text(1, meshid);
+    std::string out = "[";
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      if (out.size() > 1) out += ',';
+      out += s.col_text(0);  // written by dump(): valid JSON objects
+    }
+    if (rc != SQLITE_DONE) return impl_->error(rc, "listing devices");
+    out += ']';
+    if (impl_->node_lists.size() >= Impl::kNodeListsMax) impl_->node_lists.clear();
+    impl_->node_lists.emplace(std::string(meshid), out);
+    return out;
   });
 }
 
@@ -661,6 +688,7 @@ mw::Result<Json> SqliteStore::export_all(const ExportOptions& opts) {
 
 mw::Result<ImportCounts> SqliteStore::import_all(const Json& data, bool force) {
   return timed(*impl_, Op::kImport, [&]() -> mw::Result<ImportCounts> {
+    impl_->node_lists.clear();
     // Everything is checked before the first write.
     auto plan = plan_import(data);
     if (!plan) return plan.error();

@@ -41,6 +41,7 @@ class SqliteStore final : public Store {
   mw::Result<bool> remove(std::string_view id) override;
   mw::Result<std::vector<Json>> list(std::string_view type, std::string_view domain) override;
   mw::Result<std::vector<Json>> list_nodes_by_mesh(std::string_view meshid) override;
+  mw::Result<std::string> list_nodes_by_mesh_text(std::string_view meshid) override;
   mw::Result<std::vector<Json>> list_nodes_by_amt_uuid(std::string_view domain,
                                                        std::string_view uuid) override;
   mw::Result<std::int64_t> count(std::string_view type,

@@ -118,6 +118,10 @@ class Store {
   virtual mw::Result<std::vector<Json>> list(std::string_view type, std::string_view domain) = 0;
   // The devices (type "node") of a device group, ordered by id.
   virtual mw::Result<std::vector<Json>> list_nodes_by_mesh(std::string_view meshid) = 0;
+  // The same as one JSON array text, straight from storage without parsing: the control
+  // channel's "nodes" answer for large groups. Device documents never hold secrets (Intel AMT
+  // credentials live in records of their own), so they can be sent as stored.
+  virtual mw::Result<std::string> list_nodes_by_mesh_text(std::string_view meshid) = 0;
   // The devices of a domain whose intelamt.uuid is `uuid` (CIRA connections find devices so).
   virtual mw::Result<std::vector<Json>> list_nodes_by_amt_uuid(std::string_view domain,
                                                                std::string_view uuid) = 0;

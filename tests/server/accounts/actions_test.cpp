@@ -126,7 +126,11 @@ TEST_F(Actions, DevicesListEditAndRemove) {
   auto nodes = run(admin, {{"action", "nodes"}}).replies.at(0);
   ASSERT_TRUE(nodes["nodes"].contains(mesh));
   EXPECT_EQ(nodes["nodes"][mesh].size(), 2u);
-  EXPECT_FALSE(nodes["nodes"][mesh][0].contains("meshid"));  // compressed as MeshCentral does
+  EXPECT_EQ(nodes["nodes"][mesh][0]["name"], "db1");  // ordered by id
+  EXPECT_EQ(nodes["responseid"], "t");
+  const auto one = run(admin, {{"action", "nodes"}, {"id", n1}}).replies.at(0);
+  ASSERT_EQ(one["nodes"][mesh].size(), 1u);
+  EXPECT_EQ(one["nodes"][mesh][0]["_id"], n1);
   auto out = run(admin, {{"action", "changedevice"}, {"nodeid", n1}, {"name", "web-1"}, {"tags", "prod, eu"}, {"icon", 3}});
   EXPECT_EQ(out.replies.at(0)["result"], "ok");
   EXPECT_EQ(get(n1)["name"], "web-1");

@@ -165,11 +165,21 @@ TEST(SqliteStore, NodeIndexesFollowTheDocument) {
   EXPECT_EQ(by_uuid[0]["_id"], "node//n3");
   EXPECT_TRUE(s->list_nodes_by_amt_uuid("other", "4c4c4544-0035-4410-8044-b2c04f4e3232").value().empty());
 
+  // The text form (kept between writes) parses to the same documents.
+  auto text = [&](const char* m) { return Json::parse(s->list_nodes_by_mesh_text(m).value()); };
+  EXPECT_EQ(text("mesh//m1"), Json(s->list_nodes_by_mesh("mesh//m1").value()));
+  EXPECT_EQ(text("mesh//m1").size(), 2u);
+  EXPECT_EQ(text("mesh//none"), Json::array());
+
   // Moving a device to another group and dropping its AMT data updates the columns.
   Json moved = node("n2", "mesh//m2");
   ASSERT_TRUE(s->put(moved));
   EXPECT_EQ(s->list_nodes_by_mesh("mesh//m1").value().size(), 1u);
   EXPECT_EQ(s->list_nodes_by_mesh("mesh//m2").value().size(), 2u);
+  EXPECT_EQ(text("mesh//m1").size(), 1u);  // not a stale copy
+  EXPECT_EQ(text("mesh//m2").size(), 2u);
+  ASSERT_TRUE(s->remove("node//n1"));
+  EXPECT_EQ(text("mesh//m1").size(), 0u);
   ASSERT_TRUE(s->put(node("n3", "mesh//m2")));
   EXPECT_TRUE(s->list_nodes_by_amt_uuid("", "4c4c4544-0035-4410-8044-b2c04f4e3232").value().empty());
 
