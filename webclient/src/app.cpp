@@ -4,6 +4,8 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <variant>
 
 namespace mw::web {
@@ -33,13 +35,6 @@ ImVec4 connection_colour(Connection c) {
   }
 }
 
-void row(const char* label, const std::string& value) {
-  ImGui::TableNextRow();
-  ImGui::TableSetColumnIndex(0);
-  ImGui::TextColored(kMuted, "%s", label);
-  ImGui::TableSetColumnIndex(1);
-  ImGui::TextUnformatted(value.c_str());
-}
 
 }  // namespace
 
@@ -49,22 +44,69 @@ bool App::on_control_message(std::string_view text) {
     ++bad_messages_;
     return false;
   }
-  if (auto* info = std::get_if<proto::ServerInfo>(&msg.value())) {
+  auto& m = msg.value();
+  if (auto* info = std::get_if<proto::ServerInfo>(&m)) {
     info_ = *info;
-    ++revision_;
+  } else if (auto* user = std::get_if<proto::UserInfo>(&m)) {
+    // Logged in: load what this user may see; events keep it current from here on.
+    const bool first = !user_;
+    user_ = *user;
+    if (first) {
+      send("meshes");
+      send("nodes");
+    }
+  } else if (auto* g = std::get_if<proto::DeviceGroups>(&m)) {
+    groups_.clear();
+    for (const auto& grp : g->groups) groups_[grp.id] = grp;
+  } else if (auto* d = std::get_if<proto::Devices>(&m)) {
+    devices_.clear();
+    for (const auto& dev : d->devices) devices_[dev.id] = dev;
+  } else if (auto* e = std::get_if<proto::Event>(&m)) {
+    on_event(*e);
+  } else if (auto* c = std::get_if<proto::Close>(&m)) {
+    if (c->cause == "noauth") needs_login_ = true;
+    detail_ = c->reason;
+  } else {
+    return true;  // not modelled: nothing visible changed
   }
+  ++revision_;
   return true;
+}
+
+void App::on_event(const proto::Event& e) {
+  if (e.etype == "mesh") {
+    // Group changes may also change who sees what: reload both lists (cheap, and always right).
+    if (e.action == "deletemesh") {
+      groups_.erase(e.meshid);
+      std::erase_if(devices_, [&](const auto& kv) { return kv.second.meshid == e.meshid; });
+    } else if (e.mesh) {
+      groups_[e.mesh->id] = *e.mesh;
+    }
+    send("meshes");
+    send("nodes");
+  } else if (e.etype == "node") {
+    if (e.action == "removenode") {
+      devices_.erase(e.nodeid);
+    } else if (e.node && groups_.count(e.node->meshid)) {
+      devices_[e.node->id] = *e.node;
+    }
+  }
+}
+
+void App::send(std::string_view action) {
+  if (send_) send_(proto::encode_request(action));
 }
 
 void App::on_connection(Connection state, std::string detail) {
   connection_ = state;
   detail_ = std::move(detail);
+  if (state != Connection::kOpen) user_.reset();  // a new channel logs in again
   ++revision_;
 }
 
 void App::draw(float width, float height) {
   draw_header(width);
-  draw_server_card(width, height);
+  draw_devices(width, height);
 }
 
 void App::draw_header(float width) {
@@ -79,7 +121,8 @@ void App::draw_header(float width) {
   ImGui::TextColored(kAccent, "Meshwork");
   if (info_) {
     ImGui::SameLine();
-    ImGui::TextColored(kMuted, "  %s", info_->name.c_str());
+    ImGui::TextColored(kMuted, "  %s  \xC2\xB7  v%s%s%s", info_->name.c_str(), info_->version.c_str(),
+                       user_ ? "  \xC2\xB7  " : "", user_ ? user_->name.c_str() : "");
   }
   const char* label = connection_label(connection_);
   const float label_w = ImGui::CalcTextSize(label).x;
@@ -91,30 +134,94 @@ void App::draw_header(float width) {
   ImGui::PopStyleColor();
 }
 
-void App::draw_server_card(float width, float height) {
-  const ImVec2 size(std::min(ImGui::GetFontSize() * 32.0f, width - 2.0f * ImGui::GetFontSize()), 0.0f);
-  ImGui::SetNextWindowPos(ImVec2(width * 0.5f, height * 0.42f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(size);
-  ImGui::Begin("Server", nullptr,
-               ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoCollapse |
-                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_AlwaysAutoResize);
-  if (!info_) {
+namespace {
+bool contains_ci(const std::string& hay, const std::string& needle) {
+  if (needle.empty()) return true;
+  auto lower = [](unsigned char c) { return static_cast<char>(std::tolower(c)); };
+  std::string h(hay.size(), ' '), n(needle.size(), ' ');
+  std::transform(hay.begin(), hay.end(), h.begin(), lower);
+  std::transform(needle.begin(), needle.end(), n.begin(), lower);
+  return h.find(n) != std::string::npos;
+}
+
+bool matches(const proto::Device& d, const std::string& filter) {
+  if (contains_ci(d.name, filter) || contains_ci(d.host, filter) || contains_ci(d.desc, filter)) return true;
+  for (const auto& t : d.tags) {
+    if (contains_ci(t, filter)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+void App::draw_devices(float width, float height) {
+  const float em = ImGui::GetFontSize();
+  const float top = ImGui::GetFrameHeight() * 1.8f + em;
+  const float w = std::min(em * 60.0f, width - 2.0f * em);
+  ImGui::SetNextWindowPos(ImVec2((width - w) * 0.5f, top));
+  ImGui::SetNextWindowSizeConstraints(ImVec2(w, 0), ImVec2(w, std::max(em * 8.0f, height - top - em)));
+  ImGui::Begin("My Devices", nullptr,
+               ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_AlwaysAutoResize);
+  if (!user_) {
     ImGui::TextColored(connection_colour(connection_), "%s", connection_label(connection_));
     if (!detail_.empty()) ImGui::TextWrapped("%s", detail_.c_str());
-  } else if (ImGui::BeginTable("serverinfo", 2, ImGuiTableFlags_SizingStretchProp)) {
-    ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("Connection  ").x);
-    ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
-    row("Server", info_->name);
-    row("Version", "Meshwork " + info_->version);
-    row("Domain", info_->domain.empty() ? std::string("(default)") : info_->domain);
-    row("HTTPS port", std::to_string(info_->port));
-    row("MPS port", info_->mps_port ? std::to_string(info_->mps_port) : std::string("off"));
-    ImGui::TableNextRow();
-    ImGui::TableSetColumnIndex(0);
-    ImGui::TextColored(kMuted, "Connection");
-    ImGui::TableSetColumnIndex(1);
-    ImGui::TextColored(connection_colour(connection_), "%s", connection_label(connection_));
-    ImGui::EndTable();
+    ImGui::End();
+    return;
+  }
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%s", filter_.c_str());
+  ImGui::SetNextItemWidth(em * 18.0f);
+  if (ImGui::InputTextWithHint("##filter", "Search devices", buf, sizeof buf)) {
+    filter_ = buf;
+    ++revision_;
+  }
+  ImGui::SameLine();
+  ImGui::TextColored(kMuted, "%zu device group%s, %zu device%s", groups_.size(), groups_.size() == 1 ? "" : "s",
+                     devices_.size(), devices_.size() == 1 ? "" : "s");
+  if (groups_.empty()) {
+    ImGui::Spacing();
+    ImGui::TextWrapped("No device groups yet. Create one, then add agents or Intel AMT devices to it.");
+  }
+  // Groups by name, each with its devices by name.
+  std::vector<const proto::DeviceGroup*> order;
+  for (const auto& [_, g] : groups_) order.push_back(&g);
+  std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
+  for (const auto* g : order) {
+    std::vector<const proto::Device*> list;
+    for (const auto& [_, d] : devices_) {
+      if (d.meshid == g->id && matches(d, filter_)) list.push_back(&d);
+    }
+    std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
+    const std::string label = g->name + "  (" + std::to_string(list.size()) + ")###" + g->id;
+    if (!ImGui::CollapsingHeader(label.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) continue;
+    if (!g->desc.empty()) ImGui::TextColored(kMuted, "%s", g->desc.c_str());
+    if (list.empty()) {
+      ImGui::TextColored(kMuted, filter_.empty() ? "No devices in this group." : "No device matches the search.");
+      continue;
+    }
+    if (ImGui::BeginTable(g->id.c_str(), 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
+      ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+      ImGui::TableSetupColumn("Address", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+      ImGui::TableSetupColumn("Description", ImGuiTableColumnFlags_WidthStretch, 1.4f);
+      ImGui::TableSetupColumn("Tags", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+      ImGui::TableHeadersRow();
+      for (const auto* d : list) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextColored(d->conn ? kOk : kMuted, "\xE2\x97\x8F");
+        ImGui::SameLine();
+        ImGui::TextUnformatted(d->name.c_str());
+        ImGui::TableSetColumnIndex(1);
+        ImGui::TextUnformatted(d->host.c_str());
+        ImGui::TableSetColumnIndex(2);
+        ImGui::TextUnformatted(d->desc.c_str());
+        ImGui::TableSetColumnIndex(3);
+        std::string tags;
+        for (const auto& t : d->tags) tags += (tags.empty() ? "" : ", ") + t;
+        ImGui::TextColored(kAccent, "%s", tags.c_str());
+      }
+      ImGui::EndTable();
+    }
   }
   ImGui::End();
 }

@@ -3,9 +3,12 @@
 // the same views can be built natively for tests.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mw/proto/control.hpp"
 
@@ -15,6 +18,9 @@ enum class Connection { kConnecting, kOpen, kClosed, kError };
 
 class App {
  public:
+  // Where the app's requests go (the platform's WebSocket); unset: requests are dropped.
+  void set_sender(std::function<void(std::string)> send) { send_ = std::move(send); }
+
   // Applies one control-channel text message; returns false when it was malformed.
   bool on_control_message(std::string_view text);
   void on_connection(Connection state, std::string detail = {});
@@ -24,16 +30,30 @@ class App {
 
   Connection connection() const { return connection_; }
   const std::optional<proto::ServerInfo>& server_info() const { return info_; }
+  const std::optional<proto::UserInfo>& user() const { return user_; }
+  const std::map<std::string, proto::DeviceGroup>& groups() const { return groups_; }
+  const std::map<std::string, proto::Device>& devices() const { return devices_; }
+  // The server ended the session (logged out elsewhere, account locked or removed): the
+  // platform sends the browser back to the login page.
+  bool needs_login() const { return needs_login_; }
   // Increments whenever the visible state changes (the platform redraws and reports to tests).
   unsigned revision() const { return revision_; }
 
  private:
+  void send(std::string_view action);
+  void on_event(const proto::Event& e);
   void draw_header(float width);
-  void draw_server_card(float width, float height);
+  void draw_devices(float width, float height);
 
+  std::function<void(std::string)> send_;
   Connection connection_ = Connection::kConnecting;
   std::string detail_;
   std::optional<proto::ServerInfo> info_;
+  std::optional<proto::UserInfo> user_;
+  std::map<std::string, proto::DeviceGroup> groups_;  // by id
+  std::map<std::string, proto::Device> devices_;      // by id
+  std::string filter_;
+  bool needs_login_ = false;
   unsigned revision_ = 0;
   int bad_messages_ = 0;
 };

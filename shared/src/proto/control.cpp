@@ -27,7 +27,58 @@ bool get_int(const json& obj, const char* key, int& out) {
   return true;
 }
 
+std::string str(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int small_int(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_number_integer()) return 0;
+  const auto v = it->get<long long>();
+  return v < 0 || v > 1'000'000 ? 0 : static_cast<int>(v);
+}
+
+std::uint32_t rights(const json& v) {
+  if (!v.is_number()) return 0;
+  if (v.is_number_float()) return 0;
+  return static_cast<std::uint32_t>(v.get<long long>() & 0xFFFFFFFF);
+}
+
+std::optional<DeviceGroup> group_of(const json& m) {
+  if (!m.is_object()) return std::nullopt;
+  DeviceGroup g;
+  g.id = str(m, "_id");
+  if (g.id.empty()) return std::nullopt;
+  g.name = str(m, "name");
+  g.desc = str(m, "desc");
+  g.mtype = small_int(m, "mtype");
+  return g;
+}
+
+std::optional<Device> device_of(const json& n, const std::string& meshid) {
+  if (!n.is_object()) return std::nullopt;
+  Device d;
+  d.id = str(n, "_id");
+  if (d.id.empty()) return std::nullopt;
+  d.meshid = meshid.empty() ? str(n, "meshid") : meshid;
+  d.name = str(n, "name");
+  d.host = str(n, "host");
+  d.desc = str(n, "desc");
+  d.icon = small_int(n, "icon");
+  d.conn = small_int(n, "conn");
+  d.pwr = small_int(n, "pwr");
+  if (auto t = n.find("tags"); t != n.end() && t->is_array()) {
+    for (const auto& tag : *t) {
+      if (tag.is_string()) d.tags.push_back(tag.get<std::string>());
+    }
+  }
+  return d;
+}
+
 }  // namespace
+
+std::string encode_request(std::string_view action) { return json{{"action", action}}.dump(); }
 
 std::string encode(const ServerInfo& info) {
   json j = {{"action", "serverinfo"},
@@ -62,6 +113,56 @@ Result<ControlMessage> parse_control_message(std::string_view text) {
     }
     return ControlMessage{info};
   }
+  if (name == "userinfo") {
+    auto body = j.find("userinfo");
+    if (body == j.end() || !body->is_object()) return make_error("bad-message", "userinfo message has no \"userinfo\" object");
+    UserInfo u;
+    u.id = str(*body, "_id");
+    u.name = str(*body, "name");
+    if (auto sa = body->find("siteadmin"); sa != body->end()) u.siteadmin = rights(*sa);
+    if (auto links = body->find("links"); links != body->end() && links->is_object()) {
+      for (const auto& [id, link] : links->items()) {
+        if (id.rfind("mesh/", 0) == 0 && link.is_object() && link.contains("rights")) u.mesh_rights[id] = rights(link["rights"]);
+      }
+    }
+    return ControlMessage{u};
+  }
+  if (name == "meshes") {
+    DeviceGroups g;
+    if (auto list = j.find("meshes"); list != j.end() && list->is_array()) {
+      for (const auto& m : *list) {
+        if (auto grp = group_of(m)) g.groups.push_back(std::move(*grp));
+      }
+    }
+    return ControlMessage{g};
+  }
+  if (name == "nodes") {
+    Devices d;
+    if (auto map = j.find("nodes"); map != j.end() && map->is_object()) {
+      for (const auto& [meshid, list] : map->items()) {
+        if (!list.is_array()) continue;
+        for (const auto& n : list) {
+          if (auto dev = device_of(n, meshid)) d.devices.push_back(std::move(*dev));
+        }
+      }
+    }
+    return ControlMessage{d};
+  }
+  if (name == "event") {
+    auto body = j.find("event");
+    if (body == j.end() || !body->is_object()) return make_error("bad-message", "event message has no \"event\" object");
+    Event e;
+    e.etype = str(*body, "etype");
+    e.action = str(*body, "action");
+    e.msg = str(*body, "msg");
+    e.userid = str(*body, "userid");
+    e.meshid = str(*body, "meshid");
+    e.nodeid = str(*body, "nodeid");
+    if (auto m = body->find("mesh"); m != body->end()) e.mesh = group_of(*m);
+    if (auto n = body->find("node"); n != body->end()) e.node = device_of(*n, "");
+    return ControlMessage{e};
+  }
+  if (name == "close") return ControlMessage{Close{str(j, "cause"), str(j, "msg"), str(j, "reason")}};
   return ControlMessage{UnknownAction{name}};
 }
 

@@ -25,7 +25,9 @@ export async function login(page, url, user = ADMIN.user, password = ADMIN.passw
 }
 
 // Starts the server; resolves with { url, port, stop(), output() } once it announces HTTPS.
-export async function startServer(extraArgs = []) {
+// With `importDocs` (MeshCentral --dbimport documents), the database is imported instead of an
+// account being created: the documents bring their own users.
+export async function startServer(extraArgs = [], { importDocs } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-e2e-'));
   const args = [
     '--datapath', path.join(dataDir, 'data'), '--filespath', path.join(dataDir, 'files'),
@@ -33,9 +35,15 @@ export async function startServer(extraArgs = []) {
     '--cert', '127.0.0.1', '--certalgorithm', 'ecdsa-p384', ...extraArgs,
   ];
   // The administrator account the tests log in with (created as MeshCentral's --createaccount does).
-  const made = spawnSync(path.join(buildDir, 'bin', 'meshwork-server'),
-    [...args, '--createaccount', ADMIN.user, '--pass', ADMIN.password], { encoding: 'utf8', timeout: 60000 });
-  if (made.status !== 0) throw new Error(`--createaccount failed:\n${made.stdout}${made.stderr}`);
+  let setupArgs = ['--createaccount', ADMIN.user, '--pass', ADMIN.password];
+  if (importDocs) {
+    const file = path.join(dataDir, 'import.json');
+    writeFileSync(file, JSON.stringify(importDocs));
+    setupArgs = ['--dbimport', file];
+  }
+  const made = spawnSync(path.join(buildDir, 'bin', 'meshwork-server'), [...args, ...setupArgs],
+    { encoding: 'utf8', timeout: 60000 });
+  if (made.status !== 0) throw new Error(`server setup (${setupArgs[0]}) failed:\n${made.stdout}${made.stderr}`);
   const proc = spawn(path.join(buildDir, 'bin', 'meshwork-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });

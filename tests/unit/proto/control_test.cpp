@@ -17,10 +17,59 @@ TEST(Control, ServerInfoRoundTrips) {
 }
 
 TEST(Control, UnknownActionIsKept) {
-  auto parsed = mw::proto::parse_control_message(R"({"action":"nodes","nodes":{}})");
+  auto parsed = mw::proto::parse_control_message(R"({"action":"wssessioncount","wssessions":{}})");
   ASSERT_TRUE(parsed.ok());
   ASSERT_TRUE(std::holds_alternative<mw::proto::UnknownAction>(parsed.value()));
-  EXPECT_EQ(std::get<mw::proto::UnknownAction>(parsed.value()).action, "nodes");
+  EXPECT_EQ(std::get<mw::proto::UnknownAction>(parsed.value()).action, "wssessioncount");
+}
+
+TEST(Control, UserInfoWithRights) {
+  auto p = mw::proto::parse_control_message(
+      R"({"action":"userinfo","userinfo":{"_id":"user//admin","name":"admin","siteadmin":4294967295,)"
+      R"("links":{"mesh//abc":{"rights":12},"node//x":{"rights":8},"mesh//bad":{"rights":"x"}}}})");
+  ASSERT_TRUE(p.ok());
+  const auto& u = std::get<mw::proto::UserInfo>(p.value());
+  EXPECT_EQ(u.id, "user//admin");
+  EXPECT_EQ(u.siteadmin, 0xFFFFFFFFu);
+  EXPECT_EQ(u.mesh_rights.size(), 2u);  // device links are not group rights
+  EXPECT_EQ(u.mesh_rights.at("mesh//abc"), 12u);
+  EXPECT_EQ(u.mesh_rights.at("mesh//bad"), 0u);
+}
+
+TEST(Control, GroupsAndDevicesSkipOddEntries) {
+  auto g = mw::proto::parse_control_message(
+      R"({"action":"meshes","meshes":[{"_id":"mesh//a","name":"Lab","mtype":2,"desc":"d"},{"name":"no id"},7]})");
+  ASSERT_TRUE(g.ok());
+  const auto& groups = std::get<mw::proto::DeviceGroups>(g.value()).groups;
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].name, "Lab");
+  auto n = mw::proto::parse_control_message(
+      R"({"action":"nodes","nodes":{"mesh//a":[{"_id":"node//1","name":"pc","host":"10.0.0.1","icon":3,"tags":["x",5,"y"],)"
+      R"("meshid":"mesh//a"},{"_id":5}],"mesh//b":"oops"},"responseid":"r"})");
+  ASSERT_TRUE(n.ok());
+  const auto& devices = std::get<mw::proto::Devices>(n.value()).devices;
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0].meshid, "mesh//a");
+  EXPECT_EQ(devices[0].icon, 3);
+  EXPECT_EQ(devices[0].tags, (std::vector<std::string>{"x", "y"}));
+}
+
+TEST(Control, EventsCloseAndRequests) {
+  auto e = mw::proto::parse_control_message(
+      R"({"action":"event","event":{"etype":"node","action":"changenode","nodeid":"node//1","meshid":"mesh//a",)"
+      R"("node":{"_id":"node//1","name":"renamed","meshid":"mesh//a"},"msg":"Changed"}})");
+  ASSERT_TRUE(e.ok());
+  const auto& ev = std::get<mw::proto::Event>(e.value());
+  EXPECT_EQ(ev.action, "changenode");
+  ASSERT_TRUE(ev.node.has_value());
+  EXPECT_EQ(ev.node->name, "renamed");
+  EXPECT_EQ(ev.node->meshid, "mesh//a");
+  EXPECT_FALSE(ev.mesh.has_value());
+  EXPECT_EQ(mw::proto::parse_control_message(R"({"action":"event"})").error().code, "bad-message");
+  auto c = mw::proto::parse_control_message(R"({"action":"close","cause":"noauth","msg":"noauth","reason":"Not logged in."})");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(std::get<mw::proto::Close>(c.value()).reason, "Not logged in.");
+  EXPECT_EQ(mw::proto::encode_request("meshes"), R"({"action":"meshes"})");
 }
 
 TEST(Control, MalformedMessagesAreErrors) {

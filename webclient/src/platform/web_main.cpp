@@ -45,6 +45,20 @@ std::string page_host() {
 
 void report_to_page() {
   const auto& info = g.app.server_info();
+  // Device names for tests (window.meshwork.deviceNames), sorted, newline-separated.
+  std::string names;
+  for (const auto& [_, d] : g.app.devices()) names += d.name + "\n";
+  EM_ASM(
+      {
+        window.meshwork = window.meshwork || {};
+        const m = window.meshwork;
+        m.groups = $0;
+        m.devices = $1;
+        m.deviceNames = UTF8ToString($2).split('\n').filter((x) => x).sort();
+        m.user = $3 ? UTF8ToString($3) : null;
+      },
+      static_cast<int>(g.app.groups().size()), static_cast<int>(g.app.devices().size()), names.c_str(),
+      g.app.user() ? g.app.user()->id.c_str() : nullptr);
   EM_ASM(
       {
         window.meshwork = window.meshwork || {};
@@ -147,6 +161,8 @@ void connect() {
         if (e->isText && e->numBytes > 0) {
           // numBytes counts the terminating NUL of text frames.
           g.app.on_control_message(std::string_view(reinterpret_cast<const char*>(e->data), e->numBytes - 1));
+          // The session ended on the server: back to the login page.
+          if (g.app.needs_login()) EM_ASM({ location.reload(); });
         }
         return EM_TRUE;
       });
@@ -171,6 +187,9 @@ void start_main_loop() {
     io.Fonts->AddFontDefault();
     io.FontGlobalScale = g.scale;
   }
+  g.app.set_sender([](std::string text) {
+    if (g.socket > 0) emscripten_websocket_send_utf8_text(g.socket, text.c_str());
+  });
   connect();
   emscripten_set_main_loop(frame, 0, false);
 }
