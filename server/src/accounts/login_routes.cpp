@@ -172,13 +172,18 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
     const std::string domain = info.domain->id;
     const DomainSettings* dp = info.domain;
     const std::string domain_path = info.domain_path;
-    ctx.async_db->run(
-        ex, [domain](store::Store& s) { return count_users(s, domain).value_or(1); },
-        [&ctx, dp, domain_path, respond, keep, version, status, error, retry_after](std::int64_t users) {
-          auto r = html(status, version, keep, login_page(ctx, *dp, domain_path, error, dp->new_accounts || users == 0));
-          if (retry_after > 0) r.set(http::field::retry_after, std::to_string(retry_after));
-          respond(std::move(r));
-        });
+    auto answer = [&ctx, dp, domain_path, respond, keep, version, status, error, retry_after](bool can_create) {
+      auto r = html(status, version, keep, login_page(ctx, *dp, domain_path, error, can_create));
+      if (retry_after > 0) r.set(http::field::retry_after, std::to_string(retry_after));
+      respond(std::move(r));
+    };
+    // Only a domain not yet known to have accounts needs the database to decide.
+    if (dp->new_accounts || ctx.accounts->known_to_have_users(domain)) return answer(dp->new_accounts);
+    ctx.async_db->run(ex, [domain](store::Store& s) { return count_users(s, domain).value_or(1); },
+                      [&ctx, domain, answer](std::int64_t users) {
+                        if (users > 0) ctx.accounts->note_has_users(domain);
+                        answer(users == 0);
+                      });
   };
 
   if (path == "/" || path == "/index.html") {

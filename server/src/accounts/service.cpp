@@ -199,6 +199,16 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
           });
 }
 
+bool Service::known_to_have_users(const std::string& domain) const {
+  std::lock_guard lock(mu_);
+  return domains_with_users_.count(domain) > 0;
+}
+
+void Service::note_has_users(const std::string& domain) {
+  std::lock_guard lock(mu_);
+  domains_with_users_.insert(domain);
+}
+
 std::string Service::make_session(const std::string& userid, const std::string& domain) const {
   std::array<std::uint8_t, 16> sid{};
   RAND_bytes(sid.data(), static_cast<int>(sid.size()));

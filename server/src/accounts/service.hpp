@@ -85,6 +85,12 @@ class Service {
   void check_login_token(boost::asio::any_io_executor ex, const std::string& token, const std::string& domain,
                          std::function<void(std::optional<std::string>)> done);
 
+  // Whether a domain is known to have accounts (then the login page offers no first-account
+  // form without asking the database). Accounts are never all removed while the server runs: a
+  // user cannot delete itself.
+  bool known_to_have_users(const std::string& domain) const;
+  void note_has_users(const std::string& domain);
+
   EventBus& bus() { return bus_; }
   Throttle& ip_throttle() { return ip_throttle_; }
   store::AsyncStore& db() { return db_; }
@@ -99,6 +105,7 @@ class Service {
   Throttle account_throttle_{Throttle::Limits{10, std::chrono::seconds(5), std::chrono::seconds(900), std::chrono::minutes(60), 100000}};
   boost::asio::thread_pool compute_;
   mutable std::mutex mu_;
+  std::set<std::string> domains_with_users_;
   std::map<std::string, std::int64_t> revoked_;  // session id → expiry (s); pruned as they expire
   std::vector<std::uint8_t> token_key_;          // empty until loaded
 
