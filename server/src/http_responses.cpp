@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "accounts/service.hpp"
 #include "mw/version.hpp"
 
 namespace mw::server {
@@ -144,6 +145,18 @@ std::string metrics_text(const ServerContext& ctx) {
       << "# HELP meshwork_static_cache_bytes Memory held by the static file cache.\n"
       << "# TYPE meshwork_static_cache_bytes gauge\n"
       << "meshwork_static_cache_bytes " << (ctx.files ? ctx.files->cache_bytes() : 0) << "\n";
+  if (ctx.accounts) {
+    const auto& c = ctx.accounts->counters();
+    out << "# HELP meshwork_logins_total Password logins by outcome (repeat: recognised without PBKDF2).\n"
+        << "# TYPE meshwork_logins_total counter\n"
+        << "meshwork_logins_total{result=\"ok\"} " << c.logins_ok.load() << "\n"
+        << "meshwork_logins_total{result=\"failed\"} " << c.logins_failed.load() << "\n"
+        << "meshwork_logins_total{result=\"throttled\"} " << c.logins_throttled.load() << "\n"
+        << "meshwork_logins_total{result=\"repeat\"} " << c.logins_repeat.load() << "\n"
+        << "# HELP meshwork_event_subscribers Logged-in control channels receiving live events.\n"
+        << "# TYPE meshwork_event_subscribers gauge\n"
+        << "meshwork_event_subscribers " << ctx.accounts->bus().size() << "\n";
+  }
   if (ctx.db) {
     out << "# HELP meshwork_db_queries_total Database operations by kind.\n# TYPE meshwork_db_queries_total counter\n";
     const auto stats = ctx.db->stats();

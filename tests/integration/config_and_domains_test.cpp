@@ -145,7 +145,12 @@ TEST(WebServer, TermsAndMetrics) {
   EXPECT_EQ(terms.body(), "Be nice.\n");
   EXPECT_EQ(https_request(server.https_port(), "/root-cert-private.key", o).result_int(), 404);
   wss_read(server.https_port(), "/control.ashx", 1, o);
+  auto bad = o;
+  bad.headers = {meshauth("nobody", "wrong")};
+  wss_read(server.https_port(), "/control.ashx", 1, bad);  // one failed login, counted
   const auto metrics = https_request(server.https_port(), "/metrics", o);
+  EXPECT_NE(metrics.body().find("meshwork_logins_total{result=\"failed\"} 1\n"), std::string::npos) << metrics.body();
+  EXPECT_NE(metrics.body().find("meshwork_event_subscribers 0\n"), std::string::npos);
   EXPECT_EQ(metrics.result_int(), 200);
   EXPECT_NE(metrics.body().find("meshwork_http_requests_total "), std::string::npos);
   EXPECT_NE(metrics.body().find("meshwork_connections_total{kind=\"web\"} "), std::string::npos);

@@ -154,6 +154,7 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
     LoginResult r;
     r.error = "Too many failed logins. Try again in " + std::to_string(wait) + " s.";
     r.retry_after = wait;
+    counters_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
     return asio::post(ex, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
   }
   db_.run(ex, [uid](store::Store& s) { return s.get(uid); },
@@ -178,6 +179,8 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
               } else if (ok) {
                 r.ok = true;
                 r.userid = uid;
+                counters_.logins_ok.fetch_add(1, std::memory_order_relaxed);
+                if (cached) counters_.logins_repeat.fetch_add(1, std::memory_order_relaxed);
                 ip_throttle_.success("ip:" + client_ip);
                 account_throttle_.success(uid);
                 if (!legacy && !cached) remember_verified(uid, password, text_of(*user, "hash"));
@@ -192,6 +195,7 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
                 ip_throttle_.failure("ip:" + client_ip, now2);
                 account_throttle_.failure(uid, now2);
                 r.error = "Invalid user name or password.";
+                counters_.logins_failed.fetch_add(1, std::memory_order_relaxed);
                 logger("auth")->info("failed login for \"{}\" from {}", uid, client_ip);
               }
               asio::post(ex, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });

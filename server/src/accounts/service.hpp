@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -91,6 +92,12 @@ class Service {
   bool known_to_have_users(const std::string& domain) const;
   void note_has_users(const std::string& domain);
 
+  // Counters for /metrics.
+  struct Counters {
+    std::atomic<std::uint64_t> logins_ok{0}, logins_failed{0}, logins_throttled{0}, logins_repeat{0};
+  };
+  const Counters& counters() const { return counters_; }
+
   EventBus& bus() { return bus_; }
   Throttle& ip_throttle() { return ip_throttle_; }
   store::AsyncStore& db() { return db_; }
@@ -105,6 +112,7 @@ class Service {
   Throttle account_throttle_{Throttle::Limits{10, std::chrono::seconds(5), std::chrono::seconds(900), std::chrono::minutes(60), 100000}};
   boost::asio::thread_pool compute_;
   mutable std::mutex mu_;
+  Counters counters_;
   std::set<std::string> domains_with_users_;
   std::map<std::string, std::int64_t> revoked_;  // session id → expiry (s); pruned as they expire
   std::vector<std::uint8_t> token_key_;          // empty until loaded
