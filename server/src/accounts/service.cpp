@@ -109,7 +109,8 @@ Service::Service(const Settings& settings, store::AsyncStore& db, std::string se
     session_key_.assign(k.begin(), k.end());
   }
   if (RAND_bytes(verify_key_.data(), static_cast<int>(verify_key_.size())) != 1) throw std::runtime_error("RAND_bytes failed");
-  (void)dummy_hash();
+  // Made off the start path (it costs one full PBKDF2), before the first login needs it.
+  asio::post(compute_, [] { (void)dummy_hash(); });
 }
 
 std::array<std::uint8_t, 32> Service::mac_of(std::string_view password) const {
