@@ -89,6 +89,8 @@ void App::on_event(const proto::Event& e) {
       devices_.erase(e.nodeid);
     } else if (e.node && groups_.count(e.node->meshid)) {
       devices_[e.node->id] = *e.node;
+    } else if (e.node) {
+      devices_.erase(e.node->id);  // moved to a group this user does not see
     }
   }
 }

@@ -534,6 +534,35 @@ void do_removedevices(Store& db, const ActionEnv& env, const Json& caller, const
   out.replies.push_back(answer(cmd, "ok"));
 }
 
+void do_changedevicemesh(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  auto target = resolve_mesh(db, env, caller, cmd);
+  if (!target) return out.replies.push_back(answer(cmd, "Invalid group id"));
+  const std::string to = target->value("_id", "");
+  if (!has_all(mesh_rights(caller, to), mesh_right::kManageDevices)) return out.replies.push_back(answer(cmd, "Permission denied"));
+  const auto ids = node_ids(cmd);
+  if (ids.empty()) return out.replies.push_back(answer(cmd, "Device not found"));
+  std::vector<Json> nodes;
+  for (const auto& id : ids) {
+    auto n = node_with_right(db, env, caller, id, mesh_right::kManageDevices);
+    if (!n) return out.replies.push_back(answer(cmd, "Permission denied"));
+    if (n->value("meshid", "") == to) return out.replies.push_back(answer(cmd, "Device already in correct group"));
+    auto from = load(db, n->value("meshid", ""));
+    if (from && from->value("mtype", 2) != target->value("mtype", 2)) return out.replies.push_back(answer(cmd, "Device groups are of different types"));
+    nodes.push_back(std::move(*n));
+  }
+  for (auto& n : nodes) {
+    const std::string from = n.value("meshid", "");
+    n["meshid"] = to;
+    if (!put_or(db, n, out, cmd)) return;
+    Json ev = user_event_base(caller);
+    ev.update({{"etype", "node"}, {"nodeid", n["_id"]}, {"meshid", to}, {"oldMeshId", from}, {"newMeshId", to}, {"node", n},
+               {"action", "nodemeshchange"},
+               {"msg", "Moved device " + n.value("name", "") + " to group " + target->value("name", "")}, {"domain", env.domain}});
+    record_event(db, out, {"*", from, to, n.value("_id", "")}, std::move(ev));
+  }
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
 // [SECTION] events
 
 void do_events(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
@@ -726,6 +755,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   else if (action == "nodes") do_nodes(db, env, caller, cmd, out);
   else if (action == "changedevice") do_changedevice(db, env, caller, cmd, out);
   else if (action == "removedevices") do_removedevices(db, env, caller, cmd, out);
+  else if (action == "changeDeviceMesh") do_changedevicemesh(db, env, caller, cmd, out);
   else if (action == "events") do_events(db, env, caller, cmd, out);
   return out;
 }

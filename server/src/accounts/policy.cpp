@@ -24,6 +24,7 @@ constexpr std::array kPolicies{
     Policy{"nodes", kMeshView, 0},
     Policy{"changedevice", kNodes, mesh_right::kManageDevices},
     Policy{"removedevices", kNodes, mesh_right::kManageDevices},
+    Policy{"changeDeviceMesh", kNodes, mesh_right::kManageDevices},  // on both groups
     Policy{"events", kSelf, 0},  // filtered by what the caller may see
 };
 }  // namespace

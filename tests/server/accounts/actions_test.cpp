@@ -147,6 +147,25 @@ TEST_F(Actions, DevicesListEditAndRemove) {
   EXPECT_EQ(ev.replies.at(0)["result"], "Invalid node id");  // the device is gone
 }
 
+TEST_F(Actions, MoveDevicesBetweenGroupsNeedsRightsOnBoth) {
+  make_user("jo");
+  const std::string a = create_mesh(admin, "A"), b = create_mesh(admin, "B");
+  const std::string n = add_node(a, "laptop");
+  EXPECT_EQ(result(admin, {{"action", "addmeshuser"}, {"meshid", a}, {"usernames", {"jo"}}, {"meshadmin", 4}}), "Added user jo");
+  EXPECT_EQ(result(admin, {{"action", "addmeshuser"}, {"meshid", b}, {"usernames", {"jo"}}, {"meshadmin", 8}}), "Added user jo");
+  EXPECT_EQ(result("user//jo", {{"action", "changeDeviceMesh"}, {"nodeids", {n}}, {"meshid", b}}), "Permission denied");
+  EXPECT_EQ(get(n)["meshid"], a);
+  auto out = run(admin, {{"action", "changeDeviceMesh"}, {"nodeids", {n}}, {"meshid", b}});
+  EXPECT_EQ(out.replies.at(0)["result"], "ok");
+  EXPECT_EQ(get(n)["meshid"], b);
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events[0].event["action"], "nodemeshchange");
+  EXPECT_EQ(out.events[0].event["oldMeshId"], a);
+  EXPECT_EQ(result(admin, {{"action", "changeDeviceMesh"}, {"nodeids", {n}}, {"meshid", b}}), "Device already in correct group");
+  auto list = run(admin, {{"action", "nodes"}, {"meshid", b}}).replies.at(0);
+  EXPECT_EQ(list["nodes"][b].size(), 1u);
+}
+
 TEST_F(Actions, EventsShowOnlyWhatTheUserMaySee) {
   make_user("ivy");
   const std::string mine = create_mesh(admin, "Mine");
