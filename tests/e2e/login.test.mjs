@@ -26,6 +26,7 @@ test('login page: wrong password, then log in, then log out', async () => {
   const page = await context.newPage();
   await login(page, server.url, ADMIN.user, 'not-the-password');
   assert.equal(await page.textContent('#error'), 'Invalid user name or password.');
+  assert.equal(await page.inputValue('#username'), ADMIN.user, 'the user name is kept after a failed attempt');
   assert.equal((await context.cookies()).length, 0, 'no cookie after a failed login');
   saveArtifact('login-error.png', await page.screenshot({ type: 'png' }));
 

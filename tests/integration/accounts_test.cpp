@@ -58,6 +58,10 @@ TEST(Accounts, FirstAccountFromTheLoginPageThenClosedUnlessNewAccounts) {
   const auto refused = https_request(port, "/createaccount", form(f, "username=x&password1=Xx-pass123&password2=Xx-pass123"));
   EXPECT_EQ(refused.result_int(), 400);
   EXPECT_NE(refused.body().find("New accounts are not allowed here"), std::string::npos);
+  // A failed login keeps the (escaped) user name in the form.
+  const auto failed = https_request(port, "/login", form(f, "username=%3Cb%3Eroot&password=wrong"));
+  EXPECT_EQ(failed.result_int(), 401);
+  EXPECT_NE(failed.body().find("value=\"&lt;b&gt;root\""), std::string::npos);
   // A form posted from another site is refused outright.
   auto cross = form(f, "username=root&password=Root-pass1");
   cross.headers.push_back({"Sec-Fetch-Site", "cross-site"});

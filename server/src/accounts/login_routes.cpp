@@ -105,7 +105,7 @@ std::string form_field(std::string_view body, std::string_view name) {
 }
 
 std::string login_page(const ServerContext& ctx, const DomainSettings& d, const std::string& domain_path,
-                       const std::string& error, bool can_create) {
+                       const std::string& error, bool can_create, const std::string& username) {
   const bool terms = std::filesystem::is_regular_file(ctx.settings.datapath / "terms.txt");
   std::string h;
   h += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -134,9 +134,12 @@ std::string login_page(const ServerContext& ctx, const DomainSettings& d, const 
   h += "</div></header>\n<main>\n";
   h += "<form id=\"login\" method=\"post\" action=\"" + html_escape(domain_path) + "/login\"><h2>Log in</h2>";
   if (!error.empty()) h += "<div class=\"error\" role=\"alert\" id=\"error\">" + html_escape(error) + "</div>";
-  h += "<label for=\"username\">User name</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus>"
-       "<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" "
-       "autocomplete=\"current-password\" required><button type=\"submit\">Log in</button></form>\n";
+  h += "<label for=\"username\">User name</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required";
+  h += username.empty() ? " autofocus>" : " value=\"" + html_escape(username) + "\">";
+  h += "<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" "
+       "autocomplete=\"current-password\" required";
+  h += username.empty() ? ">" : " autofocus>";
+  h += "<button type=\"submit\">Log in</button></form>\n";
   if (can_create) {
     h += "<form id=\"create\" method=\"post\" action=\"" + html_escape(domain_path) + "/createaccount\"><h2>Create an account</h2>"
          "<label for=\"new-username\">User name</label><input id=\"new-username\" name=\"username\" autocomplete=\"username\" required>"
@@ -168,12 +171,13 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
 
   // A page with the login form, telling whether "create account" is offered (NewAccounts, or a
   // domain without any account yet: its first account becomes the administrator).
-  auto show_login = [&ctx, info, ex, respond, keep, version](http::status status, std::string error, int retry_after) {
+  auto show_login = [&ctx, info, ex, respond, keep, version](http::status status, std::string error, int retry_after,
+                                                              std::string username = {}) {
     const std::string domain = info.domain->id;
     const DomainSettings* dp = info.domain;
     const std::string domain_path = info.domain_path;
-    auto answer = [&ctx, dp, domain_path, respond, keep, version, status, error, retry_after](bool can_create) {
-      auto r = html(status, version, keep, login_page(ctx, *dp, domain_path, error, can_create));
+    auto answer = [&ctx, dp, domain_path, respond, keep, version, status, error, retry_after, username](bool can_create) {
+      auto r = html(status, version, keep, login_page(ctx, *dp, domain_path, error, can_create, username));
       if (retry_after > 0) r.set(http::field::retry_after, std::to_string(retry_after));
       respond(std::move(r));
     };
@@ -265,9 +269,10 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
     const std::string name = form_field(req.body(), "username");
     if (path == "/login") {
       const std::string password = form_field(req.body(), "password");
-      acc.login(ex, d.id, name, password, info.client_ip, [&acc, info, home, respond, keep, version, show_login](LoginResult r) {
+      acc.login(ex, d.id, name, password, info.client_ip, [&acc, info, home, respond, keep, version, show_login, name](LoginResult r) {
         if (!r.ok) {
-          return show_login(r.retry_after ? http::status::too_many_requests : http::status::unauthorized, r.error, r.retry_after);
+          return show_login(r.retry_after ? http::status::too_many_requests : http::status::unauthorized, r.error, r.retry_after,
+                            name.size() <= 256 ? name : std::string());
         }
         logger("auth")->info("{} logged in from {}", r.userid, info.client_ip);
         auto res = see_other(version, keep, home);

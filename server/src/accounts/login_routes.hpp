@@ -21,9 +21,10 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
                            const std::string& peer_ip, boost::asio::any_io_executor ex,
                            std::function<void(AnyResponse)> respond);
 
-// The login page of a domain; `error` (plain text) is shown above the form when not empty.
+// The login page of a domain; `error` (plain text) is shown above the form when not empty, and
+// `username` is filled in again after a failed attempt.
 std::string login_page(const ServerContext& ctx, const DomainSettings& domain, const std::string& domain_path,
-                       const std::string& error, bool can_create);
+                       const std::string& error, bool can_create, const std::string& username = "");
 
 // Decodes application/x-www-form-urlencoded text into the value of one field ("" if absent).
 std::string form_field(std::string_view body, std::string_view name);
