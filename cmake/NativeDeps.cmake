@@ -22,3 +22,4 @@ target_link_libraries(mw_boost INTERFACE Boost::headers Threads::Threads OpenSSL
 target_compile_definitions(mw_boost INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
 # Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility> (g++ 12, C++20).
 target_compile_options(mw_boost INTERFACE -include utility)
+include(D3des)

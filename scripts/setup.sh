@@ -27,6 +27,7 @@ PKGS=(
   chromium fonts-dejavu-core
   # real protocol peers and tools used by tests and benchmarks
   curl procps psmisc tmux xvfb x11-utils x11-apps tigervnc-standalone-server x11vnc amtterm wsl wrk
+  tigervnc-tools x11-xserver-utils xdotool
   vim less htop whiptail dialog bsdutils
   postgresql nginx-light
 )
@@ -59,7 +60,7 @@ done
 SRC="$CACHE/src"
 mkdir -p "$SRC"
 need_src=0
-for d in imgui zlib libjpeg-turbo pugixml; do [ -f "$SRC/$d/.unpacked" ] || need_src=1; done
+for d in imgui zlib libjpeg-turbo pugixml libvncserver; do [ -f "$SRC/$d/.unpacked" ] || need_src=1; done
 if [ $need_src -eq 1 ]; then
   if ! apt-get indextargets --format '$(IDENTIFIER)' 2>/dev/null | grep -q '^Sources$'; then
     log "adding deb-src entries for Debian source packages"
@@ -74,7 +75,7 @@ if [ $need_src -eq 1 ]; then
     fi
     "${SUDO[@]}" apt-get update -q
   fi
-  for d in imgui zlib libjpeg-turbo pugixml; do
+  for d in imgui zlib libjpeg-turbo pugixml libvncserver; do
     [ -f "$SRC/$d/.unpacked" ] && continue
     log "fetching Debian source package $d into $SRC/$d"
     tmp=$(mktemp -d "$SRC/.dl-$d.XXXXXX")
