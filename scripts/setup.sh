@@ -79,7 +79,18 @@ if [ $need_src -eq 1 ]; then
     [ -f "$SRC/$d/.unpacked" ] && continue
     log "fetching Debian source package $d into $SRC/$d"
     tmp=$(mktemp -d "$SRC/.dl-$d.XXXXXX")
-    (cd "$tmp" && apt-get source -q --download-only "$d" >/dev/null 2>&1 && dpkg-source -x --no-check ./*.dsc unpacked >/dev/null)
+    # The newest version first; when a mirror lacks it (seen: debian-security answering 404 for
+    # a source package it lists), the other versions the Sources indexes name, newest first.
+    fetched=0
+    for v in "" $(apt-cache showsrc "$d" 2>/dev/null | sed -n 's/^Version: //p' | sort -ruV); do
+      rm -f "$tmp"/*
+      if (cd "$tmp" && apt-get source -q --download-only "$d${v:+=$v}" >/dev/null 2>&1); then
+        fetched=1; break
+      fi
+      log "  $d${v:+ $v}: download failed, trying another version"
+    done
+    [ $fetched -eq 1 ] || { echo "[setup] cannot download Debian source package $d" >&2; exit 1; }
+    (cd "$tmp" && dpkg-source -x --no-check ./*.dsc unpacked >/dev/null)
     rm -rf "$SRC/$d"
     mv "$tmp/unpacked" "$SRC/$d"
     rm -rf "$tmp"
