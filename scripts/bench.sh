@@ -19,7 +19,8 @@ if [ -f "tests/bench/$name.bench.mjs" ]; then
   # With a Google Benchmark program as well (tests/bench/NAME.cmake), the script runs it natively
   # and in wasm itself and compares with the other program on the same input.
   if [ -f "tests/bench/$name.cmake" ]; then
-    "$ROOT/scripts/build.sh" "mw_bench_$name" "wasm:mw_bench_$name"
+    # mwcodec records inputs for some (rfb-record).
+    "$ROOT/scripts/build.sh" "mw_bench_$name" "wasm:mw_bench_$name" mwcodec
   else
     "$ROOT/scripts/build.sh" meshwork-server wasm:meshwork-app
   fi

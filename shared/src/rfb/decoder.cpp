@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <string>
 
 // GCC 12 reports moves of std::variant events as "may be used uninitialized" (a known false
@@ -28,6 +29,33 @@ std::uint32_t be32(const std::uint8_t* p) {
          static_cast<std::uint32_t>(p[2]) << 8 | p[3];
 }
 
+// Inflate output: grows without zero-filling (zlib writes every byte before it is read) and keeps
+// its capacity between rectangles, so a steady stream of updates allocates nothing.
+class ByteBuffer {
+ public:
+  std::uint8_t* data() { return data_.get(); }
+  const std::uint8_t* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+  std::size_t capacity() const { return cap_; }
+  void clear() { size_ = 0; }
+  // Sets the size to n, keeping the first min(n, size()) bytes; new bytes are uninitialised.
+  void resize(std::size_t n) {
+    if (n > cap_) {
+      const std::size_t cap = std::max(n, cap_ * 2);
+      std::unique_ptr<std::uint8_t[]> next(new std::uint8_t[cap]);
+      if (size_ > 0) std::memcpy(next.get(), data_.get(), size_);
+      data_ = std::move(next);
+      cap_ = cap;
+    }
+    size_ = n;
+  }
+
+ private:
+  std::unique_ptr<std::uint8_t[]> data_;
+  std::size_t size_ = 0;
+  std::size_t cap_ = 0;
+};
+
 // A persistent zlib inflate stream (ZRLE has one per connection, Tight four).
 class Inflater {
  public:
@@ -41,17 +69,13 @@ class Inflater {
   // Inflates all of `in` (a server flushes at the end of each rectangle) into `out`, which grows
   // up to `max_out` bytes. raw_if_no_header: Intel AMT sends raw deflate without the zlib header;
   // decided by the first byte the stream ever sees.
-  Result<bool> inflate_all(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out, std::size_t max_out,
+  Result<bool> inflate_all(std::span<const std::uint8_t> in, ByteBuffer& out, std::size_t max_out,
                            bool raw_if_no_header) {
     out.clear();
     if (!started_) {
-      int window = 15;
-      if (raw_if_no_header && !in.empty()) {
-        const bool zlib_header = (in[0] & 0x0F) == 8 && in.size() >= 2 && ((in[0] << 8) | in[1]) % 31 == 0;
-        if (!zlib_header) window = -15;
-      }
-      if (inflateInit2(&z_, window) != Z_OK) return make_error("zlib", "inflateInit2 failed");
-      started_ = true;
+      auto header = start(in, raw_if_no_header);
+      if (!header) return header.error();
+      in = in.subspan(header.value());
     }
     z_.next_in = const_cast<Bytef*>(in.data());
     z_.avail_in = static_cast<uInt>(in.size());
@@ -60,7 +84,8 @@ class Inflater {
       if (have >= max_out) {
         return make_error("too-large", "compressed data inflates beyond what the rectangle can hold");
       }
-      const std::size_t grow = std::min<std::size_t>(std::max<std::size_t>(have, 64 * 1024), max_out - have);
+      const std::size_t room = out.capacity() > have ? out.capacity() - have : have;
+      const std::size_t grow = std::min<std::size_t>(std::max<std::size_t>(room, 64 * 1024), max_out - have);
       out.resize(have + grow);
       z_.next_out = out.data() + have;
       z_.avail_out = static_cast<uInt>(grow);
@@ -76,10 +101,11 @@ class Inflater {
   }
 
   // Inflates exactly `size` bytes (Tight knows the decompressed size).
-  Result<bool> inflate_exact(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out, std::size_t size) {
+  Result<bool> inflate_exact(std::span<const std::uint8_t> in, ByteBuffer& out, std::size_t size) {
     if (!started_) {
-      if (inflateInit(&z_) != Z_OK) return make_error("zlib", "inflateInit failed");
-      started_ = true;
+      auto header = start(in, false);
+      if (!header) return header.error();
+      in = in.subspan(header.value());
     }
     out.resize(size);
     z_.next_in = const_cast<Bytef*>(in.data());
@@ -99,6 +125,29 @@ class Inflater {
   }
 
  private:
+  // Starts the stream on its first bytes; returns how many of them were the zlib header.
+  // A zlib stream (RFC 1950) is inflated as raw deflate after its 2-byte header: a VNC server
+  // never ends the stream, so its Adler-32 trailer never comes, and checking it would only cost
+  // time (zlib computes it over every output byte; it was 8% of ZRLE/Tight decoding). Intel AMT
+  // sends raw deflate from the start (raw_if_no_header).
+  Result<std::size_t> start(std::span<const std::uint8_t> in, bool raw_if_no_header) {
+    const bool zlib_header = in.size() >= 2 && (in[0] & 0x0F) == 8 && (in[0] >> 4) <= 7 &&
+                             ((in[0] << 8) | in[1]) % 31 == 0 && !(in[1] & 0x20);  // no preset dictionary
+    std::size_t skip = 0;
+    int window = 15;
+    if (zlib_header) {
+      skip = 2;
+      window = -15;
+    } else if (raw_if_no_header && !in.empty()) {
+      window = -15;
+    } else if (in.size() >= 2) {
+      return make_error("zlib", "corrupt compressed data (no zlib header)");
+    }  // else: fewer than 2 bytes, let zlib read the header itself
+    if (inflateInit2(&z_, window) != Z_OK) return make_error("zlib", "inflateInit2 failed");
+    started_ = true;
+    return skip;
+  }
+
   void end() {
     if (started_) inflateEnd(&z_);
     started_ = false;
@@ -139,6 +188,7 @@ struct Decoder::Impl {
   State state = State::kMessage;
   std::vector<std::uint8_t> buffer;
   std::size_t need = 1;  // bytes the current unit needs at least (from the current position)
+  bool waiting = false;  // the last step stopped for more bytes (set by wait())
 
   // The current update and rectangle.
   std::uint32_t rects_left = 0;
@@ -152,11 +202,12 @@ struct Decoder::Impl {
 
   Inflater zrle;
   Inflater tight[4];
-  std::vector<std::uint8_t> inflated;
+  ByteBuffer inflated;
   std::vector<Rgba> scratch;
   tjhandle jpeg = nullptr;
 
   std::vector<EncodingStats> stats;
+  std::size_t rect_stat = 0;  // index in stats of the current rectangle's encoding
   std::uint64_t updates = 0;
   std::vector<Event>* events = nullptr;
 
@@ -186,8 +237,16 @@ struct Decoder::Impl {
   std::size_t run(const std::uint8_t* p, std::size_t n) {
     std::size_t off = 0;
     while (state != State::kFailed) {
+      // A unit may consume no byte and still progress: a 0x0 Cursor rectangle (TigerVNC sends one
+      // first when Cursor is asked for) has an empty body. Only wait() means "more bytes needed".
+      waiting = false;
+      const State before = state;
       const std::size_t used = step(p + off, n - off);
-      if (used == 0) break;
+      if (waiting || state == State::kFailed) break;
+      if (used == 0 && state == before) {
+        fail("internal", "the decoder made no progress in state " + std::to_string(static_cast<int>(state)));
+        break;
+      }
       off += used;
       if (off == n && state == State::kMessage) {
         need = 1;
@@ -204,7 +263,7 @@ struct Decoder::Impl {
       case State::kUpdate: return update_header(p, n);
       case State::kRectHeader: return rect_header(p, n);
       case State::kRaw: return raw_rows(p, n);
-      case State::kHextile: return hextile_tile(p, n);
+      case State::kHextile: return hextile_tiles(p, n);
       case State::kBody: return body(p, n);
       case State::kColourMap: return colour_map_entries(p, n);
       case State::kCutText: return cut_text(p, n);
@@ -215,6 +274,7 @@ struct Decoder::Impl {
 
   std::size_t wait(std::size_t bytes) {
     need = bytes;
+    waiting = true;
     return 0;
   }
 
@@ -318,6 +378,7 @@ struct Decoder::Impl {
       return 0;
     }
     EncodingStats& s = stat(enc);
+    rect_stat = static_cast<std::size_t>(&s - stats.data());
     ++s.rects;
     s.bytes += 12;
     if (!is_pseudo(enc)) s.pixels += static_cast<std::uint64_t>(rect.area());
@@ -371,7 +432,7 @@ struct Decoder::Impl {
 
   // The rectangle is complete: count its bytes, mark it changed, go on.
   std::size_t done(std::size_t consumed) {
-    stat(enc).bytes += consumed;
+    stats[rect_stat].bytes += consumed;
     if (!is_pseudo(enc)) fb.mark_dirty(rect);
     state = State::kRectHeader;
     return after_rect(consumed);
@@ -387,80 +448,98 @@ struct Decoder::Impl {
     }
     const std::size_t used = rows * row_bytes;
     if (raw_row < rect.h) {
-      stat(enc).bytes += used;
+      stats[rect_stat].bytes += used;
       return used;
     }
     return done(used);
   }
 
-  // One 16x16 tile (edge tiles smaller), RFC 6143 §7.7.4.
-  std::size_t hextile_tile(const std::uint8_t* p, std::size_t n) {
-    if (n < 1) return wait(1);
+  // Fills a rectangle known to lie inside the framebuffer (the rectangle was checked).
+  void fill_inside(int x, int y, int w, int h, Rgba colour) {
+    for (int r = y; r < y + h; ++r) std::fill_n(fb.row(r) + x, w, colour);
+  }
+
+  // Hextile tiles, 16x16 (edge tiles smaller), RFC 6143 §7.7.4: as many whole tiles as the input
+  // holds, in one call (a tile is often a handful of bytes).
+  std::size_t hextile_tiles(const std::uint8_t* p, std::size_t n) {
     const int bpp = conv.format().bytes_per_pixel();
-    const int tw = std::min(16, rect.w - tile_x);
-    const int th = std::min(16, rect.h - tile_y);
-    const std::uint8_t sub = p[0];
-    std::size_t size = 1;
-    if (sub & 1) {
-      size += static_cast<std::size_t>(tw) * th * bpp;
-    } else {
-      if (sub & 2) size += bpp;
-      if (sub & 4) size += bpp;
-      if (sub & 8) {
-        if (n < size + 1) return wait(size + 1);
-        const std::size_t count = p[size];
-        size += 1 + count * ((sub & 16) ? bpp + 2 : 2);
-      }
-    }
-    if (n < size) return wait(size);
-    const int x0 = rect.x + tile_x;
-    const int y0 = rect.y + tile_y;
-    if (sub & 1) {
-      const std::uint8_t* q = p + 1;
-      for (int y = 0; y < th; ++y, q += static_cast<std::size_t>(tw) * bpp) {
-        conv.convert(q, static_cast<std::size_t>(tw), fb.row(y0 + y) + x0);
-      }
-    } else {
-      const std::uint8_t* q = p + 1;
-      if (sub & 2) {
-        hex_bg = conv.pixel(q);
-        q += bpp;
-      }
-      if (sub & 4) {
-        hex_fg = conv.pixel(q);
-        q += bpp;
-      }
-      fb.fill({x0, y0, tw, th}, hex_bg);
-      if (sub & 8) {
-        const int count = *q++;
-        for (int i = 0; i < count; ++i) {
-          Rgba colour = hex_fg;
-          if (sub & 16) {
-            colour = conv.pixel(q);
-            q += bpp;
-          }
-          const int sx = q[0] >> 4, sy = q[0] & 15, sw = (q[1] >> 4) + 1, sh = (q[1] & 15) + 1;
-          q += 2;
-          if (sx + sw > tw || sy + sh > th) {
-            fail("bad-hextile", "Hextile subrectangle " + std::to_string(sw) + "x" + std::to_string(sh) + "+" +
-                                    std::to_string(sx) + "+" + std::to_string(sy) + " lies outside its " +
-                                    std::to_string(tw) + "x" + std::to_string(th) + " tile");
-            return 0;
-          }
-          fb.fill({x0 + sx, y0 + sy, sw, sh}, colour);
+    std::size_t off = 0;
+    // Stops before an incomplete tile: waits for it when no tile was decoded in this call.
+    const auto incomplete = [&](std::size_t bytes) -> std::size_t {
+      if (off == 0) return wait(bytes);
+      stats[rect_stat].bytes += off;
+      return off;
+    };
+    for (;;) {
+      const std::uint8_t* t = p + off;
+      const std::size_t left = n - off;
+      if (left < 1) return incomplete(1);
+      const int tw = std::min(16, rect.w - tile_x);
+      const int th = std::min(16, rect.h - tile_y);
+      const std::uint8_t sub = t[0];
+      std::size_t size = 1;
+      if (sub & 1) {
+        size += static_cast<std::size_t>(tw) * th * bpp;
+      } else {
+        if (sub & 2) size += bpp;
+        if (sub & 4) size += bpp;
+        if (sub & 8) {
+          if (left < size + 1) return incomplete(size + 1);
+          const std::size_t count = t[size];
+          size += 1 + count * ((sub & 16) ? bpp + 2 : 2);
         }
       }
+      if (left < size) return incomplete(size);
+      const int x0 = rect.x + tile_x;
+      const int y0 = rect.y + tile_y;
+      if (sub & 1) {
+        const std::uint8_t* q = t + 1;
+        for (int y = 0; y < th; ++y, q += static_cast<std::size_t>(tw) * bpp) {
+          conv.convert(q, static_cast<std::size_t>(tw), fb.row(y0 + y) + x0);
+        }
+      } else {
+        const std::uint8_t* q = t + 1;
+        if (sub & 2) {
+          hex_bg = conv.pixel(q);
+          q += bpp;
+        }
+        if (sub & 4) {
+          hex_fg = conv.pixel(q);
+          q += bpp;
+        }
+        fill_inside(x0, y0, tw, th, hex_bg);
+        if (sub & 8) {
+          const int count = *q++;
+          for (int i = 0; i < count; ++i) {
+            Rgba colour = hex_fg;
+            if (sub & 16) {
+              colour = conv.pixel(q);
+              q += bpp;
+            }
+            const int sx = q[0] >> 4, sy = q[0] & 15, sw = (q[1] >> 4) + 1, sh = (q[1] & 15) + 1;
+            q += 2;
+            if (sx + sw > tw || sy + sh > th) {
+              fail("bad-hextile", "Hextile subrectangle " + std::to_string(sw) + "x" + std::to_string(sh) + "+" +
+                                      std::to_string(sx) + "+" + std::to_string(sy) + " lies outside its " +
+                                      std::to_string(tw) + "x" + std::to_string(th) + " tile");
+              return 0;
+            }
+            if (sw == 1 && sh == 1) {
+              fb.row(y0 + sy)[x0 + sx] = colour;
+            } else {
+              fill_inside(x0 + sx, y0 + sy, sw, sh, colour);
+            }
+          }
+        }
+      }
+      off += size;
+      tile_x += 16;
+      if (tile_x >= rect.w) {
+        tile_x = 0;
+        tile_y += 16;
+        if (tile_y >= rect.h) return done(off);
+      }
     }
-    tile_x += 16;
-    if (tile_x >= rect.w) {
-      tile_x = 0;
-      tile_y += 16;
-    }
-    if (tile_y < rect.h) {
-      stat(enc).bytes += size;
-      return size;
-    }
-    return done(size);
   }
 
   std::size_t body(const std::uint8_t* p, std::size_t n) {
@@ -603,6 +682,8 @@ struct Decoder::Impl {
     }
     // RLE: plain (128) or palette (130..255); runs fill the tile left to right, top to bottom.
     std::size_t done_px = 0;
+    int cx = 0;                        // position of the next pixel in the tile
+    Rgba* row_out = fb.row(y0) + x0;   // its row
     while (done_px < pixels) {
       Rgba colour;
       std::size_t run = 1;
@@ -628,13 +709,20 @@ struct Decoder::Impl {
         return false;
       }
       // Write the run across rows.
+      done_px += run;
       while (run > 0) {
-        const int y = static_cast<int>(done_px / tw);
-        const int x = static_cast<int>(done_px % tw);
-        const std::size_t span = std::min<std::size_t>(run, static_cast<std::size_t>(tw - x));
-        std::fill_n(fb.row(y0 + y) + x0 + x, span, colour);
+        const std::size_t span = std::min<std::size_t>(run, static_cast<std::size_t>(tw - cx));
+        if (span == 1) {
+          row_out[cx] = colour;
+        } else {
+          std::fill_n(row_out + cx, span, colour);
+        }
         run -= span;
-        done_px += span;
+        cx += static_cast<int>(span);
+        if (cx == tw) {
+          cx = 0;
+          row_out += fb.width();
+        }
       }
     }
     return true;
@@ -797,17 +885,19 @@ struct Decoder::Impl {
             for (int x = 0; x < rect.w; ++x) out[x] = palette[(q[x >> 3] >> (7 - (x & 7))) & 1];
           }
         } else {
+          // Indices are checked in one pass first (a vectorised maximum), so the lookup loop
+          // has no branch.
+          std::uint8_t highest = 0;
+          for (std::size_t i = 0; i < pixels; ++i) highest = std::max(highest, data[i]);
+          if (highest >= palette_size) {
+            fail("bad-tight", "Tight palette index " + std::to_string(highest) + " beyond a palette of " +
+                                  std::to_string(palette_size));
+            return 0;
+          }
           for (int y = 0; y < rect.h; ++y) {
             Rgba* out = fb.row(rect.y + y) + rect.x;
             const std::uint8_t* q = data + static_cast<std::size_t>(y) * rect.w;
-            for (int x = 0; x < rect.w; ++x) {
-              if (q[x] >= palette_size) {
-                fail("bad-tight", "Tight palette index " + std::to_string(q[x]) + " beyond a palette of " +
-                                      std::to_string(palette_size));
-                return 0;
-              }
-              out[x] = palette[q[x]];
-            }
+            for (int x = 0; x < rect.w; ++x) out[x] = palette[q[x]];
           }
         }
         break;

@@ -52,6 +52,7 @@ int RunAll(int argc, char** argv) {
       if (!filter.empty() && name.find(filter) == std::string::npos) continue;
       std::vector<double> rates;
       std::vector<double> item_rates;
+      std::vector<double> ns_per_iter;
       std::int64_t iters = 1;
       bool failed = false;
       std::string error;
@@ -66,6 +67,7 @@ int RunAll(int argc, char** argv) {
           }
           if (st.seconds() >= min_time || iters > (std::int64_t{1} << 40)) {
             rates.push_back(st.bytes() / st.seconds());
+            ns_per_iter.push_back(st.seconds() * 1e9 / static_cast<double>(iters));
             item_rates.push_back(st.items() / st.seconds());
             break;
           }
@@ -79,11 +81,13 @@ int RunAll(int argc, char** argv) {
       }
       std::sort(rates.begin(), rates.end());
       std::sort(item_rates.begin(), item_rates.end());
+      std::sort(ns_per_iter.begin(), ns_per_iter.end());
       const double bps = rates[rates.size() / 2];
       const double ips = item_rates[item_rates.size() / 2];
       std::printf("%-52s %14lld %13.1f MB/s\n", name.c_str(), static_cast<long long>(iters), bps / 1e6);
       nlohmann::json row = {{"name", name + "_median"}, {"run_type", "aggregate"}, {"aggregate_name", "median"},
-                            {"iterations", iters}};
+                            {"iterations", iters}, {"real_time", ns_per_iter[ns_per_iter.size() / 2]},
+                            {"time_unit", "ns"}};
       if (bps > 0) row["bytes_per_second"] = bps;
       if (ips > 0) row["items_per_second"] = ips;
       rows.push_back(row);
@@ -99,3 +103,19 @@ int RunAll(int argc, char** argv) {
 }
 
 }  // namespace benchmark::internal
+
+namespace benchmark {
+
+namespace {
+int g_argc = 0;
+char** g_argv = nullptr;
+}  // namespace
+
+void Initialize(int* argc, char** argv) {
+  g_argc = *argc;
+  g_argv = argv;
+}
+
+std::size_t RunSpecifiedBenchmarks() { return static_cast<std::size_t>(internal::RunAll(g_argc, g_argv)); }
+
+}  // namespace benchmark

@@ -276,6 +276,35 @@ TEST(RfbDecoder, DesktopSizeCursorColourMapBellAndCutText) {
   EXPECT_EQ(d.framebuffer().at(1, 0), rgba(255, 0, 0));    // index 5
 }
 
+// TigerVNC's first update, when Cursor is asked for, starts with a 0x0 Cursor rectangle: no body.
+// The decoder goes on to the next rectangle, whether the bytes come whole or one at a time, and
+// an update that ends with the empty cursor is complete.
+TEST(RfbDecoder, EmptyCursorRectangleHasNoBody) {
+  const PixelFormat f = PixelFormat::rgb888();
+  Bytes s;
+  test::update_header(s, 2);
+  test::rect_header(s, {0, 0, 0, 0}, encoding::kCursor);
+  test::rect_header(s, {0, 0, 2, 1}, encoding::kRaw);
+  for (int i = 0; i < 2; ++i) s.insert(s.end(), {0x30, 0x20, 0x10, 0});  // BGRX little endian
+  test::update_header(s, 1);
+  test::rect_header(s, {0, 0, 0, 0}, encoding::kCursor);
+  for (const std::size_t chunk : {std::size_t{0}, std::size_t{1}, std::size_t{5}}) {
+    const Decoded d = decode(s, f, chunk);
+    ASSERT_TRUE(d.ok) << "chunk " << chunk << ": " << failure(d.events)->message;
+    EXPECT_EQ(updates(d.events), 2) << "chunk " << chunk;
+    EXPECT_EQ(test::at(d.pixels, kW, 0, 0), rgba(0x10, 0x20, 0x30)) << "chunk " << chunk;
+    EXPECT_EQ(test::at(d.pixels, kW, 1, 0), rgba(0x10, 0x20, 0x30)) << "chunk " << chunk;
+    int shapes = 0;
+    for (const auto& e : d.events) {
+      if (const auto* c = std::get_if<CursorShape>(&e)) {
+        ++shapes;
+        EXPECT_TRUE(c->pixels.empty());
+      }
+    }
+    EXPECT_EQ(shapes, 2) << "chunk " << chunk;
+  }
+}
+
 TEST(RfbDecoder, IntelAmtRawDeflateZrle) {
   // AMT: one 64x64-at-most tile per rectangle, raw deflate without a zlib header, 16 bpp.
   const PixelFormat f = PixelFormat::rgb565();

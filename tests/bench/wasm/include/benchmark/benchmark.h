@@ -2,7 +2,8 @@
 // sources (tests/bench/*_bench.cpp) compile against it and run under Node, so native and wasm
 // figures come from identical code. Supports what those sources use: State loops, Arg/range,
 // SetBytesProcessed/SetItemsProcessed, Pause/ResumeTiming, SkipWithError, rate counters,
-// DoNotOptimize/ClobberMemory, BENCHMARK and BENCHMARK_MAIN. Output: a table, and with
+// DoNotOptimize/ClobberMemory, BENCHMARK and BENCHMARK_MAIN, and for benchmarks made at run time
+// (one per input file) RegisterBenchmark(name, callable) with Initialize/RunSpecifiedBenchmarks. Output: a table, and with
 // --benchmark_out=FILE the JSON shape Google Benchmark writes (enough for tests/bench/report.mjs).
 #pragma once
 
@@ -84,7 +85,7 @@ class State {
 namespace internal {
 class Benchmark {
  public:
-  Benchmark(std::string name, void (*fn)(State&)) : name_(std::move(name)), fn_(fn) {}
+  Benchmark(std::string name, std::function<void(State&)> fn) : name_(std::move(name)), fn_(std::move(fn)) {}
   Benchmark* Arg(std::int64_t a) {
     args_.push_back({a});
     return this;
@@ -96,18 +97,26 @@ class Benchmark {
   Benchmark* Unit(int) { return this; }
   Benchmark* MinTime(double) { return this; }
   const std::string& name() const { return name_; }
-  void (*fn() const)(State&) { return fn_; }
+  const std::function<void(State&)>& fn() const { return fn_; }
   const std::vector<std::vector<std::int64_t>>& args() const { return args_; }
 
  private:
   std::string name_;
-  void (*fn_)(State&);
+  std::function<void(State&)> fn_;
   std::vector<std::vector<std::int64_t>> args_;
 };
 Benchmark* RegisterBenchmarkInternal(Benchmark* b);
 int RunAll(int argc, char** argv);
 void UseCharPointer(char const volatile*);
 }  // namespace internal
+
+template <class F>
+internal::Benchmark* RegisterBenchmark(const std::string& name, F&& fn) {
+  return internal::RegisterBenchmarkInternal(new internal::Benchmark(name, std::forward<F>(fn)));
+}
+void Initialize(int* argc, char** argv);
+std::size_t RunSpecifiedBenchmarks();
+inline void Shutdown() {}
 
 template <class T>
 inline void DoNotOptimize(T const& value) {
