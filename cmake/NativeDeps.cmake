@@ -8,6 +8,8 @@ find_package(Boost 1.74 REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
+# Intel ISA-L (Debian libisal-dev): shared/rfb inflates ZRLE and Tight with its igzip natively.
+pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)
 find_package(pugixml REQUIRED)
 if(MW_BUILD_TESTS OR MW_BUILD_FUZZ)
   find_package(GTest REQUIRED)

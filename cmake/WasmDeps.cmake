@@ -33,7 +33,7 @@ add_library(mw_zlib STATIC
   ${_z}/trees.c ${_z}/uncompr.c ${_z}/zutil.c)
 target_include_directories(mw_zlib SYSTEM PUBLIC ${_z})
 target_compile_definitions(mw_zlib PRIVATE HAVE_UNISTD_H)
-target_compile_options(mw_zlib PRIVATE -O3 -w)
+target_compile_options(mw_zlib PRIVATE -O3 -msimd128 -w)
 add_library(ZLIB::ZLIB ALIAS mw_zlib)
 
 # pugixml

@@ -5,7 +5,39 @@
 
 #include "mw/util/bytes.hpp"
 
+// The byte-shuffling loops below (3 or 4 wire bytes to RGBA) vectorise with SSSE3/AVX2 shuffles,
+// which the x86-64 baseline lacks: natively they are compiled twice and the loader picks the AVX2
+// copy where the CPU has it (GCC/clang function multiversioning). Wasm builds use SIMD128.
+#if defined(__x86_64__) && defined(__ELF__) && !defined(__SANITIZE_ADDRESS__) && !defined(MW_NO_CLONES)
+#define MW_RFB_SHUFFLE_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MW_RFB_SHUFFLE_CLONES
+#endif
+
 namespace mw::rfb {
+
+namespace {
+
+MW_RFB_SHUFFLE_CLONES void bgrx_to_rgba(const std::uint8_t* in, std::size_t count, Rgba* out) {
+  for (std::size_t i = 0; i < count; ++i, in += 4) {
+    out[i] = static_cast<Rgba>(in[2]) | static_cast<Rgba>(in[1]) << 8 | static_cast<Rgba>(in[0]) << 16 | 0xFF000000u;
+  }
+}
+
+MW_RFB_SHUFFLE_CLONES void bgr_to_rgba(const std::uint8_t* in, std::size_t count, Rgba* out) {
+  for (std::size_t i = 0; i < count; ++i, in += 3) {
+    out[i] = static_cast<Rgba>(in[2]) | static_cast<Rgba>(in[1]) << 8 | static_cast<Rgba>(in[0]) << 16 | 0xFF000000u;
+  }
+}
+
+MW_RFB_SHUFFLE_CLONES void rgb_to_rgba(const std::uint8_t* in, std::size_t count, Rgba* out) {
+  for (std::size_t i = 0; i < count; ++i, in += 3) {
+    out[i] = static_cast<Rgba>(in[0]) | static_cast<Rgba>(in[1]) << 8 | static_cast<Rgba>(in[2]) << 16 | 0xFF000000u;
+  }
+}
+
+}  // namespace
+
 
 namespace {
 
@@ -256,11 +288,7 @@ void PixelConverter::convert(const std::uint8_t* in, std::size_t count, Rgba* ou
   switch (path_) {
     case Path::kRgbx8888:
       if (!format_.big_endian) {
-        // Bytes B,G,R,X -> R,G,B,FF.
-        for (std::size_t i = 0; i < count; ++i, in += 4) {
-          out[i] = static_cast<Rgba>(in[2]) | static_cast<Rgba>(in[1]) << 8 | static_cast<Rgba>(in[0]) << 16 |
-                   0xFF000000u;
-        }
+        bgrx_to_rgba(in, count, out);  // bytes B,G,R,X -> R,G,B,FF
         return;
       }
       break;
@@ -301,13 +329,12 @@ void PixelConverter::convert_compact(const std::uint8_t* in, std::size_t count, 
     return;
   }
   if (path_ == Path::kRgbx8888 && !format_.big_endian) {
-    for (std::size_t i = 0; i < count; ++i, in += 3) {
-      out[i] = static_cast<Rgba>(in[2]) | static_cast<Rgba>(in[1]) << 8 | static_cast<Rgba>(in[0]) << 16 |
-               0xFF000000u;
-    }
+    bgr_to_rgba(in, count, out);
     return;
   }
   for (std::size_t i = 0; i < count; ++i, in += 3) out[i] = compact_pixel(in);
 }
+
+void PixelConverter::convert_rgb24(const std::uint8_t* in, std::size_t count, Rgba* out) { rgb_to_rgba(in, count, out); }
 
 }  // namespace mw::rfb

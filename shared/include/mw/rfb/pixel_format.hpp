@@ -88,6 +88,8 @@ class PixelConverter {
   // Compact (Tight/ZRLE CPIXEL) variants: compact_bytes() bytes per pixel.
   Rgba compact_pixel(const std::uint8_t* p) const;
   void convert_compact(const std::uint8_t* in, std::size_t count, Rgba* out) const;
+  // Tight's 3-byte TPIXELs (red, green, blue whatever the format's shifts) to RGBA.
+  static void convert_rgb24(const std::uint8_t* in, std::size_t count, Rgba* out);
 
  private:
   enum class Path { kRgbx8888, kTable16, kTable8, kGeneric };
