@@ -41,7 +41,7 @@ void Framebuffer::resize(int width, int height) {
   std::vector<Rgba> next(static_cast<std::size_t>(width) * height, rgba(0, 0, 0));
   const int cw = std::min(width, width_);
   const int ch = std::min(height, height_);
-  for (int y = 0; y < ch; ++y) {
+  for (int y = 0; cw > 0 && y < ch; ++y) {  // a 0-wide side has no rows to copy (and no storage)
     std::memcpy(next.data() + static_cast<std::size_t>(y) * width, row(y), static_cast<std::size_t>(cw) * 4);
   }
   pixels_ = std::move(next);

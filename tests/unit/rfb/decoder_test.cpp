@@ -305,6 +305,29 @@ TEST(RfbDecoder, EmptyCursorRectangleHasNoBody) {
   }
 }
 
+// A server may resize the desktop to nothing (a 0-wide ExtendedDesktopSize) and back: no pixels
+// to keep, no storage to copy into (found by the fuzz target under UBSan), and decoding goes on.
+TEST(RfbDecoder, DesktopResizedToZeroWidthAndBack) {
+  Bytes s;
+  test::update_header(s, 3);
+  test::rect_header(s, {0, 0, 0, 30}, encoding::kExtendedDesktopSize);
+  s.insert(s.end(), {1, 0, 0, 0});                  // one screen
+  s.insert(s.end(), std::size_t{16}, std::uint8_t{0});  // id, x, y, w, h, flags
+  test::rect_header(s, {0, 0, 20, 10}, encoding::kDesktopSize);
+  test::rect_header(s, {0, 0, 1, 1}, encoding::kRaw);
+  s.insert(s.end(), {0x30, 0x20, 0x10, 0});
+  Decoder d(kW, kH, PixelFormat::rgb888());
+  std::vector<Event> ev;
+  ASSERT_TRUE(d.feed(s, ev)) << failure(ev)->message;
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(std::get<Resized>(ev[0]).width, 0);
+  EXPECT_EQ(std::get<Resized>(ev[0]).height, 30);
+  EXPECT_EQ(std::get<Resized>(ev[1]).width, 20);
+  EXPECT_EQ(d.framebuffer().width(), 20);
+  EXPECT_EQ(d.framebuffer().at(0, 0), rgba(0x10, 0x20, 0x30));
+  EXPECT_EQ(d.framebuffer().at(1, 0), rgba(0, 0, 0));
+}
+
 TEST(RfbDecoder, IntelAmtRawDeflateZrle) {
   // AMT: one 64x64-at-most tile per rectangle, raw deflate without a zlib header, 16 bpp.
   const PixelFormat f = PixelFormat::rgb565();
