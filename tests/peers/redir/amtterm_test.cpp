@@ -1,0 +1,219 @@
+// Peer test of the AMT redirection device side (shared/redir DeviceSession, served by tools/amtsim
+// in LAN mode) against Debian's amtterm: amtterm connects to a simulated device, authenticates,
+// starts Serial-over-LAN and shows the simulated console; typed commands come back; a wrong
+// password is refused the way amtterm reports it; devices listen on consecutive loopback addresses.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../rfb/process.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using mw::rfb::peer::Child;
+using mw::rfb::peer::ms_left;
+
+constexpr const char* kPassword = "P@ssw0rd-sim";
+
+std::vector<std::string> env_now() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  return env;
+}
+
+// amtsim on 127.0.0.N with ephemeral ports; reads its device lines until "ready".
+class Amtsim {
+ public:
+  explicit Amtsim(int count, const std::string& first_ip = "127.0.0.1", const std::string& power = "on") {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return;
+    child_ = Child::spawn({MW_AMTSIM, "--mode", "lan", "--count", std::to_string(count), "--first-ip", first_ip,
+                           "--redir-port", "0", "--amt-pass", kPassword, "--power", power},
+                          env_now(), {}, -1, -1, out[1]);
+    close(out[1]);
+    std::string text;
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    char buf[4096];
+    while (text.find("ready\n") == std::string::npos && Clock::now() < deadline) {
+      pollfd p{out[0], POLLIN, 0};
+      if (poll(&p, 1, ms_left(deadline)) <= 0) break;
+      const ssize_t n = read(out[0], buf, sizeof buf);
+      if (n <= 0) break;
+      text.append(buf, static_cast<std::size_t>(n));
+    }
+    close(out[0]);
+    const std::regex line(R"(device (\d+) uuid=([0-9a-f-]{36}) redir=([0-9.]+):(\d+) power=(\w+))");
+    for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it) {
+      devices.push_back({(*it)[2], (*it)[3], std::stoi((*it)[4]), (*it)[5]});
+    }
+    ready = text.find("ready\n") != std::string::npos;
+    output = text;
+  }
+
+  struct Device {
+    std::string uuid, address;
+    int port = 0;
+    std::string power;
+  };
+  std::vector<Device> devices;
+  bool ready = false;
+  std::string output;
+
+ private:
+  Child child_;
+};
+
+// amtterm in a pseudo-terminal (it puts its terminal in raw mode and reads keys from it).
+class Amtterm {
+ public:
+  Amtterm(const std::string& address, int port, const std::string& password) {
+    pid_ = forkpty(&master_, nullptr, nullptr, nullptr);
+    if (pid_ == 0) {
+      const std::string p = std::to_string(port);
+      execlp("amtterm", "amtterm", "-u", "admin", "-p", password.c_str(), address.c_str(), p.c_str(),
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~Amtterm() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (master_ >= 0) close(master_);
+  }
+
+  // Reads until `text` has appeared (after what earlier waits consumed) or the deadline passes.
+  bool wait_for(const std::string& text, std::chrono::milliseconds within = std::chrono::seconds(15)) {
+    const auto deadline = Clock::now() + within;
+    for (;;) {
+      const auto at = screen.find(text, seen_);
+      if (at != std::string::npos) {
+        seen_ = at + text.size();
+        return true;
+      }
+      pollfd p{master_, POLLIN, 0};
+      if (Clock::now() >= deadline || poll(&p, 1, ms_left(deadline)) <= 0) return false;
+      char buf[4096];
+      const ssize_t n = read(master_, buf, sizeof buf);
+      if (n <= 0) return false;
+      screen.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+  void type(const std::string& keys) { ASSERT_EQ(write(master_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size())); }
+
+  // Exit status once amtterm has ended (reading what it still prints), -1 if it did not.
+  int wait_exit(std::chrono::milliseconds within = std::chrono::seconds(10)) {
+    const auto deadline = Clock::now() + within;
+    while (Clock::now() < deadline) {
+      int st = 0;
+      if (waitpid(pid_, &st, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      }
+      wait_for("\x01never\x01", std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
+
+  std::string screen;
+
+ private:
+  pid_t pid_ = -1;
+  int master_ = -1;
+  std::size_t seen_ = 0;
+};
+
+TEST(AmttermAmtsim, SolConsoleLoginAndCommands) {
+  Amtsim sim(2);
+  ASSERT_TRUE(sim.ready) << sim.output;
+  ASSERT_EQ(sim.devices.size(), 2u);
+  // Consecutive loopback addresses, distinct stable UUIDs.
+  EXPECT_EQ(sim.devices[0].address, "127.0.0.1");
+  EXPECT_EQ(sim.devices[1].address, "127.0.0.2");
+  EXPECT_NE(sim.devices[0].uuid, sim.devices[1].uuid);
+
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE("device " + std::to_string(i + 1));
+    const auto& d = sim.devices[static_cast<std::size_t>(i)];
+    Amtterm term(d.address, d.port, kPassword);
+    ASSERT_TRUE(term.wait_for("serial-over-lan redirection ok")) << term.screen;
+    ASSERT_TRUE(term.wait_for("System UUID: " + d.uuid)) << term.screen;
+    const std::string host = "amtsim-" + std::to_string(i + 1);
+    ASSERT_TRUE(term.wait_for(host + " login: ")) << term.screen;
+    term.type("admin\r");
+    ASSERT_TRUE(term.wait_for("admin@" + host + ":~$ ")) << term.screen;
+    term.type("echo sol works 42\r");
+    // (the pseudo-terminal turns the console's CR LF into CR CR LF: lines are matched by their start)
+    ASSERT_TRUE(term.wait_for("\nsol works 42\r")) << term.screen;
+    term.type("hostname\r");
+    ASSERT_TRUE(term.wait_for("\n" + host + "\r")) << term.screen;
+    term.type("\x1d");  // ^]: amtterm ends SOL and the session
+    EXPECT_EQ(term.wait_exit(), 0) << term.screen;
+    EXPECT_NE(term.screen.find("CLOSING -> CLOSED"), std::string::npos) << term.screen;
+  }
+}
+
+// amtterm gives up on a session after 20 s without a message from AMT; the device's SOL heartbeats
+// (at the 5 s interval amtterm asks for) keep a quiet session up past that.
+TEST(AmttermAmtsim, QuietSessionStaysUp) {
+  Amtsim sim(1);
+  ASSERT_TRUE(sim.ready) << sim.output;
+  Amtterm term(sim.devices[0].address, sim.devices[0].port, kPassword);
+  ASSERT_TRUE(term.wait_for("login: ")) << term.screen;
+  std::this_thread::sleep_for(std::chrono::seconds(23));
+  term.type("admin\r");
+  ASSERT_TRUE(term.wait_for(":~$ ")) << term.screen;
+  term.type("\x1d");
+  EXPECT_EQ(term.wait_exit(), 0) << term.screen;
+}
+
+TEST(AmttermAmtsim, WrongPasswordIsRefused) {
+  Amtsim sim(1);
+  ASSERT_TRUE(sim.ready) << sim.output;
+  Amtterm term(sim.devices[0].address, sim.devices[0].port, "not-the-password");
+  // amtterm reports the refusal and ends (with status 0: it exits normally after any session).
+  EXPECT_GE(term.wait_exit(std::chrono::seconds(15)), 0) << term.screen;
+  EXPECT_NE(term.screen.find("AUTH -> ERROR"), std::string::npos) << term.screen;
+  EXPECT_NE(term.screen.find("session authentication failed"), std::string::npos) << term.screen;
+  EXPECT_EQ(term.screen.find("login:"), std::string::npos) << term.screen;
+}
+
+TEST(AmttermAmtsim, PoweredOffDeviceHasSolButNoConsoleOutput) {
+  Amtsim sim(1, "127.0.0.1", "off");
+  ASSERT_TRUE(sim.ready) << sim.output;
+  EXPECT_EQ(sim.devices[0].power, "off");
+  Amtterm term(sim.devices[0].address, sim.devices[0].port, kPassword);
+  ASSERT_TRUE(term.wait_for("serial-over-lan redirection ok")) << term.screen;
+  // The serial port of a computer that is off prints nothing, whatever is typed.
+  term.type("help\r");
+  EXPECT_FALSE(term.wait_for("login:", std::chrono::milliseconds(1500))) << term.screen;
+  EXPECT_EQ(term.screen.find("commands:"), std::string::npos) << term.screen;
+  term.type("\x1d");
+  EXPECT_EQ(term.wait_exit(), 0) << term.screen;
+}
+
+TEST(AmttermAmtsim, BadArgumentsAreRefused) {
+  const auto r = mw::rfb::peer::run({MW_AMTSIM, "--mode", "lan", "--amt-pass", "x", "--first-ip", "not-an-ip"},
+                                    env_now(), std::chrono::seconds(10));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("not an IPv4 address"), std::string::npos) << r.err;
+  const auto cira =
+      mw::rfb::peer::run({MW_AMTSIM, "--mode", "cira", "--amt-pass", "x"}, env_now(), std::chrono::seconds(10));
+  EXPECT_EQ(cira.status, 2);
+  EXPECT_NE(cira.err.find("not simulated yet"), std::string::npos) << cira.err;
+}
+
+}  // namespace

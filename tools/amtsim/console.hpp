@@ -1,0 +1,44 @@
+// The serial console of a simulated Intel AMT computer, as Serial-over-LAN shows it: the BIOS
+// screen and boot messages when the computer powers on, then a login prompt and a small line shell
+// on the simulated operating system. Sans-I/O: bytes typed by the SOL console go in, bytes the
+// host's serial port writes come out (VT100 text, CR LF line ends).
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace mw::amtsim {
+
+enum class PowerState { kOn, kSleep, kHibernate, kSoftOff };
+
+struct ConsoleInfo {
+  int index = 1;             // device number, 1-based (host name amtsim-N)
+  std::string uuid;          // SMBIOS system UUID
+  std::string amt_version = "16.1.25";
+};
+
+class Console {
+ public:
+  Console(ConsoleInfo info, PowerState power);
+
+  // What the serial port shows when a SOL session starts: the boot screen when on (the
+  // simulated computer restarts its console for the new viewer), nothing otherwise.
+  std::string attach();
+  // Bytes typed in the SOL console: echoed, edited (backspace), executed on CR.
+  std::string input(std::span<const std::uint8_t> typed);
+
+  bool logged_in() const { return !user_.empty(); }
+  PowerState power() const { return power_; }
+
+ private:
+  std::string prompt() const;
+  std::string execute(const std::string& line);
+
+  ConsoleInfo info_;
+  PowerState power_;
+  std::string line_;  // the line being typed
+  std::string user_;  // empty: at the login prompt
+};
+
+}  // namespace mw::amtsim
