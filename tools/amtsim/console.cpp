@@ -17,10 +17,11 @@ std::vector<std::string> words(const std::string& line) {
 
 }  // namespace
 
-Console::Console(ConsoleInfo info, PowerState power) : info_(std::move(info)), power_(power) {}
+Console::Console(ConsoleInfo info, const PowerState& power) : info_(std::move(info)), power_(power) {}
 
 std::string Console::attach() {
-  if (power_ != PowerState::kOn) return {};
+  booted_ = power_ == PowerState::kOn;
+  if (!booted_) return {};
   line_.clear();
   user_.clear();
   std::string s;
@@ -42,7 +43,11 @@ std::string Console::prompt() const {
 }
 
 std::string Console::input(std::span<const std::uint8_t> typed) {
-  if (power_ != PowerState::kOn) return {};
+  if (power_ != PowerState::kOn) {
+    booted_ = false;
+    return {};
+  }
+  if (!booted_) return attach();  // powered on since: the keystroke wakes the boot screen
   std::string out;
   for (const std::uint8_t c : typed) {
     if (c == '\r' || c == '\n') {

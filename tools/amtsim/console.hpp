@@ -20,12 +20,14 @@ struct ConsoleInfo {
 
 class Console {
  public:
-  Console(ConsoleInfo info, PowerState power);
+  // `power` is the device's power state (changed by WS-Management power actions).
+  Console(ConsoleInfo info, const PowerState& power);
 
   // What the serial port shows when a SOL session starts: the boot screen when on (the
   // simulated computer restarts its console for the new viewer), nothing otherwise.
   std::string attach();
-  // Bytes typed in the SOL console: echoed, edited (backspace), executed on CR.
+  // Bytes typed in the SOL console: echoed, edited (backspace), executed on CR. After the computer
+  // was powered on again, the first key shows the boot screen anew.
   std::string input(std::span<const std::uint8_t> typed);
 
   bool logged_in() const { return !user_.empty(); }
@@ -36,7 +38,8 @@ class Console {
   std::string execute(const std::string& line);
 
   ConsoleInfo info_;
-  PowerState power_;
+  const PowerState& power_;
+  bool booted_ = false;  // the boot screen was shown since the last power-on
   std::string line_;  // the line being typed
   std::string user_;  // empty: at the login prompt
 };

@@ -1,18 +1,23 @@
 // amtsim: simulated Intel AMT computers for tests, benchmarks and demonstrations (docs/amtsim.md).
 //
-// LAN mode: each device listens on its own loopback address (--first-ip, then the next ones) on the
-// redirection port (16994, or --redir-port; 0 = an ephemeral port per device) and serves the AMT
-// redirection protocol with shared/redir's DeviceSession: Digest (and amtterm's plain user/password)
-// authentication with the device's admin credentials, then Serial-over-LAN to the simulated serial
-// console (console.hpp). One line per device on stdout when it listens:
-//   device 1 uuid=… redir=127.0.0.2:16994 power=on
-// then "ready"; SIGINT/SIGTERM stop it. CIRA mode (connecting to an MPS), WS-Management on 16992
-// and KVM are not simulated yet: --mode cira is refused with a message.
+// LAN mode: each device listens on its own loopback address (--first-ip, then the next ones) on
+// the redirection port (16994, or --redir-port) and the WS-Management port (16992, or
+// --wsman-port; 0 = an ephemeral port per device):
+// - redirection with shared/redir's DeviceSession: Digest (and amtterm's plain user/password)
+//   authentication with the device's admin credentials, then Serial-over-LAN to the simulated
+//   serial console (console.hpp);
+// - WS-Management over HTTP Digest (wsman_device.hpp): general settings, firmware versions, the
+//   power state and power actions, which the serial console follows.
+// One line per device on stdout when it listens:
+//   device 1 uuid=... redir=127.0.0.2:16994 wsman=127.0.0.2:16992 power=on
+// then "ready"; SIGINT/SIGTERM stop it. CIRA mode (connecting to an MPS), TLS ports and KVM are
+// not simulated yet: --mode cira is refused with a message.
 #include <openssl/rand.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -23,6 +28,7 @@
 
 #include "console.hpp"
 #include "mw/redir/session.hpp"
+#include "wsman_device.hpp"
 #include "mw/util/hex.hpp"
 #include "mw/util/md5.hpp"
 #include "mw/util/sha256.hpp"
@@ -61,6 +67,7 @@ struct Device {
   ConsoleInfo info;
   PowerState power = PowerState::kOn;
   mw::redir::DeviceConfig redir;
+  std::unique_ptr<mw::amtsim::WsmanDevice> wsman;
 };
 
 // One redirection connection: bytes in -> DeviceSession -> bytes out, SOL data to and from the
@@ -162,12 +169,92 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool stopped_ = false;
 };
 
-void accept(tcp::acceptor& acceptor, const Device& device) {
+// One WS-Management connection (HTTP/1.1 with keep-alive): requests framed by HttpParser, each
+// answered by the device's WsmanDevice in order.
+class WsmanConnection : public std::enable_shared_from_this<WsmanConnection> {
+ public:
+  WsmanConnection(tcp::socket socket, Device& device)
+      : socket_(std::move(socket)), device_(device), parser_(mw::wsman::HttpRole::kRequest) {}
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+      if (ec) return self->close();
+      std::vector<mw::wsman::HttpMessage> requests;
+      auto r = self->parser_.feed(std::span<const std::uint8_t>(self->in_.data(), n), requests);
+      std::string out;
+      bool keep = true;
+      for (const auto& q : requests) {
+        out += self->device_.wsman->handle(q);
+        keep = keep && q.keep_alive();
+      }
+      if (!r) {
+        out += "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        keep = false;
+      }
+      self->reply(std::move(out), keep);
+    });
+  }
+
+  void reply(std::string out, bool keep) {
+    if (out.empty()) {
+      if (keep) read();
+      return;
+    }
+    out_ = std::move(out);
+    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), keep](boost::system::error_code ec, std::size_t) {
+      if (ec || !keep) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  tcp::socket socket_;
+  Device& device_;
+  mw::wsman::HttpParser parser_;
+  std::array<std::uint8_t, 8192> in_{};
+  std::string out_;
+};
+
+void accept(tcp::acceptor& acceptor, Device& device) {
   acceptor.async_accept([&acceptor, &device](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) std::make_shared<Connection>(std::move(socket), device)->start();
     accept(acceptor, device);
   });
+}
+
+void accept_wsman(tcp::acceptor& acceptor, Device& device) {
+  acceptor.async_accept([&acceptor, &device](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) std::make_shared<WsmanConnection>(std::move(socket), device)->start();
+    accept_wsman(acceptor, device);
+  });
+}
+
+// A listening socket on addr:port; nullptr (and a message) when it cannot listen.
+std::unique_ptr<tcp::acceptor> listen(asio::io_context& io, const asio::ip::address_v4& addr, int port, int device,
+                                      const char* what) {
+  boost::system::error_code ec;
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  const tcp::endpoint ep(addr, static_cast<std::uint16_t>(port));
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::cerr << "amtsim: device " << device << ": cannot listen (" << what << ") on " << addr.to_string() << ":"
+              << port << ": " << ec.message() << "\n";
+    return nullptr;
+  }
+  return acceptor;
 }
 
 PowerState parse_power(const std::string& s) {
@@ -193,13 +280,14 @@ const char* power_name(PowerState p) {
 int main(int argc, char** argv) {
   CLI::App app{"amtsim: simulated Intel AMT computers (LAN mode: the redirection port with Serial-over-LAN)"};
   std::string mode = "lan", first_ip = "127.0.0.2", user = "admin", pass, power = "on", seed = "meshwork";
-  int count = 1, redir_port = 16994;
+  int count = 1, redir_port = 16994, wsman_port = 16992;
   app.add_option("--mode", mode, "lan (each device on its own loopback address) or cira")->check(CLI::IsMember({"lan", "cira"}));
   app.add_option("--count", count, "number of devices")->check(CLI::Range(1, 10000));
   app.add_option("--first-ip", first_ip, "address of the first device; the next ones follow (127.0.0.2, 127.0.0.3, ...)");
   app.add_option("--amt-user", user, "admin user name of every device");
   app.add_option("--amt-pass", pass, "admin password of every device")->required();
   app.add_option("--redir-port", redir_port, "redirection port (0 = an ephemeral port per device)")->check(CLI::Range(0, 65535));
+  app.add_option("--wsman-port", wsman_port, "WS-Management port (0 = an ephemeral port per device)")->check(CLI::Range(0, 65535));
   app.add_option("--power", power, "initial power state: on, sleep, hibernate, off");
   app.add_option("--seed", seed, "device UUIDs are derived from it and the device number");
   CLI11_PARSE(app, argc, argv);
@@ -241,22 +329,27 @@ int main(int argc, char** argv) {
     d->redir.md5_hex = [](std::string_view s) { return mw::util::hex_encode(mw::util::md5(s)); };
     d->redir.make_nonce = [] { return random_hex(16); };
     const asio::ip::address_v4 addr(first.to_uint() + static_cast<std::uint32_t>(i - 1));
-    auto acceptor = std::make_unique<tcp::acceptor>(io);
-    const tcp::endpoint ep(addr, static_cast<std::uint16_t>(redir_port));
-    acceptor->open(ep.protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor->bind(ep, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      std::cerr << "amtsim: device " << i << ": cannot listen on " << addr.to_string() << ":" << redir_port << ": "
-                << ec.message() << "\n";
-      return 1;
-    }
+    mw::amtsim::WsmanIdentity wid;
+    wid.index = i;
+    wid.uuid = d->info.uuid;
+    wid.amt_version = d->info.amt_version;
+    wid.username = user;
+    wid.password = pass;
+    wid.realm = random_hex(16);  // AMT's realm: "Digest:" and 32 upper-case hex digits
+    for (char& c : wid.realm) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    wid.realm.insert(0, "Digest:");
+    d->wsman = std::make_unique<mw::amtsim::WsmanDevice>(wid, d->power, random_hex);
+    auto redir = listen(io, addr, redir_port, i, "redirection");
+    auto wsman = redir ? listen(io, addr, wsman_port, i, "WS-Management") : nullptr;
+    if (!redir || !wsman) return 1;
     std::cout << "device " << i << " uuid=" << d->info.uuid << " redir=" << addr.to_string() << ":"
-              << acceptor->local_endpoint().port() << " power=" << power_name(d->power) << "\n";
-    accept(*acceptor, *d);
+              << redir->local_endpoint().port() << " wsman=" << addr.to_string() << ":"
+              << wsman->local_endpoint().port() << " power=" << power_name(d->power) << "\n";
+    accept(*redir, *d);
+    accept_wsman(*wsman, *d);
     devices.push_back(std::move(d));
-    acceptors.push_back(std::move(acceptor));
+    acceptors.push_back(std::move(redir));
+    acceptors.push_back(std::move(wsman));
   }
   std::cout << "ready" << std::endl;
 

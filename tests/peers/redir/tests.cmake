@@ -1,2 +1,3 @@
-# Peer tests of shared/redir's device side, served by tools/amtsim, against Debian's amtterm.
-list(APPEND MW_PEER_TEST_SOURCES redir/amtterm_test.cpp)
+# Peer tests of tools/amtsim (shared/redir and shared/wsman device sides) against Debian's amtterm
+# and MeshCentral's WS-Management stack from npm (meshcentral_wsman.cjs).
+list(APPEND MW_PEER_TEST_SOURCES redir/amtsim_test.cpp)

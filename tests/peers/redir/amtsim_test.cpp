@@ -1,8 +1,12 @@
-// Peer test of the AMT redirection device side (shared/redir DeviceSession, served by tools/amtsim
-// in LAN mode) against Debian's amtterm: amtterm connects to a simulated device, authenticates,
-// starts Serial-over-LAN and shows the simulated console; typed commands come back; a wrong
-// password is refused the way amtterm reports it; devices listen on consecutive loopback addresses.
+// Peer tests of tools/amtsim in LAN mode (the device sides of shared/redir and shared/wsman)
+// against programs nobody here wrote: Debian's amtterm connects to a simulated device,
+// authenticates, starts Serial-over-LAN and shows the simulated console, typed commands come back,
+// a wrong password is refused the way amtterm reports it; MeshCentral's own WS-Management stack
+// (npm meshcentral, amt/*.js, driven by meshcentral_wsman.cjs) reads AMT_GeneralSettings and
+// CIM_SoftwareIdentity and changes the power state with Digest authentication, which the SOL
+// console then shows.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <pty.h>
 #include <sys/wait.h>
@@ -39,7 +43,7 @@ class Amtsim {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) return;
     child_ = Child::spawn({MW_AMTSIM, "--mode", "lan", "--count", std::to_string(count), "--first-ip", first_ip,
-                           "--redir-port", "0", "--amt-pass", kPassword, "--power", power},
+                           "--redir-port", "0", "--wsman-port", "0", "--amt-pass", kPassword, "--power", power},
                           env_now(), {}, -1, -1, out[1]);
     close(out[1]);
     std::string text;
@@ -53,9 +57,9 @@ class Amtsim {
       text.append(buf, static_cast<std::size_t>(n));
     }
     close(out[0]);
-    const std::regex line(R"(device (\d+) uuid=([0-9a-f-]{36}) redir=([0-9.]+):(\d+) power=(\w+))");
+    const std::regex line(R"(device (\d+) uuid=([0-9a-f-]{36}) redir=([0-9.]+):(\d+) wsman=[0-9.]+:(\d+) power=(\w+))");
     for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it) {
-      devices.push_back({(*it)[2], (*it)[3], std::stoi((*it)[4]), (*it)[5]});
+      devices.push_back({(*it)[2], (*it)[3], std::stoi((*it)[4]), std::stoi((*it)[5]), (*it)[6]});
     }
     ready = text.find("ready\n") != std::string::npos;
     output = text;
@@ -63,7 +67,8 @@ class Amtsim {
 
   struct Device {
     std::string uuid, address;
-    int port = 0;
+    int port = 0;        // redirection
+    int wsman_port = 0;  // WS-Management
     std::string power;
   };
   std::vector<Device> devices;
@@ -214,6 +219,61 @@ TEST(AmttermAmtsim, BadArgumentsAreRefused) {
       mw::rfb::peer::run({MW_AMTSIM, "--mode", "cira", "--amt-pass", "x"}, env_now(), std::chrono::seconds(10));
   EXPECT_EQ(cira.status, 2);
   EXPECT_NE(cira.err.find("not simulated yet"), std::string::npos) << cira.err;
+}
+
+// MeshCentral's WS-Management stack against one device: the JSON its calls gave.
+nlohmann::json meshcentral(const Amtsim::Device& d, int action, const std::string& password = kPassword) {
+  const auto r = mw::rfb::peer::run({"node", std::string(MW_TEST_DATA) + "/../peers/redir/meshcentral_wsman.cjs", d.address,
+                                     std::to_string(d.wsman_port), "admin", password, std::to_string(action)},
+                                    env_now(), std::chrono::seconds(30));
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (j.is_discarded()) return {{"error", "no JSON from node (status " + std::to_string(r.status) + "): " + r.out + r.err}};
+  j["status"] = r.status;
+  return j;
+}
+
+TEST(MeshcentralWsmanAmtsim, ReadsSettingsAndSoftwareAndChangesPower) {
+  Amtsim sim(2);
+  ASSERT_TRUE(sim.ready) << sim.output;
+  const auto& d = sim.devices[1];
+  auto off = meshcentral(d, 8);  // power down
+  ASSERT_EQ(off["status"], 0) << off.dump();
+  EXPECT_EQ(off["generalSettings"]["HostName"], "amtsim-2") << off.dump();
+  EXPECT_TRUE(off["generalSettings"]["DigestRealm"].get<std::string>().starts_with("Digest:")) << off.dump();
+  EXPECT_NE(off["software"].dump().find(R"(["AMT","16.1.25"])"), std::string::npos) << off.dump();
+  EXPECT_EQ(off["powerBefore"], 2) << off.dump();
+  EXPECT_EQ(off["returnValue"], 0) << off.dump();
+  EXPECT_EQ(off["powerAfter"], 8) << off.dump();
+  // The other device is untouched; a second power-down of an off computer is refused (5).
+  EXPECT_EQ(meshcentral(sim.devices[0], 0)["powerBefore"], 2);
+  auto again = meshcentral(d, 8);
+  EXPECT_EQ(again["returnValue"], 5) << again.dump();
+  EXPECT_EQ(again["powerAfter"], 8) << again.dump();
+
+  // Off: SOL connects, the serial port is silent.
+  {
+    Amtterm term(d.address, d.port, kPassword);
+    ASSERT_TRUE(term.wait_for("serial-over-lan redirection ok")) << term.screen;
+    term.type("\r");
+    EXPECT_FALSE(term.wait_for("login:", std::chrono::milliseconds(1000))) << term.screen;
+    // Powered on while the console is open: the next key shows the boot screen and the prompt.
+    auto on = meshcentral(d, 2);
+    EXPECT_EQ(on["returnValue"], 0) << on.dump();
+    EXPECT_EQ(on["powerAfter"], 2) << on.dump();
+    term.type("\r");
+    EXPECT_TRUE(term.wait_for("Booting from Hard Disk...")) << term.screen;
+    EXPECT_TRUE(term.wait_for("amtsim-2 login: ")) << term.screen;
+    term.type("\x1d");
+    EXPECT_EQ(term.wait_exit(), 0) << term.screen;
+  }
+}
+
+TEST(MeshcentralWsmanAmtsim, WrongPasswordGets401) {
+  Amtsim sim(1);
+  ASSERT_TRUE(sim.ready) << sim.output;
+  auto r = meshcentral(sim.devices[0], 0, "wrong");
+  EXPECT_EQ(r["status"], 1) << r.dump();
+  EXPECT_EQ(r["error"], "AMT_GeneralSettings: HTTP status 401") << r.dump();
 }
 
 }  // namespace

@@ -1,0 +1,45 @@
+// Drives MeshCentral's own WS-Management stack (npm meshcentral, amt/amt-wsman-comm.js,
+// amt-wsman.js, amt.js: what its server uses to manage Intel AMT) against one device:
+//   node meshcentral_wsman.cjs HOST PORT USER PASS ACTION
+// Reads AMT_GeneralSettings, enumerates CIM_SoftwareIdentity, reads the power state
+// (CIM_ServiceAvailableToElement), requests power state ACTION (a DSP1027 number, 0 = none) and
+// reads the power state again. Prints one JSON object; exits 1 on a failed call.
+'use strict';
+const path = require('path');
+const mc = path.dirname(require.resolve('meshcentral/package.json'));
+const CreateWsmanComm = require(path.join(mc, 'amt', 'amt-wsman-comm.js'));
+const WsmanStackCreateService = require(path.join(mc, 'amt', 'amt-wsman.js'));
+const AmtStackCreateService = require(path.join(mc, 'amt', 'amt.js'));
+
+const [host, port, user, pass, action] = process.argv.slice(2);
+const comm = CreateWsmanComm(host, Number(port), user, pass, 0);
+const stack = AmtStackCreateService(WsmanStackCreateService(comm));
+const out = {};
+// The stack keeps its HTTP connection open (keep-alive, as to AMT): end the process when done.
+const done = () => { process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(0)); };
+const fail = (what, status) => { out.error = `${what}: HTTP status ${status}`; process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(1)); };
+
+function powerState(done) {
+  stack.BatchEnum(null, ['CIM_ServiceAvailableToElement'], (s, name, responses, status) => {
+    if (status !== 200) return fail('CIM_ServiceAvailableToElement', status);
+    done(responses['CIM_ServiceAvailableToElement'].responses[0].PowerState);
+  });
+}
+
+stack.Get('AMT_GeneralSettings', (s, name, response, status) => {
+  if (status !== 200) return fail('AMT_GeneralSettings', status);
+  out.generalSettings = response.Body;
+  stack.BatchEnum(null, ['CIM_SoftwareIdentity'], (s2, n2, responses, status2) => {
+    if (status2 !== 200) return fail('CIM_SoftwareIdentity', status2);
+    out.software = responses['CIM_SoftwareIdentity'].responses.map((r) => [r.InstanceID, r.VersionString]);
+    powerState((before) => {
+      out.powerBefore = before;
+      if (Number(action) === 0) return done();
+      stack.RequestPowerStateChange(Number(action), (s3, n3, response3, status3) => {
+        if (status3 !== 200) return fail('RequestPowerStateChange', status3);
+        out.returnValue = response3.Body.ReturnValue;
+        powerState((after) => { out.powerAfter = after; done(); });
+      });
+    });
+  });
+});

@@ -1,0 +1,248 @@
+#include "wsman_device.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "mw/wsman/digest.hpp"
+#include "mw/wsman/envelope.hpp"
+
+namespace mw::amtsim {
+
+namespace {
+
+using wsman::EndpointReference;
+using wsman::Instance;
+
+EndpointReference computer_system() {
+  EndpointReference r;
+  r.resource_uri = wsman::resource_uri("CIM_ComputerSystem");
+  r.selectors = {{"CreationClassName", "CIM_ComputerSystem"}, {"Name", "ManagedSystem"}};
+  return r;
+}
+
+EndpointReference power_service() {
+  EndpointReference r;
+  r.resource_uri = wsman::resource_uri("CIM_PowerManagementService");
+  r.selectors = {{"CreationClassName", "CIM_PowerManagementService"},
+                 {"Name", "Intel(r) AMT Power Management Service"},
+                 {"SystemCreationClassName", "CIM_ComputerSystem"},
+                 {"SystemName", "Intel(r) AMT"}};
+  return r;
+}
+
+}  // namespace
+
+WsmanDevice::WsmanDevice(WsmanIdentity identity, PowerState& power, std::function<std::string(std::size_t)> random_hex)
+    : id_(std::move(identity)), power_(power), random_hex_(std::move(random_hex)) {
+  nonce_ = random_hex_(16);  // AMT's challenge has no opaque (and MeshCentral would not return one)
+}
+
+std::string WsmanDevice::http(int status, const std::string& body) {
+  wsman::HttpResponseHead head;
+  head.status = status;
+  head.headers = {{"Content-Type", "application/soap+xml;charset=UTF-8"}, {"Server", "Intel(R) Active Management Technology " + id_.amt_version}};
+  head.framing = wsman::BodyFraming::kChunked;  // as AMT answers
+  auto r = wsman::build_http_response(head, body);
+  return r ? *r : std::string("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
+}
+
+std::string WsmanDevice::unauthorized(bool stale) {
+  wsman::DigestChallenge c;
+  c.realm = id_.realm;
+  c.nonce = nonce_;
+  c.opaque = opaque_;
+  c.qop = {"auth"};
+  c.stale = stale;
+  wsman::HttpResponseHead head;
+  head.status = 401;
+  head.headers = {{"WWW-Authenticate", wsman::format_digest_challenge(c).value_or("Digest")},
+                  {"Content-Type", "text/html"}};
+  auto r = wsman::build_http_response(head, "<html><body>401 Unauthorized</body></html>");
+  return r ? *r : std::string("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
+}
+
+std::string WsmanDevice::handle(const wsman::HttpMessage& request) {
+  if (request.method != "POST" || request.target != "/wsman") {
+    wsman::HttpResponseHead head;
+    head.status = request.method == "POST" ? 404 : 405;
+    return wsman::build_http_response(head, {}).value_or("");
+  }
+  const std::string_view auth = request.header("Authorization");
+  if (auth.empty()) return unauthorized(false);
+  auto creds = wsman::parse_digest_credentials(auth);
+  if (!creds) return unauthorized(false);
+  const wsman::DigestExpectation expected{id_.realm, nonce_, opaque_, "POST", request.target, request.body};
+  switch (wsman::verify_digest(*creds, id_.username, id_.password, expected)) {
+    case wsman::DigestVerdict::kOk: break;
+    case wsman::DigestVerdict::kStaleNonce: return unauthorized(true);
+    default: return unauthorized(false);
+  }
+  auto parsed = wsman::parse_request(request.body);
+  if (!parsed) {
+    wsman::Request empty;
+    auto fault = wsman::make_fault_reply(empty, wsman::amt_message_id(++message_counter_), wsman::fault_for(parsed.error()));
+    return http(400, wsman::build_response(fault).value_or(""));
+  }
+  const wsman::Response response = answer(*parsed);
+  auto xml = wsman::build_response(response);
+  if (!xml) return http(500, {});
+  return http(response.fault ? response.fault->http_status() : 200, *xml);
+}
+
+wsman::PowerState WsmanDevice::cim_power_state() const {
+  switch (power_) {
+    case PowerState::kOn: return wsman::PowerState::kOn;
+    case PowerState::kSleep: return wsman::PowerState::kSleepDeep;
+    case PowerState::kHibernate: return wsman::PowerState::kHibernate;
+    case PowerState::kSoftOff: return wsman::PowerState::kOffSoft;
+  }
+  return wsman::PowerState::kUnknown;
+}
+
+// DSP1027 RequestPowerStateChange: 0 completed, 1 not supported, 5 invalid parameter (a state
+// the current one cannot go to, as AMT answers a power-on of a running computer).
+std::uint32_t WsmanDevice::power_change(wsman::PowerState requested) {
+  const bool on = power_ == PowerState::kOn;
+  switch (requested) {
+    case wsman::PowerState::kOn:
+      if (on) return 5;
+      power_ = PowerState::kOn;
+      break;
+    case wsman::PowerState::kOffSoft:
+    case wsman::PowerState::kOffHard:
+    case wsman::PowerState::kOffSoftGraceful:
+    case wsman::PowerState::kOffHardGraceful:
+      if (power_ == PowerState::kSoftOff) return 5;
+      power_ = PowerState::kSoftOff;
+      break;
+    case wsman::PowerState::kPowerCycleOffSoft:
+    case wsman::PowerState::kPowerCycleOffHard:
+    case wsman::PowerState::kMasterBusReset:
+    case wsman::PowerState::kMasterBusResetGraceful:
+    case wsman::PowerState::kPowerCycleOffSoftGraceful:
+    case wsman::PowerState::kPowerCycleOffHardGraceful:
+      if (!on) return 5;
+      power_ = PowerState::kOn;  // restarts: the console shows the boot screen again
+      break;
+    case wsman::PowerState::kSleepDeep:
+    case wsman::PowerState::kSleepLight:
+      if (!on) return 5;
+      power_ = PowerState::kSleep;
+      break;
+    case wsman::PowerState::kHibernate:
+      if (!on) return 5;
+      power_ = PowerState::kHibernate;
+      break;
+    default:
+      return 1;
+  }
+  ++power_actions_;
+  return 0;
+}
+
+wsman::Response WsmanDevice::answer(const wsman::Request& request) {
+  const std::string id = wsman::amt_message_id(++message_counter_);
+  const std::string cls(wsman::last_segment(request.resource_uri));
+  const auto op = request.operation();
+  const auto fault = [&](wsman::FaultKind kind, std::string reason) {
+    return wsman::make_fault_reply(request, id, wsman::make_fault(kind, std::move(reason)));
+  };
+
+  if (op == wsman::Operation::kPull) return pull(request);
+  if (op == wsman::Operation::kRelease) {
+    contexts_.erase(request.enumeration_context);
+    return wsman::make_reply(request, id);
+  }
+
+  if (cls == "AMT_GeneralSettings" && op == wsman::Operation::kGet) {
+    wsman::GeneralSettings gs;
+    gs.digest_realm = id_.realm;
+    gs.host_name = "amtsim-" + std::to_string(id_.index);
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::to_instance(gs);
+    return r;
+  }
+  if (cls == "CIM_ComputerSystemPackage" && op == wsman::Operation::kGet) {
+    wsman::ComputerSystemPackage p;
+    p.antecedent.resource_uri = wsman::resource_uri("CIM_Chassis");
+    p.antecedent.selectors = {{"CreationClassName", "CIM_Chassis"}, {"Tag", "CIM_Chassis"}};
+    p.dependent = computer_system();
+    for (const char c : id_.uuid) {
+      if (c != '-') p.platform_guid.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::to_instance(p);
+    return r;
+  }
+  if (cls == "CIM_SoftwareIdentity" && op == wsman::Operation::kEnumerate) {
+    std::vector<Instance> items;
+    const std::pair<const char*, std::string> versions[] = {
+        {"Flash", id_.amt_version}, {"Netstack", id_.amt_version}, {"AMTApps", id_.amt_version},
+        {"AMT", id_.amt_version},   {"Sku", "16392"},              {"VendorID", "8086"},
+        {"Build Number", "2025"},   {"Recovery Version", id_.amt_version}};
+    for (const auto& [name, version] : versions) {
+      wsman::SoftwareIdentity si;
+      si.instance_id = name;
+      si.version_string = version;
+      items.push_back(wsman::to_instance(si));
+    }
+    return enumerate(request, std::move(items));
+  }
+  if (cls == wsman::AssociatedPowerManagementService::kResourceClass && op == wsman::Operation::kEnumerate) {
+    wsman::AssociatedPowerManagementService s;
+    s.available_requested_power_states = {wsman::PowerState::kOn, wsman::PowerState::kSleepDeep,
+                                          wsman::PowerState::kPowerCycleOffSoft, wsman::PowerState::kHibernate,
+                                          wsman::PowerState::kOffSoft, wsman::PowerState::kMasterBusReset};
+    s.power_state = cim_power_state();
+    s.service_provided = power_service();
+    s.user_of_service = computer_system();
+    return enumerate(request, {wsman::to_instance(s)});
+  }
+  if (cls == "CIM_PowerManagementService" && op == wsman::Operation::kInvoke) {
+    if (request.method() != "RequestPowerStateChange") {
+      return fault(wsman::FaultKind::kActionNotSupported, "no method " + std::string(request.method()));
+    }
+    auto change = wsman::read_power_state_change(request);
+    if (!change) return fault(wsman::FaultKind::kInvalidParameter, change.error().message);
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::method_output(request, power_change(change->power_state));
+    return r;
+  }
+  if (op == wsman::Operation::kGet || op == wsman::Operation::kEnumerate || op == wsman::Operation::kInvoke ||
+      op == wsman::Operation::kPut) {
+    return fault(wsman::FaultKind::kDestinationUnreachable, "amtsim does not simulate " + cls);
+  }
+  return fault(wsman::FaultKind::kActionNotSupported, "amtsim does not support " + request.action);
+}
+
+wsman::Response WsmanDevice::enumerate(const wsman::Request& request, std::vector<Instance> items) {
+  // Bounded: a console that never pulls or releases does not grow the simulator without end.
+  if (contexts_.size() >= 64) contexts_.erase(contexts_.begin());
+  const std::string context = "amtsim-" + std::to_string(next_context_++);
+  contexts_[context] = std::move(items);
+  auto r = wsman::make_reply(request, wsman::amt_message_id(++message_counter_));
+  r.enumeration_context = context;
+  return r;
+}
+
+wsman::Response WsmanDevice::pull(const wsman::Request& request) {
+  const std::string id = wsman::amt_message_id(++message_counter_);
+  auto it = contexts_.find(request.enumeration_context);
+  if (it == contexts_.end()) {
+    return wsman::make_fault_reply(request, id,
+                                   wsman::make_fault(wsman::FaultKind::kInvalidEnumerationContext, "unknown context"));
+  }
+  auto r = wsman::make_reply(request, id);
+  const std::size_t n = std::min<std::size_t>(it->second.size(), request.max_elements.value_or(1));
+  r.items.assign(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(n));
+  it->second.erase(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(n));
+  if (it->second.empty()) {
+    r.end_of_sequence = true;
+    contexts_.erase(it);
+  } else {
+    r.enumeration_context = request.enumeration_context;
+  }
+  return r;
+}
+
+}  // namespace mw::amtsim

@@ -1,0 +1,61 @@
+// The WS-Management side of a simulated Intel AMT computer (port 16992): HTTP requests in, HTTP
+// responses out, with AMT's Digest authentication (qop=auth, one account) and the classes a
+// management console reads first: AMT_GeneralSettings, CIM_SoftwareIdentity (firmware versions),
+// CIM_ComputerSystemPackage (platform GUID), CIM_ServiceAvailableToElement (the power state) and
+// CIM_PowerManagementService.RequestPowerStateChange, which drives the power state machine.
+// Sans-I/O: the caller frames HTTP with mw::wsman::HttpParser and writes what handle() returns.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "console.hpp"
+#include "mw/wsman/amt.hpp"
+#include "mw/wsman/http.hpp"
+
+namespace mw::amtsim {
+
+struct WsmanIdentity {
+  int index = 1;
+  std::string uuid;  // 8-4-4-4-12
+  std::string amt_version = "16.1.25";
+  std::string username = "admin";
+  std::string password;
+  std::string realm;  // "Digest:" + 32 hex digits
+};
+
+class WsmanDevice {
+ public:
+  // `power` is the device's power state, shared with its serial console; `random_hex(n)` gives n
+  // random bytes as hex (nonces).
+  WsmanDevice(WsmanIdentity identity, PowerState& power, std::function<std::string(std::size_t)> random_hex);
+
+  // One complete request; returns the whole HTTP response.
+  std::string handle(const wsman::HttpMessage& request);
+
+  // Power actions accepted so far (for the simulator's log).
+  std::uint64_t power_actions() const { return power_actions_; }
+
+ private:
+  std::string unauthorized(bool stale);
+  std::string http(int status, const std::string& body);
+  wsman::Response answer(const wsman::Request& request);
+  wsman::Response enumerate(const wsman::Request& request, std::vector<wsman::Instance> items);
+  wsman::Response pull(const wsman::Request& request);
+  std::uint32_t power_change(wsman::PowerState requested);
+  wsman::PowerState cim_power_state() const;
+
+  WsmanIdentity id_;
+  PowerState& power_;
+  std::function<std::string(std::size_t)> random_hex_;
+  std::string nonce_;
+  std::string opaque_;  // empty: AMT sends none
+  std::uint64_t message_counter_ = 0;
+  std::uint64_t power_actions_ = 0;
+  std::uint64_t next_context_ = 1;
+  std::map<std::string, std::vector<wsman::Instance>> contexts_;  // enumeration context -> items left
+};
+
+}  // namespace mw::amtsim
