@@ -174,6 +174,70 @@ wsman::Response WsmanDevice::answer(const wsman::Request& request) {
     r.instance = wsman::to_instance(p);
     return r;
   }
+  // Hardware inventory (what MeshCentral's and MeshCommander's "Hardware" pages read).
+  const std::string serial = "MWSIM" + id_.uuid.substr(0, 8);
+  if (op == wsman::Operation::kGet && (cls == "CIM_Chassis" || cls == "CIM_Card" || cls == "CIM_BIOSElement")) {
+    auto r = wsman::make_reply(request, id);
+    if (cls == "CIM_Chassis") {
+      wsman::Chassis c;
+      c.manufacturer = "Meshwork";
+      c.model = "AMT Simulator";
+      c.serial_number = serial;
+      c.version = "1.0";
+      r.instance = wsman::to_instance(c);
+    } else if (cls == "CIM_Card") {
+      wsman::Card c;
+      c.manufacturer = "Meshwork";
+      c.model = "AMTSIM-BOARD";
+      c.serial_number = serial + "B";
+      c.version = "1.0";
+      r.instance = wsman::to_instance(c);
+    } else {
+      wsman::BiosElement b;
+      b.manufacturer = "Meshwork";
+      b.release_date = "2026-01-15T00:00:00Z";
+      b.software_element_id = "MWSIM.1.0";
+      b.version = "MWSIM.1.0";
+      r.instance = wsman::to_instance(b);
+    }
+    return r;
+  }
+  if (cls == "CIM_Processor" && op == wsman::Operation::kEnumerate) {
+    wsman::Processor p;
+    p.current_clock_speed = 2400;
+    p.max_clock_speed = 4600;
+    p.external_bus_clock_speed = 100;
+    p.family = 198;  // Intel Core i7
+    p.stepping = 3;
+    return enumerate(request, {wsman::to_instance(p)});
+  }
+  if (cls == "CIM_PhysicalMemory" && op == wsman::Operation::kEnumerate) {
+    std::vector<Instance> items;
+    for (int slot = 0; slot < 2; ++slot) {
+      wsman::PhysicalMemory m;
+      m.bank_label = "BANK " + std::to_string(slot);
+      m.capacity = 8ull << 30;
+      m.configured_memory_clock_speed = 3200;
+      m.form_factor = 12;  // SODIMM
+      m.manufacturer = "Meshwork";
+      m.max_memory_speed = 3200;
+      m.memory_type = 26;  // DDR4
+      m.part_number = "MWSIM-8G";
+      m.serial_number = serial + "M" + std::to_string(slot);
+      items.push_back(wsman::to_instance(m));
+    }
+    return enumerate(request, std::move(items));
+  }
+  if (cls == "AMT_EthernetPortSettings" && op == wsman::Operation::kEnumerate) {
+    wsman::EthernetPortSettings e;
+    e.mac_address = "02-00-5e-" + id_.uuid.substr(0, 2) + "-" + id_.uuid.substr(2, 2) + "-" + id_.uuid.substr(4, 2);
+    e.ip_address = "192.168.100." + std::to_string(10 + id_.index % 240);
+    e.subnet_mask = "255.255.255.0";
+    e.default_gateway = "192.168.100.1";
+    e.primary_dns = "192.168.100.1";
+    e.link_policy = {1, 14, 16, 224};
+    return enumerate(request, {wsman::to_instance(e)});
+  }
   if (cls == "CIM_SoftwareIdentity" && op == wsman::Operation::kEnumerate) {
     std::vector<Instance> items;
     const std::pair<const char*, std::string> versions[] = {

@@ -241,6 +241,16 @@ TEST(MeshcentralWsmanAmtsim, ReadsSettingsAndSoftwareAndChangesPower) {
   EXPECT_EQ(off["generalSettings"]["HostName"], "amtsim-2") << off.dump();
   EXPECT_TRUE(off["generalSettings"]["DigestRealm"].get<std::string>().starts_with("Digest:")) << off.dump();
   EXPECT_NE(off["software"].dump().find(R"(["AMT","16.1.25"])"), std::string::npos) << off.dump();
+  const auto& hw = off["hardware"];
+  EXPECT_EQ(hw["CIM_Chassis"]["Model"], "AMT Simulator") << hw.dump();
+  EXPECT_EQ(hw["CIM_Card"]["Model"], "AMTSIM-BOARD") << hw.dump();
+  EXPECT_EQ(hw["CIM_BIOSElement"]["Version"], "MWSIM.1.0") << hw.dump();
+  ASSERT_EQ(hw["CIM_Processor"].size(), 1u) << hw.dump();
+  EXPECT_EQ(hw["CIM_Processor"][0]["MaxClockSpeed"], 4600) << hw.dump();
+  ASSERT_EQ(hw["CIM_PhysicalMemory"].size(), 2u) << hw.dump();
+  EXPECT_EQ(hw["CIM_PhysicalMemory"][1]["Capacity"], 8589934592ull) << hw.dump();
+  ASSERT_EQ(hw["AMT_EthernetPortSettings"].size(), 1u) << hw.dump();
+  EXPECT_EQ(hw["AMT_EthernetPortSettings"][0]["MACAddress"], "02-00-5e-" + d.uuid.substr(0, 2) + "-" + d.uuid.substr(2, 2) + "-" + d.uuid.substr(4, 2)) << hw.dump();
   EXPECT_EQ(off["powerBefore"], 2) << off.dump();
   EXPECT_EQ(off["returnValue"], 0) << off.dump();
   EXPECT_EQ(off["powerAfter"], 8) << off.dump();

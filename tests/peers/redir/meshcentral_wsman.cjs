@@ -1,7 +1,7 @@
 // Drives MeshCentral's own WS-Management stack (npm meshcentral, amt/amt-wsman-comm.js,
 // amt-wsman.js, amt.js: what its server uses to manage Intel AMT) against one device:
 //   node meshcentral_wsman.cjs HOST PORT USER PASS ACTION
-// Reads AMT_GeneralSettings, enumerates CIM_SoftwareIdentity, reads the power state
+// Reads AMT_GeneralSettings, enumerates CIM_SoftwareIdentity, reads the hardware inventory, the power state
 // (CIM_ServiceAvailableToElement), requests power state ACTION (a DSP1027 number, 0 = none) and
 // reads the power state again. Prints one JSON object; exits 1 on a failed call.
 'use strict';
@@ -32,6 +32,22 @@ stack.Get('AMT_GeneralSettings', (s, name, response, status) => {
   stack.BatchEnum(null, ['CIM_SoftwareIdentity'], (s2, n2, responses, status2) => {
     if (status2 !== 200) return fail('CIM_SoftwareIdentity', status2);
     out.software = responses['CIM_SoftwareIdentity'].responses.map((r) => [r.InstanceID, r.VersionString]);
+    // The hardware inventory MeshCentral's amtmanager reads: Get ('*') of the single instances,
+    // Enumerate of the others (their answer is the list of instances).
+    const hw = ['*CIM_Chassis', '*CIM_Card', '*CIM_BIOSElement', 'CIM_Processor', 'CIM_PhysicalMemory', 'AMT_EthernetPortSettings'];
+    stack.BatchEnum(null, hw, (s4, n4, inv, status4) => {
+      if (status4 !== 200) return fail('hardware inventory', status4);
+      out.hardware = {};
+      for (const name of hw.map((n) => n.replace('*', ''))) {
+        const r = inv[name];
+        out.hardware[name] = r.status !== 200 ? { status: r.status } : (Array.isArray(r.responses) ? r.responses : r.response);
+      }
+      next();
+    });
+  });
+});
+
+function next() {
     powerState((before) => {
       out.powerBefore = before;
       if (Number(action) === 0) return done();
@@ -41,5 +57,4 @@ stack.Get('AMT_GeneralSettings', (s, name, response, status) => {
         powerState((after) => { out.powerAfter = after; done(); });
       });
     });
-  });
-});
+}
