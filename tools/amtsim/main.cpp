@@ -2,44 +2,54 @@
 //
 // LAN mode: each device listens on its own loopback address (--first-ip, then the next ones) on
 // the redirection port (16994, or --redir-port) and the WS-Management port (16992, or
-// --wsman-port; 0 = an ephemeral port per device):
-// - redirection with shared/redir's DeviceSession: Digest (and amtterm's plain user/password)
-//   authentication with the device's admin credentials, then Serial-over-LAN to the simulated
-//   serial console (console.hpp);
-// - WS-Management over HTTP Digest (wsman_device.hpp): general settings, firmware versions, the
-//   power state and power actions, which the serial console follows.
-// One line per device on stdout when it listens:
+// --wsman-port; 0 = an ephemeral port per device).
+// CIRA mode: each device connects over TLS to an MPS (--mps), logs in with --mps-user/--mps-pass,
+// registers its ports with tcpip-forward and serves the channels the MPS opens to 16992 and 16994;
+// it reconnects with back-off when the connection fails or ends.
+// Either way: redirection with shared/redir's DeviceSession (Digest, and amtterm's plain
+// user/password) in front of the simulated serial console (console.hpp), and WS-Management over
+// HTTP Digest (wsman_device.hpp): settings, inventory, power state and power actions.
+// stdout: one line per device when it listens (LAN) or has registered its ports (CIRA),
 //   device 1 uuid=... redir=127.0.0.2:16994 wsman=127.0.0.2:16992 power=on
-// then "ready"; SIGINT/SIGTERM stop it. CIRA mode (connecting to an MPS), TLS ports and KVM are
-// not simulated yet: --mode cira is refused with a message.
+//   device 1 uuid=... cira=connected mps=127.0.0.1:4433 power=on
+// then "ready" once every device got there; CIRA state changes later are printed the same way
+// (cira=auth-failed, cira=disconnected). SIGINT/SIGTERM stop it.
 #include <openssl/rand.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <deque>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "console.hpp"
-#include "mw/redir/session.hpp"
-#include "wsman_device.hpp"
+#include "handlers.hpp"
+#include "mw/apf/device_session.hpp"
 #include "mw/util/hex.hpp"
 #include "mw/util/md5.hpp"
 #include "mw/util/sha256.hpp"
+#include "wsman_device.hpp"
 
 namespace {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using mw::amtsim::Console;
+using mw::amtsim::Bytes;
 using mw::amtsim::ConsoleInfo;
 using mw::amtsim::PowerState;
+using mw::amtsim::RedirHandler;
+using mw::amtsim::WsmanHandler;
+
+constexpr std::uint32_t kWsmanPort = 16992;
+constexpr std::uint32_t kRedirPort = 16994;
 
 std::uint64_t now_ms() {
   return static_cast<std::uint64_t>(
@@ -63,6 +73,31 @@ std::string device_uuid(const std::string& seed, int index) {
   return x.substr(0, 8) + "-" + x.substr(8, 4) + "-" + x.substr(12, 4) + "-" + x.substr(16, 4) + "-" + x.substr(20, 12);
 }
 
+// The UUID as AMT sends it in PROTOCOLVERSION: the first three groups little-endian.
+mw::apf::Uuid wire_uuid(const std::string& text) {
+  std::string hex;
+  for (const char c : text) {
+    if (c != '-') hex.push_back(c);
+  }
+  mw::apf::Uuid u{};
+  for (std::size_t i = 0; i < 16; ++i) u[i] = static_cast<std::uint8_t>(std::stoul(hex.substr(i * 2, 2), nullptr, 16));
+  std::swap(u[0], u[3]);
+  std::swap(u[1], u[2]);
+  std::swap(u[4], u[5]);
+  std::swap(u[6], u[7]);
+  return u;
+}
+
+const char* power_name(PowerState p) {
+  switch (p) {
+    case PowerState::kOn: return "on";
+    case PowerState::kSleep: return "sleep";
+    case PowerState::kHibernate: return "hibernate";
+    case PowerState::kSoftOff: return "off";
+  }
+  return "?";
+}
+
 struct Device {
   ConsoleInfo info;
   PowerState power = PowerState::kOn;
@@ -70,83 +105,69 @@ struct Device {
   std::unique_ptr<mw::amtsim::WsmanDevice> wsman;
 };
 
-// One redirection connection: bytes in -> DeviceSession -> bytes out, SOL data to and from the
-// console, heartbeats on a timer. Writes are queued and sent one at a time.
-class Connection : public std::enable_shared_from_this<Connection> {
+// Counts devices that reached their first "ready" state and prints "ready" after the last one.
+struct Readiness {
+  int expected = 0;
+  int reached = 0;
+  void one() {
+    if (++reached == expected) std::cout << "ready" << std::endl;
+  }
+};
+
+// [SECTION] LAN mode: TCP connections
+
+// Writes queued on a stream and sent one at a time.
+template <typename Stream>
+class Writer {
  public:
-  Connection(tcp::socket socket, const Device& device)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), session_(device.redir),
-        console_(device.info, device.power) {}
+  explicit Writer(Stream& stream) : stream_(stream) {}
+  // `self` is told when the queue drains (drained()) or a write fails (stop()); `keep` holds
+  // whatever owns the stream and this writer until the write completes.
+  template <typename Self>
+  void send(Bytes bytes, const std::shared_ptr<Self>& self, std::shared_ptr<void> keep = {}) {
+    if (bytes.empty()) return;
+    queue_.push_back(std::move(bytes));
+    if (!writing_) next(self, std::move(keep));
+  }
+  bool idle() const { return !writing_ && queue_.empty(); }
+
+ private:
+  template <typename Self>
+  void next(const std::shared_ptr<Self>& self, std::shared_ptr<void> keep) {
+    writing_ = true;
+    asio::async_write(stream_, asio::buffer(queue_.front()), [this, self, keep](boost::system::error_code ec, std::size_t) {
+      writing_ = false;
+      if (ec) return self->stop();
+      queue_.pop_front();
+      if (!queue_.empty()) return next(self, keep);
+      self->drained();
+    });
+  }
+
+  Stream& stream_;
+  std::deque<Bytes> queue_;
+  bool writing_ = false;
+};
+
+// A TCP connection to the redirection or WS-Management port.
+class LanConnection : public std::enable_shared_from_this<LanConnection> {
+ public:
+  LanConnection(tcp::socket socket, Device& device, bool wsman)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), writer_(socket_) {
+    if (wsman) {
+      wsman_ = std::make_unique<WsmanHandler>(*device.wsman);
+    } else {
+      redir_ = std::make_unique<RedirHandler>(device.redir, device.info, device.power);
+    }
+  }
 
   void start() {
     read();
-    tick();
+    if (redir_) tick();
   }
 
- private:
-  void read() {
-    socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-      if (ec) {
-        self->handle(self->session_.end_of_stream());
-        self->stop();
-        return;
-      }
-      self->handle(self->session_.feed({self->in_.data(), n}));
-      if (!self->session_.finished()) self->read();
-    });
-  }
-
-  void tick() {
-    timer_.expires_after(std::chrono::milliseconds(250));
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (ec || self->stopped_) return;
-      self->handle(self->session_.tick(now_ms()));
-      self->tick();
-    });
-  }
-
-  void handle(mw::redir::Output out) {
-    send(std::move(out.send));
-    for (auto& e : out.events) {
-      if (const auto* ready = std::get_if<mw::redir::Ready>(&e)) {
-        if (ready->type == mw::redir::SessionType::kSol) sol(console_.attach());
-      } else if (const auto* typed = std::get_if<mw::redir::SolData>(&e)) {
-        sol(console_.input(typed->data));
-      } else if (const auto* failed = std::get_if<mw::redir::Failed>(&e)) {
-        std::cerr << "amtsim: redirection session ended: " << failed->error.message << "\n";
-      }
-    }
-    if (session_.finished()) closing_ = true;
-    if (closing_ && writes_.empty() && !writing_) stop();
-  }
-
-  void sol(const std::string& text) {
-    if (text.empty()) return;
-    auto out = session_.send_sol_data({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
-    send(std::move(out.send));
-  }
-
-  void send(std::vector<std::uint8_t> bytes) {
-    if (bytes.empty()) return;
-    writes_.push_back(std::move(bytes));
-    if (!writing_) write();
-  }
-
-  void write() {
-    writing_ = true;
-    asio::async_write(socket_, asio::buffer(writes_.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      self->writing_ = false;
-      if (ec) {
-        self->stop();
-        return;
-      }
-      self->writes_.pop_front();
-      if (!self->writes_.empty()) {
-        self->write();
-      } else if (self->closing_) {
-        self->stop();
-      }
-    });
+  void drained() {
+    if (closing_) stop();
   }
 
   void stop() {
@@ -158,84 +179,55 @@ class Connection : public std::enable_shared_from_this<Connection> {
     socket_.close(ignored);
   }
 
+ private:
+  void read() {
+    socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+      if (ec) {
+        if (self->redir_) self->redir_->end_of_stream();
+        return self->stop();
+      }
+      const std::span<const std::uint8_t> data(self->in_.data(), n);
+      if (self->redir_) {
+        self->writer_.send(self->redir_->feed(data), self);
+        if (self->redir_->finished()) self->close_after_writes();
+      } else {
+        bool close = false;
+        self->writer_.send(self->wsman_->feed(data, close), self);
+        if (close) self->close_after_writes();
+      }
+      if (!self->closing_) self->read();
+    });
+  }
+
+  void close_after_writes() {
+    closing_ = true;
+    if (writer_.idle()) stop();
+  }
+
+  void tick() {
+    timer_.expires_after(std::chrono::milliseconds(250));
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->stopped_) return;
+      self->writer_.send(self->redir_->tick(now_ms()), self);
+      self->tick();
+    });
+  }
+
   tcp::socket socket_;
   asio::steady_timer timer_;
-  mw::redir::DeviceSession session_;
-  Console console_;
-  std::array<std::uint8_t, 4096> in_{};
-  std::deque<std::vector<std::uint8_t>> writes_;
-  bool writing_ = false;
+  Writer<tcp::socket> writer_;
+  std::unique_ptr<RedirHandler> redir_;
+  std::unique_ptr<WsmanHandler> wsman_;
+  std::array<std::uint8_t, 8192> in_{};
   bool closing_ = false;
   bool stopped_ = false;
 };
 
-// One WS-Management connection (HTTP/1.1 with keep-alive): requests framed by HttpParser, each
-// answered by the device's WsmanDevice in order.
-class WsmanConnection : public std::enable_shared_from_this<WsmanConnection> {
- public:
-  WsmanConnection(tcp::socket socket, Device& device)
-      : socket_(std::move(socket)), device_(device), parser_(mw::wsman::HttpRole::kRequest) {}
-
-  void start() { read(); }
-
- private:
-  void read() {
-    socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-      if (ec) return self->close();
-      std::vector<mw::wsman::HttpMessage> requests;
-      auto r = self->parser_.feed(std::span<const std::uint8_t>(self->in_.data(), n), requests);
-      std::string out;
-      bool keep = true;
-      for (const auto& q : requests) {
-        out += self->device_.wsman->handle(q);
-        keep = keep && q.keep_alive();
-      }
-      if (!r) {
-        out += "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        keep = false;
-      }
-      self->reply(std::move(out), keep);
-    });
-  }
-
-  void reply(std::string out, bool keep) {
-    if (out.empty()) {
-      if (keep) read();
-      return;
-    }
-    out_ = std::move(out);
-    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), keep](boost::system::error_code ec, std::size_t) {
-      if (ec || !keep) return self->close();
-      self->read();
-    });
-  }
-
-  void close() {
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
-
-  tcp::socket socket_;
-  Device& device_;
-  mw::wsman::HttpParser parser_;
-  std::array<std::uint8_t, 8192> in_{};
-  std::string out_;
-};
-
-void accept(tcp::acceptor& acceptor, Device& device) {
-  acceptor.async_accept([&acceptor, &device](boost::system::error_code ec, tcp::socket socket) {
+void accept(tcp::acceptor& acceptor, Device& device, bool wsman) {
+  acceptor.async_accept([&acceptor, &device, wsman](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Connection>(std::move(socket), device)->start();
-    accept(acceptor, device);
-  });
-}
-
-void accept_wsman(tcp::acceptor& acceptor, Device& device) {
-  acceptor.async_accept([&acceptor, &device](boost::system::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<WsmanConnection>(std::move(socket), device)->start();
-    accept_wsman(acceptor, device);
+    if (!ec) std::make_shared<LanConnection>(std::move(socket), device, wsman)->start();
+    accept(acceptor, device, wsman);
   });
 }
 
@@ -257,46 +249,230 @@ std::unique_ptr<tcp::acceptor> listen(asio::io_context& io, const asio::ip::addr
   return acceptor;
 }
 
+// [SECTION] CIRA mode: one TLS connection to the MPS per device, channels inside it
+
+class CiraLink : public std::enable_shared_from_this<CiraLink> {
+ public:
+  CiraLink(asio::io_context& io, ssl::context& tls, Device& device, std::string host, std::string port,
+           mw::apf::DeviceConfig config, Readiness& readiness)
+      : io_(io), tls_(tls), device_(device), host_(std::move(host)), port_(std::move(port)),
+        config_(std::move(config)), readiness_(readiness), timer_(io), retry_(io) {}
+
+  void start() { connect(); }
+
+  void stop() { drop(true); }  // a write failed: the connection is gone
+  void drained() {}
+
+ private:
+  // One connection attempt: the stream, its writer and its buffer live as long as an operation
+  // on them is pending (handlers hold the pointer), and handlers of an old attempt see that it
+  // is no longer conn_ and do nothing.
+  struct Conn {
+    Conn(asio::io_context& io, ssl::context& tls) : stream(io, tls), writer(stream) {}
+    ssl::stream<tcp::socket> stream;
+    Writer<ssl::stream<tcp::socket>> writer;
+    std::array<std::uint8_t, 16384> in{};
+  };
+  struct Channel {
+    std::unique_ptr<RedirHandler> redir;
+    std::unique_ptr<WsmanHandler> wsman;
+  };
+
+  void connect() {
+    auto c = std::make_shared<Conn>(io_, tls_);
+    conn_ = c;
+    auto resolver = std::make_shared<tcp::resolver>(io_);
+    resolver->async_resolve(host_, port_, [self = shared_from_this(), c, resolver](boost::system::error_code ec,
+                                                                                   tcp::resolver::results_type r) {
+      if (c != self->conn_) return;
+      if (ec) return self->drop(true);
+      asio::async_connect(c->stream.next_layer(), r, [self, c](boost::system::error_code ec2, const tcp::endpoint&) {
+        if (c != self->conn_) return;
+        if (ec2) return self->drop(true);
+        c->stream.async_handshake(ssl::stream_base::client, [self, c](boost::system::error_code ec3) {
+          if (c != self->conn_) return;
+          if (ec3) return self->drop(true);
+          self->session_ = std::make_unique<mw::apf::DeviceSession>(self->config_);
+          self->session_->start();
+          self->flush();
+          self->read();
+          self->tick();
+        });
+      });
+    });
+  }
+
+  void read() {
+    auto c = conn_;
+    c->stream.async_read_some(asio::buffer(c->in), [self = shared_from_this(), c](boost::system::error_code ec, std::size_t n) {
+      if (c != self->conn_ || !self->session_) return;
+      if (ec) {
+        self->session_->end_of_stream();
+        self->flush();
+        return self->drop(true);
+      }
+      self->session_->feed({c->in.data(), n});
+      self->flush();
+      if (c == self->conn_ && self->session_ && !self->session_->finished()) self->read();
+    });
+  }
+
+  void tick() {
+    timer_.expires_after(std::chrono::milliseconds(250));
+    timer_.async_wait([self = shared_from_this(), c = conn_](boost::system::error_code ec) {
+      if (ec || c != self->conn_ || !self->session_) return;
+      const std::uint64_t now = now_ms();
+      self->session_->tick(now);
+      for (auto& [id, ch] : self->channels_) {
+        if (ch.redir) {
+          const Bytes out = ch.redir->tick(now);
+          if (!out.empty()) self->session_->send_data(id, out);
+        }
+      }
+      self->flush();
+      if (c == self->conn_) self->tick();
+    });
+  }
+
+  // Sends what the session has to send and acts on its events.
+  void flush() {
+    for (int round = 0; session_ && round < 8; ++round) {
+      mw::apf::Output out = session_->take_output();
+      if (out.send.empty() && out.events.empty()) break;
+      conn_->writer.send(std::move(out.send), shared_from_this(), conn_);
+      for (auto& e : out.events) {
+        if (session_) on_event(e);
+      }
+    }
+    if (session_ && session_->finished()) drop(true);
+  }
+
+  void on_event(mw::apf::Event& e) {
+    if (std::holds_alternative<mw::apf::Ready>(e)) {
+      status("connected");
+      backoff_ms_ = 1000;
+      if (!reported_ready_) {
+        reported_ready_ = true;
+        readiness_.one();
+      }
+    } else if (std::holds_alternative<mw::apf::AuthFailed>(e)) {
+      status("auth-failed");
+    } else if (const auto* open = std::get_if<mw::apf::ChannelOpenRequested>(&e)) {
+      Channel ch;
+      if (open->connected_port == kWsmanPort) {
+        ch.wsman = std::make_unique<WsmanHandler>(*device_.wsman);
+      } else if (open->connected_port == kRedirPort) {
+        ch.redir = std::make_unique<RedirHandler>(device_.redir, device_.info, device_.power);
+      } else {
+        session_->reject_channel(open->channel);
+        return;
+      }
+      channels_[open->channel] = std::move(ch);
+      session_->accept_channel(open->channel);
+    } else if (const auto* data = std::get_if<mw::apf::ChannelReceived>(&e)) {
+      auto it = channels_.find(data->channel);
+      if (it == channels_.end()) return;
+      bool close = false;
+      Bytes reply;
+      if (it->second.redir) {
+        reply = it->second.redir->feed(data->data);
+        close = it->second.redir->finished();
+      } else {
+        reply = it->second.wsman->feed(data->data, close);
+      }
+      if (!reply.empty()) session_->send_data(data->channel, reply);
+      session_->consume(data->channel, data->data.size());
+      if (close) session_->close_channel(data->channel);
+    } else if (const auto* closed = std::get_if<mw::apf::ChannelClosed>(&e)) {
+      channels_.erase(closed->channel);
+    } else if (const auto* failed = std::get_if<mw::apf::Failed>(&e)) {
+      std::cerr << "amtsim: device " << device_.info.index << ": CIRA: " << failed->error.message << "\n";
+    }
+  }
+
+  void status(const char* state) {
+    std::cout << "device " << device_.info.index << " uuid=" << device_.info.uuid << " cira=" << state
+              << " mps=" << host_ << ":" << port_ << " power=" << power_name(device_.power) << std::endl;
+  }
+
+  // Ends this connection attempt and connects again after a back-off (1 s doubling to 60 s).
+  void drop(bool retry) {
+    if (!conn_) return;
+    if (session_) status("disconnected");
+    session_.reset();
+    channels_.clear();
+    timer_.cancel();
+    boost::system::error_code ignored;
+    conn_->stream.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    conn_->stream.next_layer().close(ignored);
+    conn_.reset();
+    if (!retry) return;
+    retry_.expires_after(std::chrono::milliseconds(backoff_ms_));
+    backoff_ms_ = std::min<std::uint64_t>(backoff_ms_ * 2, 60000);
+    retry_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec && !self->conn_) self->connect();
+    });
+  }
+
+  asio::io_context& io_;
+  ssl::context& tls_;
+  Device& device_;
+  std::string host_, port_;
+  mw::apf::DeviceConfig config_;
+  Readiness& readiness_;
+  asio::steady_timer timer_, retry_;
+  std::shared_ptr<Conn> conn_;
+  std::unique_ptr<mw::apf::DeviceSession> session_;
+  std::map<std::uint32_t, Channel> channels_;
+  std::uint64_t backoff_ms_ = 1000;
+  bool reported_ready_ = false;
+};
+
 PowerState parse_power(const std::string& s) {
   if (s == "on") return PowerState::kOn;
   if (s == "sleep") return PowerState::kSleep;
   if (s == "hibernate") return PowerState::kHibernate;
-  if (s == "off") return PowerState::kSoftOff;
-  throw CLI::ValidationError("--power", "one of on, sleep, hibernate, off");
-}
-
-const char* power_name(PowerState p) {
-  switch (p) {
-    case PowerState::kOn: return "on";
-    case PowerState::kSleep: return "sleep";
-    case PowerState::kHibernate: return "hibernate";
-    case PowerState::kSoftOff: return "off";
-  }
-  return "?";
+  return PowerState::kSoftOff;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"amtsim: simulated Intel AMT computers (LAN mode: the redirection port with Serial-over-LAN)"};
+  CLI::App app{"amtsim: simulated Intel AMT computers (redirection with Serial-over-LAN, WS-Management; LAN or CIRA)"};
   std::string mode = "lan", first_ip = "127.0.0.2", user = "admin", pass, power = "on", seed = "meshwork";
+  std::string mps, mps_user, mps_pass;
   int count = 1, redir_port = 16994, wsman_port = 16992;
-  app.add_option("--mode", mode, "lan (each device on its own loopback address) or cira")->check(CLI::IsMember({"lan", "cira"}));
+  app.add_option("--mode", mode, "lan (each device on its own loopback address) or cira (devices connect to an MPS)")
+      ->check(CLI::IsMember({"lan", "cira"}));
   app.add_option("--count", count, "number of devices")->check(CLI::Range(1, 10000));
-  app.add_option("--first-ip", first_ip, "address of the first device; the next ones follow (127.0.0.2, 127.0.0.3, ...)");
+  app.add_option("--first-ip", first_ip, "LAN: address of the first device; the next ones follow (127.0.0.2, 127.0.0.3, ...)");
   app.add_option("--amt-user", user, "admin user name of every device");
   app.add_option("--amt-pass", pass, "admin password of every device")->required();
-  app.add_option("--redir-port", redir_port, "redirection port (0 = an ephemeral port per device)")->check(CLI::Range(0, 65535));
-  app.add_option("--wsman-port", wsman_port, "WS-Management port (0 = an ephemeral port per device)")->check(CLI::Range(0, 65535));
-  app.add_option("--power", power, "initial power state: on, sleep, hibernate, off");
+  app.add_option("--redir-port", redir_port, "LAN: redirection port (0 = an ephemeral port per device)")->check(CLI::Range(0, 65535));
+  app.add_option("--wsman-port", wsman_port, "LAN: WS-Management port (0 = an ephemeral port per device)")->check(CLI::Range(0, 65535));
+  app.add_option("--mps", mps, "CIRA: the MPS as HOST:PORT");
+  app.add_option("--mps-user", mps_user, "CIRA: user name (MeshCentral: 16 characters of the device group id)");
+  app.add_option("--mps-pass", mps_pass, "CIRA: password");
+  app.add_option("--power", power, "initial power state")->check(CLI::IsMember({"on", "sleep", "hibernate", "off"}));
   app.add_option("--seed", seed, "device UUIDs are derived from it and the device number");
   CLI11_PARSE(app, argc, argv);
+
+  std::string mps_host, mps_port;
   if (mode == "cira") {
-    std::cerr << "amtsim: --mode cira is not simulated yet (LAN mode only); see docs/amtsim.md\n";
-    return 2;
+    const auto colon = mps.rfind(':');
+    if (mps.empty() || colon == std::string::npos || colon == 0 || colon + 1 == mps.size()) {
+      std::cerr << "amtsim: --mode cira needs --mps HOST:PORT\n";
+      return 2;
+    }
+    if (mps_user.empty() || mps_pass.empty()) {
+      std::cerr << "amtsim: --mode cira needs --mps-user and --mps-pass\n";
+      return 2;
+    }
+    mps_host = mps.substr(0, colon);
+    mps_port = mps.substr(colon + 1);
   }
 
-  // One listening socket per device, and its connections: take the hard limit of descriptors.
+  // One socket or more per device: take the hard limit of descriptors.
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;
@@ -310,25 +486,24 @@ int main(int argc, char** argv) {
     std::cerr << "amtsim: --first-ip " << first_ip << " is not an IPv4 address\n";
     return 2;
   }
+  // AMT checks the MPS certificate against the root it was provisioned with; the simulator is
+  // not provisioned and takes any certificate (loopback tests only).
+  ssl::context tls(ssl::context::tls_client);
+  tls.set_verify_mode(ssl::verify_none);
+
   std::vector<std::unique_ptr<Device>> devices;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  PowerState initial;
-  try {
-    initial = parse_power(power);
-  } catch (const CLI::Error& e) {
-    std::cerr << "amtsim: " << e.what() << "\n";
-    return 2;
-  }
+  std::vector<std::shared_ptr<CiraLink>> links;
+  Readiness readiness{count, 0};
   for (int i = 1; i <= count; ++i) {
     auto d = std::make_unique<Device>();
     d->info.index = i;
     d->info.uuid = device_uuid(seed, i);
-    d->power = initial;
+    d->power = parse_power(power);
     d->redir.username = user;
     d->redir.password = pass;
     d->redir.md5_hex = [](std::string_view s) { return mw::util::hex_encode(mw::util::md5(s)); };
     d->redir.make_nonce = [] { return random_hex(16); };
-    const asio::ip::address_v4 addr(first.to_uint() + static_cast<std::uint32_t>(i - 1));
     mw::amtsim::WsmanIdentity wid;
     wid.index = i;
     wid.uuid = d->info.uuid;
@@ -339,19 +514,32 @@ int main(int argc, char** argv) {
     for (char& c : wid.realm) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     wid.realm.insert(0, "Digest:");
     d->wsman = std::make_unique<mw::amtsim::WsmanDevice>(wid, d->power, random_hex);
-    auto redir = listen(io, addr, redir_port, i, "redirection");
-    auto wsman = redir ? listen(io, addr, wsman_port, i, "WS-Management") : nullptr;
-    if (!redir || !wsman) return 1;
-    std::cout << "device " << i << " uuid=" << d->info.uuid << " redir=" << addr.to_string() << ":"
-              << redir->local_endpoint().port() << " wsman=" << addr.to_string() << ":"
-              << wsman->local_endpoint().port() << " power=" << power_name(d->power) << "\n";
-    accept(*redir, *d);
-    accept_wsman(*wsman, *d);
+
+    if (mode == "lan") {
+      const asio::ip::address_v4 addr(first.to_uint() + static_cast<std::uint32_t>(i - 1));
+      auto redir = listen(io, addr, redir_port, i, "redirection");
+      auto wsman = redir ? listen(io, addr, wsman_port, i, "WS-Management") : nullptr;
+      if (!redir || !wsman) return 1;
+      std::cout << "device " << i << " uuid=" << d->info.uuid << " redir=" << addr.to_string() << ":"
+                << redir->local_endpoint().port() << " wsman=" << addr.to_string() << ":"
+                << wsman->local_endpoint().port() << " power=" << power_name(d->power) << "\n";
+      accept(*redir, *d, false);
+      accept(*wsman, *d, true);
+      acceptors.push_back(std::move(redir));
+      acceptors.push_back(std::move(wsman));
+      readiness.one();
+    } else {
+      mw::apf::DeviceConfig c;
+      c.username = mps_user;
+      c.password = mps_pass;
+      c.uuid = wire_uuid(d->info.uuid);
+      c.host = "amtsim-" + std::to_string(i);
+      c.session.keepalive_interval_ms = 0;  // AMT answers the MPS's keep-alives
+      links.push_back(std::make_shared<CiraLink>(io, tls, *d, mps_host, mps_port, c, readiness));
+      links.back()->start();
+    }
     devices.push_back(std::move(d));
-    acceptors.push_back(std::move(redir));
-    acceptors.push_back(std::move(wsman));
   }
-  std::cout << "ready" << std::endl;
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&io](boost::system::error_code, int) { io.stop(); });

@@ -4,9 +4,12 @@
 // a wrong password is refused the way amtterm reports it; MeshCentral's own WS-Management stack
 // (npm meshcentral, amt/*.js, driven by meshcentral_wsman.cjs) reads AMT_GeneralSettings and
 // CIM_SoftwareIdentity and changes the power state with Digest authentication, which the SOL
-// console then shows.
+// console then shows; MeshCentral's own MPS accepts amtsim's CIRA connections (APF login with the
+// device group's 16-character id and the MPS password, tcpip-forward) and records the devices.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <fstream>
 #include <poll.h>
 #include <pty.h>
 #include <sys/wait.h>
@@ -218,7 +221,7 @@ TEST(AmttermAmtsim, BadArgumentsAreRefused) {
   const auto cira =
       mw::rfb::peer::run({MW_AMTSIM, "--mode", "cira", "--amt-pass", "x"}, env_now(), std::chrono::seconds(10));
   EXPECT_EQ(cira.status, 2);
-  EXPECT_NE(cira.err.find("not simulated yet"), std::string::npos) << cira.err;
+  EXPECT_NE(cira.err.find("--mode cira needs --mps HOST:PORT"), std::string::npos) << cira.err;
 }
 
 // MeshCentral's WS-Management stack against one device: the JSON its calls gave.
@@ -284,6 +287,157 @@ TEST(MeshcentralWsmanAmtsim, WrongPasswordGets401) {
   auto r = meshcentral(sim.devices[0], 0, "wrong");
   EXPECT_EQ(r["status"], 1) << r.dump();
   EXPECT_EQ(r["error"], "AMT_GeneralSettings: HTTP status 401") << r.dump();
+}
+
+// MeshCentral (npm meshcentral) started in a temporary folder with its MPS on a free port, an
+// "Intel AMT only" device group in its NeDB database and an MPS password.
+class MeshCentral {
+ public:
+  static constexpr const char* kMeshId = "mesh//Amtsim0Group0Id@Cira$TestMeshIdForMeshworkPeerTestsAbcdefghijklmnop";
+  static constexpr const char* kMpsPass = "mps-Secret-1";
+
+  MeshCentral() {
+    dir_ = std::make_unique<mw::rfb::peer::TempDir>();
+    const auto data = dir_->path / "meshcentral-data";
+    std::filesystem::create_directories(data);
+    mps_port = mw::rfb::peer::free_port();
+    const int https_port = mw::rfb::peer::free_port();
+    const nlohmann::json config = {
+        {"settings",
+         {{"datapath", data.string()}, {"filespath", (dir_->path / "files").string()}, {"cert", "127.0.0.1"},
+          {"WANonly", true}, {"port", https_port}, {"portBind", "127.0.0.1"}, {"redirPort", 0},
+          {"mpsPort", mps_port}, {"mpsPass", kMpsPass}, {"exactPorts", true}, {"selfUpdate", false},
+          {"meshScanner", false}, {"amtScanner", false}, {"noAgentUpdate", true}, {"autoBackup", false}}}};
+    mw::rfb::peer::write_file(data / "config.json", config.dump());
+    const nlohmann::json mesh = {{"_id", kMeshId}, {"type", "mesh"}, {"mtype", 1}, {"name", "CIRA devices"},
+                                 {"desc", ""}, {"domain", ""}, {"links", nlohmann::json::object()}};
+    mw::rfb::peer::write_file(data / "meshcentral.db", mesh.dump() + "\n");
+    db_ = data / "meshcentral.db";
+    log_ = dir_->path / "meshcentral.log";
+    child_ = Child::spawn({"node", std::string(MW_TEST_DATA) + "/../../node_modules/meshcentral", "--datapath", data.string()},
+                          env_now(), log_);
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (Clock::now() < deadline && child_.running()) {
+      const int fd = mw::rfb::peer::connect_loopback(mps_port);
+      if (fd >= 0) {
+        close(fd);
+        ready = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  // The CIRA user name of the group: 16 characters of its id after "mesh//", @ and $ as X.
+  static std::string cira_user() {
+    std::string u = std::string(kMeshId).substr(6, 16);
+    for (char& c : u) {
+      if (c == '@' || c == '$') c = 'X';
+    }
+    return u;
+  }
+
+  std::string database() const { return mw::rfb::peer::read_file(db_); }
+  std::string log() const { return mw::rfb::peer::read_file(log_); }
+
+  int mps_port = 0;
+  bool ready = false;
+
+ private:
+  std::unique_ptr<mw::rfb::peer::TempDir> dir_;
+  std::filesystem::path db_, log_;
+  Child child_;
+};
+
+// amtsim in CIRA mode: reads its stdout until `until` has appeared (or the deadline).
+class CiraSim {
+ public:
+  CiraSim(int port, const std::string& user, const std::string& pass, int count = 1) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return;
+    child_ = Child::spawn({MW_AMTSIM, "--mode", "cira", "--count", std::to_string(count), "--mps",
+                           "127.0.0.1:" + std::to_string(port), "--mps-user", user, "--mps-pass", pass,
+                           "--amt-pass", kPassword, "--seed", "cira-test"},
+                          env_now(), {}, -1, -1, out[1]);
+    close(out[1]);
+    fd_ = out[0];
+  }
+  ~CiraSim() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30)) {
+    const auto deadline = Clock::now() + within;
+    while (output.find(text) == std::string::npos) {
+      pollfd p{fd_, POLLIN, 0};
+      if (Clock::now() >= deadline || poll(&p, 1, ms_left(deadline)) <= 0) return false;
+      char buf[4096];
+      const ssize_t n = read(fd_, buf, sizeof buf);
+      if (n <= 0) return false;
+      output.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  std::string output;
+
+ private:
+  Child child_;
+  int fd_ = -1;
+};
+
+// MeshCentral's node id of an "Intel AMT only" device: the system UUID's 16 bytes three times,
+// base64 with + and / as @ and $.
+std::string meshcentral_node_id(const std::string& uuid) {
+  std::string hex;
+  for (const char c : uuid) {
+    if (c != '-') hex.push_back(c);
+  }
+  std::vector<std::uint8_t> raw;
+  for (int k = 0; k < 3; ++k) {
+    for (std::size_t i = 0; i < 32; i += 2) raw.push_back(static_cast<std::uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+  }
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@$";
+  std::string out;
+  for (std::size_t i = 0; i < raw.size(); i += 3) {
+    const std::uint32_t v = raw[i] << 16 | raw[i + 1] << 8 | raw[i + 2];
+    for (int k = 3; k >= 0; --k) out.push_back(kAlphabet[(v >> (6 * k)) & 63]);
+  }
+  return "node//" + out;
+}
+
+TEST(MeshcentralMpsAmtsim, CiraDevicesConnectAndAreRecorded) {
+  MeshCentral mc;
+  ASSERT_TRUE(mc.ready) << mc.log();
+  CiraSim sim(mc.mps_port, MeshCentral::cira_user(), MeshCentral::kMpsPass, 2);
+  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output << mc.log();
+  const std::regex line(R"(device (\d) uuid=([0-9a-f-]{36}) cira=connected)");
+  std::vector<std::string> uuids;
+  for (std::sregex_iterator it(sim.output.begin(), sim.output.end(), line), end; it != end; ++it) uuids.push_back((*it)[2]);
+  ASSERT_EQ(uuids.size(), 2u) << sim.output;
+  // MeshCentral created a device for each, under the node id it derives from the UUID the device
+  // sent: the UUID's byte order on the wire is AMT's.
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  std::string db;
+  for (;;) {
+    db = mc.database();
+    if ((db.find(meshcentral_node_id(uuids[0])) != std::string::npos &&
+         db.find(meshcentral_node_id(uuids[1])) != std::string::npos) || Clock::now() > deadline) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_NE(db.find(meshcentral_node_id(uuids[0])), std::string::npos) << db;
+  EXPECT_NE(db.find(meshcentral_node_id(uuids[1])), std::string::npos) << db;
+  EXPECT_NE(db.find(R"("meshid":")" + std::string(MeshCentral::kMeshId)), std::string::npos) << db;
+}
+
+TEST(MeshcentralMpsAmtsim, WrongCiraPasswordIsRefused) {
+  MeshCentral mc;
+  ASSERT_TRUE(mc.ready) << mc.log();
+  CiraSim sim(mc.mps_port, MeshCentral::cira_user(), "not-the-mps-password");
+  EXPECT_TRUE(sim.wait_for("cira=auth-failed")) << sim.output;
+  EXPECT_EQ(sim.output.find("cira=connected"), std::string::npos) << sim.output;
+  CiraSim unknown(mc.mps_port, "NoSuchGroup12345", MeshCentral::kMpsPass);
+  EXPECT_TRUE(unknown.wait_for("cira=auth-failed")) << unknown.output;
 }
 
 }  // namespace

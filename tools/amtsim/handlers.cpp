@@ -1,0 +1,59 @@
+#include "handlers.hpp"
+
+#include <iostream>
+
+namespace mw::amtsim {
+
+RedirHandler::RedirHandler(const redir::DeviceConfig& config, const ConsoleInfo& info, const PowerState& power)
+    : session_(config), console_(info, power) {}
+
+Bytes RedirHandler::feed(std::span<const std::uint8_t> bytes) { return handle(session_.feed(bytes)); }
+Bytes RedirHandler::tick(std::uint64_t now_ms) {
+  Bytes out = handle(session_.tick(now_ms));
+  if (attach_pending_ && session_.state() == redir::DeviceState::kRunning) {
+    attach_pending_ = false;
+    const std::string text = console_.attach();
+    if (!text.empty()) {
+      auto o = session_.send_sol_data({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+      out.insert(out.end(), o.send.begin(), o.send.end());
+    }
+  }
+  return out;
+}
+Bytes RedirHandler::end_of_stream() { return handle(session_.end_of_stream()); }
+
+Bytes RedirHandler::handle(redir::Output out) {
+  Bytes send = std::move(out.send);
+  const auto sol = [&](const std::string& text) {
+    if (text.empty()) return;
+    auto o = session_.send_sol_data({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+    send.insert(send.end(), o.send.begin(), o.send.end());
+  };
+  for (auto& e : out.events) {
+    if (const auto* ready = std::get_if<redir::Ready>(&e)) {
+      if (ready->type == redir::SessionType::kSol) attach_pending_ = true;
+    } else if (const auto* typed = std::get_if<redir::SolData>(&e)) {
+      sol(console_.input(typed->data));
+    } else if (const auto* failed = std::get_if<redir::Failed>(&e)) {
+      std::cerr << "amtsim: redirection session ended: " << failed->error.message << "\n";
+    }
+  }
+  return send;
+}
+
+Bytes WsmanHandler::feed(std::span<const std::uint8_t> bytes, bool& close) {
+  std::vector<wsman::HttpMessage> requests;
+  auto r = parser_.feed(bytes, requests);
+  std::string out;
+  for (const auto& q : requests) {
+    out += device_.handle(q);
+    if (!q.keep_alive()) close = true;
+  }
+  if (!r) {
+    out += "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    close = true;
+  }
+  return Bytes(out.begin(), out.end());
+}
+
+}  // namespace mw::amtsim

@@ -1,0 +1,52 @@
+// What a simulated device does with the bytes of one connection to one of its ports, whether the
+// connection is TCP (LAN mode) or an APF channel the MPS opened (CIRA mode). Sans-I/O.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "console.hpp"
+#include "mw/redir/session.hpp"
+#include "mw/wsman/http.hpp"
+#include "wsman_device.hpp"
+
+namespace mw::amtsim {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// The redirection port (16994): shared/redir's DeviceSession in front of the serial console.
+class RedirHandler {
+ public:
+  RedirHandler(const redir::DeviceConfig& config, const ConsoleInfo& info, const PowerState& power);
+
+  Bytes feed(std::span<const std::uint8_t> bytes);
+  Bytes tick(std::uint64_t now_ms);  // SOL heartbeats
+  Bytes end_of_stream();
+  bool finished() const { return session_.finished(); }
+
+ private:
+  Bytes handle(redir::Output out);
+
+  redir::DeviceSession session_;
+  Console console_;
+  // SOL started: the console's first output goes out on the next tick, never in the same write
+  // as the StartSol reply (amtterm takes everything it reads with that reply as the reply).
+  bool attach_pending_ = false;
+};
+
+// The WS-Management port (16992): HTTP/1.1 requests answered by the device's WsmanDevice.
+class WsmanHandler {
+ public:
+  explicit WsmanHandler(WsmanDevice& device) : device_(device), parser_(wsman::HttpRole::kRequest) {}
+
+  // Responses to the requests completed by these bytes; `close` is set when the connection is to
+  // end after them (Connection: close, or a malformed request answered with 400).
+  Bytes feed(std::span<const std::uint8_t> bytes, bool& close);
+
+ private:
+  WsmanDevice& device_;
+  wsman::HttpParser parser_;
+};
+
+}  // namespace mw::amtsim
