@@ -4,8 +4,18 @@
 
 namespace mw::amtsim {
 
-RedirHandler::RedirHandler(const redir::DeviceConfig& config, const ConsoleInfo& info, const PowerState& power)
-    : session_(config), console_(info, power) {}
+RedirHandler::RedirHandler(const redir::DeviceConfig& config, const ConsoleInfo& info, const PowerState& power,
+                           WsmanDevice& audit)
+    : session_(config), console_(info, power), audit_(audit) {}
+
+RedirHandler::~RedirHandler() { sol_closed(); }
+
+// Audit events of the Redirection Manager (18): 4 SoL session opened, 5 closed.
+void RedirHandler::sol_closed() {
+  if (!sol_open_) return;
+  sol_open_ = false;
+  audit_.audit(18, 5, user_);
+}
 
 Bytes RedirHandler::feed(std::span<const std::uint8_t> bytes) { return handle(session_.feed(bytes)); }
 Bytes RedirHandler::tick(std::uint64_t now_ms) {
@@ -30,8 +40,16 @@ Bytes RedirHandler::handle(redir::Output out) {
     send.insert(send.end(), o.send.begin(), o.send.end());
   };
   for (auto& e : out.events) {
-    if (const auto* ready = std::get_if<redir::Ready>(&e)) {
-      if (ready->type == redir::SessionType::kSol) attach_pending_ = true;
+    if (const auto* auth = std::get_if<redir::Authenticated>(&e)) {
+      user_ = auth->username;
+    } else if (std::holds_alternative<redir::SolEnded>(e) || std::holds_alternative<redir::Closed>(e)) {
+      sol_closed();
+    } else if (const auto* ready = std::get_if<redir::Ready>(&e)) {
+      if (ready->type == redir::SessionType::kSol) {
+        attach_pending_ = true;
+        sol_open_ = true;
+        audit_.audit(18, 4, user_);
+      }
     } else if (const auto* typed = std::get_if<redir::SolData>(&e)) {
       sol(console_.input(typed->data));
     } else if (const auto* failed = std::get_if<redir::Failed>(&e)) {

@@ -18,7 +18,9 @@ using Bytes = std::vector<std::uint8_t>;
 // The redirection port (16994): shared/redir's DeviceSession in front of the serial console.
 class RedirHandler {
  public:
-  RedirHandler(const redir::DeviceConfig& config, const ConsoleInfo& info, const PowerState& power);
+  // SOL sessions opened and closed go to `audit`'s security audit log (Redirection Manager).
+  RedirHandler(const redir::DeviceConfig& config, const ConsoleInfo& info, const PowerState& power, WsmanDevice& audit);
+  ~RedirHandler();
 
   Bytes feed(std::span<const std::uint8_t> bytes);
   Bytes tick(std::uint64_t now_ms);  // SOL heartbeats
@@ -28,8 +30,13 @@ class RedirHandler {
  private:
   Bytes handle(redir::Output out);
 
+  void sol_closed();
+
   redir::DeviceSession session_;
   Console console_;
+  WsmanDevice& audit_;
+  std::string user_;         // who authenticated
+  bool sol_open_ = false;    // a SOL session was audited as opened and not yet as closed
   // SOL started: the console's first output goes out on the next tick, never in the same write
   // as the StartSol reply (amtterm takes everything it reads with that reply as the reply).
   bool attach_pending_ = false;

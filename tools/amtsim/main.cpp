@@ -157,7 +157,7 @@ class LanConnection : public std::enable_shared_from_this<LanConnection> {
     if (wsman) {
       wsman_ = std::make_unique<WsmanHandler>(*device.wsman);
     } else {
-      redir_ = std::make_unique<RedirHandler>(device.redir, device.info, device.power);
+      redir_ = std::make_unique<RedirHandler>(device.redir, device.info, device.power, *device.wsman);
     }
   }
 
@@ -362,7 +362,7 @@ class CiraLink : public std::enable_shared_from_this<CiraLink> {
       if (open->connected_port == kWsmanPort) {
         ch.wsman = std::make_unique<WsmanHandler>(*device_.wsman);
       } else if (open->connected_port == kRedirPort) {
-        ch.redir = std::make_unique<RedirHandler>(device_.redir, device_.info, device_.power);
+        ch.redir = std::make_unique<RedirHandler>(device_.redir, device_.info, device_.power, *device_.wsman);
       } else {
         session_->reject_channel(open->channel);
         return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include "mw/wsman/digest.hpp"
 #include "mw/wsman/envelope.hpp"
@@ -30,11 +31,53 @@ EndpointReference power_service() {
   return r;
 }
 
+constexpr std::size_t kMaxAuditRecords = 1000;  // older records are dropped, as AMT's log wraps
+constexpr std::size_t kMaxEventRecords = 390;
+
+std::uint32_t unix_now() {
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
 }  // namespace
+
+void WsmanDevice::audit(std::uint16_t app_id, std::uint16_t event_id, const std::string& user) {
+  wsman::AuditRecord r;
+  r.app_id = app_id;
+  r.event_id = event_id;
+  r.initiator_type = wsman::AuditInitiatorType::kHttpDigest;
+  r.initiator = user.substr(0, 255);
+  r.timestamp = unix_now();
+  r.mc_location_type = 0;
+  r.net_address = "127.0.0.1";
+  if (audit_log_.size() >= kMaxAuditRecords) audit_log_.erase(audit_log_.begin());
+  audit_log_.push_back(std::move(r));
+}
+
+// What a BIOS writes to the event log while booting: system firmware progress (sensor type 15),
+// "system firmware progress" offsets for memory init, primary processor init and the OS boot.
+void WsmanDevice::booted() {
+  for (const std::uint8_t progress : {0x01, 0x0A, 0x13}) {
+    wsman::EventRecord e;
+    e.timestamp = unix_now();
+    e.device_address = 0x20;
+    e.event_sensor_type = 15;
+    e.event_type = 0x6F;
+    e.event_offset = 2;
+    e.event_source_type = 0x68;
+    e.event_severity = 0x08;  // informational
+    e.sensor_number = 0xFF;
+    e.entity = 34;  // BIOS
+    e.event_data = {0x40, progress, 0, 0, 0, 0, 0, 0};
+    if (event_log_.size() >= kMaxEventRecords) event_log_.erase(event_log_.begin());
+    event_log_.push_back(e);
+  }
+}
 
 WsmanDevice::WsmanDevice(WsmanIdentity identity, PowerState& power, std::function<std::string(std::size_t)> random_hex)
     : id_(std::move(identity)), power_(power), random_hex_(std::move(random_hex)) {
   nonce_ = random_hex_(16);  // AMT's challenge has no opaque (and MeshCentral would not return one)
+  if (power_ == PowerState::kOn) booted();
 }
 
 std::string WsmanDevice::http(int status, const std::string& body) {
@@ -83,7 +126,7 @@ std::string WsmanDevice::handle(const wsman::HttpMessage& request) {
     auto fault = wsman::make_fault_reply(empty, wsman::amt_message_id(++message_counter_), wsman::fault_for(parsed.error()));
     return http(400, wsman::build_response(fault).value_or(""));
   }
-  const wsman::Response response = answer(*parsed);
+  const wsman::Response response = answer(*parsed, creds->username);
   auto xml = wsman::build_response(response);
   if (!xml) return http(500, {});
   return http(response.fault ? response.fault->http_status() : 200, *xml);
@@ -101,12 +144,17 @@ wsman::PowerState WsmanDevice::cim_power_state() const {
 
 // DSP1027 RequestPowerStateChange: 0 completed, 1 not supported, 5 invalid parameter (a state
 // the current one cannot go to, as AMT answers a power-on of a running computer).
-std::uint32_t WsmanDevice::power_change(wsman::PowerState requested) {
+std::uint32_t WsmanDevice::power_change(wsman::PowerState requested, const std::string& user) {
   const bool on = power_ == PowerState::kOn;
+  // Audit events of the Remote Control application (17): 0 power up, 1 power down, 2 power
+  // cycle, 3 reset, 7 standby, 8 hibernate.
+  std::uint16_t audit_event = 0;
   switch (requested) {
     case wsman::PowerState::kOn:
       if (on) return 5;
       power_ = PowerState::kOn;
+      audit_event = 0;
+      booted();
       break;
     case wsman::PowerState::kOffSoft:
     case wsman::PowerState::kOffHard:
@@ -114,6 +162,7 @@ std::uint32_t WsmanDevice::power_change(wsman::PowerState requested) {
     case wsman::PowerState::kOffHardGraceful:
       if (power_ == PowerState::kSoftOff) return 5;
       power_ = PowerState::kSoftOff;
+      audit_event = 1;
       break;
     case wsman::PowerState::kPowerCycleOffSoft:
     case wsman::PowerState::kPowerCycleOffHard:
@@ -123,24 +172,29 @@ std::uint32_t WsmanDevice::power_change(wsman::PowerState requested) {
     case wsman::PowerState::kPowerCycleOffHardGraceful:
       if (!on) return 5;
       power_ = PowerState::kOn;  // restarts: the console shows the boot screen again
+      audit_event = requested == wsman::PowerState::kMasterBusReset || requested == wsman::PowerState::kMasterBusResetGraceful ? 3 : 2;
+      booted();
       break;
     case wsman::PowerState::kSleepDeep:
     case wsman::PowerState::kSleepLight:
       if (!on) return 5;
       power_ = PowerState::kSleep;
+      audit_event = 7;
       break;
     case wsman::PowerState::kHibernate:
       if (!on) return 5;
       power_ = PowerState::kHibernate;
+      audit_event = 8;
       break;
     default:
       return 1;
   }
   ++power_actions_;
+  audit(17, audit_event, user);
   return 0;
 }
 
-wsman::Response WsmanDevice::answer(const wsman::Request& request) {
+wsman::Response WsmanDevice::answer(const wsman::Request& request, const std::string& user) {
   const std::string id = wsman::amt_message_id(++message_counter_);
   const std::string cls(wsman::last_segment(request.resource_uri));
   const auto op = request.operation();
@@ -269,7 +323,43 @@ wsman::Response WsmanDevice::answer(const wsman::Request& request) {
     auto change = wsman::read_power_state_change(request);
     if (!change) return fault(wsman::FaultKind::kInvalidParameter, change.error().message);
     auto r = wsman::make_reply(request, id);
-    r.instance = wsman::method_output(request, power_change(change->power_state));
+    r.instance = wsman::method_output(request, power_change(change->power_state, user));
+    return r;
+  }
+  if (cls == "AMT_AuditLog" && op == wsman::Operation::kInvoke && request.method() == "ReadRecords") {
+    auto start = wsman::read_u32_argument(request, "StartIndex");
+    if (!start || *start == 0) return fault(wsman::FaultKind::kInvalidParameter, "StartIndex");
+    wsman::AuditLogPage page;
+    page.total_record_count = static_cast<std::uint32_t>(audit_log_.size());
+    for (std::size_t i = *start - 1; i < audit_log_.size() && page.records.size() < 10; ++i) {
+      page.records.push_back(audit_log_[i]);
+    }
+    page.records_returned = static_cast<std::uint32_t>(page.records.size());
+    auto out = wsman::audit_log_output(page);
+    if (!out) return fault(wsman::FaultKind::kInternalError, out.error().message);
+    auto r = wsman::make_reply(request, id);
+    r.instance = std::move(*out);
+    return r;
+  }
+  if (cls == "AMT_MessageLog" && op == wsman::Operation::kInvoke && request.method() == "PositionToFirstRecord") {
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::position_to_first_record_output(1);
+    return r;
+  }
+  if (cls == "AMT_MessageLog" && op == wsman::Operation::kInvoke && request.method() == "GetRecords") {
+    auto args = wsman::read_get_records(request);
+    if (!args || args->iteration_identifier == 0) return fault(wsman::FaultKind::kInvalidParameter, "IterationIdentifier");
+    // The iteration identifier is the 1-based index of the next record, newest first (as AMT).
+    wsman::MessageLogPage page;
+    std::size_t next = args->iteration_identifier - 1;
+    while (next < event_log_.size() && page.records.size() < std::max<std::uint32_t>(args->max_read_records, 1)) {
+      page.records.push_back(event_log_[event_log_.size() - 1 - next]);
+      ++next;
+    }
+    page.iteration_identifier = static_cast<std::uint32_t>(next + 1);
+    page.no_more_records = next >= event_log_.size();
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::message_log_output(page);
     return r;
   }
   if (op == wsman::Operation::kGet || op == wsman::Operation::kEnumerate || op == wsman::Operation::kInvoke ||

@@ -2,7 +2,9 @@
 // responses out, with AMT's Digest authentication (qop=auth, one account) and the classes a
 // management console reads first: AMT_GeneralSettings, CIM_SoftwareIdentity (firmware versions),
 // CIM_ComputerSystemPackage (platform GUID), CIM_ServiceAvailableToElement (the power state) and
-// CIM_PowerManagementService.RequestPowerStateChange, which drives the power state machine.
+// CIM_PowerManagementService.RequestPowerStateChange, which drives the power state machine; the
+// hardware inventory; the security audit log (AMT_AuditLog.ReadRecords: power actions and SOL
+// sessions with the user who made them) and the event log (AMT_MessageLog: boot progress).
 // Sans-I/O: the caller frames HTTP with mw::wsman::HttpParser and writes what handle() returns.
 #pragma once
 #include <cstdint>
@@ -13,6 +15,7 @@
 
 #include "console.hpp"
 #include "mw/wsman/amt.hpp"
+#include "mw/wsman/amt_logs.hpp"
 #include "mw/wsman/http.hpp"
 
 namespace mw::amtsim {
@@ -38,13 +41,17 @@ class WsmanDevice {
   // Power actions accepted so far (for the simulator's log).
   std::uint64_t power_actions() const { return power_actions_; }
 
+  // Appends to the security audit log (AMT keeps the newest records of a bounded log).
+  void audit(std::uint16_t app_id, std::uint16_t event_id, const std::string& user);
+
  private:
   std::string unauthorized(bool stale);
   std::string http(int status, const std::string& body);
-  wsman::Response answer(const wsman::Request& request);
+  wsman::Response answer(const wsman::Request& request, const std::string& user);
   wsman::Response enumerate(const wsman::Request& request, std::vector<wsman::Instance> items);
   wsman::Response pull(const wsman::Request& request);
-  std::uint32_t power_change(wsman::PowerState requested);
+  std::uint32_t power_change(wsman::PowerState requested, const std::string& user);
+  void booted();  // event log records of a power-on
   wsman::PowerState cim_power_state() const;
 
   WsmanIdentity id_;
@@ -56,6 +63,8 @@ class WsmanDevice {
   std::uint64_t power_actions_ = 0;
   std::uint64_t next_context_ = 1;
   std::map<std::string, std::vector<wsman::Instance>> contexts_;  // enumeration context -> items left
+  std::vector<wsman::AuditRecord> audit_log_;
+  std::vector<wsman::EventRecord> event_log_;
 };
 
 }  // namespace mw::amtsim

@@ -257,6 +257,9 @@ TEST(MeshcentralWsmanAmtsim, ReadsSettingsAndSoftwareAndChangesPower) {
   EXPECT_EQ(off["powerBefore"], 2) << off.dump();
   EXPECT_EQ(off["returnValue"], 0) << off.dump();
   EXPECT_EQ(off["powerAfter"], 8) << off.dump();
+  // The security audit log names the action and the user; the event log holds the boot progress.
+  EXPECT_NE(off["audit"].dump().find(R"(["RCO","Performed Power Down","admin"])"), std::string::npos) << off.dump();
+  EXPECT_NE(off["events"].dump().find(R"(["BIOS","Memory initialization."])"), std::string::npos) << off.dump();
   // The other device is untouched; a second power-down of an off computer is refused (5).
   EXPECT_EQ(meshcentral(sim.devices[0], 0)["powerBefore"], 2);
   auto again = meshcentral(d, 8);
@@ -273,6 +276,9 @@ TEST(MeshcentralWsmanAmtsim, ReadsSettingsAndSoftwareAndChangesPower) {
     auto on = meshcentral(d, 2);
     EXPECT_EQ(on["returnValue"], 0) << on.dump();
     EXPECT_EQ(on["powerAfter"], 2) << on.dump();
+    EXPECT_NE(on["audit"].dump().find(R"(["Redirection Manager","SoL Session Opened","admin"])"), std::string::npos)
+        << on.dump();
+    EXPECT_NE(on["audit"].dump().find(R"(["RCO","Performed Power Up","admin"])"), std::string::npos) << on.dump();
     term.type("\r");
     EXPECT_TRUE(term.wait_for("Booting from Hard Disk...")) << term.screen;
     EXPECT_TRUE(term.wait_for("amtsim-2 login: ")) << term.screen;

@@ -3,7 +3,8 @@
 //   node meshcentral_wsman.cjs HOST PORT USER PASS ACTION
 // Reads AMT_GeneralSettings, enumerates CIM_SoftwareIdentity, reads the hardware inventory, the power state
 // (CIM_ServiceAvailableToElement), requests power state ACTION (a DSP1027 number, 0 = none) and
-// reads the power state again. Prints one JSON object; exits 1 on a failed call.
+// reads the power state again, then the audit and event logs. Prints one JSON object; exits 1 on
+// a failed call.
 'use strict';
 const path = require('path');
 const mc = path.dirname(require.resolve('meshcentral/package.json'));
@@ -50,11 +51,25 @@ stack.Get('AMT_GeneralSettings', (s, name, response, status) => {
 function next() {
     powerState((before) => {
       out.powerBefore = before;
-      if (Number(action) === 0) return done();
+      if (Number(action) === 0) return logs();
       stack.RequestPowerStateChange(Number(action), (s3, n3, response3, status3) => {
         if (status3 !== 200) return fail('RequestPowerStateChange', status3);
         out.returnValue = response3.Body.ReturnValue;
-        powerState((after) => { out.powerAfter = after; done(); });
+        powerState((after) => { out.powerAfter = after; logs(); });
       });
     });
 }
+
+// The security audit log and the event log, as MeshCentral decodes them.
+function logs() {
+  stack.GetAuditLog((s5, records, status5) => {
+    if (status5 !== 200) return fail('AMT_AuditLog', status5);
+    out.audit = records.map((r) => [r.AuditApp, r.Event, r.Initiator]);
+    stack.GetMessageLog((s6, messages, tag6, status6) => {
+      if (status6 !== 200 || messages == null) return fail('AMT_MessageLog', status6);
+      out.events = messages.map((m) => [m.EntityStr, m.Desc]);
+      done();
+    });
+  });
+}
+
