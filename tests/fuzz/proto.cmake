@@ -1,1 +1,1 @@
-mw_fuzz_target(control control_fuzz.cpp)
+mw_fuzz_target(control control_fuzz.cpp MODULE proto)
