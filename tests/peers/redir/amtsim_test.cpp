@@ -23,21 +23,16 @@
 #include <thread>
 #include <vector>
 
-#include "../rfb/process.hpp"
+#include "../process.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using mw::rfb::peer::Child;
-using mw::rfb::peer::ms_left;
+using mw::test::peer::Child;
+using mw::test::peer::current_env;
+using mw::test::peer::read_until;
 
 constexpr const char* kPassword = "P@ssw0rd-sim";
-
-std::vector<std::string> env_now() {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  return env;
-}
 
 // amtsim on 127.0.0.N with ephemeral ports; reads its device lines until "ready".
 class Amtsim {
@@ -47,18 +42,10 @@ class Amtsim {
     if (pipe2(out, O_CLOEXEC) != 0) return;
     child_ = Child::spawn({MW_AMTSIM, "--mode", "lan", "--count", std::to_string(count), "--first-ip", first_ip,
                            "--redir-port", "0", "--wsman-port", "0", "--amt-pass", kPassword, "--power", power},
-                          env_now(), {}, -1, -1, out[1]);
+                          current_env(), {}, -1, -1, out[1]);
     close(out[1]);
     std::string text;
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    char buf[4096];
-    while (text.find("ready\n") == std::string::npos && Clock::now() < deadline) {
-      pollfd p{out[0], POLLIN, 0};
-      if (poll(&p, 1, ms_left(deadline)) <= 0) break;
-      const ssize_t n = read(out[0], buf, sizeof buf);
-      if (n <= 0) break;
-      text.append(buf, static_cast<std::size_t>(n));
-    }
+    read_until(out[0], text, "ready\n", 0, Clock::now() + std::chrono::seconds(20));
     close(out[0]);
     const std::regex line(R"(device (\d+) uuid=([0-9a-f-]{36}) redir=([0-9.]+):(\d+) wsman=[0-9.]+:(\d+) power=(\w+))");
     for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it) {
@@ -104,20 +91,10 @@ class Amtterm {
 
   // Reads until `text` has appeared (after what earlier waits consumed) or the deadline passes.
   bool wait_for(const std::string& text, std::chrono::milliseconds within = std::chrono::seconds(15)) {
-    const auto deadline = Clock::now() + within;
-    for (;;) {
-      const auto at = screen.find(text, seen_);
-      if (at != std::string::npos) {
-        seen_ = at + text.size();
-        return true;
-      }
-      pollfd p{master_, POLLIN, 0};
-      if (Clock::now() >= deadline || poll(&p, 1, ms_left(deadline)) <= 0) return false;
-      char buf[4096];
-      const ssize_t n = read(master_, buf, sizeof buf);
-      if (n <= 0) return false;
-      screen.append(buf, static_cast<std::size_t>(n));
-    }
+    const auto at = read_until(master_, screen, text, seen_, Clock::now() + within);
+    if (at == std::string::npos) return false;
+    seen_ = at + text.size();
+    return true;
   }
 
   void type(const std::string& keys) { ASSERT_EQ(write(master_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size())); }
@@ -214,21 +191,21 @@ TEST(AmttermAmtsim, PoweredOffDeviceHasSolButNoConsoleOutput) {
 }
 
 TEST(AmttermAmtsim, BadArgumentsAreRefused) {
-  const auto r = mw::rfb::peer::run({MW_AMTSIM, "--mode", "lan", "--amt-pass", "x", "--first-ip", "not-an-ip"},
-                                    env_now(), std::chrono::seconds(10));
+  const auto r = mw::test::peer::run({MW_AMTSIM, "--mode", "lan", "--amt-pass", "x", "--first-ip", "not-an-ip"},
+                                    current_env(), std::chrono::seconds(10));
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("not an IPv4 address"), std::string::npos) << r.err;
   const auto cira =
-      mw::rfb::peer::run({MW_AMTSIM, "--mode", "cira", "--amt-pass", "x"}, env_now(), std::chrono::seconds(10));
+      mw::test::peer::run({MW_AMTSIM, "--mode", "cira", "--amt-pass", "x"}, current_env(), std::chrono::seconds(10));
   EXPECT_EQ(cira.status, 2);
   EXPECT_NE(cira.err.find("--mode cira needs --mps HOST:PORT"), std::string::npos) << cira.err;
 }
 
 // MeshCentral's WS-Management stack against one device: the JSON its calls gave.
 nlohmann::json meshcentral(const Amtsim::Device& d, int action, const std::string& password = kPassword) {
-  const auto r = mw::rfb::peer::run({"node", std::string(MW_TEST_DATA) + "/../peers/redir/meshcentral_wsman.cjs", d.address,
+  const auto r = mw::test::peer::run({"node", std::string(MW_TEST_DATA) + "/../peers/redir/meshcentral_wsman.cjs", d.address,
                                      std::to_string(d.wsman_port), "admin", password, std::to_string(action)},
-                                    env_now(), std::chrono::seconds(30));
+                                    current_env(), std::chrono::seconds(30));
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   if (j.is_discarded()) return {{"error", "no JSON from node (status " + std::to_string(r.status) + "): " + r.out + r.err}};
   j["status"] = r.status;
@@ -303,28 +280,28 @@ class MeshCentral {
   static constexpr const char* kMpsPass = "mps-Secret-1";
 
   MeshCentral() {
-    dir_ = std::make_unique<mw::rfb::peer::TempDir>();
+    dir_ = std::make_unique<mw::test::peer::TempDir>();
     const auto data = dir_->path / "meshcentral-data";
     std::filesystem::create_directories(data);
-    mps_port = mw::rfb::peer::free_port();
-    const int https_port = mw::rfb::peer::free_port();
+    mps_port = mw::test::peer::free_port();
+    const int https_port = mw::test::peer::free_port();
     const nlohmann::json config = {
         {"settings",
          {{"datapath", data.string()}, {"filespath", (dir_->path / "files").string()}, {"cert", "127.0.0.1"},
           {"WANonly", true}, {"port", https_port}, {"portBind", "127.0.0.1"}, {"redirPort", 0},
           {"mpsPort", mps_port}, {"mpsPass", kMpsPass}, {"exactPorts", true}, {"selfUpdate", false},
           {"meshScanner", false}, {"amtScanner", false}, {"noAgentUpdate", true}, {"autoBackup", false}}}};
-    mw::rfb::peer::write_file(data / "config.json", config.dump());
+    mw::test::peer::write_file(data / "config.json", config.dump());
     const nlohmann::json mesh = {{"_id", kMeshId}, {"type", "mesh"}, {"mtype", 1}, {"name", "CIRA devices"},
                                  {"desc", ""}, {"domain", ""}, {"links", nlohmann::json::object()}};
-    mw::rfb::peer::write_file(data / "meshcentral.db", mesh.dump() + "\n");
+    mw::test::peer::write_file(data / "meshcentral.db", mesh.dump() + "\n");
     db_ = data / "meshcentral.db";
     log_ = dir_->path / "meshcentral.log";
     child_ = Child::spawn({"node", std::string(MW_TEST_DATA) + "/../../node_modules/meshcentral", "--datapath", data.string()},
-                          env_now(), log_);
+                          current_env(), log_);
     const auto deadline = Clock::now() + std::chrono::seconds(60);
     while (Clock::now() < deadline && child_.running()) {
-      const int fd = mw::rfb::peer::connect_loopback(mps_port);
+      const int fd = mw::test::peer::connect_loopback(mps_port);
       if (fd >= 0) {
         close(fd);
         ready = true;
@@ -343,14 +320,14 @@ class MeshCentral {
     return u;
   }
 
-  std::string database() const { return mw::rfb::peer::read_file(db_); }
-  std::string log() const { return mw::rfb::peer::read_file(log_); }
+  std::string database() const { return mw::test::peer::read_file(db_); }
+  std::string log() const { return mw::test::peer::read_file(log_); }
 
   int mps_port = 0;
   bool ready = false;
 
  private:
-  std::unique_ptr<mw::rfb::peer::TempDir> dir_;
+  std::unique_ptr<mw::test::peer::TempDir> dir_;
   std::filesystem::path db_, log_;
   Child child_;
 };
@@ -364,7 +341,7 @@ class CiraSim {
     child_ = Child::spawn({MW_AMTSIM, "--mode", "cira", "--count", std::to_string(count), "--mps",
                            "127.0.0.1:" + std::to_string(port), "--mps-user", user, "--mps-pass", pass,
                            "--amt-pass", kPassword, "--seed", "cira-test"},
-                          env_now(), {}, -1, -1, out[1]);
+                          current_env(), {}, -1, -1, out[1]);
     close(out[1]);
     fd_ = out[0];
   }
@@ -372,16 +349,7 @@ class CiraSim {
     if (fd_ >= 0) close(fd_);
   }
   bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30)) {
-    const auto deadline = Clock::now() + within;
-    while (output.find(text) == std::string::npos) {
-      pollfd p{fd_, POLLIN, 0};
-      if (Clock::now() >= deadline || poll(&p, 1, ms_left(deadline)) <= 0) return false;
-      char buf[4096];
-      const ssize_t n = read(fd_, buf, sizeof buf);
-      if (n <= 0) return false;
-      output.append(buf, static_cast<std::size_t>(n));
-    }
-    return true;
+    return read_until(fd_, output, text, 0, Clock::now() + within) != std::string::npos;
   }
   std::string output;
 

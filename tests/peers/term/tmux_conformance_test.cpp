@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "../../unit/term/tmux_capture.hpp"
+#include "../process.hpp"
 #include "mw/term/terminal.hpp"
 #include "mw/term/width.hpp"
 
@@ -269,30 +270,9 @@ std::string compare_captures(const std::vector<CapturedRow>& want, const std::ve
 
 // [SECTION] Fixtures
 
-// A private temporary folder, removed with everything in it when the test ends however it ends.
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/mw-term-peer-XXXXXX";
-    if (mkdtemp(tmpl) != nullptr) path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path path;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-void write_file(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
+using mw::test::peer::read_file;
+using mw::test::peer::TempDir;
+using mw::test::peer::write_file;
 
 // A C file long enough to page and scroll through, with syntax for vim to colour.
 std::string c_source() {
