@@ -22,23 +22,21 @@ Bytes RedirHandler::tick(std::uint64_t now_ms) {
   Bytes out = handle(session_.tick(now_ms));
   if (attach_pending_ && session_.state() == redir::DeviceState::kRunning) {
     attach_pending_ = false;
-    const std::string text = console_.attach();
-    if (!text.empty()) {
-      auto o = session_.send_sol_data({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
-      out.insert(out.end(), o.send.begin(), o.send.end());
-    }
+    sol(out, console_.attach());
   }
   return out;
+}
+
+// Appends the serial console's output, as SOL data messages, to `out`.
+void RedirHandler::sol(Bytes& out, const std::string& text) {
+  if (text.empty()) return;
+  auto o = session_.send_sol_data({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  out.insert(out.end(), o.send.begin(), o.send.end());
 }
 Bytes RedirHandler::end_of_stream() { return handle(session_.end_of_stream()); }
 
 Bytes RedirHandler::handle(redir::Output out) {
   Bytes send = std::move(out.send);
-  const auto sol = [&](const std::string& text) {
-    if (text.empty()) return;
-    auto o = session_.send_sol_data({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
-    send.insert(send.end(), o.send.begin(), o.send.end());
-  };
   for (auto& e : out.events) {
     if (const auto* auth = std::get_if<redir::Authenticated>(&e)) {
       user_ = auth->username;
@@ -51,7 +49,7 @@ Bytes RedirHandler::handle(redir::Output out) {
         audit_.audit(18, 4, user_);
       }
     } else if (const auto* typed = std::get_if<redir::SolData>(&e)) {
-      sol(console_.input(typed->data));
+      sol(send, console_.input(typed->data));
     } else if (const auto* failed = std::get_if<redir::Failed>(&e)) {
       std::cerr << "amtsim: redirection session ended: " << failed->error.message << "\n";
     }

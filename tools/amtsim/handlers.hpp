@@ -31,6 +31,7 @@ class RedirHandler {
   Bytes handle(redir::Output out);
 
   void sol_closed();
+  void sol(Bytes& out, const std::string& text);
 
   redir::DeviceSession session_;
   Console console_;

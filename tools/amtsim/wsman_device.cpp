@@ -76,7 +76,7 @@ void WsmanDevice::booted() {
 
 WsmanDevice::WsmanDevice(WsmanIdentity identity, PowerState& power, std::function<std::string(std::size_t)> random_hex)
     : id_(std::move(identity)), power_(power), random_hex_(std::move(random_hex)) {
-  nonce_ = random_hex_(16);  // AMT's challenge has no opaque (and MeshCentral would not return one)
+  nonce_ = random_hex_(16);
   if (power_ == PowerState::kOn) booted();
 }
 
@@ -92,8 +92,7 @@ std::string WsmanDevice::http(int status, const std::string& body) {
 std::string WsmanDevice::unauthorized(bool stale) {
   wsman::DigestChallenge c;
   c.realm = id_.realm;
-  c.nonce = nonce_;
-  c.opaque = opaque_;
+  c.nonce = nonce_;  // no opaque: AMT sends none (and MeshCentral would not return one)
   c.qop = {"auth"};
   c.stale = stale;
   wsman::HttpResponseHead head;
@@ -114,7 +113,7 @@ std::string WsmanDevice::handle(const wsman::HttpMessage& request) {
   if (auth.empty()) return unauthorized(false);
   auto creds = wsman::parse_digest_credentials(auth);
   if (!creds) return unauthorized(false);
-  const wsman::DigestExpectation expected{id_.realm, nonce_, opaque_, "POST", request.target, request.body};
+  const wsman::DigestExpectation expected{id_.realm, nonce_, "", "POST", request.target, request.body};
   switch (wsman::verify_digest(*creds, id_.username, id_.password, expected)) {
     case wsman::DigestVerdict::kOk: break;
     case wsman::DigestVerdict::kStaleNonce: return unauthorized(true);
@@ -189,7 +188,6 @@ std::uint32_t WsmanDevice::power_change(wsman::PowerState requested, const std::
     default:
       return 1;
   }
-  ++power_actions_;
   audit(17, audit_event, user);
   return 0;
 }

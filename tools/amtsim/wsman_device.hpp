@@ -38,9 +38,6 @@ class WsmanDevice {
   // One complete request; returns the whole HTTP response.
   std::string handle(const wsman::HttpMessage& request);
 
-  // Power actions accepted so far (for the simulator's log).
-  std::uint64_t power_actions() const { return power_actions_; }
-
   // Appends to the security audit log (AMT keeps the newest records of a bounded log).
   void audit(std::uint16_t app_id, std::uint16_t event_id, const std::string& user);
 
@@ -58,9 +55,7 @@ class WsmanDevice {
   PowerState& power_;
   std::function<std::string(std::size_t)> random_hex_;
   std::string nonce_;
-  std::string opaque_;  // empty: AMT sends none
   std::uint64_t message_counter_ = 0;
-  std::uint64_t power_actions_ = 0;
   std::uint64_t next_context_ = 1;
   std::map<std::string, std::vector<wsman::Instance>> contexts_;  // enumeration context -> items left
   std::vector<wsman::AuditRecord> audit_log_;

@@ -41,6 +41,16 @@ class ByteBuffer {
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return cap_; }
   void clear() { size_ = 0; }
+  // The next inflate step's room: the spare capacity, at least 64 KiB, but the size never beyond
+  // `limit`. Grows the size by that much and returns it (0 once the limit is reached).
+  std::size_t grow_for_inflate(std::size_t limit) {
+    const std::size_t have = size_;
+    if (have >= limit) return 0;
+    const std::size_t room = cap_ > have ? cap_ - have : have;
+    const std::size_t grow = std::min<std::size_t>(std::max<std::size_t>(room, 64 * 1024), limit - have);
+    resize(have + grow);
+    return grow;
+  }
   // Sets the size to n, keeping the first min(n, size()) bytes; new bytes are uninitialised.
   void resize(std::size_t n) {
     if (n > cap_) {
@@ -58,6 +68,10 @@ class ByteBuffer {
   std::size_t size_ = 0;
   std::size_t cap_ = 0;
 };
+
+Error tight_short() {
+  return make_error("tight-short", "Tight data inflates to fewer bytes than the rectangle needs");
+}
 
 // The start of a deflate stream: a zlib stream (RFC 1950) is inflated as raw deflate after its
 // 2-byte header. A VNC server never ends the stream, so its Adler-32 trailer never comes, and
@@ -95,12 +109,8 @@ class Inflater {
     for (;;) {
       if ((s_->avail_in == 0 && !pending()) || s_->block_state == ISAL_BLOCK_FINISH) break;
       const std::size_t have = out.size();
-      if (have >= max_out) {
-        return make_error("too-large", "compressed data inflates beyond what the rectangle can hold");
-      }
-      const std::size_t room = out.capacity() > have ? out.capacity() - have : have;
-      const std::size_t grow = std::min<std::size_t>(std::max<std::size_t>(room, 64 * 1024), max_out - have);
-      out.resize(have + grow);
+      const std::size_t grow = out.grow_for_inflate(max_out);
+      if (grow == 0) return make_error("too-large", "compressed data inflates beyond what the rectangle can hold");
       s_->next_out = out.data() + have;
       s_->avail_out = static_cast<std::uint32_t>(grow);
       const int rc = isal_inflate(s_.get());
@@ -112,7 +122,7 @@ class Inflater {
 
   // Inflates exactly `size` bytes (Tight knows the decompressed size).
   Result<bool> inflate_exact(std::span<const std::uint8_t> in, ByteBuffer& out, std::size_t size) {
-    if (!started_ && in.empty()) return short_tight();
+    if (!started_ && in.empty()) return tight_short();
     if (auto r = begin(in, false); !r) return r.error();
     out.resize(size);
     s_->next_out = out.data();
@@ -124,7 +134,7 @@ class Inflater {
       if (rc < 0) return corrupt(rc);
       if (s_->avail_in == before_in && s_->avail_out == before_out) break;
     }
-    if (s_->avail_out != 0) return short_tight();
+    if (s_->avail_out != 0) return tight_short();
     // What follows the pixels is the end of the block and the server's sync flush: no output.
     // Decode it so that the next rectangle starts where the stream is; more pixels are an error.
     std::uint8_t spill[64];
@@ -160,10 +170,6 @@ class Inflater {
   }
 
   bool pending() const { return s_->tmp_out_valid > s_->tmp_out_processed; }
-
-  static Error short_tight() {
-    return make_error("tight-short", "Tight data inflates to fewer bytes than the rectangle needs");
-  }
 
   static Error corrupt(int rc) {
     const char* what = rc == ISAL_INVALID_BLOCK    ? "invalid block"
@@ -202,12 +208,8 @@ class Inflater {
     z_.avail_in = static_cast<uInt>(in.size());
     while (z_.avail_in > 0) {
       const std::size_t have = out.size();
-      if (have >= max_out) {
-        return make_error("too-large", "compressed data inflates beyond what the rectangle can hold");
-      }
-      const std::size_t room = out.capacity() > have ? out.capacity() - have : have;
-      const std::size_t grow = std::min<std::size_t>(std::max<std::size_t>(room, 64 * 1024), max_out - have);
-      out.resize(have + grow);
+      const std::size_t grow = out.grow_for_inflate(max_out);
+      if (grow == 0) return make_error("too-large", "compressed data inflates beyond what the rectangle can hold");
       z_.next_out = out.data() + have;
       z_.avail_out = static_cast<uInt>(grow);
       const int rc = inflate(&z_, Z_SYNC_FLUSH);
@@ -223,9 +225,7 @@ class Inflater {
 
   // Inflates exactly `size` bytes (Tight knows the decompressed size).
   Result<bool> inflate_exact(std::span<const std::uint8_t> in, ByteBuffer& out, std::size_t size) {
-    if (!started_ && in.empty()) {
-      return make_error("tight-short", "Tight data inflates to fewer bytes than the rectangle needs");
-    }
+    if (!started_ && in.empty()) return tight_short();
     if (!started_) {
       auto header = start(in, false);
       if (!header) return header.error();
@@ -240,11 +240,11 @@ class Inflater {
       const int rc = inflate(&z_, Z_SYNC_FLUSH);
       if (rc == Z_STREAM_END) break;
       if (rc != Z_OK) {
-        if (rc == Z_BUF_ERROR) return make_error("tight-short", "Tight data inflates to fewer bytes than the rectangle needs");
+        if (rc == Z_BUF_ERROR) return tight_short();
         return make_error("zlib", std::string("corrupt Tight data (") + (z_.msg ? z_.msg : "inflate") + ")");
       }
     }
-    if (z_.avail_out != 0) return make_error("tight-short", "Tight data inflates to fewer bytes than the rectangle needs");
+    if (z_.avail_out != 0) return tight_short();
     return true;
   }
 
