@@ -184,7 +184,7 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
   };
   ctx_.async_db->run(
       ws_.get_executor(),
-      [env = accounts::env_for(domain_), uid = userid_, cmd = std::move(cmd)](store::Store& s) {
+      [env = action_env(), uid = userid_, cmd = std::move(cmd)](store::Store& s) {
         Done d;
         d.outcome = accounts::handle_action(s, env, uid, cmd);
         for (const auto& changed : d.outcome.users_changed) {

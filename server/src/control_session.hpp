@@ -13,6 +13,7 @@
 #include <string>
 
 #include "accounts/event_bus.hpp"
+#include "accounts/service.hpp"
 #include "net.hpp"
 #include "request_info.hpp"
 #include "server_context.hpp"
@@ -37,6 +38,11 @@ class ControlSession : public accounts::EventSink, public std::enable_shared_fro
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void run_action(nlohmann::json cmd);
+  accounts::ActionEnv action_env() const {
+    auto env = accounts::env_for(domain_);
+    env.presence = &ctx_.accounts->presence();
+    return env;
+  }
   void send(std::shared_ptr<const std::string> text);
   void send(const nlohmann::json& message);
   void do_write();

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "accounts/service.hpp"
+#include "amt/mps_server.hpp"
 #include "mw/version.hpp"
 
 namespace mw::server {
@@ -156,6 +157,16 @@ std::string metrics_text(const ServerContext& ctx) {
         << "# HELP meshwork_event_subscribers Logged-in control channels receiving live events.\n"
         << "# TYPE meshwork_event_subscribers gauge\n"
         << "meshwork_event_subscribers " << ctx.accounts->bus().size() << "\n";
+  }
+  if (ctx.mps) {
+    const auto& c = ctx.mps->counters();
+    out << "# HELP meshwork_mps_devices Intel AMT devices connected by CIRA.\n# TYPE meshwork_mps_devices gauge\n"
+        << "meshwork_mps_devices " << ctx.mps->connections() << "\n"
+        << "# HELP meshwork_mps_connections_total MPS connections accepted.\n# TYPE meshwork_mps_connections_total counter\n"
+        << "meshwork_mps_connections_total " << c.accepted.load() << "\n"
+        << "# HELP meshwork_mps_logins_total CIRA logins by outcome.\n# TYPE meshwork_mps_logins_total counter\n"
+        << "meshwork_mps_logins_total{result=\"ok\"} " << c.logins_ok.load() << "\n"
+        << "meshwork_mps_logins_total{result=\"refused\"} " << c.logins_refused.load() << "\n";
   }
   if (ctx.db) {
     out << "# HELP meshwork_db_queries_total Database operations by kind.\n# TYPE meshwork_db_queries_total counter\n";

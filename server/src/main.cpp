@@ -17,6 +17,7 @@
 #include "db_tools.hpp"
 #include "store/sqlite_store.hpp"
 #include "accounts/service.hpp"
+#include "amt/mps_server.hpp"
 #include "log.hpp"
 #include "text.hpp"
 #include "mw/version.hpp"
@@ -85,9 +86,10 @@ int main(int argc, char** argv) {
   ctx.settings = s;
   ctx.info.name = s.cert;
   ctx.info.version = mw::kVersion;
-  ctx.info.mps_port = 0;  // the MPS arrives with the Intel AMT issue
+  ctx.info.mps_port = 0;  // set when the MPS listens
   asio::io_context ioc;
   WebServer web(ioc, ctx);
+  std::unique_ptr<amt::MpsServer> mps;
   // Installed before anything is announced, so a signal right after the startup lines is handled.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer drain(ioc);
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
     say(std::string("Stopping on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + ".");
     // No new connections; answers already being written get a short grace period to finish.
     web.stop();
+    if (mps) mps->stop();
     drain.expires_after(std::chrono::milliseconds(500));
     drain.async_wait([&](const beast::error_code&) { ioc.stop(); });
   });
@@ -133,7 +136,18 @@ int main(int argc, char** argv) {
       say("  SHA-384: " + remote.sha384_hex);
       ctx.agent_facing_certs[d.id] = remote;
     }
+    {
+      auto pass = amt::mps_password(*ctx.db, s.mps_pass);
+      if (!pass) throw std::runtime_error("database: " + pass.error().message);
+      ctx.mps_password = std::move(pass.value());
+    }
     web.start();
+    if (s.mps_port > 0) {
+      mps = std::make_unique<amt::MpsServer>(ioc, ctx);
+      mps->start();
+      ctx.mps = mps.get();
+      ctx.info.mps_port = s.mps_alias_port > 0 ? s.mps_alias_port : mps->port();
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "meshwork-server: %s\n", e.what());
     return 1;
@@ -146,6 +160,12 @@ int main(int argc, char** argv) {
   say(std::string("Meshwork ") + (s.tls_offload ? "HTTP server (TLS offload)" : "HTTPS server") + " running on " +
       s.cert + ":" + std::to_string(web.https_port()) + "." +
       (s.tls_offload_trusted.empty() ? "" : " X-Forwarded-* trusted from " + std::to_string(s.tls_offload_trusted.size()) + " address(es)."));
+  if (mps) {
+    // Tests and scripts read this line too: "... MPS server running on NAME:PORT."
+    say(std::string("Meshwork Intel(R) AMT MPS server") + (s.mps_tls_offload ? " (TLS offload)" : "") + " running on " +
+        (s.mps_cert.empty() ? s.cert : s.mps_cert) + ":" + std::to_string(mps->port()) + ".");
+    say("MPS certificate SHA-384: " + ctx.certs->mps().sha384_hex);
+  }
   say("Database: SQLite " + fs::absolute(database_path(s)).string() + " (" +
       std::to_string(ctx.db->count("node", std::nullopt).value_or(0)) + " devices, " +
       std::to_string(ctx.db->count("user", std::nullopt).value_or(0)) + " users)");

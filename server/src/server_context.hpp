@@ -19,6 +19,9 @@
 namespace mw::server::accounts {
 class Service;
 }
+namespace mw::server::amt {
+class MpsServer;
+}
 
 namespace mw::server {
 
@@ -48,6 +51,9 @@ struct ServerContext {
   std::unique_ptr<store::AsyncStore> async_db;
   // Logins, sessions, live events (accounts/service.hpp); created after async_db.
   std::unique_ptr<accounts::Service> accounts;
+  // Intel AMT: the CIRA password (MpsPass or generated, amt/mps_server.hpp) and the MPS, when on.
+  std::string mps_password;
+  amt::MpsServer* mps = nullptr;
 };
 
 }  // namespace mw::server

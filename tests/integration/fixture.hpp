@@ -2,6 +2,7 @@
 // small app page, and the arguments that start meshwork-server on 127.0.0.1 with ephemeral ports.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -30,6 +31,8 @@ struct Fixture {
                                "--webroot", web().string(), "--portbind", "127.0.0.1", "--port", "0",
                                "--redirport", "0", "--cert", "mesh.test", "--certalgorithm", "ecdsa-p384",
                                "--threads", "2"};
+    // No MPS unless a test asks for one (MpsPort's default, 4433, is not for parallel tests).
+    if (std::find(extra.begin(), extra.end(), "--mpsport") == extra.end()) a.insert(a.end(), {"--mpsport", "0"});
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }

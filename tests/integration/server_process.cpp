@@ -76,6 +76,8 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::chrono::millise
       while (output_.find(" in a browser.") == std::string::npos && std::chrono::steady_clock::now() < until) {
         read_available(std::chrono::milliseconds(50));
       }
+      static const std::regex mps_re(R"(MPS server(?: \(TLS offload\))? running on .*:(\d+)\.)");
+      if (std::regex_search(output_, m, mps_re)) mps_port_ = std::stoi(m[1]);
       break;
     }
     int status = 0;

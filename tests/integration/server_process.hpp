@@ -37,8 +37,14 @@ class ServerProcess {
   bool running() const { return https_port_ > 0 && !exit_code_; }
   int https_port() const { return https_port_; }
   int redirect_port() const { return redirect_port_; }
+  int mps_port() const { return mps_port_; }
   // Everything the server printed so far (stdout and stderr).
   const std::string& output() const { return output_; }
+  // Reads what the server printed since (waiting up to `timeout` for something) and returns all.
+  const std::string& poll(std::chrono::milliseconds timeout = std::chrono::milliseconds(50)) {
+    read_available(timeout);
+    return output_;
+  }
   // Sends `signal` and waits for exit; returns the exit code (or 128+signal if killed by one).
   int stop(int signal = 15, std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Waits for the process to exit by itself; returns its exit code or nullopt on timeout.
@@ -50,6 +56,7 @@ class ServerProcess {
   int out_fd_ = -1;
   int https_port_ = 0;
   int redirect_port_ = 0;
+  int mps_port_ = 0;
   std::optional<int> exit_code_;
   std::string output_;
 };

@@ -387,6 +387,17 @@ void do_removemeshuser(Store& db, const ActionEnv& env, const Json& caller, Json
 
 // [SECTION] devices
 
+// A device entry of a "nodes" answer with its live connectivity and power state, as MeshCentral
+// sends them (absent when it is offline).
+Json with_presence(const ActionEnv& env, Json node) {
+  if (!env.presence) return node;
+  if (auto p = env.presence->get(node.value("_id", ""))) {
+    node["conn"] = p->conn;
+    node["pwr"] = p->pwr;
+  }
+  return node;
+}
+
 void do_nodes(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   std::vector<std::string> meshes;
   if (has_str(cmd, "meshid") || has_str(cmd, "meshname")) {
@@ -401,13 +412,24 @@ void do_nodes(Store& db, const ActionEnv& env, const Json& caller, const Json& c
     std::string text = R"({"action":"nodes","nodes":{)";
     bool first = true;
     for (const auto& meshid : meshes) {
-      auto list = db.list_nodes_by_mesh_text(meshid);
-      if (!list) continue;
+      std::string list_text;
+      if (env.presence && env.presence->any_in_mesh(meshid)) {
+        // Some devices are connected: their conn and pwr go into their entries.
+        auto list = db.list_nodes_by_mesh(meshid);
+        if (!list) continue;
+        Json arr = Json::array();
+        for (auto& n : list.value()) arr.push_back(with_presence(env, std::move(n)));
+        list_text = arr.dump(-1, ' ', false, Json::error_handler_t::replace);
+      } else {
+        auto list = db.list_nodes_by_mesh_text(meshid);
+        if (!list) continue;
+        list_text = std::move(list.value());
+      }
       if (!first) text += ',';
       first = false;
       text += Json(meshid).dump();
       text += ':';
-      text += list.value();
+      text += list_text;
     }
     text += '}';
     for (const char* key : {"responseid", "tag"}) {
@@ -426,7 +448,7 @@ void do_nodes(Store& db, const ActionEnv& env, const Json& caller, const Json& c
       if (has_str(cmd, "id") && n.value("_id", "") != str(cmd, "id")) continue;
       n.erase("meshid");
       if (auto amt = n.find("intelamt"); amt != n.end() && amt->is_object()) amt->erase("pass");
-      arr.push_back(std::move(n));
+      arr.push_back(with_presence(env, std::move(n)));
     }
     nodes[meshid] = std::move(arr);
   }
@@ -554,6 +576,7 @@ void do_changedevicemesh(Store& db, const ActionEnv& env, const Json& caller, co
     const std::string from = n.value("meshid", "");
     n["meshid"] = to;
     if (!put_or(db, n, out, cmd)) return;
+    if (env.presence) env.presence->relocate(n.value("_id", ""), to);
     Json ev = user_event_base(caller);
     ev.update({{"etype", "node"}, {"nodeid", n["_id"]}, {"meshid", to}, {"oldMeshId", from}, {"newMeshId", to}, {"node", n},
                {"action", "nodemeshchange"},

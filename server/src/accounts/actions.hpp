@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "accounts/model.hpp"
+#include "accounts/presence.hpp"
 #include "store/store.hpp"
 
 namespace mw::server::accounts {
@@ -34,6 +35,7 @@ struct ActionEnv {
   PasswordRules rules;       // PasswordRequirements of that domain
   int hash_iterations = 0;   // 0 = auth::kPbkdf2Iterations
   std::int64_t now_ms = 0;   // 0 = the clock
+  PresenceTable* presence = nullptr;  // live connectivity: "nodes" adds conn and pwr from it
 };
 
 // Runs one control message for the user `caller_id`. Unknown actions get no answer (as

@@ -19,6 +19,7 @@
 
 #include "accounts/actions.hpp"
 #include "accounts/event_bus.hpp"
+#include "accounts/presence.hpp"
 #include "settings.hpp"
 #include "store/async_store.hpp"
 
@@ -99,6 +100,7 @@ class Service {
   const Counters& counters() const { return counters_; }
 
   EventBus& bus() { return bus_; }
+  PresenceTable& presence() { return presence_; }
   Throttle& ip_throttle() { return ip_throttle_; }
   store::AsyncStore& db() { return db_; }
   const Settings& settings() const { return settings_; }
@@ -108,6 +110,7 @@ class Service {
   store::AsyncStore& db_;
   std::vector<std::uint8_t> session_key_;
   EventBus bus_;
+  PresenceTable presence_;
   Throttle ip_throttle_;
   Throttle account_throttle_{Throttle::Limits{10, std::chrono::seconds(5), std::chrono::seconds(900), std::chrono::minutes(60), 100000}};
   boost::asio::thread_pool compute_;

@@ -31,7 +31,7 @@ export async function startServer(extraArgs = [], { importDocs } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-e2e-'));
   const args = [
     '--datapath', path.join(dataDir, 'data'), '--filespath', path.join(dataDir, 'files'),
-    '--webroot', path.join(buildDir, 'web'), '--portbind', '127.0.0.1', '--port', '0', '--redirport', '0',
+    '--webroot', path.join(buildDir, 'web'), '--portbind', '127.0.0.1', '--port', '0', '--redirport', '0', '--mpsport', '0',
     '--cert', '127.0.0.1', '--certalgorithm', 'ecdsa-p384', ...extraArgs,
   ];
   // The administrator account the tests log in with (created as MeshCentral's --createaccount does).

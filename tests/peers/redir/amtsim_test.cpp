@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "../amtsim_process.hpp"
 #include "../process.hpp"
 
 namespace {
@@ -332,30 +333,11 @@ class MeshCentral {
   Child child_;
 };
 
-// amtsim in CIRA mode: reads its stdout until `until` has appeared (or the deadline).
-class CiraSim {
+// amtsim in CIRA mode with this test's device password.
+class CiraSim : public mw::test::peer::CiraSim {
  public:
-  CiraSim(int port, const std::string& user, const std::string& pass, int count = 1) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return;
-    child_ = Child::spawn({MW_AMTSIM, "--mode", "cira", "--count", std::to_string(count), "--mps",
-                           "127.0.0.1:" + std::to_string(port), "--mps-user", user, "--mps-pass", pass,
-                           "--amt-pass", kPassword, "--seed", "cira-test"},
-                          current_env(), {}, -1, -1, out[1]);
-    close(out[1]);
-    fd_ = out[0];
-  }
-  ~CiraSim() {
-    if (fd_ >= 0) close(fd_);
-  }
-  bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30)) {
-    return read_until(fd_, output, text, 0, Clock::now() + within) != std::string::npos;
-  }
-  std::string output;
-
- private:
-  Child child_;
-  int fd_ = -1;
+  CiraSim(int port, const std::string& user, const std::string& pass, int count = 1)
+      : mw::test::peer::CiraSim(MW_AMTSIM, port, user, pass, count, kPassword) {}
 };
 
 // MeshCentral's node id of an "Intel AMT only" device: the system UUID's 16 bytes three times,

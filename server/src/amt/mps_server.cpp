@@ -1,0 +1,620 @@
+// MPS: TLS (or plain behind MpsTlsOffload) → shared/apf's MpsSession; the login is decided here
+// (constant-time password check, device group by CIRA user name, device record on the store's
+// thread); presence, power timeline and live events on connect and disconnect; channels for the
+// rest of the server (WS-Management, relays).
+#include "amt/mps_server.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <deque>
+
+#include "accounts/model.hpp"
+#include "accounts/service.hpp"
+#include "log.hpp"
+#include "mw/apf/mps_session.hpp"
+#include "mw/util/base64.hpp"
+#include "store/records.hpp"
+#include "web_server.hpp"
+
+namespace mw::server::amt {
+
+namespace {
+
+using Json = nlohmann::json;
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string to_meshcentral_base64(std::span<const std::uint8_t> bytes) {
+  std::string b = util::base64_encode(bytes);
+  for (char& c : b) {
+    if (c == '+') c = '@';
+    else if (c == '/') c = '$';
+  }
+  return b;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  // Lengths are not secret (AMT limits them anyway); the content is compared in constant time.
+  if (a.size() != b.size()) return false;
+  return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+// [SECTION] Naming
+
+std::string cira_username(std::string_view meshid) {
+  std::string v = accounts::value_of(meshid);
+  for (char& c : v) {
+    if (c == '@' || c == '$') c = 'X';
+  }
+  return v.substr(0, 16);
+}
+
+std::string cira_node_id(std::string_view domain, const apf::Uuid& uuid) {
+  std::vector<std::uint8_t> text_order;
+  const std::string text = apf::uuid_to_string(uuid);
+  for (std::size_t i = 0; i + 1 < text.size();) {
+    if (text[i] == '-') {
+      ++i;
+      continue;
+    }
+    const auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
+    text_order.push_back(static_cast<std::uint8_t>(nibble(text[i]) << 4 | nibble(text[i + 1])));
+    i += 2;
+  }
+  std::vector<std::uint8_t> raw;
+  raw.reserve(48);
+  for (int i = 0; i < 3; ++i) raw.insert(raw.end(), text_order.begin(), text_order.end());
+  return "node/" + std::string(domain) + "/" + to_meshcentral_base64(raw);
+}
+
+mw::Result<std::string> mps_password(store::Store& db, const std::string& configured) {
+  if (!configured.empty()) return configured;
+  auto rec = db.get("MpsPassword");
+  if (!rec) return rec.error();
+  if (rec.value() && rec.value()->contains("pass") && (*rec.value())["pass"].is_string() &&
+      !(*rec.value())["pass"].get<std::string>().empty()) {
+    return (*rec.value())["pass"].get<std::string>();
+  }
+  // 24 characters of [A-Za-z0-9]: about 143 bits, within what AMT accepts for an MPS password.
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string pass;
+  while (pass.size() < 24) {
+    std::array<std::uint8_t, 32> r{};
+    if (RAND_bytes(r.data(), static_cast<int>(r.size())) != 1) return make_error("random", "no randomness for the MPS password");
+    for (const auto b : r) {
+      if (b < 248 && pass.size() < 24) pass.push_back(kAlphabet[b % 62]);  // 248 = 4 × 62: unbiased
+    }
+  }
+  if (auto st = db.put(Json{{"_id", "MpsPassword"}, {"pass", pass}}); !st) return st.error();
+  return pass;
+}
+
+// [SECTION] Admission
+
+CiraAdmission admit_cira_device(store::Store& db, const std::vector<std::string>& domains, const std::string& username,
+                                const apf::Uuid& uuid, const std::string& host) {
+  CiraAdmission a;
+  std::optional<Json> mesh;
+  for (const auto& d : domains) {
+    auto meshes = db.list("mesh", d);
+    if (!meshes) {
+      a.reason = "database: " + meshes.error().message;
+      return a;
+    }
+    for (auto& m : meshes.value()) {
+      if (m.contains("deleted") && m["deleted"] != false) continue;  // MeshCentral marks removed groups with a date
+      if (cira_username(m.value("_id", "")) == username) {
+        mesh = std::move(m);
+        break;
+      }
+    }
+    if (mesh) break;
+  }
+  if (!mesh) {
+    a.reason = "no device group has the CIRA user name \"" + username + "\"";
+    return a;
+  }
+  a.meshid = mesh->value("_id", "");
+  a.domain = accounts::domain_of(a.meshid);
+  const int mtype = mesh->value("mtype", 2);
+  const std::string uuid_text = apf::uuid_to_string(uuid);
+
+  std::optional<Json> node;
+  if (mtype == 1) {
+    a.nodeid = cira_node_id(a.domain, uuid);
+    auto got = db.get(a.nodeid);
+    if (!got) {
+      a.reason = "database: " + got.error().message;
+      return a;
+    }
+    node = std::move(got.value());
+  } else {
+    auto found = db.list_nodes_by_amt_uuid(a.domain, uuid_text);
+    if (!found) {
+      a.reason = "database: " + found.error().message;
+      return a;
+    }
+    if (!found.value().empty()) node = found.value().front();
+    a.nodeid = node ? node->value("_id", "") : cira_node_id(a.domain, uuid);
+  }
+
+  if (node) {
+    // Known device: it stays in its group (an administrator may have moved it).
+    a.meshid = node->value("meshid", a.meshid);
+    a.name = node->value("name", "");
+    if (!node->contains("intelamt") || !(*node)["intelamt"].is_object()) (*node)["intelamt"] = Json::object();
+    if ((*node)["intelamt"].value("uuid", "") != uuid_text) {
+      (*node)["intelamt"]["uuid"] = uuid_text;
+      if (auto st = db.put(*node); !st) {
+        a.reason = "database: " + st.error().message;
+        return a;
+      }
+    }
+    a.ok = true;
+    return a;
+  }
+
+  // New device. Its name is the address it came from until Intel AMT tells its host name.
+  a.name = host;
+  Json device{{"_id", a.nodeid},
+              {"type", "node"},
+              {"mtype", mtype},
+              {"meshid", a.meshid},
+              {"name", a.name},
+              {"icon", 1},
+              {"host", host},
+              {"domain", a.domain},
+              {"intelamt", {{"uuid", uuid_text}, {"state", 2}, {"tls", 0}}}};
+  if (auto st = db.put(device); !st) {
+    a.reason = "database: " + st.error().message;
+    return a;
+  }
+  accounts::Outcome out;
+  Json ev{{"etype", "node"},
+          {"action", "addnode"},
+          {"node", device},
+          {"nodeid", a.nodeid},
+          {"meshid", a.meshid},
+          {"msg", "Added CIRA device " + a.name + " to group " + mesh->value("name", "")},
+          {"domain", a.domain}};
+  accounts::record_event(db, out, {"*", a.meshid}, std::move(ev));
+  a.events = std::move(out.events);
+  a.ok = true;
+  return a;
+}
+
+// [SECTION] Connection
+
+namespace {
+
+constexpr std::size_t kMaxWriteQueue = 8u << 20;  // bytes waiting for the device; more: it is not reading
+
+class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsConnection> {
+ public:
+  MpsConnection(tcp::socket sock, MpsServer& server, ssl::context* tls)
+      : server_(server),
+        ctx_(server.context()),
+        plain_(std::move(sock)),
+        timer_(plain_.get_executor()),
+        session_(config(server.context().settings)) {
+    beast::error_code ec;
+    const auto ep = plain_.remote_endpoint(ec);
+    peer_ip_ = ec ? "?" : ep.address().to_string();
+    if (peer_ip_.rfind("::ffff:", 0) == 0) peer_ip_ = peer_ip_.substr(7);
+    if (tls) tls_.emplace(std::move(plain_), *tls);
+  }
+
+  void run() {
+    server_.track(shared_from_this());
+    if (tls_) {
+      arm(std::chrono::seconds(15));
+      tls_->async_handshake(ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+        self->timer_.cancel();
+        if (ec) {
+          logger("mps")->debug("{} TLS handshake failed: {}", self->peer_ip_, ec.message());
+          return self->finish();
+        }
+        self->start();
+      });
+    } else {
+      start();
+    }
+  }
+
+  // [SECTION] CiraLink
+  void open_channel(std::uint32_t port, std::shared_ptr<ChannelUser> user) override {
+    asio::post(executor(), [self = shared_from_this(), port, user = std::move(user)] {
+      if (self->closed_) return user->on_open(false);
+      const auto id = self->session_.open_channel(port);
+      if (!id) return user->on_open(false);
+      self->users_[*id] = user;
+      self->pump();
+    });
+  }
+  void send(std::uint32_t channel, std::vector<std::uint8_t> data) override {
+    run_here([self = shared_from_this(), channel, data = std::move(data)] {
+      self->session_.send_data(channel, data);
+      self->pump();
+    });
+  }
+  void consume(std::uint32_t channel, std::size_t bytes) override {
+    run_here([self = shared_from_this(), channel, bytes] {
+      self->session_.consume(channel, bytes);
+      self->pump();
+    });
+  }
+  void close_channel(std::uint32_t channel) override {
+    run_here([self = shared_from_this(), channel] {
+      self->session_.close_channel(channel);
+      self->pump();
+    });
+  }
+  const std::string& nodeid() const override { return nodeid_; }
+  std::string uuid() const override { return uuid_text_; }
+  void shutdown() override {
+    asio::post(executor(), [self = shared_from_this()] {
+      if (self->closed_) return;
+      self->session_.disconnect();
+      self->pump();
+    });
+  }
+
+ private:
+  static apf::MpsConfig config(const Settings& s) {
+    apf::MpsConfig c;
+    // AgentPong, when set, is the keep-alive period for CIRA too; a device silent for three
+    // periods is gone. MeshCentral's default period is 30 s... its silence limit 90 s.
+    const std::uint32_t period = s.agent_pong_seconds > 0 ? static_cast<std::uint32_t>(s.agent_pong_seconds) : 30;
+    c.keepalive_interval_s = period;
+    c.keepalive_timeout_s = 0;
+    c.session.keepalive_interval_ms = std::uint64_t{period} * 1000;
+    c.session.idle_timeout_ms = std::uint64_t{period} * 3000;
+    return c;
+  }
+
+  asio::any_io_executor executor() { return plain_.get_executor(); }
+  tcp::socket& lowest() { return tls_ ? tls_->next_layer() : plain_; }
+
+  template <class F>
+  void run_here(F&& f) {
+    asio::dispatch(executor(), std::forward<F>(f));
+  }
+
+  void arm(std::chrono::steady_clock::duration d) {
+    timer_.expires_after(d);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec && !self->started_) {
+        logger("mps")->debug("{} TLS handshake timed out", self->peer_ip_);
+        self->finish();
+      }
+    });
+  }
+
+  void start() {
+    started_ = true;
+    tick();
+    do_read();
+  }
+
+  void tick() {
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      self->session_.tick(static_cast<std::uint64_t>(steady_ms()));
+      self->pump();
+      self->tick();
+    });
+  }
+
+  void do_read() {
+    if (closed_ || reading_ || paused_) return;
+    reading_ = true;
+    auto handler = [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); };
+    if (tls_) {
+      tls_->async_read_some(asio::buffer(rbuf_), std::move(handler));
+    } else {
+      plain_.async_read_some(asio::buffer(rbuf_), std::move(handler));
+    }
+  }
+
+  void on_read(beast::error_code ec, std::size_t n) {
+    reading_ = false;
+    if (closed_) return;
+    if (ec) {
+      session_.end_of_stream();
+      return pump();
+    }
+    std::span<const std::uint8_t> data(rbuf_.data(), n);
+    if (first_read_) {
+      first_read_ = false;
+      const std::string_view head(reinterpret_cast<const char*>(rbuf_.data()), n);
+      if (head.rfind("GET ", 0) == 0 || head.rfind("HEAD ", 0) == 0 || head.rfind("POST ", 0) == 0) {
+        return http_probe();
+      }
+    }
+    session_.feed(data);
+    pump();
+    do_read();
+  }
+
+  // A browser (or a scanner) opened the MPS port: say what this port is, then close.
+  void http_probe() {
+    server_.mutable_counters().http_probes.fetch_add(1, std::memory_order_relaxed);
+    const std::string body =
+        "Meshwork MPS server.\r\nIntel AMT computers connect to this port (CIRA). The web interface is at https://" +
+        ctx_.settings.cert + ":" + std::to_string(ctx_.info.port) + "/\r\n";
+    const std::string text = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" + body;
+    enqueue(std::vector<std::uint8_t>(text.begin(), text.end()));
+    close_after_writes_ = true;
+    if (!writing_) finish();
+  }
+
+  void enqueue(std::vector<std::uint8_t> bytes) {
+    if (bytes.empty() || closed_) return;
+    queued_ += bytes.size();
+    wq_.push_back(std::move(bytes));
+    if (queued_ > kMaxWriteQueue) {
+      logger("mps")->warn("{} CIRA device {} does not read; disconnected", peer_ip_, nodeid_);
+      return finish();
+    }
+    do_write();
+  }
+
+  void do_write() {
+    if (writing_ || wq_.empty() || closed_) return;
+    writing_ = true;
+    auto handler = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (self->closed_) return;
+      self->queued_ -= self->wq_.front().size();
+      self->wq_.pop_front();
+      if (ec) return self->finish();
+      if (self->wq_.empty() && self->close_after_writes_) return self->finish();
+      self->do_write();
+    };
+    if (tls_) {
+      asio::async_write(*tls_, asio::buffer(wq_.front()), std::move(handler));
+    } else {
+      asio::async_write(plain_, asio::buffer(wq_.front()), std::move(handler));
+    }
+  }
+
+  // Everything the session produced: bytes out, then events (which may produce more).
+  void pump() {
+    for (int round = 0; round < 64 && !closed_; ++round) {
+      apf::Output out = session_.take_output();
+      if (out.send.empty() && out.events.empty()) break;
+      enqueue(std::move(out.send));
+      for (auto& e : out.events) std::visit([this](auto& ev) { on_event(ev); }, e);
+    }
+  }
+
+  void on_event(apf::VersionReceived& v) {
+    uuid_ = v.version.uuid;
+    uuid_text_ = apf::uuid_to_string(uuid_);
+  }
+  void on_event(apf::AuthRequested& a) {
+    if (!session_.version()) return refuse(a.username, "no PROTOCOLVERSION before login");
+    if (!constant_time_equal(a.password, ctx_.mps_password)) return refuse(a.username, "wrong password");
+    if (a.username.size() != 16) return refuse(a.username, "user name is not 16 characters");
+    paused_ = true;  // nothing more is read until the store has answered
+    std::vector<std::string> domains;
+    for (const auto& d : ctx_.settings.domains) domains.push_back(d.id);
+    ctx_.async_db->run(
+        executor(),
+        [domains, user = a.username, uuid = uuid_, host = peer_ip_](store::Store& s) {
+          return admit_cira_device(s, domains, user, uuid, host);
+        },
+        [self = shared_from_this(), user = a.username](CiraAdmission adm) { self->on_admission(user, std::move(adm)); });
+  }
+  void on_admission(const std::string& user, CiraAdmission adm) {
+    paused_ = false;
+    if (closed_) return;
+    auto& bus = ctx_.accounts->bus();
+    for (const auto& e : adm.events) bus.dispatch(adm.domain, e);
+    if (!adm.ok) {
+      refuse(user, adm.reason);
+      return do_read();
+    }
+    nodeid_ = adm.nodeid;
+    meshid_ = adm.meshid;
+    domain_ = adm.domain;
+    server_.mutable_counters().logins_ok.fetch_add(1, std::memory_order_relaxed);
+    logger("mps")->info("{} CIRA device {} ({}) connected to group {}", peer_ip_, nodeid_, uuid_text_, meshid_);
+    session_.accept_auth();
+    if (auto old = server_.attach(nodeid_, shared_from_this())) {
+      logger("mps")->info("{} replaces an older CIRA connection of {}", peer_ip_, nodeid_);
+      old->shutdown();
+    }
+    attached_ = true;
+    const auto state = ctx_.accounts->presence().connect(nodeid_, meshid_, accounts::conn_bit::kCira, accounts::power::kPresent,
+                                                         store::now_ms());
+    announce(state, 0);
+    pump();
+    do_read();
+  }
+  void refuse(const std::string& user, const std::string& reason) {
+    server_.mutable_counters().logins_refused.fetch_add(1, std::memory_order_relaxed);
+    // The user name is not secret (it is part of the group id shown to administrators); the
+    // password is never logged.
+    logger("mps")->warn("{} CIRA login refused for user \"{}\": {}", peer_ip_, user.substr(0, 64), reason);
+    session_.reject_auth();
+  }
+  // A presence change: the live event to every session that sees the group, and the power timeline.
+  void announce(const accounts::PresenceState& state, int old_power) {
+    accounts::Dispatch d{{"*", state.meshid.empty() ? meshid_ : state.meshid, nodeid_}, accounts::nodeconnect_event(nodeid_, state)};
+    if (d.event["meshid"] == "") d.event["meshid"] = meshid_;
+    ctx_.accounts->bus().dispatch(domain_, d);
+    if (state.pwr != old_power) {
+      ctx_.async_db->run(
+          executor(),
+          [nodeid = nodeid_, pwr = state.pwr, old_power](store::Store& s) {
+            return s.add_power_event({{"nodeid", nodeid}, {"power", pwr}, {"oldPower", old_power}});
+          },
+          [](store::Status) {});
+    }
+  }
+  void on_event(apf::ForwardAdded& f) {
+    if (!ready_announced_ && (f.port == 16992 || f.port == 16993)) {
+      ready_announced_ = true;
+      if (server_.on_device_ready) server_.on_device_ready(shared_from_this());
+    }
+  }
+  void on_event(apf::ChannelOpened& c) {
+    if (auto it = users_.find(c.channel); it != users_.end()) it->second->on_open(true);
+  }
+  void on_event(apf::ChannelOpenFailed& c) {
+    if (auto it = users_.find(c.channel); it != users_.end()) {
+      auto u = it->second;
+      users_.erase(it);
+      u->on_open(false);
+    }
+  }
+  void on_event(apf::ChannelReceived& c) {
+    if (auto it = users_.find(c.channel); it != users_.end()) {
+      it->second->on_data(c.data);
+    } else {
+      session_.consume(c.channel, c.data.size());
+    }
+  }
+  void on_event(apf::ChannelDrained& c) {
+    if (auto it = users_.find(c.channel); it != users_.end()) it->second->on_drained();
+  }
+  void on_event(apf::ChannelClosed& c) {
+    if (auto it = users_.find(c.channel); it != users_.end()) {
+      auto u = it->second;
+      users_.erase(it);
+      u->on_closed();
+    }
+  }
+  void on_event(apf::Failed& f) {
+    logger("mps")->info("{} CIRA connection{} ended: {}", peer_ip_, nodeid_.empty() ? "" : " of " + nodeid_, f.error.message);
+    end_after_writes();
+  }
+  void on_event(apf::Disconnected&) { end_after_writes(); }
+  void on_event(apf::Closed&) { end_after_writes(); }
+  template <class E>
+  void on_event(E&) {}
+
+  void end_after_writes() {
+    close_after_writes_ = true;
+    if (!writing_ && wq_.empty()) finish();
+  }
+
+  void finish() {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    auto users = std::move(users_);
+    users_.clear();
+    for (auto& [id, u] : users) u->on_closed();
+    if (attached_ && server_.detach(nodeid_, this)) {
+      logger("mps")->info("{} CIRA device {} disconnected", peer_ip_, nodeid_);
+      const auto before = ctx_.accounts->presence().get(nodeid_);
+      auto state = ctx_.accounts->presence().disconnect(nodeid_, accounts::conn_bit::kCira);
+      if (state.meshid.empty()) state.meshid = meshid_;
+      announce(state, before ? before->pwr : 0);
+    }
+    beast::error_code ec;
+    lowest().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close(ec);
+    server_.untrack(this);
+  }
+
+  MpsServer& server_;
+  ServerContext& ctx_;
+  tcp::socket plain_;
+  std::optional<ssl::stream<tcp::socket>> tls_;
+  asio::steady_timer timer_;
+  apf::MpsSession session_;
+  std::array<std::uint8_t, 16 * 1024> rbuf_{};
+  std::deque<std::vector<std::uint8_t>> wq_;
+  std::size_t queued_ = 0;
+  std::map<std::uint32_t, std::shared_ptr<ChannelUser>> users_;
+  std::string peer_ip_, nodeid_, meshid_, domain_, uuid_text_;
+  apf::Uuid uuid_{};
+  bool started_ = false, first_read_ = true, reading_ = false, writing_ = false, paused_ = false;
+  bool closed_ = false, close_after_writes_ = false, attached_ = false, ready_announced_ = false;
+};
+
+}  // namespace
+
+// [SECTION] Server
+
+MpsServer::MpsServer(asio::io_context& ioc, ServerContext& ctx) : ioc_(ioc), ctx_(ctx) {}
+
+MpsServer::~MpsServer() = default;
+
+void MpsServer::start() {
+  const auto& s = ctx_.settings;
+  if (!s.mps_tls_offload) tls_ = make_tls_context(ctx_.certs->mps(), "");
+  listener_ = std::make_shared<Listener>(ioc_, s.mps_port_bind, s.mps_port, s.exact_ports,
+                                         s.mps_tls_offload ? "MPS (TLS offload)" : "MPS", [this](tcp::socket sock) {
+                                           counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+                                           std::make_shared<MpsConnection>(std::move(sock), *this, tls_.get())->run();
+                                         });
+  listener_->start();
+}
+
+void MpsServer::stop() {
+  if (listener_) listener_->stop();
+  std::vector<std::shared_ptr<CiraLink>> links;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [p, w] : all_) {
+      if (auto l = w.lock()) links.push_back(std::move(l));
+    }
+  }
+  for (auto& l : links) l->shutdown();
+}
+
+void MpsServer::track(const std::shared_ptr<CiraLink>& link) {
+  std::lock_guard lock(mu_);
+  all_[link.get()] = link;
+}
+
+void MpsServer::untrack(const CiraLink* link) {
+  std::lock_guard lock(mu_);
+  all_.erase(link);
+}
+
+std::shared_ptr<CiraLink> MpsServer::attach(const std::string& nodeid, const std::shared_ptr<CiraLink>& link) {
+  std::lock_guard lock(mu_);
+  auto& slot = links_[nodeid];
+  auto old = slot.lock();
+  slot = link;
+  return old;
+}
+
+bool MpsServer::detach(const std::string& nodeid, const CiraLink* link) {
+  std::lock_guard lock(mu_);
+  const auto it = links_.find(nodeid);
+  if (it == links_.end()) return false;
+  auto current = it->second.lock();
+  if (current && current.get() != link) return false;
+  links_.erase(it);
+  return true;
+}
+
+std::shared_ptr<CiraLink> MpsServer::find(const std::string& nodeid) const {
+  std::lock_guard lock(mu_);
+  const auto it = links_.find(nodeid);
+  return it == links_.end() ? nullptr : it->second.lock();
+}
+
+std::size_t MpsServer::connections() const {
+  std::lock_guard lock(mu_);
+  return links_.size();
+}
+
+}  // namespace mw::server::amt
