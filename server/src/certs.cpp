@@ -227,7 +227,7 @@ std::string certificate_common_name(X509* cert) {
 
 
 CertificateStore CertificateStore::load_or_create(const fs::path& datapath, const std::string& name,
-                                                  CertAlgorithm algorithm) {
+                                                  CertAlgorithm algorithm, const std::string& mps_name) {
   CertificateStore store;
   fs::create_directories(datapath);
   Loaded root = pair_exists(datapath, "root")
@@ -241,7 +241,8 @@ CertificateStore CertificateStore::load_or_create(const fs::path& datapath, cons
     return create_pair(datapath, base, cn, &issuer, server_auth, san, algorithm).ck;
   };
   store.web_ = leaf("webserver", name, true, san_for(name));
-  store.mps_ = leaf("mpsserver", name, true, san_for(name));
+  const std::string& mps = mps_name.empty() ? name : mps_name;
+  store.mps_ = leaf("mpsserver", mps, true, san_for(mps));
   store.agent_ = leaf("agentserver", "MeshworkAgentServer", false, "");
   store.root_ = root.ck;
   for (int i = 1; i <= 3; ++i) {

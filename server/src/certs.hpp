@@ -28,9 +28,10 @@ struct CertKey {
 class CertificateStore {
  public:
   // Loads <datapath>/{root,webserver,mpsserver,agentserver}-cert-{public.crt,private.key},
-  // generating any pair that is missing. `name` is the web certificate's CN and DNS/IP SAN.
+  // generating any pair that is missing. `name` is the web certificate's CN and DNS/IP SAN, and
+  // the MPS certificate's unless `mps_name` (MpsCert) is given.
   static CertificateStore load_or_create(const std::filesystem::path& datapath, const std::string& name,
-                                         CertAlgorithm algorithm);
+                                         CertAlgorithm algorithm, const std::string& mps_name = "");
 
   const CertKey& root() const { return root_; }
   const CertKey& web() const { return web_; }

@@ -1,6 +1,8 @@
 // Control channel session (control_session.hpp).
 #include "control_session.hpp"
 
+#include "amt/amt_manager.hpp"
+
 #include "accounts/actions.hpp"
 #include "accounts/service.hpp"
 #include "log.hpp"
@@ -200,6 +202,9 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         for (const auto& r : d.outcome.replies) self->send(r);
         for (auto& t : d.outcome.text_replies) self->send(std::make_shared<const std::string>(std::move(t)));
         for (const auto& e : d.outcome.events) bus.dispatch(self->domain_.id, e);
+        if (self->ctx_.amt) {
+          for (const auto& job : d.outcome.amt_jobs) self->ctx_.amt->run(job);
+        }
         if (d.outcome.caller_gone) {
           self->send(Json{{"action", "close"}, {"cause", "noauth"}, {"msg", "noauth"}, {"reason", "The account is locked or removed."}});
           return self->close_after_writes();

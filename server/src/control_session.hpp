@@ -41,6 +41,8 @@ class ControlSession : public accounts::EventSink, public std::enable_shared_fro
   accounts::ActionEnv action_env() const {
     auto env = accounts::env_for(domain_);
     env.presence = &ctx_.accounts->presence();
+    if (!ctx_.amt_key.empty()) env.amt_key = &ctx_.amt_key;
+    if (ctx_.cira) env.cira = &*ctx_.cira;
     return env;
   }
   void send(std::shared_ptr<const std::string> text);

@@ -2,6 +2,8 @@
 // and atomic on import), and the --show* listings as JSON on stdout.
 #include "db_tools.hpp"
 
+#include "amt/credentials.hpp"
+
 #include "accounts/actions.hpp"
 #include "accounts/rights.hpp"
 #include "accounts/service.hpp"
@@ -187,6 +189,22 @@ std::optional<int> run_database_action(const Settings& s, const config::Config& 
     }
     std::printf("Imported %zu records, %zu events and %zu power events from %s.\n", counts->records,
                 counts->events, counts->power, file.string().c_str());
+    // MeshCentral keeps Intel AMT passwords in device records; here they are sealed apart
+    // (amt/credentials.hpp) before the server ever sends a device record to a browser.
+    std::size_t sealed = 0;
+    if (data.is_array()) {
+      const auto key = amt::load_or_create_credentials_key(s.datapath);
+      for (const auto& r : data) {
+        if (!r.is_object() || r.value("type", "") != "node" || !r.contains("intelamt") || !r["intelamt"].is_object() ||
+            !r["intelamt"].contains("pass") || !r["intelamt"]["pass"].is_string() || r["intelamt"]["pass"] == "") {
+          continue;
+        }
+        auto c = amt::load_credentials(db, r.value("_id", ""), key);
+        if (!c) return fail("sealing the Intel AMT credentials of " + r.value("_id", "") + ": " + c.error().message);
+        ++sealed;
+      }
+    }
+    if (sealed) std::printf("Sealed the Intel AMT credentials of %zu devices (key: amt-credentials.key in the data folder).\n", sealed);
     return 0;
   }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "accounts/service.hpp"
+#include "amt/amt_manager.hpp"
 #include "amt/mps_server.hpp"
 #include "mw/version.hpp"
 
@@ -167,6 +168,14 @@ std::string metrics_text(const ServerContext& ctx) {
         << "# HELP meshwork_mps_logins_total CIRA logins by outcome.\n# TYPE meshwork_mps_logins_total counter\n"
         << "meshwork_mps_logins_total{result=\"ok\"} " << c.logins_ok.load() << "\n"
         << "meshwork_mps_logins_total{result=\"refused\"} " << c.logins_refused.load() << "\n";
+  }
+  if (ctx.amt) {
+    const auto& c = ctx.amt->counters();
+    out << "# HELP meshwork_amt_operations_total Intel AMT management operations by kind.\n"
+        << "# TYPE meshwork_amt_operations_total counter\n"
+        << "meshwork_amt_operations_total{op=\"inventory\"} " << c.inventories.load() << "\n"
+        << "meshwork_amt_operations_total{op=\"power\"} " << c.power_actions.load() << "\n"
+        << "meshwork_amt_operations_total{op=\"failed\"} " << c.failures.load() << "\n";
   }
   if (ctx.db) {
     out << "# HELP meshwork_db_queries_total Database operations by kind.\n# TYPE meshwork_db_queries_total counter\n";

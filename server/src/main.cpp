@@ -17,6 +17,8 @@
 #include "db_tools.hpp"
 #include "store/sqlite_store.hpp"
 #include "accounts/service.hpp"
+#include "amt/amt_manager.hpp"
+#include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
 #include "log.hpp"
 #include "text.hpp"
@@ -90,6 +92,8 @@ int main(int argc, char** argv) {
   asio::io_context ioc;
   WebServer web(ioc, ctx);
   std::unique_ptr<amt::MpsServer> mps;
+  std::unique_ptr<amt::AmtManager> amt_manager;
+  ctx.async_db_executor = ioc.get_executor();
   // Installed before anything is announced, so a signal right after the startup lines is handled.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer drain(ioc);
@@ -105,7 +109,7 @@ int main(int argc, char** argv) {
   try {
     fs::create_directories(s.datapath);
     fs::create_directories(s.filespath);
-    ctx.certs = std::make_unique<CertificateStore>(CertificateStore::load_or_create(s.datapath, s.cert, s.cert_algorithm));
+    ctx.certs = std::make_unique<CertificateStore>(CertificateStore::load_or_create(s.datapath, s.cert, s.cert_algorithm, s.mps_cert));
     ctx.tls = make_tls_context(ctx.certs->web(), ctx.certs->web_chain_pem());
     for (const auto& d : s.domains) {
       if (d.dns.empty()) continue;
@@ -141,12 +145,18 @@ int main(int argc, char** argv) {
       if (!pass) throw std::runtime_error("database: " + pass.error().message);
       ctx.mps_password = std::move(pass.value());
     }
+    ctx.amt_key = amt::load_or_create_credentials_key(s.datapath);
     web.start();
-    if (s.mps_port > 0) {
+    if (s.mps_port > 0 && !s.lan_only) {  // LAN mode has no MPS, as in MeshCentral
       mps = std::make_unique<amt::MpsServer>(ioc, ctx);
+      amt_manager = std::make_unique<amt::AmtManager>(ioc, ctx, *mps);
+      mps->on_device_ready = [m = amt_manager.get()](std::shared_ptr<amt::CiraLink> link) { m->device_ready(std::move(link)); };
       mps->start();
       ctx.mps = mps.get();
+      ctx.amt = amt_manager.get();
       ctx.info.mps_port = s.mps_alias_port > 0 ? s.mps_alias_port : mps->port();
+      ctx.cira = accounts::CiraInfo{s.mps_cert.empty() ? s.cert : s.mps_cert, ctx.info.mps_port, ctx.mps_password,
+                                    ctx.certs->root().sha384_hex, ctx.certs->root().cert_pem};
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "meshwork-server: %s\n", e.what());

@@ -6,7 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <vector>
 
+#include "accounts/actions.hpp"
 #include "cert_url.hpp"
 #include "certs.hpp"
 #include <map>
@@ -21,6 +24,7 @@ class Service;
 }
 namespace mw::server::amt {
 class MpsServer;
+class AmtManager;
 }
 
 namespace mw::server {
@@ -53,7 +57,12 @@ struct ServerContext {
   std::unique_ptr<accounts::Service> accounts;
   // Intel AMT: the CIRA password (MpsPass or generated, amt/mps_server.hpp) and the MPS, when on.
   std::string mps_password;
+  std::optional<accounts::CiraInfo> cira;  // set when the MPS listens
   amt::MpsServer* mps = nullptr;
+  amt::AmtManager* amt = nullptr;
+  std::vector<std::uint8_t> amt_key;  // seals Intel AMT credentials (amt/credentials.hpp)
+  // Where results of database work nobody waits for are delivered (the io_context).
+  boost::asio::any_io_executor async_db_executor;
 };
 
 }  // namespace mw::server

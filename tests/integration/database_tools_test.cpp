@@ -46,6 +46,13 @@ TEST(DatabaseTools, ImportMeshCentralExportThenShow) {
   auto [c3, nodes_out] = run_action(f, {"--shownodes"});
   ASSERT_EQ(c3, 0);
   EXPECT_EQ(shown(nodes_out).size(), nodes);
+  // The Intel AMT password of the sample's AMT device left its record (sealed apart).
+  EXPECT_NE(out.find("Sealed the Intel AMT credentials of 1 devices"), std::string::npos) << out;
+  EXPECT_EQ(nodes_out.find("SAMPLE-NOT-A-REAL-PASSWORD"), std::string::npos) << nodes_out;
+  auto [c4, all_out] = run_action(f, {"--showall"});
+  ASSERT_EQ(c4, 0);
+  EXPECT_EQ(all_out.find("SAMPLE-NOT-A-REAL-PASSWORD"), std::string::npos);
+  EXPECT_NE(all_out.find("amtcred//TExFRAA1RBCARLLAT04yMkxMRUQANUQQgESywE9OMjJMTEVEADVEEIBEssBPTjIy"), std::string::npos);
 }
 
 TEST(DatabaseTools, ExportThenImportIntoFreshFolderReproducesEveryRecord) {

@@ -8,6 +8,8 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -195,6 +197,114 @@ TEST_F(Mps, WrongCiraCredentialsAreRefusedAndLogged) {
   ASSERT_TRUE(std::regex_search(body, m, std::regex(R"(meshwork_mps_logins_total\{result="refused"\} (\d+))"))) << body;
   EXPECT_GE(std::stoi(m[1]), 2);
   EXPECT_NE(body.find("meshwork_mps_logins_total{result=\"ok\"} 0"), std::string::npos) << body;
+}
+
+// Sends one control action as admin and returns the answer carrying its responseid.
+std::string control(int port, const Fixture& f, json cmd) {
+  auto o = f.verifying();
+  o.headers = {meshauth("admin", "Admin-pass1")};
+  WssClient ws(port, "/control.ashx", o);
+  cmd["responseid"] = "t1";
+  ws.send(cmd.dump());
+  for (int i = 0; i < 20; ++i) {
+    const std::string m = ws.read();
+    if (m.find("\"responseid\":\"t1\"") != std::string::npos) return m;
+  }
+  return "";
+}
+
+TEST_F(Mps, WithCredentialsTheServerReadsIntelAmtAndCarriesOutPowerActions) {
+  peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
+  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
+  const auto uuids = uuids_in(sim.output);
+  ASSERT_EQ(uuids.size(), 1u);
+  const std::string id = node_value(uuids[0]);
+  auto d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[2] == "2"; }, std::chrono::seconds(10));
+  ASSERT_TRUE(d.count(id));
+  EXPECT_EQ(d[id][3], "7");  // present: no credentials, so the power state is not known
+
+  // Credentials as MeshCentral's device page sends them; the server logs in (Digest) and reads
+  // the device: its host name becomes the device's name, the power state is on.
+  const auto set = control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
+                                     {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}});
+  EXPECT_NE(set.find("\"result\":\"ok\""), std::string::npos) << set;
+  d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id], (std::vector<std::string>{"amtsim-1", "1", "2", "1"})) << server->poll();
+  const auto info = json::parse(meshctrl(port, {"listdevices", "--json"}));
+  ASSERT_EQ(info.size(), 1u);
+  EXPECT_EQ(info[0]["intelamt"]["ver"], "16.1.25") << info.dump();
+  EXPECT_EQ(info[0]["intelamt"]["user"], "admin");
+  EXPECT_FALSE(info[0]["intelamt"].contains("pass")) << "a password reached a client";
+  EXPECT_EQ(info[0]["intelamt"]["uuid"], uuids[0]);
+
+  // meshctrl's Intel AMT power off: the device turns off, the state is read back, an event says who.
+  EXPECT_EQ(lines(meshctrl(port, {"devicepower", "--id", id, "--amtoff"})), std::vector<std::string>{"ok"});
+  d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "6"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id][3], "6") << server->poll();
+  const auto events = meshctrl(port, {"listevents"});
+  EXPECT_NE(events.find("Intel AMT Power off of amtsim-1"), std::string::npos) << events;
+  EXPECT_EQ(lines(meshctrl(port, {"devicepower", "--id", id, "--amton"})), std::vector<std::string>{"ok"});
+  d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id][3], "1") << server->poll();
+
+  // The password is in no database file: sealed with the data folder's key.
+  ASSERT_EQ(server->stop(SIGTERM), 0);
+  for (const char* file : {"meshwork.db", "meshwork.db-wal"}) {
+    std::ifstream in(f.data() / file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find(kAmtPass), std::string::npos) << file;
+  }
+  EXPECT_TRUE(std::filesystem::exists(f.data() / "amt-credentials.key"));
+  EXPECT_EQ(std::filesystem::status(f.data() / "amt-credentials.key").permissions() & std::filesystem::perms::group_all,
+            std::filesystem::perms::none);
+}
+
+TEST_F(Mps, WrongIntelAmtCredentialsAreReportedOnTheDevice) {
+  peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
+  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
+  const std::string id = node_value(uuids_in(sim.output).at(0));
+  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
+  const auto set = control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
+                                     {"intelamt", {{"user", "admin"}, {"pass", "Wrong-pass-1"}}}});
+  EXPECT_NE(set.find("\"result\":\"ok\""), std::string::npos) << set;
+  const auto deadline = Clock::now() + std::chrono::seconds(15);
+  json info;
+  while (Clock::now() < deadline) {
+    info = json::parse(meshctrl(port, {"listdevices", "--json"}));
+    if (info.size() == 1 && info[0]["intelamt"].value("warn", 0) == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_EQ(info[0]["intelamt"].value("warn", 0), 1) << info.dump();  // MeshCentral's "unknown credentials"
+  EXPECT_NE(meshctrl(port, {"listevents"}).find("Intel AMT refused the credentials of 127.0.0.1"), std::string::npos);
+  // A too short password is refused before anything is stored.
+  const auto bad = control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
+                                     {"intelamt", {{"user", "admin"}, {"pass", "short"}}}});
+  EXPECT_NE(bad.find("8 to 32 characters"), std::string::npos) << bad;
+}
+
+TEST_F(Mps, GroupAdministratorsGetTheCiraSettingsOthersDoNot) {
+  const auto cfg = json::parse(control(port, f, {{"action", "ciraconfig"}, {"meshid", kAmtGroup}}));
+  EXPECT_EQ(cfg["result"], "ok") << cfg.dump();
+  EXPECT_EQ(cfg["mpshost"], "mesh.test");
+  EXPECT_EQ(cfg["mpsport"], mps_port);
+  EXPECT_EQ(cfg["mpsuser"], kCiraUser);
+  EXPECT_EQ(cfg["mpspass"], kMpsPass);
+  EXPECT_EQ(cfg["rootcert"], read_text_file((f.data() / "root-cert-public.crt").string()));
+  EXPECT_EQ(cfg["rootcertsha384"].get<std::string>().size(), 96u);
+  // What it gives is what works: a device with exactly these settings connects.
+  peer::CiraSim sim(MW_AMTSIM, cfg["mpsport"].get<int>(), cfg["mpsuser"], cfg["mpspass"], 1, kAmtPass);
+  EXPECT_TRUE(sim.wait_for("cira=connected")) << sim.output;
+  // A user of the group without the edit-group right is refused.
+  ASSERT_EQ(lines(meshctrl(port, {"adduser", "--user", "viewer", "--pass", "Viewer-pass1"})), std::vector<std::string>{"ok"});
+  ASSERT_EQ(lines(meshctrl(port, {"addusertodevicegroup", "--id", kAmtGroup.substr(6), "--userid", "viewer", "--remotecontrol"})).size(), 1u);
+  auto o = f.verifying();
+  o.headers = {meshauth("viewer", "Viewer-pass1")};
+  WssClient ws(port, "/control.ashx", o);
+  ws.send(json{{"action", "ciraconfig"}, {"meshid", kAmtGroup}, {"responseid", "v"}}.dump());
+  std::string reply;
+  for (int i = 0; i < 10 && reply.find("\"responseid\":\"v\"") == std::string::npos; ++i) reply = ws.read();
+  EXPECT_NE(reply.find("Access denied"), std::string::npos) << reply;
+  EXPECT_EQ(reply.find(kMpsPass), std::string::npos);
 }
 
 TEST_F(Mps, ABrowserOnTheMpsPortGetsPlainTextOverTheMpsCertificate) {

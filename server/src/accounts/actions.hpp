@@ -22,12 +22,34 @@ struct Dispatch {
   Json event;
 };
 
+// Intel AMT work an action asks for, carried out by the AMT manager (amt/amt_manager.hpp) once
+// the action's records are stored: a power action, or reading the device again after its
+// credentials changed.
+struct AmtJob {
+  enum class Kind { kInventory, kPower };
+  Kind kind = Kind::kInventory;
+  std::string nodeid;
+  std::string meshid;
+  int power_state = 0;  // CIM RequestPowerStateChange value (2 on, 8 off, 10 reset, ...)
+  std::string userid, username;
+};
+
 struct Outcome {
   std::vector<Json> replies;                // to the caller, in order
   std::vector<std::string> text_replies;    // to the caller after `replies`: answers built as text
   std::vector<Dispatch> events;             // already stored; to be pushed live
   std::vector<std::string> users_changed;   // users whose record (rights, links) changed
   bool caller_gone = false;                 // the caller's account no longer exists or is locked
+  std::vector<AmtJob> amt_jobs;             // for the AMT manager, in order
+};
+
+// What an administrator needs to point Intel AMT's CIRA at this server (ciraconfig).
+struct CiraInfo {
+  std::string host;  // MpsCert or Cert
+  int port = 0;      // MpsAliasPort or the bound MpsPort
+  std::string password;
+  std::string root_cert_sha384;  // hash of the root certificate Intel AMT must trust
+  std::string root_cert_pem;
 };
 
 struct ActionEnv {
@@ -36,6 +58,8 @@ struct ActionEnv {
   int hash_iterations = 0;   // 0 = auth::kPbkdf2Iterations
   std::int64_t now_ms = 0;   // 0 = the clock
   PresenceTable* presence = nullptr;  // live connectivity: "nodes" adds conn and pwr from it
+  const std::vector<std::uint8_t>* amt_key = nullptr;  // seals Intel AMT credentials (amt/credentials.hpp)
+  const CiraInfo* cira = nullptr;                      // null when the MPS is off
 };
 
 // Runs one control message for the user `caller_id`. Unknown actions get no answer (as

@@ -98,6 +98,18 @@ mw::Result<std::string> mps_password(store::Store& db, const std::string& config
   return pass;
 }
 
+void announce_presence(ServerContext& ctx, const std::string& nodeid, const accounts::PresenceState& state, int old_power) {
+  ctx.accounts->bus().dispatch(accounts::domain_of(nodeid),
+                               accounts::Dispatch{{"*", state.meshid, nodeid}, accounts::nodeconnect_event(nodeid, state)});
+  if (state.pwr == old_power) return;
+  ctx.async_db->run(
+      ctx.async_db_executor,
+      [nodeid, pwr = state.pwr, old_power](store::Store& s) {
+        return s.add_power_event({{"nodeid", nodeid}, {"power", pwr}, {"oldPower", old_power}});
+      },
+      [](store::Status) {});
+}
+
 // [SECTION] Admission
 
 CiraAdmission admit_cira_device(store::Store& db, const std::vector<std::string>& domains, const std::string& username,
@@ -233,9 +245,9 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   // [SECTION] CiraLink
   void open_channel(std::uint32_t port, std::shared_ptr<ChannelUser> user) override {
     asio::post(executor(), [self = shared_from_this(), port, user = std::move(user)] {
-      if (self->closed_) return user->on_open(false);
+      if (self->closed_) return user->on_open(false, 0);
       const auto id = self->session_.open_channel(port);
-      if (!id) return user->on_open(false);
+      if (!id) return user->on_open(false, 0);
       self->users_[*id] = user;
       self->pump();
     });
@@ -350,7 +362,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   void http_probe() {
     server_.mutable_counters().http_probes.fetch_add(1, std::memory_order_relaxed);
     const std::string body =
-        "Meshwork MPS server.\r\nIntel AMT computers connect to this port (CIRA). The web interface is at https://" +
+        "Meshwork MPS server.\r\nIntel(R) AMT computers should connect here (CIRA). The web interface is at https://" +
         ctx_.settings.cert + ":" + std::to_string(ctx_.info.port) + "/\r\n";
     const std::string text = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: " +
                              std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -450,19 +462,9 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     logger("mps")->warn("{} CIRA login refused for user \"{}\": {}", peer_ip_, user.substr(0, 64), reason);
     session_.reject_auth();
   }
-  // A presence change: the live event to every session that sees the group, and the power timeline.
-  void announce(const accounts::PresenceState& state, int old_power) {
-    accounts::Dispatch d{{"*", state.meshid.empty() ? meshid_ : state.meshid, nodeid_}, accounts::nodeconnect_event(nodeid_, state)};
-    if (d.event["meshid"] == "") d.event["meshid"] = meshid_;
-    ctx_.accounts->bus().dispatch(domain_, d);
-    if (state.pwr != old_power) {
-      ctx_.async_db->run(
-          executor(),
-          [nodeid = nodeid_, pwr = state.pwr, old_power](store::Store& s) {
-            return s.add_power_event({{"nodeid", nodeid}, {"power", pwr}, {"oldPower", old_power}});
-          },
-          [](store::Status) {});
-    }
+  void announce(accounts::PresenceState state, int old_power) {
+    if (state.meshid.empty()) state.meshid = meshid_;
+    announce_presence(ctx_, nodeid_, state, old_power);
   }
   void on_event(apf::ForwardAdded& f) {
     if (!ready_announced_ && (f.port == 16992 || f.port == 16993)) {
@@ -471,13 +473,13 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     }
   }
   void on_event(apf::ChannelOpened& c) {
-    if (auto it = users_.find(c.channel); it != users_.end()) it->second->on_open(true);
+    if (auto it = users_.find(c.channel); it != users_.end()) it->second->on_open(true, c.channel);
   }
   void on_event(apf::ChannelOpenFailed& c) {
     if (auto it = users_.find(c.channel); it != users_.end()) {
       auto u = it->second;
       users_.erase(it);
-      u->on_open(false);
+      u->on_open(false, c.channel);
     }
   }
   void on_event(apf::ChannelReceived& c) {
@@ -521,9 +523,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     if (attached_ && server_.detach(nodeid_, this)) {
       logger("mps")->info("{} CIRA device {} disconnected", peer_ip_, nodeid_);
       const auto before = ctx_.accounts->presence().get(nodeid_);
-      auto state = ctx_.accounts->presence().disconnect(nodeid_, accounts::conn_bit::kCira);
-      if (state.meshid.empty()) state.meshid = meshid_;
-      announce(state, before ? before->pwr : 0);
+      announce(ctx_.accounts->presence().disconnect(nodeid_, accounts::conn_bit::kCira), before ? before->pwr : 0);
     }
     beast::error_code ec;
     lowest().shutdown(tcp::socket::shutdown_both, ec);

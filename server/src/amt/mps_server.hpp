@@ -42,6 +42,10 @@ std::string cira_node_id(std::string_view domain, const apf::Uuid& uuid);
 // (created with 24 random letters and digits on first start). Errors are the store's.
 mw::Result<std::string> mps_password(store::Store& db, const std::string& configured);
 
+// A presence change of a device: the live "nodeconnect" event to every session that sees its
+// group, and a power-timeline record when the power state changed from `old_power`.
+void announce_presence(ServerContext& ctx, const std::string& nodeid, const accounts::PresenceState& state, int old_power);
+
 // [SECTION] Admission (runs on the store's thread)
 
 struct CiraAdmission {
@@ -64,7 +68,8 @@ CiraAdmission admit_cira_device(store::Store& db, const std::vector<std::string>
 class ChannelUser {
  public:
   virtual ~ChannelUser() = default;
-  virtual void on_open(bool ok) = 0;
+  // The channel is open (`ok`, with its id for CiraLink's calls) or was refused.
+  virtual void on_open(bool ok, std::uint32_t channel) = 0;
   // Bytes from the device; call CiraLink::consume when they are handed on (flow control).
   virtual void on_data(std::span<const std::uint8_t> data) = 0;
   virtual void on_drained() {}

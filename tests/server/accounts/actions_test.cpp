@@ -205,3 +205,33 @@ TEST_F(Actions, HostileMessagesAreAnsweredOrIgnoredNeverCrash) {
 
 }  // namespace
 }  // namespace mw::server::accounts::testing
+
+namespace mw::server::accounts::testing {
+namespace {
+
+TEST_F(AccountsFixture, CiraConfigGivesGroupAdministratorsWhatIntelAmtNeeds) {
+  const std::string mesh = create_mesh(admin, "AMT");
+  EXPECT_EQ(result(admin, {{"action", "ciraconfig"}, {"meshid", mesh}}), "The MPS is off (MpsPort 0 or LanOnly)");
+  const CiraInfo cira{"mps.example.com", 4433, "Generated-pass-24chars00", std::string(96, 'a'), "PEM"};
+  env.cira = &cira;
+  auto out = run(admin, {{"action", "ciraconfig"}, {"meshid", mesh}, {"responseid", "r"}});
+  ASSERT_EQ(out.replies.size(), 1u);
+  const Json& a = out.replies[0];
+  EXPECT_EQ(a["result"], "ok");
+  EXPECT_EQ(a["responseid"], "r");
+  EXPECT_EQ(a["mpshost"], "mps.example.com");
+  EXPECT_EQ(a["mpsport"], 4433);
+  EXPECT_EQ(a["mpspass"], "Generated-pass-24chars00");
+  std::string user = value_of(mesh).substr(0, 16);
+  for (char& c : user) {
+    if (c == '@' || c == '$') c = 'X';
+  }
+  EXPECT_EQ(a["mpsuser"], user);
+  make_user("viewer");
+  ASSERT_EQ(result(admin, {{"action", "addmeshuser"}, {"meshid", mesh}, {"usernames", {"viewer"}}, {"meshadmin", mesh_right::kRemoteControl}}),
+            "Added user viewer");
+  EXPECT_EQ(result("user//viewer", {{"action", "ciraconfig"}, {"meshid", mesh}}), "Access denied");
+}
+
+}  // namespace
+}  // namespace mw::server::accounts::testing

@@ -22,6 +22,7 @@ const Case kCases[] = {
     {"addmeshuser", mesh_right::kManageUsers}, {"removemeshuser", mesh_right::kManageUsers},
     {"changedevice", mesh_right::kManageDevices}, {"removedevices", mesh_right::kManageDevices},
     {"nodes", 0},                              {"deviceevents", 0},
+    {"amtpoweroff", mesh_right::kResetPowerOff}, {"amtpoweron", mesh_right::kWake},
 };
 
 const std::uint32_t kBits[] = {
@@ -56,6 +57,11 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
   if (action == "nodes") {
     auto out = f.run(user, {{"action", "nodes"}, {"meshid", mesh}});
     return !out.replies.empty() && out.replies[0].contains("nodes") && out.replies[0]["nodes"][mesh].size() == 1;
+  }
+  if (action == "amtpoweroff" || action == "amtpoweron") {
+    // Accepted power actions become jobs for the AMT manager; refused devices are skipped.
+    auto out = f.run(user, {{"action", "poweraction"}, {"nodeids", {node}}, {"actiontype", action == "amtpoweron" ? 302 : 308}});
+    return out.amt_jobs.size() == 1 && out.amt_jobs[0].nodeid == node;
   }
   if (action == "deviceevents") {
     auto out = f.run(user, {{"action", "events"}, {"nodeid", node}});

@@ -1,0 +1,365 @@
+// AMT manager: WS-Management conversations over APF channels (WsmanChannel), the inventory and
+// power-action scripts, and what their results change (records, presence, events).
+#include "amt/amt_manager.hpp"
+
+#include <openssl/rand.h>
+
+#include <deque>
+#include <functional>
+
+#include "accounts/model.hpp"
+#include "accounts/service.hpp"
+#include "amt/credentials.hpp"
+#include "log.hpp"
+#include "mw/wsman/client.hpp"
+#include "mw/wsman/enumeration.hpp"
+#include "store/records.hpp"
+
+namespace mw::server::amt {
+
+namespace {
+
+using Json = nlohmann::json;
+using wsman::Instance;
+using wsman::Response;
+
+std::string random_hex(std::size_t n) {
+  std::vector<std::uint8_t> b(n);
+  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) throw std::runtime_error("no randomness");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (auto x : b) {
+    s.push_back(kHex[x >> 4]);
+    s.push_back(kHex[x & 15]);
+  }
+  return s;
+}
+
+// One step of a script: a single request, or a whole enumeration (Enumerate and its Pulls).
+struct Op {
+  std::optional<wsman::Request> request;
+  std::optional<wsman::Enumeration> enumeration;
+  std::function<void(const Response&)> on_response;
+  std::function<void(std::vector<Instance>)> on_items;
+};
+
+Op single(wsman::Request r, std::function<void(const Response&)> f) {
+  Op op;
+  op.request = std::move(r);
+  op.on_response = std::move(f);
+  return op;
+}
+Op enumerate(wsman::Enumeration e, std::function<void(std::vector<Instance>)> f) {
+  Op op;
+  op.enumeration = std::move(e);
+  op.on_items = std::move(f);
+  return op;
+}
+
+// Runs a script of WS-Management steps over one APF channel to port 16992, then closes it.
+// `done` gets nullopt when every step was answered, or the first error (the rest are skipped).
+// Lives on the CIRA connection's strand.
+class WsmanChannel : public ChannelUser, public std::enable_shared_from_this<WsmanChannel> {
+ public:
+  using Done = std::function<void(std::optional<Error>)>;
+  WsmanChannel(std::shared_ptr<CiraLink> link, const AmtCredentials& c, std::deque<Op> ops, Done done)
+      : link_(std::move(link)),
+        client_({link_->uuid() + ":16992", c.user, c.pass, "", {}}, random_hex),
+        ops_(std::move(ops)),
+        done_(std::move(done)) {}
+
+  static void start(std::shared_ptr<CiraLink> link, const AmtCredentials& c, std::deque<Op> ops, Done done) {
+    auto ch = std::make_shared<WsmanChannel>(link, c, std::move(ops), std::move(done));
+    link->open_channel(16992, ch);
+  }
+
+  void on_open(bool ok, std::uint32_t channel) override {
+    if (!ok) return finish(make_error("amt-channel-refused", "Intel AMT refused a channel to its WS-Management port"));
+    channel_ = channel;
+    open_ = true;
+    next();
+  }
+  void on_data(std::span<const std::uint8_t> data) override {
+    link_->consume(channel_, data.size());
+    if (finished_) return;
+    auto r = client_.feed(data);
+    flush();
+    if (r) on_result(std::move(*r));
+  }
+  void on_closed() override {
+    open_ = false;
+    if (finished_) return;
+    auto r = client_.end_of_stream();
+    finish(r && !*r ? r->error() : make_error("amt-channel-closed", "the WS-Management channel closed early"));
+  }
+
+ private:
+  void next() {
+    if (ops_.empty()) return finish(std::nullopt);
+    Op& op = ops_.front();
+    const wsman::Request r = op.request ? *op.request : op.enumeration->start();
+    send(r);
+  }
+  void send(const wsman::Request& r) {
+    if (!client_.send(r)) return finish(make_error("amt-request", "the WS-Management request could not be sent"));
+    flush();
+  }
+  void flush() {
+    std::string out = client_.take_output();
+    if (!out.empty() && open_) link_->send(channel_, std::vector<std::uint8_t>(out.begin(), out.end()));
+  }
+  void on_result(Result<Response> r) {
+    if (!r) return finish(r.error());
+    Op& op = ops_.front();
+    if (op.request) {
+      if (r->fault) return finish(make_error("wsman-fault", r->fault->reason.empty() ? "WS-Management fault" : r->fault->reason));
+      auto f = std::move(op.on_response);
+      ops_.pop_front();
+      f(*r);
+      return next();
+    }
+    auto more = op.enumeration->on_response(*r);
+    if (!more) return finish(more.error());
+    if (*more) return send(**more);
+    auto f = std::move(op.on_items);
+    auto items = op.enumeration->take_items();
+    ops_.pop_front();
+    f(std::move(items));
+    next();
+  }
+  void finish(std::optional<Error> error) {
+    if (finished_) return;
+    finished_ = true;
+    if (open_) link_->close_channel(channel_);
+    auto done = std::move(done_);
+    done(std::move(error));
+  }
+
+  std::shared_ptr<CiraLink> link_;
+  wsman::Client client_;
+  std::deque<Op> ops_;
+  Done done_;
+  std::uint32_t channel_ = 0;
+  bool open_ = false, finished_ = false;
+};
+
+struct Inventory {
+  std::optional<wsman::GeneralSettings> settings;
+  std::string version;
+  std::optional<wsman::PowerState> power;
+};
+
+Op read_power(std::shared_ptr<Inventory> inv) {
+  return enumerate(wsman::enumeration<wsman::AssociatedPowerManagementService>(), [inv](std::vector<Instance> items) {
+    auto s = wsman::read_items<wsman::AssociatedPowerManagementService>(items);
+    if (s && !s->empty()) inv->power = s->front().power_state;
+  });
+}
+
+}  // namespace
+
+int meshcentral_power(wsman::PowerState state) {
+  using P = wsman::PowerState;
+  switch (state) {
+    case P::kOn: return accounts::power::kOn;
+    case P::kSleepLight: return 2;
+    case P::kSleepDeep: return 4;
+    case P::kHibernate: return 5;
+    case P::kOffSoft:
+    case P::kOffHard:
+    case P::kOffSoftGraceful:
+    case P::kOffHardGraceful: return accounts::power::kSoftOff;
+    default: return accounts::power::kUnknown;
+  }
+}
+
+std::string power_action_name(int s) {
+  switch (s) {
+    case 2: return "Power on";
+    case 4: return "Sleep";
+    case 5: return "Power cycle";
+    case 7: return "Hibernate";
+    case 8: return "Power off";
+    case 10: return "Reset";
+    default: return "Power action " + std::to_string(s);
+  }
+}
+
+AmtManager::AmtManager(asio::io_context& ioc, ServerContext& ctx, MpsServer& mps) : ioc_(ioc), ctx_(ctx), mps_(mps) {}
+
+void AmtManager::device_ready(std::shared_ptr<CiraLink> link) {
+  const std::string nodeid = link->nodeid();
+  inventory(std::move(link), nodeid);
+}
+
+void AmtManager::run(const accounts::AmtJob& job) {
+  auto link = mps_.find(job.nodeid);
+  if (!link) {
+    logger("amt")->info("{}: not connected; {} not carried out", job.nodeid,
+                        job.kind == accounts::AmtJob::Kind::kPower ? power_action_name(job.power_state) : "inventory");
+    return;
+  }
+  if (job.kind == accounts::AmtJob::Kind::kInventory) return inventory(std::move(link), job.nodeid);
+  power(std::move(link), job);
+}
+
+void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid) {
+  ctx_.async_db->run(
+      ioc_.get_executor(),
+      [nodeid, key = ctx_.amt_key](store::Store& s) { return load_credentials(s, nodeid, key); },
+      [this, link, nodeid](mw::Result<std::optional<AmtCredentials>> c) {
+        if (!c) return failed(nodeid, "inventory", c.error());
+        if (!*c) {
+          logger("amt")->info("{}: no Intel AMT credentials yet (set them on the device's page)", nodeid);
+          return;
+        }
+        auto inv = std::make_shared<Inventory>();
+        std::deque<Op> ops;
+        ops.push_back(single(wsman::get_request<wsman::GeneralSettings>(), [inv](const Response& r) {
+          if (auto gs = wsman::read_response<wsman::GeneralSettings>(r)) inv->settings = *gs;
+        }));
+        ops.push_back(enumerate(wsman::enumeration<wsman::SoftwareIdentity>(), [inv](std::vector<Instance> items) {
+          if (auto ids = wsman::read_items<wsman::SoftwareIdentity>(items)) inv->version = wsman::amt_version(*ids);
+        }));
+        ops.push_back(read_power(inv));
+        WsmanChannel::start(link, **c, std::move(ops), [this, nodeid, user = (*c)->user, inv](std::optional<Error> err) {
+          if (err) return failed(nodeid, "inventory", *err);
+          counters_.inventories.fetch_add(1, std::memory_order_relaxed);
+          ctx_.async_db->run(
+              ioc_.get_executor(),
+              [nodeid, user, inv](store::Store& s) {
+                accounts::Outcome out;
+                auto got = s.get(nodeid);
+                if (!got || !got.value()) return out;
+                Json n = *got.value();
+                if (!n.contains("intelamt") || !n["intelamt"].is_object()) n["intelamt"] = Json::object();
+                Json& a = n["intelamt"];
+                const Json before = n;
+                a["state"] = 2;
+                a["user"] = user;
+                a.erase("warn");
+                if (!inv->version.empty()) a["ver"] = inv->version;
+                if (inv->settings) {
+                  a["realm"] = inv->settings->digest_realm;
+                  std::string fqdn = inv->settings->host_name;
+                  if (!fqdn.empty() && !inv->settings->domain_name.empty()) fqdn += "." + inv->settings->domain_name;
+                  if (!fqdn.empty()) {
+                    a["hostname"] = fqdn;
+                    // A device still named after its address takes the name Intel AMT knows it by.
+                    if (n.value("name", "") == n.value("host", "") || n.value("name", "").empty()) n["name"] = inv->settings->host_name;
+                  }
+                }
+                if (n == before) return out;
+                if (!s.put(n)) return out;
+                Json ev{{"etype", "node"},
+                        {"action", "changenode"},
+                        {"nodeid", nodeid},
+                        {"meshid", n.value("meshid", "")},
+                        {"node", n},
+                        {"msg", "Intel AMT " + inv->version + " of " + n.value("name", "") + " read"},
+                        {"domain", accounts::domain_of(nodeid)}};
+                accounts::record_event(s, out, {"*", n.value("meshid", ""), nodeid}, std::move(ev));
+                return out;
+              },
+              [this, nodeid, inv](accounts::Outcome out) {
+                for (const auto& e : out.events) ctx_.accounts->bus().dispatch(accounts::domain_of(nodeid), e);
+                if (inv->power) {
+                  const auto before = ctx_.accounts->presence().get(nodeid);
+                  if (auto st = ctx_.accounts->presence().set_power(nodeid, meshcentral_power(*inv->power))) {
+                    announce_presence(ctx_, nodeid, *st, before ? before->pwr : 0);
+                  }
+                }
+                logger("amt")->info("{}: Intel AMT {} read{}", nodeid, inv->version,
+                                    inv->power ? ", power " + std::string(wsman::power_state_name(*inv->power)) : "");
+              });
+        });
+      });
+}
+
+void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job) {
+  ctx_.async_db->run(
+      ioc_.get_executor(),
+      [nodeid = job.nodeid, key = ctx_.amt_key](store::Store& s) { return load_credentials(s, nodeid, key); },
+      [this, link, job](mw::Result<std::optional<AmtCredentials>> c) {
+        if (!c) return failed(job.nodeid, power_action_name(job.power_state), c.error());
+        if (!*c) {
+          return failed(job.nodeid, power_action_name(job.power_state),
+                        make_error("amt-no-credentials", "the device has no Intel AMT credentials"));
+        }
+        auto inv = std::make_shared<Inventory>();
+        auto rv = std::make_shared<std::optional<std::uint32_t>>();
+        std::deque<Op> ops;
+        ops.push_back(single(wsman::request_power_state_change(static_cast<wsman::PowerState>(job.power_state)),
+                             [rv](const Response& r) {
+                               if (auto v = wsman::read_return_value(r, "RequestPowerStateChange")) *rv = *v;
+                             }));
+        ops.push_back(read_power(inv));
+        WsmanChannel::start(link, **c, std::move(ops), [this, job, inv, rv](std::optional<Error> err) {
+          if (err) return failed(job.nodeid, power_action_name(job.power_state), *err);
+          const bool ok = rv->has_value() && **rv == 0;
+          if (ok) counters_.power_actions.fetch_add(1, std::memory_order_relaxed);
+          ctx_.async_db->run(
+              ioc_.get_executor(),
+              [job, ok, code = rv->value_or(0xFFFFFFFFu)](store::Store& s) {
+                accounts::Outcome out;
+                auto got = s.get(job.nodeid);
+                const std::string name = got && got.value() ? got.value()->value("name", "") : job.nodeid;
+                Json ev{{"etype", "node"},
+                        {"action", "amtpoweraction"},
+                        {"nodeid", job.nodeid},
+                        {"meshid", job.meshid},
+                        {"userid", job.userid},
+                        {"username", job.username},
+                        {"actiontype", 300 + job.power_state},
+                        {"msg", ok ? "Intel AMT " + power_action_name(job.power_state) + " of " + name
+                                   : "Intel AMT refused " + power_action_name(job.power_state) + " of " + name +
+                                         " (return value " + std::to_string(code) + ")"},
+                        {"domain", accounts::domain_of(job.nodeid)}};
+                accounts::record_event(s, out, {"*", job.meshid, job.nodeid, job.userid}, std::move(ev));
+                return out;
+              },
+              [this, job, inv](accounts::Outcome out) {
+                for (const auto& e : out.events) ctx_.accounts->bus().dispatch(accounts::domain_of(job.nodeid), e);
+                if (inv->power) {
+                  const auto before = ctx_.accounts->presence().get(job.nodeid);
+                  if (auto st = ctx_.accounts->presence().set_power(job.nodeid, meshcentral_power(*inv->power))) {
+                    announce_presence(ctx_, job.nodeid, *st, before ? before->pwr : 0);
+                  }
+                }
+              });
+        });
+      });
+}
+
+void AmtManager::failed(const std::string& nodeid, const std::string& what, const Error& error) {
+  counters_.failures.fetch_add(1, std::memory_order_relaxed);
+  logger("amt")->warn("{}: {} failed: {}", nodeid, what, error.message);
+  if (error.code != "wsman-unauthorized") return;
+  // Wrong credentials: the device record says so (MeshCentral's warn bit 1), and an event.
+  ctx_.async_db->run(
+      ioc_.get_executor(),
+      [nodeid](store::Store& s) {
+        accounts::Outcome out;
+        auto got = s.get(nodeid);
+        if (!got || !got.value()) return out;
+        Json n = *got.value();
+        if (!n.contains("intelamt") || !n["intelamt"].is_object()) n["intelamt"] = Json::object();
+        if (n["intelamt"].value("warn", 0) == 1) return out;
+        n["intelamt"]["warn"] = 1;
+        if (!s.put(n)) return out;
+        Json ev{{"etype", "node"},
+                {"action", "changenode"},
+                {"nodeid", nodeid},
+                {"meshid", n.value("meshid", "")},
+                {"node", n},
+                {"msg", "Intel AMT refused the credentials of " + n.value("name", "")},
+                {"domain", accounts::domain_of(nodeid)}};
+        accounts::record_event(s, out, {"*", n.value("meshid", ""), nodeid}, std::move(ev));
+        return out;
+      },
+      [this, nodeid](accounts::Outcome out) {
+        for (const auto& e : out.events) ctx_.accounts->bus().dispatch(accounts::domain_of(nodeid), e);
+      });
+}
+
+}  // namespace mw::server::amt

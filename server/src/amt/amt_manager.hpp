@@ -1,0 +1,51 @@
+// Intel AMT management over WS-Management: when a CIRA device has registered its ports (or its
+// credentials were just set), the manager opens a channel to its port 16992, logs in with the
+// device's sealed credentials (Digest, done by the server: they never reach a browser) and reads
+// AMT_GeneralSettings (host name, realm), CIM_SoftwareIdentity (firmware version) and the power
+// state; the device record, the live presence and the power timeline are updated and events go
+// out. Power actions from the control channel ("poweraction") are RequestPowerStateChange calls,
+// recorded as events with the user who asked, followed by a fresh read of the power state.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "accounts/actions.hpp"
+#include "amt/mps_server.hpp"
+#include "mw/wsman/amt.hpp"
+#include "server_context.hpp"
+
+namespace mw::server::amt {
+
+// MeshCentral's "pwr" value of an AMT power state (CIM PowerState): 1 on, 2/4 sleep, 5 hibernate,
+// 6 soft-off, 0 unknown.
+int meshcentral_power(wsman::PowerState state);
+// What a person reads for a RequestPowerStateChange value ("Power off", "Reset", ...).
+std::string power_action_name(int power_state);
+
+class AmtManager {
+ public:
+  AmtManager(asio::io_context& ioc, ServerContext& ctx, MpsServer& mps);
+
+  // A CIRA device registered its WS-Management port.
+  void device_ready(std::shared_ptr<CiraLink> link);
+  // Work asked for by a control action (already checked against the caller's rights).
+  void run(const accounts::AmtJob& job);
+
+  struct Counters {
+    std::atomic<std::uint64_t> inventories{0}, power_actions{0}, failures{0};
+  };
+  const Counters& counters() const { return counters_; }
+
+ private:
+  void inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid);
+  void power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job);
+  void failed(const std::string& nodeid, const std::string& what, const Error& error);
+
+  asio::io_context& ioc_;
+  ServerContext& ctx_;
+  MpsServer& mps_;
+  Counters counters_;
+};
+
+}  // namespace mw::server::amt
