@@ -59,9 +59,7 @@ ControlSession<NextLayer>::~ControlSession() {
 
 template <class NextLayer>
 void ControlSession<NextLayer>::run(http::request<http::string_body> upgrade) {
-  meshauth_ = std::string(upgrade["x-meshauth"]);
-  cookie_ = accounts::cookie_value(upgrade[http::field::cookie], "xid");
-  auth_param_ = query_param(upgrade.target(), "auth");
+  creds_ = WebSocketCredentials::from(upgrade);
   beast::get_lowest_layer(ws_).expires_never();  // the websocket stream has its own timeouts
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::stream_base::decorator(
@@ -80,36 +78,52 @@ void ControlSession<NextLayer>::on_accept(beast::error_code ec) {
   authenticate();
 }
 
-template <class NextLayer>
-void ControlSession<NextLayer>::authenticate() {
-  auto& acc = *ctx_.accounts;
-  const Settings& st = ctx_.settings;
+WebSocketCredentials WebSocketCredentials::from(const http::request<http::string_body>& upgrade) {
+  return {std::string(upgrade["x-meshauth"]), accounts::cookie_value(upgrade[http::field::cookie], "xid"),
+          query_param(upgrade.target(), "auth")};
+}
+
+void authenticate_websocket(const ServerContext& ctx, asio::any_io_executor ex, const DomainSettings& domain,
+                            const std::string& client_ip, WebSocketCredentials creds,
+                            std::function<void(std::string userid)> ok, std::function<void(std::string reason)> refused) {
+  auto& acc = *ctx.accounts;
+  const Settings& st = ctx.settings;
   if (st.no_users || !st.user.empty()) {
     // NoUsers: one implicit administrator "~", this computer only. User: everyone is that user.
     boost::system::error_code ec;
-    const auto ip = asio::ip::make_address(client_ip_, ec);
-    if (st.no_users && (ec || !ip.is_loopback())) return refuse("This server runs without accounts (NoUsers) and answers this computer only.");
-    return on_authenticated(accounts::user_id(domain_.id, st.no_users ? "~" : st.user));
+    const auto ip = asio::ip::make_address(client_ip, ec);
+    if (st.no_users && (ec || !ip.is_loopback())) return refused("This server runs without accounts (NoUsers) and answers this computer only.");
+    return ok(accounts::user_id(domain.id, st.no_users ? "~" : st.user));
   }
-  if (!meshauth_.empty()) {
+  if (!creds.meshauth.empty()) {
     // meshctrl: base64(user),base64(password)[,base64(2FA token)]
-    const auto comma = meshauth_.find(',');
-    auto user = util::base64_decode(meshauth_.substr(0, comma));
-    auto pass = comma == std::string::npos ? decltype(user)(make_error("bad", "")) : util::base64_decode(meshauth_.substr(comma + 1, meshauth_.find(',', comma + 1) - comma - 1));
-    meshauth_.clear();
-    if (!user || !pass) return refuse("Malformed x-meshauth header.");
+    const auto& m = creds.meshauth;
+    const auto comma = m.find(',');
+    auto user = util::base64_decode(m.substr(0, comma));
+    auto pass = comma == std::string::npos ? decltype(user)(make_error("bad", "")) : util::base64_decode(m.substr(comma + 1, m.find(',', comma + 1) - comma - 1));
+    if (!user || !pass) return refused("Malformed x-meshauth header.");
     std::string name(user->begin(), user->end()), password(pass->begin(), pass->end());
-    acc.login(ws_.get_executor(), domain_.id, name, password, client_ip_,
-              [self = this->shared_from_this()](accounts::LoginResult r) {
-                if (r.ok) return self->on_authenticated(r.userid);
-                self->refuse(r.error);
+    acc.login(ex, domain.id, name, password, client_ip,
+              [ok = std::move(ok), refused = std::move(refused)](accounts::LoginResult r) {
+                if (r.ok) return ok(r.userid);
+                refused(r.error);
               });
     return;
   }
-  for (const std::string* c : {&cookie_, &auth_param_}) {
-    if (auto uid = acc.session_user(*c, domain_.id)) return on_authenticated(*uid);
+  for (const std::string* c : {&creds.cookie, &creds.auth_param}) {
+    if (auto uid = acc.session_user(*c, domain.id)) return ok(*uid);
   }
-  refuse("Not logged in.");
+  refused("Not logged in.");
+}
+
+template <class NextLayer>
+void ControlSession<NextLayer>::authenticate() {
+  auto creds = std::move(creds_);
+  creds_ = {};
+  authenticate_websocket(
+      ctx_, ws_.get_executor(), domain_, client_ip_, std::move(creds),
+      [self = this->shared_from_this()](std::string uid) { self->on_authenticated(std::move(uid)); },
+      [self = this->shared_from_this()](std::string reason) { self->refuse(reason); });
 }
 
 template <class NextLayer>

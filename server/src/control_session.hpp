@@ -9,6 +9,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,17 @@
 #include "server_context.hpp"
 
 namespace mw::server {
+
+// Who opened a WebSocket (control channel, relays): NoUsers/User modes, the x-meshauth header as
+// meshctrl sends it (password login, throttled), the "xid" session cookie or ?auth=. Calls `ok`
+// with the user id or `refused` with a reason a person can read, on `ex`.
+struct WebSocketCredentials {
+  std::string meshauth, cookie, auth_param;
+  static WebSocketCredentials from(const http::request<http::string_body>& upgrade);
+};
+void authenticate_websocket(const ServerContext& ctx, asio::any_io_executor ex, const DomainSettings& domain,
+                            const std::string& client_ip, WebSocketCredentials creds,
+                            std::function<void(std::string userid)> ok, std::function<void(std::string reason)> refused);
 
 template <class NextLayer>
 class ControlSession : public accounts::EventSink, public std::enable_shared_from_this<ControlSession<NextLayer>> {
@@ -55,7 +67,7 @@ class ControlSession : public accounts::EventSink, public std::enable_shared_fro
   std::string peer_;
   std::string client_ip_;
   const DomainSettings& domain_;
-  std::string meshauth_, cookie_, auth_param_;
+  WebSocketCredentials creds_;
   std::string userid_;
   beast::flat_buffer buffer_;
   std::deque<std::shared_ptr<const std::string>> queue_;
@@ -67,5 +79,7 @@ class ControlSession : public accounts::EventSink, public std::enable_shared_fro
 
 // The value of `name` in the query of a request target, percent-decoded ("" if absent).
 std::string query_param(std::string_view target, std::string_view name);
+
+
 
 }  // namespace mw::server

@@ -59,9 +59,10 @@ class HttpSession {
     auto req = parser_->release();
     ctx_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
     const RequestInfo info = describe_request(req, ctx_.settings, peer_ip_, derived().tls());
-    if (websocket::is_upgrade(req) && info.path == "/control.ashx" && !info.needs_slash_redirect) {
+    if (websocket::is_upgrade(req) && (info.path == "/control.ashx" || info.path == "/amtrelay.ashx") &&
+        !info.needs_slash_redirect) {
       if (!ip_allowed(info.client_ip, info.domain->user_allowed_ip)) {
-        logger("web")->info("{} control channel refused: {} not in UserAllowedIP of domain \"{}\"", peer_,
+        logger("web")->info("{} {} refused: {} not in UserAllowedIP of domain \"{}\"", peer_, info.path,
                             info.client_ip, info.domain->id);
         return send(text_response(http::status::forbidden, req.version(), false, "Access denied from this address\n"),
                     *info.domain, info.secure);

@@ -136,10 +136,22 @@ void WssClient::send(const std::string& text) {
   impl_->ws->write(asio::buffer(text));
 }
 
+void WssClient::send_binary(const std::string& bytes) {
+  beast::get_lowest_layer(*impl_->ws).expires_after(std::chrono::seconds(20));
+  impl_->ws->binary(true);
+  impl_->ws->write(asio::buffer(bytes));
+}
+
 std::string WssClient::read(std::chrono::milliseconds timeout) {
+  // The stream's expiry applies to asynchronous operations only: read asynchronously, bounded.
   beast::get_lowest_layer(*impl_->ws).expires_after(timeout);
   beast::flat_buffer buf;
-  impl_->ws->read(buf);
+  beast::error_code result = asio::error::would_block;
+  impl_->ws->async_read(buf, [&](beast::error_code ec, std::size_t) { result = ec; });
+  impl_->ioc.restart();
+  impl_->ioc.run();
+  if (result) throw beast::system_error(result);
+  last_binary_ = impl_->ws->got_binary();
   return beast::buffers_to_string(buf.data());
 }
 

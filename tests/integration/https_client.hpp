@@ -31,12 +31,15 @@ class WssClient {
   WssClient(int port, const std::string& target, const ClientOptions& opts = {});
   ~WssClient();
   void send(const std::string& text);
-  // The next text message; throws on timeout or close.
+  void send_binary(const std::string& bytes);
+  // The next message (text or binary: last_was_binary()); throws on timeout or close.
   std::string read(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  bool last_was_binary() const { return last_binary_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  bool last_binary_ = false;
 };
 
 std::string read_text_file(const std::string& path);

@@ -282,6 +282,95 @@ TEST_F(Mps, WrongIntelAmtCredentialsAreReportedOnTheDevice) {
   EXPECT_NE(bad.find("8 to 32 characters"), std::string::npos) << bad;
 }
 
+// Reads relay messages until `text` has appeared in the binary (terminal) ones; returns them all.
+struct Relay {
+  WssClient ws;
+  std::string screen, status;
+  Relay(int port, const Fixture& f, const std::string& target, const std::string& user, const std::string& pass)
+      : ws(port, target, [&] {
+          auto o = f.verifying();
+          o.headers = {meshauth(user, pass)};
+          return o;
+        }()) {}
+  bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(20)) {
+    const auto deadline = Clock::now() + within;
+    while (screen.find(text) == std::string::npos && Clock::now() < deadline) {
+      std::string m;
+      try {
+        m = ws.read(std::chrono::milliseconds(500));
+      } catch (const std::exception&) {
+        continue;  // nothing within the half second
+      }
+      if (ws.last_was_binary()) screen += m; else status += m + "\n";
+      if (!ws.last_was_binary() && m.find("\"closed\"") != std::string::npos) return false;
+    }
+    return screen.find(text) != std::string::npos;
+  }
+};
+
+TEST_F(Mps, SerialOverLanRelayThroughTheServerReachesTheConsole) {
+  peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
+  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
+  const std::string id = node_value(uuids_in(sim.output).at(0));
+  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
+  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
+                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
+
+  Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+  // The server authenticated to Intel AMT and started SOL; the console shows its login prompt.
+  ASSERT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen << server->poll();
+  EXPECT_NE(sol.status.find("\"state\":\"ready\""), std::string::npos) << sol.status;
+  sol.ws.send_binary("operator\r");
+  ASSERT_TRUE(sol.wait_for("operator@amtsim-1:~$ ")) << sol.screen;
+  sol.ws.send_binary("hostname\r");
+  ASSERT_TRUE(sol.wait_for("\r\namtsim-1\r\n")) << sol.screen;
+}
+
+TEST_F(Mps, RelaysNeedTheRemoteControlRightAndAConnectedDeviceWithCredentials) {
+  peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
+  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
+  const std::string id = node_value(uuids_in(sim.output).at(0));
+  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
+  {
+    Relay r(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+    EXPECT_FALSE(r.wait_for("login:", std::chrono::seconds(5)));
+    EXPECT_NE(r.status.find("The device has no Intel AMT credentials."), std::string::npos) << r.status;
+  }
+  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
+                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
+  // A user who may see the group and wake its devices, but not control them remotely.
+  ASSERT_EQ(lines(meshctrl(port, {"adduser", "--user", "waker", "--pass", "Waker-pass1"})), std::vector<std::string>{"ok"});
+  ASSERT_EQ(lines(meshctrl(port, {"addusertodevicegroup", "--id", kAmtGroup.substr(6), "--userid", "waker", "--wakedevices"})).size(), 1u);
+  {
+    Relay r(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "waker", "Waker-pass1");
+    EXPECT_FALSE(r.wait_for("login:", std::chrono::seconds(5)));
+    EXPECT_NE(r.status.find("Access denied"), std::string::npos) << r.status;
+  }
+  {
+    Relay r(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "wrong-password");
+    EXPECT_FALSE(r.wait_for("login:", std::chrono::seconds(5)));
+    EXPECT_EQ(r.screen, "");
+  }
+  {
+    Relay r(port, f, "/amtrelay.ashx?p=telnet&nodeid=" + id, "admin", "Admin-pass1");
+    EXPECT_FALSE(r.wait_for("login:", std::chrono::seconds(5)));
+    EXPECT_NE(r.status.find("p must be sol or kvm"), std::string::npos) << r.status;
+  }
+  // The relay event of a session names who and how much.
+  {
+    Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+    ASSERT_TRUE(sol.wait_for("login: ")) << sol.status;
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  std::string events;
+  while (Clock::now() < deadline) {
+    events = meshctrl(port, {"listevents"});
+    if (events.find("Intel AMT Serial-over-LAN session to amtsim-1 ended") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_NE(events.find("Intel AMT Serial-over-LAN session to amtsim-1 ended"), std::string::npos) << events;
+}
+
 TEST_F(Mps, GroupAdministratorsGetTheCiraSettingsOthersDoNot) {
   const auto cfg = json::parse(control(port, f, {{"action", "ciraconfig"}, {"meshid", kAmtGroup}}));
   EXPECT_EQ(cfg["result"], "ok") << cfg.dump();

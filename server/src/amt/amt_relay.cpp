@@ -1,0 +1,377 @@
+// Intel AMT redirection relay (amt_relay.hpp): WebSocket ⇄ shared/redir ClientSession ⇄ APF channel.
+#include "amt/amt_relay.hpp"
+
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <deque>
+
+#include "accounts/model.hpp"
+#include "accounts/rights.hpp"
+#include "accounts/service.hpp"
+#include "amt/credentials.hpp"
+#include "amt/mps_server.hpp"
+#include "control_session.hpp"
+#include "log.hpp"
+#include "mw/redir/session.hpp"
+#include "mw/util/hex.hpp"
+#include "mw/util/md5.hpp"
+#include "store/records.hpp"
+
+namespace mw::server::amt {
+
+namespace {
+
+using Json = nlohmann::json;
+using Bytes = std::vector<std::uint8_t>;
+
+constexpr std::size_t kMaxBrowserQueue = 1u << 20;  // bytes waiting for the browser before the device is stalled
+constexpr std::size_t kMaxMessage = 64 * 1024;      // largest message a browser may send
+
+std::string random_hex(std::size_t n) {
+  Bytes b(n);
+  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) throw std::runtime_error("no randomness");
+  return util::hex_encode(b);
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// What the store says about the request: the device, whether the user may open this relay, and
+// the device's credentials.
+struct Grant {
+  std::string error;  // for the person, when refused
+  std::string username, meshid, device_name;
+  std::optional<AmtCredentials> credentials;
+};
+
+Grant check_grant(store::Store& s, const std::string& userid, const std::string& nodeid, bool kvm,
+                  const std::vector<std::uint8_t>& key) {
+  using namespace accounts;
+  Grant g;
+  auto user = s.get(userid);
+  auto node = s.get(nodeid);
+  if (!user || !user.value() || !node || !node.value() || node.value()->value("type", "") != "node") {
+    g.error = "Device not found.";
+    return g;
+  }
+  g.username = user.value()->value("name", "");
+  g.meshid = node.value()->value("meshid", "");
+  g.device_name = node.value()->value("name", "");
+  const std::uint32_t r = mesh_rights(*user.value(), g.meshid);
+  const bool full = r == mesh_right::kFull;
+  if (r == 0) {
+    g.error = "Device not found.";  // a device of a group the user cannot see does not exist for them
+    return g;
+  }
+  if (!has_all(r, mesh_right::kRemoteControl) || (!full && has_all(r, mesh_right::kNoAmt)) ||
+      (!full && !kvm && has_all(r, mesh_right::kNoTerminal)) || (!full && kvm && has_all(r, mesh_right::kNoDesktop))) {
+    g.error = "Access denied: this needs the remote control right on the device's group.";
+    return g;
+  }
+  auto c = load_credentials(s, nodeid, key);
+  if (!c) {
+    g.error = c.error().message;
+    return g;
+  }
+  if (!c.value()) {
+    g.error = "The device has no Intel AMT credentials.";
+    return g;
+  }
+  g.credentials = *c.value();
+  return g;
+}
+
+template <class NextLayer>
+class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
+ public:
+  AmtRelay(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info)
+      : ws_(std::move(stream)), ctx_(ctx), peer_(std::move(peer)), client_ip_(info.client_ip), domain_(*info.domain),
+        timer_(ws_.get_executor()) {}
+
+  void run(http::request<http::string_body> upgrade) {
+    creds_ = WebSocketCredentials::from(upgrade);
+    nodeid_ = query_param(upgrade.target(), "nodeid");
+    if (nodeid_.find('/') == std::string::npos) nodeid_ = "node/" + domain_.id + "/" + nodeid_;
+    const std::string p = query_param(upgrade.target(), "p");
+    kvm_ = p == "kvm";
+    valid_mode_ = p == "sol" || p == "kvm";
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(kMaxMessage);
+    ws_.binary(true);
+    auto req = std::make_shared<http::request<http::string_body>>(std::move(upgrade));
+    ws_.async_accept(*req, [self = this->shared_from_this(), req](beast::error_code ec) {
+      if (ec) return;
+      self->authenticate();
+    });
+  }
+
+ private:
+  // [SECTION] Setup
+  void authenticate() {
+    if (!valid_mode_) return end("Unknown relay type: p must be sol or kvm.");
+    if (!ctx_.mps) return end("Intel AMT management is off on this server (MpsPort 0).");
+    auto creds = std::move(creds_);
+    authenticate_websocket(
+        ctx_, ws_.get_executor(), domain_, client_ip_, std::move(creds),
+        [self = this->shared_from_this()](std::string uid) { self->on_user(std::move(uid)); },
+        [self = this->shared_from_this()](std::string reason) { self->end(reason); });
+  }
+
+  void on_user(std::string userid) {
+    userid_ = std::move(userid);
+    ctx_.async_db->run(
+        ws_.get_executor(),
+        [uid = userid_, nid = nodeid_, kvm = kvm_, key = ctx_.amt_key](store::Store& s) { return check_grant(s, uid, nid, kvm, key); },
+        [self = this->shared_from_this()](Grant g) { self->on_grant(std::move(g)); });
+  }
+
+  void on_grant(Grant g) {
+    if (!g.error.empty()) {
+      logger("amt")->info("{} relay to {} refused for {}: {}", peer_, nodeid_, userid_, g.error);
+      return end(g.error);
+    }
+    grant_ = std::move(g);
+    link_ = ctx_.mps->find(nodeid_);
+    if (!link_) return end("The device is not connected to the server (CIRA).");
+    redir::ClientConfig c;
+    c.type = kvm_ ? redir::SessionType::kKvm : redir::SessionType::kSol;
+    c.username = grant_.credentials->user;
+    c.password = grant_.credentials->pass;
+    c.md5_hex = [](std::string_view s) { return util::hex_encode(util::md5(s)); };
+    c.make_cnonce = [] { return random_hex(16); };
+    session_.emplace(std::move(c));
+    started_ms_ = store::now_ms();
+    link_->open_channel(16994, std::make_shared<Bridge>(this->shared_from_this()));
+  }
+
+  // The APF channel's user: hands every callback to the relay's strand.
+  struct Bridge : ChannelUser {
+    explicit Bridge(std::shared_ptr<AmtRelay> r) : relay(std::move(r)) {}
+    void on_open(bool ok, std::uint32_t channel) override {
+      asio::post(relay->ws_.get_executor(), [r = relay, ok, channel] { r->on_channel_open(ok, channel); });
+    }
+    void on_data(std::span<const std::uint8_t> data) override {
+      asio::post(relay->ws_.get_executor(), [r = relay, d = Bytes(data.begin(), data.end())] { r->on_device_bytes(d); });
+    }
+    void on_closed() override {
+      asio::post(relay->ws_.get_executor(), [r = relay] { r->on_channel_closed(); });
+    }
+    std::shared_ptr<AmtRelay> relay;
+  };
+
+  void on_channel_open(bool ok, std::uint32_t channel) {
+    if (!ok) return end("Intel AMT refused a channel to its redirection port.");
+    channel_ = channel;
+    channel_open_ = true;
+    if (closed_) {
+      link_->close_channel(channel_);
+      channel_open_ = false;
+      return;
+    }
+    handle(session_->start());
+    tick();
+    do_read();
+  }
+
+  void tick() {
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      self->handle(self->session_->tick(static_cast<std::uint64_t>(steady_ms())));
+      self->tick();
+    });
+  }
+
+  // [SECTION] Device → browser
+  void on_device_bytes(const Bytes& d) {
+    if (closed_) return;
+    from_device_ += d.size();
+    handle(session_->feed(d));
+    // Acknowledged to the device only once the browser has room (see drained()).
+    unacked_ += d.size();
+    acknowledge();
+  }
+
+  void acknowledge() {
+    if (!channel_open_ || unacked_ == 0 || queued_ > kMaxBrowserQueue) return;
+    link_->consume(channel_, unacked_);
+    unacked_ = 0;
+  }
+
+  void on_channel_closed() {
+    channel_open_ = false;
+    if (closed_) return;
+    handle(session_->end_of_stream());
+    end(ready_ ? "Intel AMT ended the session." : "Intel AMT closed the redirection port.");
+  }
+
+  void handle(redir::Output out) {
+    if (!out.send.empty() && channel_open_) link_->send(channel_, std::move(out.send));
+    for (auto& e : out.events) {
+      if (std::get_if<redir::Ready>(&e)) {
+        ready_ = true;
+        logger("amt")->info("{} {} relay to {} open for {}", peer_, kvm_ ? "KVM" : "SOL", nodeid_, userid_);
+        send_text(Json{{"action", "amtrelay"}, {"state", "ready"}, {"type", kvm_ ? "kvm" : "sol"}}.dump());
+      } else if (auto* s = std::get_if<redir::SolData>(&e)) {
+        send_binary(std::move(s->data));
+      } else if (auto* raw = std::get_if<redir::RawData>(&e)) {
+        send_binary(std::move(raw->data));
+      } else if (std::get_if<redir::AuthFailed>(&e)) {
+        return end("Intel AMT refused the device's credentials.");
+      } else if (auto* f = std::get_if<redir::Failed>(&e)) {
+        return end("Redirection failed: " + f->error.message);
+      } else if (std::get_if<redir::Closed>(&e)) {
+        return end("Intel AMT ended the session.");
+      }
+    }
+  }
+
+  void send_binary(Bytes data) {
+    if (data.empty()) return;
+    queued_ += data.size();
+    queue_.push_back({true, std::string(data.begin(), data.end())});
+    do_write();
+  }
+  void send_text(std::string text) {
+    queued_ += text.size();
+    queue_.push_back({false, std::move(text)});
+    do_write();
+  }
+  void do_write() {
+    if (writing_ || queue_.empty() || ws_closed_) return;
+    writing_ = true;
+    ws_.binary(queue_.front().binary);
+    ws_.async_write(asio::buffer(queue_.front().data), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      self->queued_ -= self->queue_.front().data.size();
+      if (self->queue_.front().binary) self->to_browser_ += self->queue_.front().data.size();
+      self->queue_.pop_front();
+      if (ec) return self->finish();
+      self->acknowledge();
+      if (self->queue_.empty() && self->closing_after_writes_) return self->close_ws();
+      self->do_write();
+    });
+  }
+
+  // [SECTION] Browser → device
+  void do_read() {
+    if (reading_ || closed_) return;
+    reading_ = true;
+    ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->reading_ = false;
+      if (ec) return self->finish();
+      if (self->ws_.got_binary() && self->ready_) {
+        const auto data = self->buffer_.data();
+        std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data.data()), data.size());
+        self->from_browser_ += bytes.size();
+        self->handle(self->kvm_ ? self->session_->send_raw(bytes) : self->session_->send_sol_data(bytes));
+      }
+      self->buffer_.consume(self->buffer_.size());
+      self->do_read();
+    });
+  }
+
+  // [SECTION] Ending
+  // Tells the browser why, then closes everything.
+  void end(const std::string& reason) {
+    if (closed_) return;
+    send_text(Json{{"action", "amtrelay"}, {"state", "closed"}, {"reason", reason}}.dump());
+    closing_after_writes_ = true;
+    finish();
+    if (queue_.empty() || !writing_) do_write();
+  }
+
+  void finish() {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    if (session_ && channel_open_) {
+      handle(session_->close());
+      link_->close_channel(channel_);
+      channel_open_ = false;
+    }
+    if (!closing_after_writes_ || queue_.empty()) close_ws();
+    if (!grant_.meshid.empty() && started_ms_ > 0) record();
+  }
+
+  void close_ws() {
+    if (ws_closed_) return;
+    ws_closed_ = true;
+    ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
+  }
+
+  // MeshCentral's relay log event: who, which device, how long, how many bytes.
+  void record() {
+    const auto secs = (store::now_ms() - started_ms_) / 1000;
+    const std::string kind = kvm_ ? "Intel AMT KVM" : "Intel AMT Serial-over-LAN";
+    Json ev{{"etype", "relay"},
+            {"action", "relaylog"},
+            {"nodeid", nodeid_},
+            {"meshid", grant_.meshid},
+            {"userid", userid_},
+            {"username", grant_.username},
+            {"protocol", kvm_ ? 201 : 200},
+            {"bytesin", from_device_},
+            {"bytesout", from_browser_},
+            {"duration", secs},
+            {"msg", kind + " session to " + grant_.device_name + " ended after " + std::to_string(secs) + " s (" +
+                        std::to_string(from_device_) + " bytes in, " + std::to_string(from_browser_) + " bytes out)"},
+            {"domain", domain_.id}};
+    auto* bus = &ctx_.accounts->bus();
+    const std::string domain = domain_.id;
+    ctx_.async_db->run(
+        ws_.get_executor(),
+        [ev, nodeid = nodeid_, meshid = grant_.meshid, uid = userid_](store::Store& s) {
+          accounts::Outcome out;
+          accounts::record_event(s, out, {"*", meshid, nodeid, uid}, ev);
+          return out;
+        },
+        [bus, domain](accounts::Outcome out) {
+          for (const auto& e : out.events) bus->dispatch(domain, e);
+        });
+  }
+
+  struct Queued {
+    bool binary;
+    std::string data;
+  };
+
+  websocket::stream<NextLayer> ws_;
+  const ServerContext& ctx_;
+  std::string peer_, client_ip_;
+  const DomainSettings& domain_;
+  asio::steady_timer timer_;
+  WebSocketCredentials creds_;
+  std::string nodeid_, userid_;
+  bool kvm_ = false, valid_mode_ = false;
+  Grant grant_;
+  std::shared_ptr<CiraLink> link_;
+  std::optional<redir::ClientSession> session_;
+  std::uint32_t channel_ = 0;
+  bool channel_open_ = false, ready_ = false, reading_ = false, writing_ = false;
+  bool closed_ = false, closing_after_writes_ = false, ws_closed_ = false;
+  beast::flat_buffer buffer_;
+  std::deque<Queued> queue_;
+  std::size_t queued_ = 0, unacked_ = 0;
+  std::uint64_t from_device_ = 0, from_browser_ = 0, to_browser_ = 0;
+  std::int64_t started_ms_ = 0;
+};
+
+}  // namespace
+
+template <class NextLayer>
+void start_amt_relay(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info,
+                     http::request<http::string_body> upgrade) {
+  std::make_shared<AmtRelay<NextLayer>>(std::move(stream), ctx, std::move(peer), info)->run(std::move(upgrade));
+}
+
+template void start_amt_relay(beast::ssl_stream<beast::tcp_stream>, const ServerContext&, std::string, const RequestInfo&,
+                              http::request<http::string_body>);
+template void start_amt_relay(beast::tcp_stream, const ServerContext&, std::string, const RequestInfo&,
+                              http::request<http::string_body>);
+
+}  // namespace mw::server::amt

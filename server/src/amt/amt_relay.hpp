@@ -1,0 +1,31 @@
+// The browser's relay to an Intel AMT device's redirection port: WebSocket
+// /amtrelay.ashx?nodeid=ID&p=sol (Serial-over-LAN) or p=kvm (remote desktop). The server checks
+// the user's rights on the device's group (remote control; not "no Intel AMT"; SOL also not "no
+// terminal", KVM not "no desktop"), opens an APF channel to port 16994 through the device's CIRA
+// connection, runs the redirection protocol's start and Digest authentication itself with the
+// device's sealed credentials (which never reach the browser), starts SOL or KVM, and from then on
+// carries the session's payload both ways:
+//   - binary WebSocket messages: SOL — the host's serial bytes (for shared/term) and the keys
+//     typed; KVM — the RFB stream (for shared/rfb) unchanged;
+//   - text messages from the server: {"action":"amtrelay","state":"ready","type":"sol"} once the
+//     session runs, {"action":"amtrelay","state":"closed","reason":"..."} before it closes.
+// SOL heartbeats and sequence numbers stay on the server. Back-pressure: bytes from the device
+// are acknowledged to it (APF window) only once the browser has taken them, so a slow browser
+// stalls the device instead of growing the server's memory. The session is an event with its
+// duration and byte counts when it ends.
+#pragma once
+
+#include <memory>
+
+#include "net.hpp"
+#include "request_info.hpp"
+#include "server_context.hpp"
+
+namespace mw::server::amt {
+
+// Starts the relay on an accepted upgrade request (the stream is the HTTPS session's).
+template <class NextLayer>
+void start_amt_relay(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info,
+                     http::request<http::string_body> upgrade);
+
+}  // namespace mw::server::amt
