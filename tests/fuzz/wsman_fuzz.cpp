@@ -2,7 +2,8 @@
 // Byte 0 picks the surface: 0 SOAP envelopes (responses and requests, the typed readers, the
 // enumeration machine; whatever parses must build and parse again to a fixed point), 1 HTTP
 // framing (byte 1 is the read size, both roles), 2 authentication headers (challenges and
-// credentials, formatted back and re-parsed, then checked by the device), 3 AMT log records.
+// credentials, formatted back and re-parsed, then checked by the device), 3 AMT log records,
+// 4 the client conversation (byte 1 is the read size: a device's answers to requests in flight).
 // Seeds in tests/fuzz/corpus/wsman start with that byte.
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include "mw/wsman/amt.hpp"
 #include "mw/wsman/amt_logs.hpp"
+#include "mw/wsman/client.hpp"
 #include "mw/wsman/digest.hpp"
 #include "mw/wsman/envelope.hpp"
 #include "mw/wsman/http.hpp"
@@ -165,17 +167,43 @@ void fuzz_records(std::span<const std::uint8_t> data) {
   }
 }
 
+void fuzz_client(std::span<const std::uint8_t> data) {
+  if (data.empty()) return;
+  const std::size_t step = std::size_t{data[0]} + 1;
+  data = data.subspan(1);
+  Client::Options o{"uuid:16992", "admin", "P@ssw0rd-1", "", {}};
+  o.limits.max_body = 64 * 1024;
+  Client c(o, [](std::size_t n) { return std::string(2 * n, 'a'); });
+  int requests = 0;
+  check(c.send(get_request<GeneralSettings>()));
+  ++requests;
+  for (std::size_t i = 0; i < data.size(); i += step) {
+    (void)c.take_output();
+    auto r = c.feed(data.subspan(i, std::min(step, data.size() - i)));
+    if (r) {
+      check(!c.busy());  // a result ends the request in flight
+      if (c.closed() || requests >= 8) break;
+      check(c.send(request_power_state_change(PowerState::kOffSoft)));
+      ++requests;
+    }
+  }
+  auto end = c.end_of_stream();
+  check(!c.busy());
+  if (end) check(!end->ok() || end->ok());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   const std::span<const std::uint8_t> rest(data + 1, size - 1);
   const std::string_view text(reinterpret_cast<const char*>(rest.data()), rest.size());
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0: fuzz_envelope(text); break;
     case 1: fuzz_http(rest); break;
     case 2: fuzz_auth(text); break;
-    default: fuzz_records(rest); break;
+    case 3: fuzz_records(rest); break;
+    default: fuzz_client(rest); break;
   }
   return 0;
 }

@@ -467,13 +467,20 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     announce_presence(ctx_, nodeid_, state, old_power);
   }
   void on_event(apf::ForwardAdded& f) {
-    if (!ready_announced_ && (f.port == 16992 || f.port == 16993)) {
+    // The WS-Management port the manager talks to (plain HTTP inside the TLS tunnel).
+    if (!ready_announced_ && f.port == 16992) {
       ready_announced_ = true;
       if (server_.on_device_ready) server_.on_device_ready(shared_from_this());
     }
   }
+  // Users are called through a copy of their pointer: a callback may close the channel, which
+  // can drop the map's entry while the user's code still runs.
+  std::shared_ptr<ChannelUser> user_of(std::uint32_t channel) const {
+    const auto it = users_.find(channel);
+    return it == users_.end() ? nullptr : it->second;
+  }
   void on_event(apf::ChannelOpened& c) {
-    if (auto it = users_.find(c.channel); it != users_.end()) it->second->on_open(true, c.channel);
+    if (auto u = user_of(c.channel)) u->on_open(true, c.channel);
   }
   void on_event(apf::ChannelOpenFailed& c) {
     if (auto it = users_.find(c.channel); it != users_.end()) {
@@ -483,14 +490,14 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     }
   }
   void on_event(apf::ChannelReceived& c) {
-    if (auto it = users_.find(c.channel); it != users_.end()) {
-      it->second->on_data(c.data);
+    if (auto u = user_of(c.channel)) {
+      u->on_data(c.data);
     } else {
       session_.consume(c.channel, c.data.size());
     }
   }
   void on_event(apf::ChannelDrained& c) {
-    if (auto it = users_.find(c.channel); it != users_.end()) it->second->on_drained();
+    if (auto u = user_of(c.channel)) u->on_drained();
   }
   void on_event(apf::ChannelClosed& c) {
     if (auto it = users_.find(c.channel); it != users_.end()) {

@@ -1,0 +1,179 @@
+// scripts/bench.sh mps: Intel AMT CIRA connections to meshwork-server's MPS next to MeshCentral's
+// MPS (npm package, the baseline), same run, same machine. Both servers import the same database
+// (an administrator and one "Intel AMT only" device group) and use the same MPS password; then
+// tools/amtsim opens MW_BENCH_DEVICES CIRA connections (default 1,000) and the script measures:
+//   time to all connected   amtsim start until it prints "ready" (every device logged in and
+//                           registered its ports: TLS, APF login, device record, presence)
+//   server memory/device    growth of the server's resident memory (process tree) over that, per device
+//   server CPU/device       CPU time the server spent over that, per device
+// amtsim is the same program for both and runs on the same two cores.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import crypto from 'node:crypto';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const devices = Number(process.env.MW_BENCH_DEVICES || 1000);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const MPS_PASS = 'Bench-mps-pass1';
+const amtsim = path.join(root, 'build', 'bin', 'amtsim');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+function get(port, p) {
+  return new Promise((resolve) => {
+    const req = https.get({ host: '127.0.0.1', port, path: p, rejectUnauthorized: false, timeout: 2000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.on('timeout', () => { req.destroy(); resolve({ status: 0, body: '' }); });
+  });
+}
+
+// Process tree of `pid`: resident memory (bytes) and CPU time (s).
+function tree(pid) {
+  const children = new Map();
+  const info = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(f[1]);
+      info.set(Number(d), { cpu: (Number(f[11]) + Number(f[12])) / 100, rss: Number(f[21]) * 4096 });
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(d));
+    } catch { /* gone */ }
+  }
+  let cpu = 0, rss = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    const i = info.get(p);
+    if (i) { cpu += i.cpu; rss += i.rss; }
+    stack.push(...(children.get(p) || []));
+  }
+  return { cpu, rss };
+}
+
+async function start(cmd, args, port) {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  for (let i = 0; i < 3000; i++) {  // bounded: ~60 s
+    if ((await get(port, '/')).status === 200) return { proc, output: () => out };
+    if (proc.exitCode !== null) break;
+    await sleep(20);
+  }
+  try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
+  throw new Error(`${cmd} did not answer on port ${port}:\n${out}`);
+}
+
+async function stop(proc) {
+  const done = new Promise((r) => proc.on('exit', r));
+  try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
+  const timer = setTimeout(() => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 10000);
+  await done;
+  clearTimeout(timer);
+}
+
+// Runs amtsim against the MPS until it says "ready" (bounded); returns seconds and the server's
+// memory and CPU growth.
+async function connect(name, mpsPort, user, serverPid) {
+  await sleep(1000);  // let the server settle after start
+  const before = tree(serverPid);
+  const t0 = process.hrtime.bigint();
+  const sim = spawn(amtsim, ['--mode', 'cira', '--count', String(devices), '--mps', `127.0.0.1:${mpsPort}`, '--mps-user', user,
+    '--mps-pass', MPS_PASS, '--amt-pass', 'P@ssw0rd-bench', '--seed', 'bench'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: amtsim not ready after 300 s:\n${out.slice(-2000)}`)), 300000);
+    sim.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\nready\n') || out.startsWith('ready\n')) { clearTimeout(timer); resolve(); }
+    });
+    sim.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name}: amtsim exited (${code}):\n${out.slice(-2000)}`)); });
+  });
+  try {
+    await ready;
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    await sleep(1000);  // records and events written after the logins
+    const after = tree(serverPid);
+    const connected = (out.match(/cira=connected/g) || []).length;
+    if (connected < devices) throw new Error(`${name}: ${connected} of ${devices} devices connected`);
+    return { name, secs, memPerDevice: (after.rss - before.rss) / devices, cpuPerDevice: (after.cpu - before.cpu) / devices };
+  } finally {
+    sim.kill('SIGTERM');
+  }
+}
+
+const meshid = 'mesh//' + crypto.randomBytes(48).toString('base64').replace(/\+/g, '@').replace(/\//g, '$');
+const ciraUser = meshid.slice(6, 22).replace(/[@$]/g, 'X');
+const docs = [
+  { _id: 'user//admin', type: 'user', name: 'admin', domain: '', siteadmin: 0xFFFFFFFF, creation: 1700000000,
+    links: { [meshid]: { rights: 0xFFFFFFFF } } },
+  { _id: meshid, type: 'mesh', mtype: 1, name: 'CIRA bench', domain: '', desc: '',
+    links: { 'user//admin': { name: 'admin', rights: 0xFFFFFFFF } } },
+];
+const work = mkdtempSync(path.join(tmpdir(), 'bench-mps-'));
+const file = path.join(work, 'import.json');
+writeFileSync(file, JSON.stringify(docs));
+const results = [];
+try {
+  {  // Meshwork
+    const port = await freePort();
+    const mpsPort = await freePort();
+    const bin = path.join(root, 'build', 'bin', 'meshwork-server');
+    const args = ['--datapath', path.join(work, 'mw-data'), '--filespath', path.join(work, 'mw-files'),
+      '--webroot', path.join(root, 'build', 'web'), '--portbind', '127.0.0.1', '--port', String(port), '--exactports',
+      '--redirport', '0', '--mpsport', String(mpsPort), '--mpsportbind', '127.0.0.1', '--mpspass', MPS_PASS,
+      '--cert', '127.0.0.1', '--loglevel', 'warn'];
+    execFileSync(bin, [...args, '--dbimport', file], { stdio: 'pipe' });
+    const s = await start(bin, args, port);
+    try {
+      const r = await connect('meshwork', mpsPort, ciraUser, s.proc.pid);
+      const metrics = (await get(port, '/metrics')).body;
+      const m = /meshwork_mps_devices (\d+)/.exec(metrics);
+      if (!m || Number(m[1]) !== devices) throw new Error(`meshwork: /metrics says ${m && m[1]} devices connected`);
+      results.push(r);
+    } finally { await stop(s.proc); }
+  }
+  {  // MeshCentral
+    const port = await freePort();
+    const mpsPort = await freePort();
+    const data = path.join(work, 'meshcentral-data');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(path.join(data, 'config.json'), JSON.stringify({
+      settings: {
+        datapath: data, filespath: path.join(work, 'meshcentral-files'), cert: '127.0.0.1', WANonly: true,
+        port, portBind: '127.0.0.1', mpsPort, mpsPass: MPS_PASS, redirPort: 0, exactPorts: true, selfUpdate: false,
+        meshScanner: false, amtScanner: false, noAgentUpdate: true, autoBackup: false, agentTimeStampServer: false,
+      },
+    }));
+    const mc = path.join(root, 'node_modules', 'meshcentral');
+    execFileSync(process.execPath, [mc, '--datapath', data, '--dbimport', file], { stdio: 'pipe', timeout: 120000 });
+    const s = await start(process.execPath, [mc, '--datapath', data], port);
+    try { results.push(await connect('meshcentral', mpsPort, ciraUser, s.proc.pid)); } finally { await stop(s.proc); }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const [mw, mc] = results;
+console.log(`MPS, ${devices} CIRA devices from amtsim on the same machine (${new Date().toISOString().slice(0, 10)})`);
+console.log('                             meshwork  meshcentral   ratio');
+console.log(`time to all connected (s)  ${mw.secs.toFixed(2).padStart(8)}  ${mc.secs.toFixed(2).padStart(8)}    ${(mc.secs / mw.secs).toFixed(2)}x faster`);
+console.log(`server memory/device (KiB) ${(mw.memPerDevice / 1024).toFixed(1).padStart(8)}  ${(mc.memPerDevice / 1024).toFixed(1).padStart(8)}    ${(mc.memPerDevice / mw.memPerDevice).toFixed(2)}x less`);
+console.log(`server CPU/device (ms)     ${(mw.cpuPerDevice * 1000).toFixed(2).padStart(8)}  ${(mc.cpuPerDevice * 1000).toFixed(2).padStart(8)}    ${(mc.cpuPerDevice / mw.cpuPerDevice).toFixed(2)}x less`);
