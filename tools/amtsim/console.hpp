@@ -16,6 +16,9 @@ struct ConsoleInfo {
   int index = 1;             // device number, 1-based (host name amtsim-N)
   std::string uuid;          // SMBIOS system UUID
   std::string amt_version = "16.1.25";
+  // The computer's real-time clock (the KVM desktop's clock) shows the time passed to tick() plus
+  // this, in milliseconds since the Unix epoch (amtsim: wall-clock time, UTC).
+  std::int64_t clock_offset_ms = 0;
 };
 
 class Console {

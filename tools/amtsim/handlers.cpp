@@ -6,7 +6,7 @@ namespace mw::amtsim {
 
 RedirHandler::RedirHandler(const redir::DeviceConfig& config, const ConsoleInfo& info, const PowerState& power,
                            WsmanDevice& audit)
-    : session_(config), console_(info, power), audit_(audit) {}
+    : session_(config), info_(info), power_(power), console_(info, power), audit_(audit) {}
 
 RedirHandler::~RedirHandler() { sol_closed(); }
 
@@ -20,6 +20,7 @@ void RedirHandler::sol_closed() {
 Bytes RedirHandler::feed(std::span<const std::uint8_t> bytes) { return handle(session_.feed(bytes)); }
 Bytes RedirHandler::tick(std::uint64_t now_ms) {
   Bytes out = handle(session_.tick(now_ms));
+  if (kvm_ && !kvm_failed_) kvm_send(out, kvm_->tick(now_ms));
   if (attach_pending_ && session_.state() == redir::DeviceState::kRunning) {
     attach_pending_ = false;
     sol(out, console_.attach());
@@ -35,19 +36,40 @@ void RedirHandler::sol(Bytes& out, const std::string& text) {
 }
 Bytes RedirHandler::end_of_stream() { return handle(session_.end_of_stream()); }
 
+// Appends the RFB server's bytes to `out` as the session's raw data; a protocol error ends it.
+void RedirHandler::kvm_send(Bytes& out, RfbOutput rfb) {
+  if (!rfb.send.empty()) {
+    auto o = session_.send_raw(rfb.send);
+    out.insert(out.end(), o.send.begin(), o.send.end());
+  }
+  if (rfb.error) {
+    kvm_failed_ = true;
+    std::cerr << "amtsim: device " << info_.index << ": KVM session ended: " << rfb.error->message << "\n";
+  }
+}
+
 Bytes RedirHandler::handle(redir::Output out) {
   Bytes send = std::move(out.send);
   for (auto& e : out.events) {
     if (const auto* auth = std::get_if<redir::Authenticated>(&e)) {
       user_ = auth->username;
-    } else if (std::holds_alternative<redir::SolEnded>(e) || std::holds_alternative<redir::Closed>(e)) {
+    } else if (std::holds_alternative<redir::SolEnded>(e)) {
       sol_closed();
+    } else if (std::holds_alternative<redir::Closed>(e)) {
+      sol_closed();
+      kvm_.reset();
     } else if (const auto* ready = std::get_if<redir::Ready>(&e)) {
       if (ready->type == redir::SessionType::kSol) {
         attach_pending_ = true;
         sol_open_ = true;
         audit_.audit(18, 4, user_);
+      } else if (ready->type == redir::SessionType::kKvm) {
+        // RFB starts right after the KvmStart reply: the server speaks first.
+        kvm_ = std::make_unique<Kvm>(info_, power_);
+        kvm_send(send, kvm_->start());
       }
+    } else if (const auto* raw = std::get_if<redir::RawData>(&e)) {
+      if (kvm_ && !kvm_failed_) kvm_send(send, kvm_->feed(raw->data));
     } else if (const auto* typed = std::get_if<redir::SolData>(&e)) {
       sol(send, console_.input(typed->data));
     } else if (const auto* failed = std::get_if<redir::Failed>(&e)) {

@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "console.hpp"
+#include "kvm.hpp"
 #include "mw/redir/session.hpp"
 #include "mw/wsman/http.hpp"
 #include "wsman_device.hpp"
@@ -15,7 +18,8 @@ namespace mw::amtsim {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// The redirection port (16994): shared/redir's DeviceSession in front of the serial console.
+// The redirection port (16994): shared/redir's DeviceSession in front of the serial console (SOL)
+// and the KVM's RFB server (kvm.hpp; the RFB bytes travel as the session's raw data).
 class RedirHandler {
  public:
   // SOL sessions opened and closed go to `audit`'s security audit log (Redirection Manager).
@@ -23,18 +27,25 @@ class RedirHandler {
   ~RedirHandler();
 
   Bytes feed(std::span<const std::uint8_t> bytes);
-  Bytes tick(std::uint64_t now_ms);  // SOL heartbeats
+  Bytes tick(std::uint64_t now_ms);  // SOL heartbeats; the KVM's clock and screen updates
   Bytes end_of_stream();
-  bool finished() const { return session_.finished(); }
+  // The session ended, or the KVM viewer broke the RFB protocol: close after the last bytes.
+  bool finished() const { return session_.finished() || kvm_failed_; }
+  const Kvm* kvm() const { return kvm_.get(); }
 
  private:
   Bytes handle(redir::Output out);
+  void kvm_send(Bytes& out, RfbOutput rfb);
 
   void sol_closed();
   void sol(Bytes& out, const std::string& text);
 
   redir::DeviceSession session_;
+  ConsoleInfo info_;
+  const PowerState& power_;
   Console console_;
+  std::unique_ptr<Kvm> kvm_;  // a KVM session runs (made at its start: its screen is 6 MB)
+  bool kvm_failed_ = false;
   WsmanDevice& audit_;
   std::string user_;         // who authenticated
   bool sol_open_ = false;    // a SOL session was audited as opened and not yet as closed

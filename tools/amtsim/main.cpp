@@ -7,8 +7,9 @@
 // registers its ports with tcpip-forward and serves the channels the MPS opens to 16992 and 16994;
 // it reconnects with back-off when the connection fails or ends.
 // Either way: redirection with shared/redir's DeviceSession (Digest, and amtterm's plain
-// user/password) in front of the simulated serial console (console.hpp), and WS-Management over
-// HTTP Digest (wsman_device.hpp): settings, inventory, power state and power actions.
+// user/password) in front of the simulated serial console (console.hpp) and the KVM's RFB server
+// (kvm.hpp, drawing screen.hpp), and WS-Management over HTTP Digest (wsman_device.hpp): settings,
+// inventory, power state and power actions.
 // stdout: one line per device when it listens (LAN) or has registered its ports (CIRA),
 //   device 1 uuid=... redir=127.0.0.2:16994 wsman=127.0.0.2:16992 power=on
 //   device 1 uuid=... cira=connected mps=127.0.0.1:4433 power=on
@@ -209,6 +210,7 @@ class LanConnection : public std::enable_shared_from_this<LanConnection> {
     timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec || self->stopped_) return;
       self->writer_.send(self->redir_->tick(now_ms()), self);
+      if (self->redir_->finished()) return self->close_after_writes();
       self->tick();
     });
   }
@@ -327,6 +329,7 @@ class CiraLink : public std::enable_shared_from_this<CiraLink> {
         if (ch.redir) {
           const Bytes out = ch.redir->tick(now);
           if (!out.empty()) self->session_->send_data(id, out);
+          if (ch.redir->finished()) self->session_->close_channel(id);
         }
       }
       self->flush();
@@ -438,7 +441,7 @@ PowerState parse_power(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"amtsim: simulated Intel AMT computers (redirection with Serial-over-LAN, WS-Management; LAN or CIRA)"};
+  CLI::App app{"amtsim: simulated Intel AMT computers (redirection with Serial-over-LAN and KVM, WS-Management; LAN or CIRA)"};
   std::string mode = "lan", first_ip = "127.0.0.2", user = "admin", pass, power = "on", seed = "meshwork";
   std::string mps, mps_user, mps_pass;
   int count = 1, redir_port = 16994, wsman_port = 16992;
@@ -491,6 +494,11 @@ int main(int argc, char** argv) {
   ssl::context tls(ssl::context::tls_client);
   tls.set_verify_mode(ssl::verify_none);
 
+  // The simulated computers' clocks (the KVM desktop's) show wall-clock time; ticks carry the
+  // steady clock, which does not jump.
+  const std::int64_t clock_offset_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() -
+      static_cast<std::int64_t>(now_ms());
   std::vector<std::unique_ptr<Device>> devices;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::shared_ptr<CiraLink>> links;
@@ -499,6 +507,7 @@ int main(int argc, char** argv) {
     auto d = std::make_unique<Device>();
     d->info.index = i;
     d->info.uuid = device_uuid(seed, i);
+    d->info.clock_offset_ms = clock_offset_ms;
     d->power = parse_power(power);
     d->redir.username = user;
     d->redir.password = pass;

@@ -6,9 +6,13 @@
 // CIM_SoftwareIdentity and changes the power state with Digest authentication, which the SOL
 // console then shows; MeshCentral's own MPS accepts amtsim's CIRA connections (APF login with the
 // device group's 16-character id and the MPS password, tcpip-forward) and records the devices.
+// The KVM over TCP (KvmAmtsim): a redirection client (shared/redir) logs in for KVM and Meshwork's
+// RFB client (shared/rfb) decodes the desktop the amtsim binary serves, compared pixel for pixel
+// with the screen drawn in-process (tools/amtsim/screen.cpp), and its clock ticking.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
 #include <fstream>
 #include <poll.h>
 #include <pty.h>
@@ -23,8 +27,13 @@
 #include <thread>
 #include <vector>
 
+#include "../../../tools/amtsim/screen.hpp"
 #include "../amtsim_process.hpp"
 #include "../process.hpp"
+#include "mw/redir/session.hpp"
+#include "mw/rfb/client.hpp"
+#include "mw/util/hex.hpp"
+#include "mw/util/md5.hpp"
 
 namespace {
 
@@ -200,6 +209,199 @@ TEST(AmttermAmtsim, BadArgumentsAreRefused) {
       mw::test::peer::run({MW_AMTSIM, "--mode", "cira", "--amt-pass", "x"}, current_env(), std::chrono::seconds(10));
   EXPECT_EQ(cira.status, 2);
   EXPECT_NE(cira.err.find("--mode cira needs --mps HOST:PORT"), std::string::npos) << cira.err;
+}
+
+// [SECTION] KVM: redirection login for KVMR, then RFB, over TCP to the amtsim binary
+
+// A KVM console on a TCP connection: shared/redir's client session carrying shared/rfb's client.
+class KvmViewer {
+ public:
+  KvmViewer(const Amtsim::Device& device, mw::rfb::ClientConfig config, const std::string& password = kPassword)
+      : session_(redir_config(password)), viewer_(std::move(config)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(device.port));
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (inet_pton(AF_INET, device.address.c_str(), &a.sin_addr) != 1 ||
+        connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      error = "cannot connect to " + device.address + ":" + std::to_string(device.port);
+      failed = true;
+      return;
+    }
+    write_all(session_.start().send);
+  }
+  ~KvmViewer() {
+    if (fd_ >= 0) close(fd_);
+  }
+  KvmViewer(const KvmViewer&) = delete;
+  KvmViewer& operator=(const KvmViewer&) = delete;
+
+  // Reads and answers until `updates` complete FramebufferUpdates were decoded (or the deadline).
+  bool wait_updates(int count, std::chrono::milliseconds within = std::chrono::seconds(10)) {
+    const auto deadline = Clock::now() + within;
+    while (updates < count && fd_ >= 0 && !failed) {
+      const int left = mw::test::peer::ms_left(deadline);
+      if (left <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, left) <= 0) continue;
+      std::uint8_t buf[65536];
+      const ssize_t n = read(fd_, buf, sizeof buf);
+      if (n <= 0) {
+        failed = true;
+        error = "connection closed";
+        break;
+      }
+      auto o = session_.feed({buf, static_cast<std::size_t>(n)});
+      Bytes up = std::move(o.send);
+      for (auto& e : o.events) {
+        if (const auto* f = std::get_if<mw::redir::Failed>(&e)) {
+          failed = true;
+          error = f->error.message;
+        }
+        if (std::holds_alternative<mw::redir::AuthFailed>(e)) {
+          failed = true;
+          error = "authentication failed";
+        }
+        if (const auto* raw = std::get_if<mw::redir::RawData>(&e)) {
+          auto v = viewer_.feed(raw->data);
+          for (auto& ve : v.events) {
+            if (const auto* u = std::get_if<mw::rfb::UpdateDone>(&ve)) {
+              ++updates;
+              last_rects = u->rects;
+            }
+            if (const auto* f = std::get_if<mw::rfb::Failed>(&ve)) {
+              failed = true;
+              error = f->error.message;
+            }
+          }
+          const auto s = session_.send_raw(v.send);
+          up.insert(up.end(), s.send.begin(), s.send.end());
+        }
+      }
+      write_all(up);
+    }
+    return updates >= count;
+  }
+
+  const mw::rfb::Client& viewer() const { return viewer_; }
+  int updates = 0;
+  int last_rects = 0;
+  bool failed = false;
+  std::string error;
+
+ private:
+  using Bytes = std::vector<std::uint8_t>;
+  static mw::redir::ClientConfig redir_config(const std::string& password) {
+    mw::redir::ClientConfig c;
+    c.type = mw::redir::SessionType::kKvm;
+    c.username = "admin";
+    c.password = password;
+    c.md5_hex = [](std::string_view v) { return mw::util::hex_encode(mw::util::md5(v)); };
+    c.make_cnonce = [] { return std::string("0123456789abcdef0123456789abcdef"); };
+    return c;
+  }
+  void write_all(const Bytes& b) {
+    for (std::size_t at = 0; at < b.size();) {
+      const ssize_t n = write(fd_, b.data() + at, b.size() - at);
+      if (n <= 0) return;
+      at += static_cast<std::size_t>(n);
+    }
+  }
+
+  int fd_ = -1;
+  mw::redir::ClientSession session_;
+  mw::rfb::Client viewer_;
+};
+
+std::uint64_t wall_ms() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+// The second of the clock (within [from_ms - 2 s, to_ms + 1 s]) for which the desktop drawn here
+// equals the viewer's picture in every pixel; 0 when none does.
+std::uint64_t matching_second(mw::amtsim::Screen& screen, const mw::rfb::Framebuffer& seen, std::uint64_t from_ms,
+                              std::uint64_t to_ms) {
+  for (std::uint64_t s = from_ms / 1000 - 2; s <= to_ms / 1000 + 1; ++s) {
+    screen.show(mw::amtsim::ScreenMode::kDesktop, s * 1000);
+    const auto& fb = screen.framebuffer();
+    if (fb.width() == seen.width() && fb.height() == seen.height() &&
+        std::equal(fb.pixels().begin(), fb.pixels().end(), seen.pixels().begin())) {
+      return s;
+    }
+  }
+  return 0;
+}
+
+TEST(KvmAmtsim, DesktopAndTickingClockOverTheRedirectionPort) {
+  Amtsim sim(2);
+  ASSERT_TRUE(sim.ready) << sim.output;
+  const auto& d = sim.devices[1];
+  mw::amtsim::ConsoleInfo info;
+  info.index = 2;
+  info.uuid = d.uuid;
+  mw::amtsim::Screen expected(info);
+
+  // ZRLE in the server's own format (32 bpp), as MeshCommander's RLE16 preset asks.
+  mw::rfb::ClientConfig config = mw::rfb::ClientConfig::intel_amt();
+  const std::uint64_t before = wall_ms();
+  KvmViewer kvm(d, config);
+  ASSERT_TRUE(kvm.wait_updates(1)) << kvm.error;
+  const std::uint64_t after = wall_ms();
+  EXPECT_EQ(kvm.viewer().server().name, "amtsim-2");
+  EXPECT_EQ(kvm.viewer().server().width, 1024);
+  EXPECT_EQ(kvm.viewer().server().height, 768);
+  const mw::rfb::Framebuffer first = kvm.viewer().framebuffer();
+  const std::uint64_t first_second = matching_second(expected, first, before, after);
+  EXPECT_NE(first_second, 0u) << "the decoded desktop differs from the one drawn here";
+
+  // The viewer asked again at once (incremental); the next answer comes when the clock changes
+  // and carries only the clock.
+  ASSERT_TRUE(kvm.wait_updates(2, std::chrono::seconds(3))) << kvm.error;
+  const std::uint64_t later = wall_ms();
+  const mw::rfb::Framebuffer second = kvm.viewer().framebuffer();
+  const auto clock = mw::amtsim::Screen::clock_rect();
+  long long inside = 0, outside = 0;
+  for (int y = 0; y < first.height(); ++y) {
+    for (int x = 0; x < first.width(); ++x) {
+      if (first.at(x, y) == second.at(x, y)) continue;
+      const bool in = x >= clock.x && x < clock.x + clock.w && y >= clock.y && y < clock.y + clock.h;
+      (in ? inside : outside)++;
+    }
+  }
+  EXPECT_GT(inside, 0);
+  EXPECT_EQ(outside, 0);
+  EXPECT_LE(kvm.last_rects, 2);  // the changed digits' boxes, in at most two 64x64 tiles
+  const std::uint64_t second_second = matching_second(expected, second, after, later);
+  EXPECT_GT(second_second, first_second);
+  EXPECT_FALSE(kvm.failed) << kvm.error;
+}
+
+TEST(KvmAmtsim, Rgb565RawAndPoweredOffBlack) {
+  Amtsim sim(1, "127.0.0.1", "off");
+  ASSERT_TRUE(sim.ready) << sim.output;
+  mw::rfb::ClientConfig config;
+  config.pixel_format = mw::rfb::PixelFormat::rgb565();
+  config.encodings = {mw::rfb::encoding::kRaw};
+  KvmViewer kvm(sim.devices[0], config);
+  ASSERT_TRUE(kvm.wait_updates(1)) << kvm.error;
+  const auto& fb = kvm.viewer().framebuffer();
+  ASSERT_EQ(fb.width(), 1024);
+  EXPECT_TRUE(std::all_of(fb.pixels().begin(), fb.pixels().end(),
+                          [](mw::rfb::Rgba p) { return p == mw::rfb::rgba(0, 0, 0); }));
+  // Nothing changes on a black screen: no further update within two seconds.
+  EXPECT_FALSE(kvm.wait_updates(2, std::chrono::seconds(2)));
+  EXPECT_FALSE(kvm.failed) << kvm.error;
+}
+
+TEST(KvmAmtsim, WrongPasswordGetsNoPicture) {
+  Amtsim sim(1);
+  ASSERT_TRUE(sim.ready) << sim.output;
+  KvmViewer kvm(sim.devices[0], mw::rfb::ClientConfig::intel_amt(), "not-the-password");
+  EXPECT_FALSE(kvm.wait_updates(1, std::chrono::seconds(5)));
+  EXPECT_TRUE(kvm.failed);
+  EXPECT_EQ(kvm.error, "authentication failed");
+  EXPECT_FALSE(kvm.viewer().running());
 }
 
 // MeshCentral's WS-Management stack against one device: the JSON its calls gave.
