@@ -91,7 +91,7 @@ async function stop(proc) {
 
 // Runs amtsim against the MPS until it says "ready" (bounded); returns seconds and the server's
 // memory and CPU growth.
-async function connect(name, mpsPort, user, serverPid) {
+async function connect(name, mpsPort, user, serverPid, check = async () => {}) {
   await sleep(1000);  // let the server settle after start
   const before = tree(serverPid);
   const t0 = process.hrtime.bigint();
@@ -113,6 +113,7 @@ async function connect(name, mpsPort, user, serverPid) {
     const after = tree(serverPid);
     const connected = (out.match(/cira=connected/g) || []).length;
     if (connected < devices) throw new Error(`${name}: ${connected} of ${devices} devices connected`);
+    await check();  // while amtsim still runs
     return { name, secs, memPerDevice: (after.rss - before.rss) / devices, cpuPerDevice: (after.cpu - before.cpu) / devices };
   } finally {
     sim.kill('SIGTERM');
@@ -139,15 +140,14 @@ try {
     const args = ['--datapath', path.join(work, 'mw-data'), '--filespath', path.join(work, 'mw-files'),
       '--webroot', path.join(root, 'build', 'web'), '--portbind', '127.0.0.1', '--port', String(port), '--exactports',
       '--redirport', '0', '--mpsport', String(mpsPort), '--mpsportbind', '127.0.0.1', '--mpspass', MPS_PASS,
-      '--cert', '127.0.0.1', '--loglevel', 'warn'];
+      '--cert', '127.0.0.1', '--loglevel', process.env.MW_BENCH_LOGLEVEL || 'warn'];
     execFileSync(bin, [...args, '--dbimport', file], { stdio: 'pipe' });
     const s = await start(bin, args, port);
     try {
-      const r = await connect('meshwork', mpsPort, ciraUser, s.proc.pid);
-      const metrics = (await get(port, '/metrics')).body;
-      const m = /meshwork_mps_devices (\d+)/.exec(metrics);
-      if (!m || Number(m[1]) !== devices) throw new Error(`meshwork: /metrics says ${m && m[1]} devices connected`);
-      results.push(r);
+      results.push(await connect('meshwork', mpsPort, ciraUser, s.proc.pid, async () => {
+        const m = /meshwork_mps_devices (\d+)/.exec((await get(port, '/metrics')).body);
+        if (!m || Number(m[1]) !== devices) throw new Error(`meshwork: /metrics says ${m && m[1]} devices connected\n${s.output().slice(-3000)}`);
+      }));
     } finally { await stop(s.proc); }
   }
   {  // MeshCentral

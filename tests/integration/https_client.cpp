@@ -107,6 +107,9 @@ struct WssClient::Impl {
   asio::io_context ioc;
   std::shared_ptr<ssl::context> ctx;
   std::unique_ptr<beast::websocket::stream<beast::ssl_stream<beast::tcp_stream>>> ws;
+  beast::flat_buffer buf;  // the pending read's
+  bool reading = false, done = false;
+  beast::error_code result;
 };
 
 WssClient::WssClient(int port, const std::string& target, const ClientOptions& opts) : impl_(std::make_unique<Impl>()) {
@@ -126,6 +129,10 @@ WssClient::WssClient(int port, const std::string& target, const ClientOptions& o
 
 WssClient::~WssClient() {
   beast::error_code ec;
+  if (impl_->reading) {  // a read is pending: no closing handshake, just the connection
+    beast::get_lowest_layer(*impl_->ws).socket().close(ec);
+    return;
+  }
   beast::get_lowest_layer(*impl_->ws).expires_after(std::chrono::seconds(2));
   impl_->ws->close(beast::websocket::close_code::normal, ec);
 }
@@ -143,16 +150,26 @@ void WssClient::send_binary(const std::string& bytes) {
 }
 
 std::string WssClient::read(std::chrono::milliseconds timeout) {
-  // The stream's expiry applies to asynchronous operations only: read asynchronously, bounded.
-  beast::get_lowest_layer(*impl_->ws).expires_after(timeout);
-  beast::flat_buffer buf;
-  beast::error_code result = asio::error::would_block;
-  impl_->ws->async_read(buf, [&](beast::error_code ec, std::size_t) { result = ec; });
-  impl_->ioc.restart();
-  impl_->ioc.run();
-  if (result) throw beast::system_error(result);
-  last_binary_ = impl_->ws->got_binary();
-  return beast::buffers_to_string(buf.data());
+  // One asynchronous read stays pending across calls: a call that times out leaves it running
+  // (an expiring tcp_stream would close the connection instead), the next call goes on waiting.
+  auto& r = *impl_;
+  if (!r.reading) {
+    beast::get_lowest_layer(*r.ws).expires_never();
+    r.reading = true;
+    r.done = false;
+    r.buf.clear();
+    r.ws->async_read(r.buf, [&r](beast::error_code ec, std::size_t) {
+      r.done = true;
+      r.result = ec;
+    });
+  }
+  r.ioc.restart();
+  r.ioc.run_for(timeout);
+  if (!r.done) throw beast::system_error(beast::error::timeout);
+  r.reading = false;
+  if (r.result) throw beast::system_error(r.result);
+  last_binary_ = r.ws->got_binary();
+  return beast::buffers_to_string(r.buf.data());
 }
 
 std::string read_text_file(const std::string& path) {

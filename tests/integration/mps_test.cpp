@@ -13,7 +13,9 @@
 #include <regex>
 #include <thread>
 
+#include "../../tools/amtsim/screen.hpp"
 #include "../peers/amtsim_process.hpp"
+#include "mw/rfb/client.hpp"
 #include "fixture.hpp"
 #include "meshctrl.hpp"
 #include "store/sqlite_store.hpp"
@@ -324,6 +326,64 @@ TEST_F(Mps, SerialOverLanRelayThroughTheServerReachesTheConsole) {
   ASSERT_TRUE(sol.wait_for("operator@amtsim-1:~$ ")) << sol.screen;
   sol.ws.send_binary("hostname\r");
   ASSERT_TRUE(sol.wait_for("\r\namtsim-1\r\n")) << sol.screen;
+}
+
+TEST_F(Mps, KvmRelayThroughTheServerShowsTheDevicesDesktop) {
+  peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
+  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
+  const std::string uuid = uuids_in(sim.output).at(0);
+  const std::string id = node_value(uuid);
+  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
+  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
+                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
+
+  auto o = f.verifying();
+  o.headers = {meshauth("admin", "Admin-pass1")};
+  WssClient ws(port, "/amtrelay.ashx?p=kvm&nodeid=" + id, o);
+  // Meshwork's own RFB client (the browser's decoder) on the relayed bytes, as MeshCommander's
+  // presets ask Intel AMT.
+  mw::rfb::Client viewer(mw::rfb::ClientConfig::intel_amt());
+  const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  int updates = 0;
+  std::string status;
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (updates < 2 && Clock::now() < deadline) {
+    std::string m;
+    try {
+      m = ws.read(std::chrono::milliseconds(500));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (!ws.last_was_binary()) {
+      status += m + "\n";
+      ASSERT_EQ(m.find("\"closed\""), std::string::npos) << status;
+      continue;
+    }
+    auto out = viewer.feed(std::span(reinterpret_cast<const std::uint8_t*>(m.data()), m.size()));
+    for (const auto& e : out.events) {
+      if (std::holds_alternative<mw::rfb::UpdateDone>(e)) ++updates;
+      if (const auto* fail = std::get_if<mw::rfb::Failed>(&e)) FAIL() << fail->error.message;
+    }
+    if (!out.send.empty()) ws.send_binary(std::string(out.send.begin(), out.send.end()));
+  }
+  ASSERT_GE(updates, 1) << status;
+  EXPECT_NE(status.find("\"state\":\"ready\",\"type\":\"kvm\""), std::string::npos) << status;
+  EXPECT_EQ(viewer.server().name, "amtsim-1");
+  // The desktop amtsim draws for this device at some second of the session, pixel for pixel.
+  mw::amtsim::ConsoleInfo info;
+  info.index = 1;
+  info.uuid = uuid;
+  mw::amtsim::Screen expected(info);
+  const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  bool matched = false;
+  for (auto s = before / 1000 - 2; s <= after / 1000 + 1 && !matched; ++s) {
+    expected.show(mw::amtsim::ScreenMode::kDesktop, static_cast<std::uint64_t>(s) * 1000);
+    const auto& fb = expected.framebuffer();
+    matched = fb.width() == viewer.framebuffer().width() && fb.height() == viewer.framebuffer().height() &&
+              std::equal(fb.pixels().begin(), fb.pixels().end(), viewer.framebuffer().pixels().begin());
+  }
+  EXPECT_TRUE(matched) << "the relayed desktop differs from the one amtsim draws";
+  EXPECT_GE(updates, 2) << "the clock's update did not come through";
 }
 
 TEST_F(Mps, RelaysNeedTheRemoteControlRightAndAConnectedDeviceWithCredentials) {

@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <array>
@@ -544,7 +545,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   std::optional<ssl::stream<tcp::socket>> tls_;
   asio::steady_timer timer_;
   apf::MpsSession session_;
-  std::array<std::uint8_t, 16 * 1024> rbuf_{};
+  std::array<std::uint8_t, 4 * 1024> rbuf_{};  // per idle device: kept small (the TLS layer buffers records)
   std::deque<std::vector<std::uint8_t>> wq_;
   std::size_t queued_ = 0;
   std::map<std::uint32_t, std::shared_ptr<ChannelUser>> users_;
@@ -564,7 +565,12 @@ MpsServer::~MpsServer() = default;
 
 void MpsServer::start() {
   const auto& s = ctx_.settings;
-  if (!s.mps_tls_offload) tls_ = make_tls_context(ctx_.certs->mps(), "");
+  if (!s.mps_tls_offload) {
+    tls_ = make_tls_context(ctx_.certs->mps(), "");
+    // Thousands of mostly idle devices: OpenSSL frees a connection's 16 KB+ record buffers
+    // between reads and writes instead of keeping them (scripts/bench.sh mps: memory per device).
+    SSL_CTX_set_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  }
   listener_ = std::make_shared<Listener>(ioc_, s.mps_port_bind, s.mps_port, s.exact_ports,
                                          s.mps_tls_offload ? "MPS (TLS offload)" : "MPS", [this](tcp::socket sock) {
                                            counters_.accepted.fetch_add(1, std::memory_order_relaxed);
