@@ -183,7 +183,9 @@ void fuzz_client(std::span<const std::uint8_t> data) {
     if (r) {
       check(!c.busy());  // a result ends the request in flight
       if (c.closed() || requests >= 8) break;
-      check(c.send(request_power_state_change(PowerState::kOffSoft)));
+      // A device whose challenge cannot be answered (an unknown qop) makes every send fail.
+      if (!c.send(request_power_state_change(PowerState::kOffSoft))) break;
+      check(c.busy());
       ++requests;
     }
   }
