@@ -116,6 +116,8 @@ class Amtterm {
       int st = 0;
       if (waitpid(pid_, &st, WNOHANG) == pid_) {
         pid_ = -1;
+        // What it wrote last may still be in the pseudo-terminal (a loaded machine reaps first).
+        wait_for("\x01never\x01", std::chrono::milliseconds(200));
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       }
       wait_for("\x01never\x01", std::chrono::milliseconds(50));
