@@ -149,15 +149,16 @@ int main(int argc, char** argv) {
     web.start();
     if (s.mps_port > 0 && !s.lan_only) {  // LAN mode has no MPS, as in MeshCentral
       mps = std::make_unique<amt::MpsServer>(ioc, ctx);
-      amt_manager = std::make_unique<amt::AmtManager>(ioc, ctx, *mps);
-      mps->on_device_ready = [m = amt_manager.get()](std::shared_ptr<amt::CiraLink> link) { m->device_ready(std::move(link)); };
       mps->start();
       ctx.mps = mps.get();
-      ctx.amt = amt_manager.get();
       ctx.info.mps_port = s.mps_alias_port > 0 ? s.mps_alias_port : mps->port();
       ctx.cira = accounts::CiraInfo{s.mps_cert.empty() ? s.cert : s.mps_cert, ctx.info.mps_port, ctx.mps_password,
                                     ctx.certs->root().sha384_hex, ctx.certs->root().cert_pem};
     }
+    // Intel AMT management: CIRA devices through the MPS, LAN devices by TCP (also in LAN mode).
+    amt_manager = std::make_unique<amt::AmtManager>(ioc, ctx, mps.get());
+    ctx.amt = amt_manager.get();
+    if (mps) mps->on_device_ready = [m = amt_manager.get()](std::shared_ptr<amt::CiraLink> link) { m->device_ready(std::move(link)); };
   } catch (const std::exception& e) {
     std::fprintf(stderr, "meshwork-server: %s\n", e.what());
     return 1;

@@ -5,7 +5,9 @@
 // password); a device that stops answering goes offline within the keep-alive window; a browser
 // opening the MPS port gets a plain-text answer.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <filesystem>
@@ -429,6 +431,58 @@ TEST_F(Mps, RelaysNeedTheRemoteControlRightAndAConnectedDeviceWithCredentials) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
   }
   EXPECT_NE(events.find("Intel AMT Serial-over-LAN session to amtsim-1 ended"), std::string::npos) << events;
+}
+
+TEST_F(Mps, LanDevicesAddedByAddressAreManagedOverTcp) {
+  // amtsim on the LAN (its own loopback address, AMT's standard ports), not connected by CIRA.
+  int out[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  auto child = peer::Child::spawn({MW_AMTSIM, "--mode", "lan", "--count", "1", "--first-ip", "127.0.0.93", "--amt-pass",
+                                   kAmtPass, "--seed", "lan-test"},
+                                  peer::current_env(), {}, -1, -1, out[1]);
+  ::close(out[1]);
+  std::string sim_out;
+  ASSERT_NE(peer::read_until(out[0], sim_out, "ready\n", 0, Clock::now() + std::chrono::seconds(30)), std::string::npos) << sim_out;
+  ::close(out[0]);
+
+  const auto added = json::parse(control(port, f, {{"action", "addamtdevice"}, {"meshid", kAmtGroup}, {"devicename", "lab-pc"},
+                                                   {"hostname", "127.0.0.93"}, {"amtusername", "admin"}, {"amtpassword", kAmtPass}}));
+  ASSERT_EQ(added["result"], "ok") << added.dump();
+  const std::string id = added["nodeid"].get<std::string>().substr(6);
+  // Read over TCP: present on the LAN (conn 4), powered on; the name given is kept.
+  auto d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id], (std::vector<std::string>{"lab-pc", "1", "4", "1"})) << server->poll();
+  const auto info = json::parse(meshctrl(port, {"listdevices", "--json"}));
+  ASSERT_EQ(info.size(), 1u);
+  EXPECT_EQ(info[0]["intelamt"]["ver"], "16.1.25");
+  EXPECT_FALSE(info[0]["intelamt"].contains("pass"));
+
+  EXPECT_EQ(lines(meshctrl(port, {"devicepower", "--id", id, "--amtoff"})), std::vector<std::string>{"ok"});
+  d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "6"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id][3], "6") << server->poll();
+  EXPECT_EQ(lines(meshctrl(port, {"devicepower", "--id", id, "--amton"})), std::vector<std::string>{"ok"});
+  d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id][3], "1");
+
+  // Serial-over-LAN through the server, by TCP to the device's redirection port.
+  Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+  EXPECT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen;
+
+  // An address where nothing answers: the device is recorded, stays offline, the log says why.
+  const auto nobody = json::parse(control(port, f, {{"action", "addamtdevice"}, {"meshid", kAmtGroup}, {"devicename", "gone"},
+                                                    {"hostname", "127.0.0.94"}, {"amtpassword", kAmtPass}}));
+  ASSERT_EQ(nobody["result"], "ok");
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (server->poll().find("cannot connect to 127.0.0.94") == std::string::npos && Clock::now() < deadline) {
+  }
+  EXPECT_NE(server->output().find("cannot connect to 127.0.0.94"), std::string::npos);
+  d = devices();
+  EXPECT_EQ(d[nobody["nodeid"].get<std::string>().substr(6)][2], "0");
+  // Only "Intel AMT only" groups take LAN devices.
+  const auto agent_group = json::parse(control(port, f, {{"action", "createmesh"}, {"meshname", "agents"}, {"meshtype", 2}}));
+  const auto refused = json::parse(control(port, f, {{"action", "addamtdevice"}, {"meshid", agent_group.value("meshid", "")},
+                                                     {"devicename", "x"}, {"hostname", "127.0.0.95"}, {"amtpassword", kAmtPass}}));
+  EXPECT_EQ(refused["result"], "Intel AMT agentless mesh only allowed") << refused.dump();
 }
 
 TEST_F(Mps, GroupAdministratorsGetTheCiraSettingsOthersDoNot) {

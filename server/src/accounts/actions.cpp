@@ -600,6 +600,40 @@ void do_ciraconfig(const ActionEnv& env, const Json& mesh, const Json& cmd, Outc
   out.replies.push_back(std::move(a));
 }
 
+// MeshCentral's "addamtdevice": an Intel AMT computer on the LAN, by host name or address, in an
+// "Intel AMT only" group (manage-devices right). Its credentials are sealed at once; the AMT
+// manager then reads it over TCP.
+void do_addamtdevice(Store& db, const ActionEnv& env, const Json& caller, const Json& mesh, const Json& cmd, Outcome& out) {
+  if (mesh.value("mtype", 2) != 1) return out.replies.push_back(answer(cmd, "Intel AMT agentless mesh only allowed"));
+  const std::string name = str(cmd, "devicename"), host = str(cmd, "hostname");
+  if (name.empty() || name.size() > 256) return out.replies.push_back(answer(cmd, "Invalid devicename"));
+  if (host.empty() || host.size() > 256 || host.find_first_of(" /\\@") != std::string::npos) {
+    return out.replies.push_back(answer(cmd, "Invalid hostname"));
+  }
+  amt::AmtCredentials c;
+  c.user = has_str(cmd, "amtusername") && !str(cmd, "amtusername").empty() ? str(cmd, "amtusername") : "admin";
+  c.pass = str(cmd, "amtpassword");
+  if (auto bad = amt::check_credentials(c)) return out.replies.push_back(answer(cmd, *bad));
+  if (!env.amt_key) return out.replies.push_back(answer(cmd, "Intel AMT management is not available"));
+  const std::string meshid = mesh.value("_id", "");
+  const std::string nodeid = "node/" + env.domain + "/" + random_id();
+  Json n{{"_id", nodeid}, {"type", "node"}, {"mtype", 1}, {"meshid", meshid}, {"icon", 1}, {"name", name},
+         {"host", host}, {"domain", env.domain},
+         {"intelamt", {{"user", c.user}, {"host", host}, {"tls", 0}, {"state", 2}, {"warn", 8}}}};
+  if (auto st = amt::store_credentials(db, nodeid, c, *env.amt_key); !st) {
+    return out.replies.push_back(answer(cmd, "Database error: " + st.error().message));
+  }
+  if (!put_or(db, n, out, cmd)) return;
+  Json ev = user_event_base(caller);
+  ev.update({{"etype", "node"}, {"nodeid", nodeid}, {"meshid", meshid}, {"node", n}, {"action", "addnode"},
+             {"msg", "Added device " + name + " to device group " + mesh.value("name", "")}, {"domain", env.domain}});
+  record_event(db, out, {"*", meshid, nodeid}, std::move(ev));
+  out.amt_jobs.push_back({AmtJob::Kind::kInventory, nodeid, meshid, 0, caller.value("_id", ""), caller.value("name", "")});
+  Json a = answer(cmd, "ok");
+  a["nodeid"] = nodeid;
+  out.replies.push_back(std::move(a));
+}
+
 // MeshCentral's "poweraction": 302 power on (needs the wake right), 308 power off, 310 reset,
 // and — Meshwork's additions with the same numbering — 304 sleep, 305 power cycle, 307 hibernate
 // (the reset/off right). Intel AMT power actions of devices the caller may act on become AMT jobs;
@@ -836,6 +870,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
       else if (action == "addmeshuser") do_addmeshuser(db, env, caller, *mesh, cmd, out);
       else if (action == "removemeshuser") do_removemeshuser(db, env, caller, *mesh, cmd, out);
       else if (action == "ciraconfig") do_ciraconfig(env, *mesh, cmd, out);
+      else if (action == "addamtdevice") do_addamtdevice(db, env, caller, *mesh, cmd, out);
       return out;
     }
   }

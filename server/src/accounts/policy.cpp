@@ -27,6 +27,7 @@ constexpr std::array kPolicies{
     Policy{"changeDeviceMesh", kNodes, mesh_right::kManageDevices},  // on both groups
     Policy{"events", kSelf, 0},  // filtered by what the caller may see
     Policy{"ciraconfig", kMesh, mesh_right::kEditGroup},  // shows the MPS password
+    Policy{"addamtdevice", kMesh, mesh_right::kManageDevices},
     Policy{"poweraction", kNodes, mesh_right::kResetPowerOff},  // 302 (power on): kWake instead
 };
 }  // namespace

@@ -10,6 +10,7 @@
 #include "accounts/model.hpp"
 #include "accounts/service.hpp"
 #include "amt/credentials.hpp"
+#include "amt/tcp_link.hpp"
 #include "log.hpp"
 #include "mw/wsman/client.hpp"
 #include "mw/wsman/enumeration.hpp"
@@ -144,6 +145,7 @@ class WsmanChannel : public ChannelUser, public std::enable_shared_from_this<Wsm
 };
 
 struct Inventory {
+  std::string meshid;  // of the device record, once read
   std::optional<wsman::GeneralSettings> settings;
   std::string version;
   std::optional<wsman::PowerState> power;
@@ -185,29 +187,58 @@ std::string power_action_name(int s) {
   }
 }
 
-AmtManager::AmtManager(asio::io_context& ioc, ServerContext& ctx, MpsServer& mps) : ioc_(ioc), ctx_(ctx), mps_(mps) {}
+AmtManager::AmtManager(asio::io_context& ioc, ServerContext& ctx, MpsServer* mps) : ioc_(ioc), ctx_(ctx), mps_(mps) {}
 
 void AmtManager::device_ready(std::shared_ptr<CiraLink> link) {
   const std::string nodeid = link->nodeid();
-  inventory(std::move(link), nodeid);
+  inventory(std::move(link), nodeid, false);
 }
 
 void AmtManager::run(const accounts::AmtJob& job) {
-  auto link = mps_.find(job.nodeid);
-  if (!link) {
-    logger("amt")->info("{}: not connected; {} not carried out", job.nodeid,
-                        job.kind == accounts::AmtJob::Kind::kPower ? power_action_name(job.power_state) : "inventory");
-    return;
-  }
-  if (job.kind == accounts::AmtJob::Kind::kInventory) return inventory(std::move(link), job.nodeid);
-  power(std::move(link), job);
+  auto go = [this, job](std::shared_ptr<CiraLink> link, bool lan) {
+    if (job.kind == accounts::AmtJob::Kind::kInventory) return inventory(std::move(link), job.nodeid, lan);
+    power(std::move(link), job, lan);
+  };
+  if (auto link = mps_ ? mps_->find(job.nodeid) : nullptr) return go(std::move(link), false);
+  // Not connected by CIRA: a device added on the LAN is reached by TCP at intelamt.host.
+  ctx_.async_db->run(
+      ioc_.get_executor(),
+      [nodeid = job.nodeid](store::Store& s) -> std::pair<std::string, std::string> {
+        auto n = s.get(nodeid);
+        if (!n || !n.value()) return {};
+        const Json& d = *n.value();
+        if (!d.contains("intelamt") || !d["intelamt"].is_object()) return {};
+        return {accounts::text_of(d["intelamt"], "host"), accounts::text_of(d["intelamt"], "uuid")};
+      },
+      [this, job, go](std::pair<std::string, std::string> where) {
+        if (where.first.empty()) {
+          logger("amt")->info("{}: not connected; {} not carried out", job.nodeid,
+                              job.kind == accounts::AmtJob::Kind::kPower ? power_action_name(job.power_state) : "inventory");
+          return;
+        }
+        go(make_tcp_link(ioc_.get_executor(), job.nodeid, where.first, where.second), true);
+      });
 }
 
-void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid) {
+void AmtManager::lan_presence(const std::string& nodeid, const std::string& meshid, bool present, int pwr) {
+  auto& table = ctx_.accounts->presence();
+  const auto before = table.get(nodeid);
+  const int old_power = before ? before->pwr : 0;
+  if (present) {
+    auto st = table.connect(nodeid, meshid, accounts::conn_bit::kAmtLan, pwr, store::now_ms());
+    if (!before || before->conn != st.conn || before->pwr != st.pwr) announce_presence(ctx_, nodeid, st, old_power);
+  } else if (before && (before->conn & accounts::conn_bit::kAmtLan)) {
+    auto st = table.disconnect(nodeid, accounts::conn_bit::kAmtLan);
+    if (st.meshid.empty()) st.meshid = before->meshid;
+    announce_presence(ctx_, nodeid, st, old_power);
+  }
+}
+
+void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid, bool lan) {
   ctx_.async_db->run(
       ioc_.get_executor(),
       [nodeid, key = ctx_.amt_key](store::Store& s) { return load_credentials(s, nodeid, key); },
-      [this, link, nodeid](mw::Result<std::optional<AmtCredentials>> c) {
+      [this, link, nodeid, lan](mw::Result<std::optional<AmtCredentials>> c) {
         if (!c) return failed(nodeid, "inventory", c.error());
         if (!*c) {
           logger("amt")->info("{}: no Intel AMT credentials yet (set them on the device's page)", nodeid);
@@ -222,8 +253,11 @@ void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& no
           if (auto ids = wsman::read_items<wsman::SoftwareIdentity>(items)) inv->version = wsman::amt_version(*ids);
         }));
         ops.push_back(read_power(inv));
-        WsmanChannel::start(link, **c, std::move(ops), [this, nodeid, user = (*c)->user, inv](std::optional<Error> err) {
-          if (err) return failed(nodeid, "inventory", *err);
+        WsmanChannel::start(link, **c, std::move(ops), [this, nodeid, user = (*c)->user, inv, lan](std::optional<Error> err) {
+          if (err) {
+            if (lan && err->code == "amt-channel-refused") lan_presence(nodeid, "", false, 0);
+            return failed(nodeid, "inventory", *err);
+          }
           counters_.inventories.fetch_add(1, std::memory_order_relaxed);
           ctx_.async_db->run(
               ioc_.get_executor(),
@@ -232,6 +266,7 @@ void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& no
                 auto got = s.get(nodeid);
                 if (!got || !got.value()) return out;
                 Json n = *got.value();
+                inv->meshid = n.value("meshid", "");
                 if (!n.contains("intelamt") || !n["intelamt"].is_object()) n["intelamt"] = Json::object();
                 Json& a = n["intelamt"];
                 const Json before = n;
@@ -261,9 +296,11 @@ void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& no
                 accounts::record_event(s, out, {"*", n.value("meshid", ""), nodeid}, std::move(ev));
                 return out;
               },
-              [this, nodeid, inv](accounts::Outcome out) {
+              [this, nodeid, inv, lan](accounts::Outcome out) {
                 for (const auto& e : out.events) ctx_.accounts->bus().dispatch(accounts::domain_of(nodeid), e);
-                if (inv->power) {
+                if (lan) {
+                  lan_presence(nodeid, inv->meshid, true, inv->power ? meshcentral_power(*inv->power) : accounts::power::kUnknown);
+                } else if (inv->power) {
                   const auto before = ctx_.accounts->presence().get(nodeid);
                   if (auto st = ctx_.accounts->presence().set_power(nodeid, meshcentral_power(*inv->power))) {
                     announce_presence(ctx_, nodeid, *st, before ? before->pwr : 0);
@@ -276,11 +313,11 @@ void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& no
       });
 }
 
-void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job) {
+void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job, bool lan) {
   ctx_.async_db->run(
       ioc_.get_executor(),
       [nodeid = job.nodeid, key = ctx_.amt_key](store::Store& s) { return load_credentials(s, nodeid, key); },
-      [this, link, job](mw::Result<std::optional<AmtCredentials>> c) {
+      [this, link, job, lan](mw::Result<std::optional<AmtCredentials>> c) {
         if (!c) return failed(job.nodeid, power_action_name(job.power_state), c.error());
         if (!*c) {
           return failed(job.nodeid, power_action_name(job.power_state),
@@ -294,8 +331,11 @@ void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& j
                                if (auto v = wsman::read_return_value(r, "RequestPowerStateChange")) *rv = *v;
                              }));
         ops.push_back(read_power(inv));
-        WsmanChannel::start(link, **c, std::move(ops), [this, job, inv, rv](std::optional<Error> err) {
-          if (err) return failed(job.nodeid, power_action_name(job.power_state), *err);
+        WsmanChannel::start(link, **c, std::move(ops), [this, job, inv, rv, lan](std::optional<Error> err) {
+          if (err) {
+            if (lan && err->code == "amt-channel-refused") lan_presence(job.nodeid, "", false, 0);
+            return failed(job.nodeid, power_action_name(job.power_state), *err);
+          }
           const bool ok = rv->has_value() && **rv == 0;
           if (ok) counters_.power_actions.fetch_add(1, std::memory_order_relaxed);
           ctx_.async_db->run(
@@ -318,9 +358,11 @@ void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& j
                 accounts::record_event(s, out, {"*", job.meshid, job.nodeid, job.userid}, std::move(ev));
                 return out;
               },
-              [this, job, inv](accounts::Outcome out) {
+              [this, job, inv, lan](accounts::Outcome out) {
                 for (const auto& e : out.events) ctx_.accounts->bus().dispatch(accounts::domain_of(job.nodeid), e);
-                if (inv->power) {
+                if (lan) {
+                  lan_presence(job.nodeid, job.meshid, true, inv->power ? meshcentral_power(*inv->power) : accounts::power::kUnknown);
+                } else if (inv->power) {
                   const auto before = ctx_.accounts->presence().get(job.nodeid);
                   if (auto st = ctx_.accounts->presence().set_power(job.nodeid, meshcentral_power(*inv->power))) {
                     announce_presence(ctx_, job.nodeid, *st, before ? before->pwr : 0);

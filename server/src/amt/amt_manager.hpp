@@ -1,5 +1,6 @@
 // Intel AMT management over WS-Management: when a CIRA device has registered its ports (or its
-// credentials were just set), the manager opens a channel to its port 16992, logs in with the
+// credentials were just set, or it was added on the LAN), the manager opens a channel to its port
+// 16992 (through the CIRA connection, or by TCP to a LAN device's intelamt.host), logs in with the
 // device's sealed credentials (Digest, done by the server: they never reach a browser) and reads
 // AMT_GeneralSettings (host name, realm), CIM_SoftwareIdentity (firmware version) and the power
 // state; the device record, the live presence and the power timeline are updated and events go
@@ -25,7 +26,8 @@ std::string power_action_name(int power_state);
 
 class AmtManager {
  public:
-  AmtManager(asio::io_context& ioc, ServerContext& ctx, MpsServer& mps);
+  // `mps` is null when the MPS is off (LAN mode): devices are then reached by TCP only.
+  AmtManager(asio::io_context& ioc, ServerContext& ctx, MpsServer* mps);
 
   // A CIRA device registered its WS-Management port.
   void device_ready(std::shared_ptr<CiraLink> link);
@@ -38,13 +40,16 @@ class AmtManager {
   const Counters& counters() const { return counters_; }
 
  private:
-  void inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid);
-  void power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job);
+  // `lan`: reached by TCP (tcp_link.hpp); a read marks it present on the LAN (conn 4), a failed
+  // connection clears that.
+  void inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid, bool lan);
+  void power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job, bool lan);
+  void lan_presence(const std::string& nodeid, const std::string& meshid, bool present, int pwr);
   void failed(const std::string& nodeid, const std::string& what, const Error& error);
 
   asio::io_context& ioc_;
   ServerContext& ctx_;
-  MpsServer& mps_;
+  MpsServer* mps_;
   Counters counters_;
 };
 

@@ -11,6 +11,7 @@
 #include "accounts/service.hpp"
 #include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
+#include "amt/tcp_link.hpp"
 #include "control_session.hpp"
 #include "log.hpp"
 #include "mw/redir/session.hpp"
@@ -44,6 +45,7 @@ std::int64_t steady_ms() {
 struct Grant {
   std::string error;  // for the person, when refused
   std::string username, meshid, device_name;
+  std::string lan_host, uuid;  // intelamt.host (a device added on the LAN) and intelamt.uuid
   std::optional<AmtCredentials> credentials;
 };
 
@@ -60,6 +62,10 @@ Grant check_grant(store::Store& s, const std::string& userid, const std::string&
   g.username = user.value()->value("name", "");
   g.meshid = node.value()->value("meshid", "");
   g.device_name = node.value()->value("name", "");
+  if (const auto a = node.value()->find("intelamt"); a != node.value()->end() && a->is_object()) {
+    g.lan_host = text_of(*a, "host");
+    g.uuid = text_of(*a, "uuid");
+  }
   const std::uint32_t r = mesh_rights(*user.value(), g.meshid);
   const bool full = r == mesh_right::kFull;
   if (r == 0) {
@@ -113,7 +119,6 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
   // [SECTION] Setup
   void authenticate() {
     if (!valid_mode_) return end("Unknown relay type: p must be sol or kvm.");
-    if (!ctx_.mps) return end("Intel AMT management is off on this server (MpsPort 0).");
     auto creds = std::move(creds_);
     authenticate_websocket(
         ctx_, ws_.get_executor(), domain_, client_ip_, std::move(creds),
@@ -135,7 +140,8 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
       return end(g.error);
     }
     grant_ = std::move(g);
-    link_ = ctx_.mps->find(nodeid_);
+    link_ = ctx_.mps ? ctx_.mps->find(nodeid_) : nullptr;
+    if (!link_ && !grant_.lan_host.empty()) link_ = make_tcp_link(ws_.get_executor(), nodeid_, grant_.lan_host, grant_.uuid);
     if (!link_) return end("The device is not connected to the server (CIRA).");
     redir::ClientConfig c;
     c.type = kvm_ ? redir::SessionType::kKvm : redir::SessionType::kSol;
