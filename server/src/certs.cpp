@@ -45,24 +45,6 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
-void write_file(const fs::path& p, const std::string& data, bool secret) {
-  const fs::path tmp = p.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
-  if (fd < 0) fail("cannot write " + tmp.string());
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n <= 0) {
-      ::close(fd);
-      fail("cannot write " + tmp.string());
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  fs::rename(tmp, p);
-}
-
 PKeyPtr generate_key(CertAlgorithm algorithm) {
   EVP_PKEY* key = algorithm == CertAlgorithm::kRsa3072
                       ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(3072))
@@ -182,8 +164,8 @@ Loaded create_pair(const fs::path& dir, const std::string& base, const std::stri
   l.ck.key_pem = key_to_pem(l.key.get());
   l.ck.common_name = cn;
   l.ck.sha384_hex = certificate_sha384_hex(l.cert.get());
-  write_file(dir / (base + "-cert-private.key"), l.ck.key_pem, /*secret=*/true);
-  write_file(dir / (base + "-cert-public.crt"), l.ck.cert_pem, /*secret=*/false);
+  write_file_atomic(dir / (base + "-cert-private.key"), l.ck.key_pem, /*secret=*/true);
+  write_file_atomic(dir / (base + "-cert-public.crt"), l.ck.cert_pem, /*secret=*/false);
   logger("certs")->info("generated {}-cert (CN={})", base, cn);
   return l;
 }
@@ -202,6 +184,24 @@ std::string san_for(const std::string& name) {
 }
 
 }  // namespace
+
+void write_file_atomic(const fs::path& p, const std::string& data, bool secret) {
+  const fs::path tmp = p.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
+  if (fd < 0) fail("cannot write " + tmp.string());
+  std::size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n <= 0) {
+      ::close(fd);
+      fail("cannot write " + tmp.string());
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  fs::rename(tmp, p);
+}
 
 std::string certificate_pem(X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));

@@ -18,6 +18,11 @@ std::string certificate_pem(X509* cert);
 std::string certificate_common_name(X509* cert);
 std::string certificate_sha384_hex(X509* cert);
 
+// Writes `data` to a temporary file beside `p` (mode 0600 when `secret`, from its creation),
+// syncs it and renames it over `p`: readers see the old file or the whole new one. Throws
+// std::runtime_error when it cannot.
+void write_file_atomic(const std::filesystem::path& p, const std::string& data, bool secret);
+
 struct CertKey {
   std::string cert_pem;     // leaf certificate (PEM)
   std::string key_pem;      // private key (PEM, PKCS#8); never logged

@@ -215,7 +215,7 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         for (const auto& [uid, subs] : d.subs) bus.update_user(uid, subs);
         for (const auto& r : d.outcome.replies) self->send(r);
         for (auto& t : d.outcome.text_replies) self->send(std::make_shared<const std::string>(std::move(t)));
-        for (const auto& e : d.outcome.events) bus.dispatch(self->domain_.id, e);
+        bus.dispatch_all(self->domain_.id, d.outcome.events);
         if (self->ctx_.amt) {
           for (const auto& job : d.outcome.amt_jobs) self->ctx_.amt->run(job);
         }

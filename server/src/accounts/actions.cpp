@@ -589,12 +589,8 @@ void do_removedevices(Store& db, const ActionEnv& env, const Json& caller, const
 void do_ciraconfig(const ActionEnv& env, const Json& mesh, const Json& cmd, Outcome& out) {
   if (!env.cira) return out.replies.push_back(answer(cmd, "The MPS is off (MpsPort 0 or LanOnly)"));
   const std::string meshid = mesh.value("_id", "");
-  std::string user = value_of(meshid);
-  for (char& c : user) {
-    if (c == '@' || c == '$') c = 'X';
-  }
   Json a = answer(cmd, "ok");
-  a.update({{"meshid", meshid}, {"mpshost", env.cira->host}, {"mpsport", env.cira->port}, {"mpsuser", user.substr(0, 16)},
+  a.update({{"meshid", meshid}, {"mpshost", env.cira->host}, {"mpsport", env.cira->port}, {"mpsuser", cira_username(meshid)},
             {"mpspass", env.cira->password}, {"rootcertsha384", env.cira->root_cert_sha384},
             {"rootcert", env.cira->root_cert_pem}});
   out.replies.push_back(std::move(a));

@@ -31,6 +31,10 @@ class EventBus {
   // Sends {"action":"event","event":...} to each session whose domain is the event's and whose
   // subscriptions meet its targets. Returns how many sessions got it.
   std::size_t dispatch(const std::string& domain, const Dispatch& d);
+  // Each of an action's stored events, in order.
+  void dispatch_all(const std::string& domain, const std::vector<Dispatch>& events) {
+    for (const auto& e : events) dispatch(domain, e);
+  }
   // Sessions of a user (for "wssessioncount" and to close them when the account goes).
   std::vector<std::shared_ptr<EventSink>> sessions_of(const std::string& userid);
   std::size_t size() const;

@@ -313,7 +313,7 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
         },
         [&acc, info, home, respond, keep, version, show_login](Created c) {
           if (!c.user) return show_login(http::status::bad_request, c.user.error().message, 0);
-          for (const auto& e : c.out.events) acc.bus().dispatch(info.domain->id, e);
+          acc.bus().dispatch_all(info.domain->id, c.out.events);
           const std::string uid = c.user->value("_id", "");
           logger("auth")->info("account {} created from {}", uid, info.client_ip);
           auto res = see_other(version, keep, home);

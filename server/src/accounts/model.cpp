@@ -90,15 +90,27 @@ std::string value_of(std::string_view id) {
   return b == std::string_view::npos ? std::string(id.substr(a + 1)) : std::string(id.substr(b + 1));
 }
 
-std::string random_id() {
-  std::array<std::uint8_t, 48> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+std::string cira_username(std::string_view meshid) {
+  std::string v = value_of(meshid);
+  for (char& c : v) {
+    if (c == '@' || c == '$') c = 'X';
+  }
+  return v.substr(0, 16);
+}
+
+std::string meshcentral_base64(std::span<const std::uint8_t> bytes) {
   std::string s = util::base64_encode(bytes);
   for (char& c : s) {
     if (c == '+') c = '@';
     else if (c == '/') c = '$';
   }
   return s;
+}
+
+std::string random_id() {
+  std::array<std::uint8_t, 48> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  return meshcentral_base64(bytes);
 }
 
 Json safe_user(const Json& user) {

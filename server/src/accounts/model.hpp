@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,13 @@ std::string user_id(std::string_view domain, std::string_view name);  // "user/<
 std::string domain_of(std::string_view id);  // "" for "user//x", "acme" for "mesh/acme/y"
 std::string value_of(std::string_view id);   // the part after the second '/'
 
-// A new random id value as MeshCentral makes them: 48 random bytes, base64 with '+'→'@', '/'→'$'.
+// The user name Intel AMT logs in to the MPS with for a device group ("mesh/<d>/<value>"), as
+// MeshCentral has it: value's first 16 characters, '@' and '$' as 'X' (AMT refuses both).
+std::string cira_username(std::string_view meshid);
+
+// Base64 in MeshCentral's id alphabet: '+'→'@', '/'→'$' (ids, CIRA device ids).
+std::string meshcentral_base64(std::span<const std::uint8_t> bytes);
+// A new random id value as MeshCentral makes them: 48 random bytes, meshcentral_base64.
 std::string random_id();
 
 // The user record without secrets (hash, salt, otp keys), as sent to browsers.

@@ -2,8 +2,6 @@
 // power-action scripts, and what their results change (records, presence, events).
 #include "amt/amt_manager.hpp"
 
-#include <openssl/rand.h>
-
 #include <deque>
 #include <functional>
 
@@ -11,6 +9,7 @@
 #include "accounts/service.hpp"
 #include "amt/credentials.hpp"
 #include "amt/tcp_link.hpp"
+#include "auth/random.hpp"
 #include "log.hpp"
 #include "mw/wsman/client.hpp"
 #include "mw/wsman/enumeration.hpp"
@@ -18,31 +17,19 @@
 
 namespace mw::server::amt {
 
+// One step of a script: a single request, or a whole enumeration (Enumerate and its Pulls).
+struct Op {
+  std::optional<wsman::Request> request;
+  std::optional<wsman::Enumeration> enumeration;
+  std::function<void(const wsman::Response&)> on_response;
+  std::function<void(std::vector<wsman::Instance>)> on_items;
+};
+
 namespace {
 
 using Json = nlohmann::json;
 using wsman::Instance;
 using wsman::Response;
-
-std::string random_hex(std::size_t n) {
-  std::vector<std::uint8_t> b(n);
-  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) throw std::runtime_error("no randomness");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (auto x : b) {
-    s.push_back(kHex[x >> 4]);
-    s.push_back(kHex[x & 15]);
-  }
-  return s;
-}
-
-// One step of a script: a single request, or a whole enumeration (Enumerate and its Pulls).
-struct Op {
-  std::optional<wsman::Request> request;
-  std::optional<wsman::Enumeration> enumeration;
-  std::function<void(const Response&)> on_response;
-  std::function<void(std::vector<Instance>)> on_items;
-};
 
 Op single(wsman::Request r, std::function<void(const Response&)> f) {
   Op op;
@@ -65,7 +52,7 @@ class WsmanChannel : public ChannelUser, public std::enable_shared_from_this<Wsm
   using Done = std::function<void(std::optional<Error>)>;
   WsmanChannel(std::shared_ptr<CiraLink> link, const AmtCredentials& c, std::deque<Op> ops, Done done)
       : link_(std::move(link)),
-        client_({link_->uuid() + ":16992", c.user, c.pass, "", {}}, random_hex),
+        client_({link_->uuid() + ":16992", c.user, c.pass, "", {}}, auth::random_hex),
         ops_(std::move(ops)),
         done_(std::move(done)) {}
 
@@ -151,6 +138,19 @@ struct Inventory {
   std::optional<wsman::PowerState> power;
 };
 
+// A stored change of a device record, as the "changenode" event MeshCentral sends for it.
+void record_node_change(store::Store& s, accounts::Outcome& out, const Json& n, std::string msg) {
+  const std::string nodeid = n.value("_id", "");
+  Json ev{{"etype", "node"},
+          {"action", "changenode"},
+          {"nodeid", nodeid},
+          {"meshid", n.value("meshid", "")},
+          {"node", n},
+          {"msg", std::move(msg)},
+          {"domain", accounts::domain_of(nodeid)}};
+  accounts::record_event(s, out, {"*", n.value("meshid", ""), nodeid}, std::move(ev));
+}
+
 Op read_power(std::shared_ptr<Inventory> inv) {
   return enumerate(wsman::enumeration<wsman::AssociatedPowerManagementService>(), [inv](std::vector<Instance> items) {
     auto s = wsman::read_items<wsman::AssociatedPowerManagementService>(items);
@@ -234,6 +234,24 @@ void AmtManager::lan_presence(const std::string& nodeid, const std::string& mesh
   }
 }
 
+void AmtManager::report_power(const std::string& nodeid, const std::string& meshid, bool lan,
+                              std::optional<wsman::PowerState> state) {
+  const int pwr = state ? meshcentral_power(*state) : accounts::power::kUnknown;
+  if (lan) return lan_presence(nodeid, meshid, true, pwr);
+  if (!state) return;
+  const auto before = ctx_.accounts->presence().get(nodeid);
+  if (auto st = ctx_.accounts->presence().set_power(nodeid, pwr)) announce_presence(ctx_, nodeid, *st, before ? before->pwr : 0);
+}
+
+void AmtManager::run_script(std::shared_ptr<CiraLink> link, const AmtCredentials& c, std::deque<Op> ops,
+                            const std::string& nodeid, const std::string& what, bool lan, std::function<void()> done) {
+  WsmanChannel::start(std::move(link), c, std::move(ops), [this, nodeid, what, lan, done = std::move(done)](std::optional<Error> err) {
+    if (!err) return done();
+    if (lan && err->code == "amt-channel-refused") lan_presence(nodeid, "", false, 0);
+    failed(nodeid, what, *err);
+  });
+}
+
 void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid, bool lan) {
   ctx_.async_db->run(
       ioc_.get_executor(),
@@ -253,11 +271,7 @@ void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& no
           if (auto ids = wsman::read_items<wsman::SoftwareIdentity>(items)) inv->version = wsman::amt_version(*ids);
         }));
         ops.push_back(read_power(inv));
-        WsmanChannel::start(link, **c, std::move(ops), [this, nodeid, user = (*c)->user, inv, lan](std::optional<Error> err) {
-          if (err) {
-            if (lan && err->code == "amt-channel-refused") lan_presence(nodeid, "", false, 0);
-            return failed(nodeid, "inventory", *err);
-          }
+        run_script(link, **c, std::move(ops), nodeid, "inventory", lan, [this, nodeid, user = (*c)->user, inv, lan] {
           counters_.inventories.fetch_add(1, std::memory_order_relaxed);
           ctx_.async_db->run(
               ioc_.get_executor(),
@@ -286,26 +300,12 @@ void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& no
                 }
                 if (n == before) return out;
                 if (!s.put(n)) return out;
-                Json ev{{"etype", "node"},
-                        {"action", "changenode"},
-                        {"nodeid", nodeid},
-                        {"meshid", n.value("meshid", "")},
-                        {"node", n},
-                        {"msg", "Intel AMT " + inv->version + " of " + n.value("name", "") + " read"},
-                        {"domain", accounts::domain_of(nodeid)}};
-                accounts::record_event(s, out, {"*", n.value("meshid", ""), nodeid}, std::move(ev));
+                record_node_change(s, out, n, "Intel AMT " + inv->version + " of " + n.value("name", "") + " read");
                 return out;
               },
               [this, nodeid, inv, lan](accounts::Outcome out) {
-                for (const auto& e : out.events) ctx_.accounts->bus().dispatch(accounts::domain_of(nodeid), e);
-                if (lan) {
-                  lan_presence(nodeid, inv->meshid, true, inv->power ? meshcentral_power(*inv->power) : accounts::power::kUnknown);
-                } else if (inv->power) {
-                  const auto before = ctx_.accounts->presence().get(nodeid);
-                  if (auto st = ctx_.accounts->presence().set_power(nodeid, meshcentral_power(*inv->power))) {
-                    announce_presence(ctx_, nodeid, *st, before ? before->pwr : 0);
-                  }
-                }
+                ctx_.accounts->bus().dispatch_all(accounts::domain_of(nodeid), out.events);
+                report_power(nodeid, inv->meshid, lan, inv->power);
                 logger("amt")->info("{}: Intel AMT {} read{}", nodeid, inv->version,
                                     inv->power ? ", power " + std::string(wsman::power_state_name(*inv->power)) : "");
               });
@@ -331,11 +331,7 @@ void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& j
                                if (auto v = wsman::read_return_value(r, "RequestPowerStateChange")) *rv = *v;
                              }));
         ops.push_back(read_power(inv));
-        WsmanChannel::start(link, **c, std::move(ops), [this, job, inv, rv, lan](std::optional<Error> err) {
-          if (err) {
-            if (lan && err->code == "amt-channel-refused") lan_presence(job.nodeid, "", false, 0);
-            return failed(job.nodeid, power_action_name(job.power_state), *err);
-          }
+        run_script(link, **c, std::move(ops), job.nodeid, power_action_name(job.power_state), lan, [this, job, inv, rv, lan] {
           const bool ok = rv->has_value() && **rv == 0;
           if (ok) counters_.power_actions.fetch_add(1, std::memory_order_relaxed);
           ctx_.async_db->run(
@@ -359,15 +355,8 @@ void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& j
                 return out;
               },
               [this, job, inv, lan](accounts::Outcome out) {
-                for (const auto& e : out.events) ctx_.accounts->bus().dispatch(accounts::domain_of(job.nodeid), e);
-                if (lan) {
-                  lan_presence(job.nodeid, job.meshid, true, inv->power ? meshcentral_power(*inv->power) : accounts::power::kUnknown);
-                } else if (inv->power) {
-                  const auto before = ctx_.accounts->presence().get(job.nodeid);
-                  if (auto st = ctx_.accounts->presence().set_power(job.nodeid, meshcentral_power(*inv->power))) {
-                    announce_presence(ctx_, job.nodeid, *st, before ? before->pwr : 0);
-                  }
-                }
+                ctx_.accounts->bus().dispatch_all(accounts::domain_of(job.nodeid), out.events);
+                report_power(job.nodeid, job.meshid, lan, inv->power);
               });
         });
       });
@@ -389,19 +378,10 @@ void AmtManager::failed(const std::string& nodeid, const std::string& what, cons
         if (n["intelamt"].value("warn", 0) == 1) return out;
         n["intelamt"]["warn"] = 1;
         if (!s.put(n)) return out;
-        Json ev{{"etype", "node"},
-                {"action", "changenode"},
-                {"nodeid", nodeid},
-                {"meshid", n.value("meshid", "")},
-                {"node", n},
-                {"msg", "Intel AMT refused the credentials of " + n.value("name", "")},
-                {"domain", accounts::domain_of(nodeid)}};
-        accounts::record_event(s, out, {"*", n.value("meshid", ""), nodeid}, std::move(ev));
+        record_node_change(s, out, n, "Intel AMT refused the credentials of " + n.value("name", ""));
         return out;
       },
-      [this, nodeid](accounts::Outcome out) {
-        for (const auto& e : out.events) ctx_.accounts->bus().dispatch(accounts::domain_of(nodeid), e);
-      });
+      [this, nodeid](accounts::Outcome out) { ctx_.accounts->bus().dispatch_all(accounts::domain_of(nodeid), out.events); });
 }
 
 }  // namespace mw::server::amt

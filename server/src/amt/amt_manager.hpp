@@ -8,15 +8,21 @@
 // recorded as events with the user who asked, followed by a fresh read of the power state.
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "accounts/actions.hpp"
+#include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
 #include "mw/wsman/amt.hpp"
 #include "server_context.hpp"
 
 namespace mw::server::amt {
+
+struct Op;  // one step of a WS-Management script (amt_manager.cpp)
 
 // MeshCentral's "pwr" value of an AMT power state (CIM PowerState): 1 on, 2/4 sleep, 5 hibernate,
 // 6 soft-off, 0 unknown.
@@ -45,6 +51,12 @@ class AmtManager {
   void inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid, bool lan);
   void power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job, bool lan);
   void lan_presence(const std::string& nodeid, const std::string& meshid, bool present, int pwr);
+  // The power state read after an operation: into the LAN presence, or the CIRA device's.
+  void report_power(const std::string& nodeid, const std::string& meshid, bool lan, std::optional<wsman::PowerState> state);
+  // Runs WS-Management steps on a channel to 16992; `done` once all were answered, else the
+  // failure is handled here (logged, wrong credentials flagged, an unreachable LAN device offline).
+  void run_script(std::shared_ptr<CiraLink> link, const AmtCredentials& c, std::deque<Op> ops,
+                  const std::string& nodeid, const std::string& what, bool lan, std::function<void()> done);
   void failed(const std::string& nodeid, const std::string& what, const Error& error);
 
   asio::io_context& ioc_;

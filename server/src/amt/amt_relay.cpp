@@ -1,8 +1,6 @@
 // Intel AMT redirection relay (amt_relay.hpp): WebSocket ⇄ shared/redir ClientSession ⇄ APF channel.
 #include "amt/amt_relay.hpp"
 
-#include <openssl/rand.h>
-
 #include <chrono>
 #include <deque>
 
@@ -12,6 +10,7 @@
 #include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
 #include "amt/tcp_link.hpp"
+#include "auth/random.hpp"
 #include "control_session.hpp"
 #include "log.hpp"
 #include "mw/redir/session.hpp"
@@ -28,17 +27,6 @@ using Bytes = std::vector<std::uint8_t>;
 
 constexpr std::size_t kMaxBrowserQueue = 1u << 20;  // bytes waiting for the browser before the device is stalled
 constexpr std::size_t kMaxMessage = 64 * 1024;      // largest message a browser may send
-
-std::string random_hex(std::size_t n) {
-  Bytes b(n);
-  if (RAND_bytes(b.data(), static_cast<int>(n)) != 1) throw std::runtime_error("no randomness");
-  return util::hex_encode(b);
-}
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // What the store says about the request: the device, whether the user may open this relay, and
 // the device's credentials.
@@ -148,7 +136,7 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
     c.username = grant_.credentials->user;
     c.password = grant_.credentials->pass;
     c.md5_hex = [](std::string_view s) { return util::hex_encode(util::md5(s)); };
-    c.make_cnonce = [] { return random_hex(16); };
+    c.make_cnonce = [] { return auth::random_hex(16); };
     session_.emplace(std::move(c));
     started_ms_ = store::now_ms();
     link_->open_channel(16994, std::make_shared<Bridge>(this->shared_from_this()));
@@ -187,7 +175,7 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec || self->closed_) return;
-      self->handle(self->session_->tick(static_cast<std::uint64_t>(steady_ms())));
+      self->handle(self->session_->tick(monotonic_ms()));
       self->tick();
     });
   }
@@ -337,7 +325,7 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
           return out;
         },
         [bus, domain](accounts::Outcome out) {
-          for (const auto& e : out.events) bus->dispatch(domain, e);
+          bus->dispatch_all(domain, out.events);
         });
   }
 

@@ -3,7 +3,6 @@
 #include "amt/credentials.hpp"
 
 #include <openssl/rand.h>
-#include <sys/stat.h>
 
 #include <fstream>
 #include <iterator>
@@ -11,6 +10,7 @@
 
 #include "accounts/model.hpp"
 #include "auth/cookie.hpp"
+#include "certs.hpp"
 #include "store/records.hpp"
 
 namespace mw::server::amt {
@@ -35,16 +35,7 @@ std::vector<std::uint8_t> load_or_create_credentials_key(const std::filesystem::
   }
   std::vector<std::uint8_t> key(kKeyBytes);
   if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) throw std::runtime_error("no randomness for a key");
-  const auto tmp = file.string() + ".tmp";
-  {
-    const mode_t old = ::umask(077);
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    ::umask(old);
-    out.write(reinterpret_cast<const char*>(key.data()), static_cast<std::streamsize>(key.size()));
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  ::chmod(tmp.c_str(), 0600);
-  std::filesystem::rename(tmp, file);
+  write_file_atomic(file, std::string(key.begin(), key.end()), true);
   return key;
 }
 

@@ -17,7 +17,7 @@
 #include "accounts/service.hpp"
 #include "log.hpp"
 #include "mw/apf/mps_session.hpp"
-#include "mw/util/base64.hpp"
+#include "mw/util/hex.hpp"
 #include "store/records.hpp"
 #include "web_server.hpp"
 
@@ -27,20 +27,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string to_meshcentral_base64(std::span<const std::uint8_t> bytes) {
-  std::string b = util::base64_encode(bytes);
-  for (char& c : b) {
-    if (c == '+') c = '@';
-    else if (c == '/') c = '$';
-  }
-  return b;
-}
-
 bool constant_time_equal(std::string_view a, std::string_view b) {
   // Lengths are not secret (AMT limits them anyway); the content is compared in constant time.
   if (a.size() != b.size()) return false;
@@ -49,32 +35,21 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-// [SECTION] Naming
-
-std::string cira_username(std::string_view meshid) {
-  std::string v = accounts::value_of(meshid);
-  for (char& c : v) {
-    if (c == '@' || c == '$') c = 'X';
-  }
-  return v.substr(0, 16);
+std::uint64_t monotonic_ms() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
 }
 
+// [SECTION] Naming
+
 std::string cira_node_id(std::string_view domain, const apf::Uuid& uuid) {
-  std::vector<std::uint8_t> text_order;
-  const std::string text = apf::uuid_to_string(uuid);
-  for (std::size_t i = 0; i + 1 < text.size();) {
-    if (text[i] == '-') {
-      ++i;
-      continue;
-    }
-    const auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
-    text_order.push_back(static_cast<std::uint8_t>(nibble(text[i]) << 4 | nibble(text[i + 1])));
-    i += 2;
-  }
+  std::string hex = apf::uuid_to_string(uuid);
+  std::erase(hex, '-');
+  const auto text_order = util::hex_decode(hex).value();  // 32 hex digits: always decodes
   std::vector<std::uint8_t> raw;
   raw.reserve(48);
   for (int i = 0; i < 3; ++i) raw.insert(raw.end(), text_order.begin(), text_order.end());
-  return "node/" + std::string(domain) + "/" + to_meshcentral_base64(raw);
+  return "node/" + std::string(domain) + "/" + accounts::meshcentral_base64(raw);
 }
 
 mw::Result<std::string> mps_password(store::Store& db, const std::string& configured) {
@@ -125,7 +100,7 @@ CiraAdmission admit_cira_device(store::Store& db, const std::vector<std::string>
     }
     for (auto& m : meshes.value()) {
       if (m.contains("deleted") && m["deleted"] != false) continue;  // MeshCentral marks removed groups with a date
-      if (cira_username(m.value("_id", "")) == username) {
+      if (accounts::cira_username(m.value("_id", "")) == username) {
         mesh = std::move(m);
         break;
       }
@@ -322,7 +297,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->closed_) return;
-      self->session_.tick(static_cast<std::uint64_t>(steady_ms()));
+      self->session_.tick(monotonic_ms());
       self->pump();
       self->tick();
     });
@@ -434,7 +409,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     paused_ = false;
     if (closed_) return;
     auto& bus = ctx_.accounts->bus();
-    for (const auto& e : adm.events) bus.dispatch(adm.domain, e);
+    bus.dispatch_all(adm.domain, adm.events);
     if (!adm.ok) {
       refuse(user, adm.reason);
       return do_read();

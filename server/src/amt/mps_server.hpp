@@ -29,10 +29,12 @@
 
 namespace mw::server::amt {
 
+// Monotonic milliseconds: the clock the sans-I/O sessions (APF, redirection) are ticked with.
+std::uint64_t monotonic_ms();
+
 // [SECTION] MeshCentral's CIRA naming
 
-// The CIRA user name of a device group ("mesh/<d>/<value>"): value's first 16 characters.
-std::string cira_username(std::string_view meshid);
+// The CIRA user name of a device group: accounts::cira_username (model.hpp).
 // The device id MeshCentral gives an "Intel AMT only" device: "node/<domain>/" + base64 of the
 // UUID's 16 bytes three times, '+' and '/' as '@' and '$' — the bytes in the order of the UUID's
 // text form ("12345678-9abc-..."), not AMT's wire order (MeshCentral's guidToStr, then hex).

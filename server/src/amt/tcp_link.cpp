@@ -32,9 +32,9 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
       self->resolver_.async_resolve(self->host_, std::to_string(port),
                                     [self, id](beast::error_code ec, tcp::resolver::results_type r) {
                                       if (ec) return self->fail(id, ec.message());
-                                      auto c = self->find(id);
-                                      if (!c) return;
-                                      asio::async_connect(c->socket, r, [self, id](beast::error_code ec2, const tcp::endpoint&) {
+                                      auto conn = self->find(id);
+                                      if (!conn) return;
+                                      asio::async_connect(conn->socket, r, [self, id](beast::error_code ec2, const tcp::endpoint&) {
                                         if (ec2) return self->fail(id, ec2.message());
                                         auto c2 = self->find(id);
                                         if (!c2) return;
@@ -103,13 +103,13 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
     if (!c || c->reading || c->unconsumed > 0 || c->closing) return;
     c->reading = true;
     c->socket.async_read_some(asio::buffer(c->buf), [self = shared_from_this(), id](beast::error_code ec, std::size_t n) {
-      auto c = self->find(id);
-      if (!c) return;
-      c->reading = false;
+      auto conn = self->find(id);
+      if (!conn) return;
+      conn->reading = false;
       if (ec) return self->end(id);
-      c->unconsumed += n;
-      auto user = c->user;  // the callback may close the channel
-      user->on_data(std::span<const std::uint8_t>(c->buf.data(), n));
+      conn->unconsumed += n;
+      auto user = conn->user;  // the callback may close the channel
+      user->on_data(std::span<const std::uint8_t>(conn->buf.data(), n));
     });
   }
 
@@ -118,14 +118,14 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
     if (!c || c->writing || c->wq.empty()) return;
     c->writing = true;
     asio::async_write(c->socket, asio::buffer(c->wq.front()), [self = shared_from_this(), id](beast::error_code ec, std::size_t) {
-      auto c = self->find(id);
-      if (!c) return;
-      c->writing = false;
-      c->wq.pop_front();
+      auto conn = self->find(id);
+      if (!conn) return;
+      conn->writing = false;
+      conn->wq.pop_front();
       if (ec) return self->end(id);
-      if (c->wq.empty()) {
-        c->user->on_drained();
-        if (c->closing) return self->end(id);
+      if (conn->wq.empty()) {
+        conn->user->on_drained();
+        if (conn->closing) return self->end(id);
       }
       self->write(id);
     });

@@ -3,11 +3,13 @@
 // devices in tests/peers/redir/amtsim_test.cpp).
 #include <gtest/gtest.h>
 
+#include "accounts/model.hpp"
 #include "amt/mps_server.hpp"
 
 namespace {
 
 using namespace mw::server::amt;
+using mw::server::accounts::cira_username;
 
 TEST(MpsNaming, CiraUserNameIsTheGroupIdsFirst16CharactersWithoutAtOrDollar) {
   EXPECT_EQ(cira_username("mesh//Amt@Group$Id00000000000000000000"), "AmtXGroupXId0000");
