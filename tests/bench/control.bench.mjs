@@ -10,15 +10,15 @@
 // Meshwork checks a repeated correct password against a per-process HMAC of it (a cold or wrong
 // password costs PBKDF2-SHA-384 with 210,000 iterations), MeshCentral runs its PBKDF2 (12,000
 // iterations) every time.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import crypto from 'node:crypto';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, processTree, start, stop } from './lib/servers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -27,25 +27,7 @@ const WebSocket = require('ws');
 const seconds = Number(process.env.MW_BENCH_SECONDS || 10);
 const sessions = Number(process.env.MW_BENCH_SESSIONS || 100);
 const devices = Number(process.env.MW_BENCH_DEVICES || 1000);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PASS = 'Bench-pass1';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-function get(port, p) {
-  return new Promise((resolve) => {
-    const req = https.get({ host: '127.0.0.1', port, path: p, rejectUnauthorized: false, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => { req.destroy(); resolve(0); });
-  });
-}
 
 // One database for both: MeshCentral's export format, its password hash (salt + PBKDF2-SHA-384).
 function dataset() {
@@ -63,53 +45,6 @@ function dataset() {
       name: `pc-${i}`, host: `10.0.${i >> 8}.${i & 255}`, icon: 1 + (i % 8), osdesc: 'Debian GNU/Linux 12' });
   }
   return docs;
-}
-
-// CPU time (user + system, in seconds) of a process and its descendants.
-function treeCpuSeconds(pid) {
-  const children = new Map();
-  const stats = new Map();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(f[1]);
-      stats.set(Number(d), Number(f[11]) + Number(f[12]));
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(d));
-    } catch { /* gone */ }
-  }
-  let ticks = 0;
-  const stack = [pid];
-  while (stack.length) {
-    const p = stack.pop();
-    ticks += stats.get(p) || 0;
-    stack.push(...(children.get(p) || []));
-  }
-  return ticks / 100;  // USER_HZ
-}
-
-async function start(cmd, args, port, env = {}) {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: true });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
-  for (let i = 0; i < 3000; i++) {  // bounded: ~60 s
-    if ((await get(port, '/')) === 200) return { proc, output: () => out };
-    if (proc.exitCode !== null) break;
-    await sleep(20);
-  }
-  try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
-  throw new Error(`${cmd} did not answer on port ${port}:\n${out}`);
-}
-
-async function stop(proc) {
-  const done = new Promise((r) => proc.on('exit', r));
-  try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
-  const timer = setTimeout(() => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 10000);
-  await done;
-  clearTimeout(timer);
 }
 
 // Opens a control channel and resolves when "userinfo" arrives (the login is complete).
@@ -154,7 +89,7 @@ async function measure(name, port, cookieUrl, pid) {
   let done = 0;
   const end = Date.now() + seconds * 1000;
   const t0 = process.hrtime.bigint();
-  const cpu0 = treeCpuSeconds(pid);
+  const cpu0 = processTree(pid).cpuSeconds;
   await Promise.all(open_.map((ws) => new Promise((resolve) => {
     const next = () => {
       if (Date.now() >= end) return resolve();
@@ -176,7 +111,7 @@ async function measure(name, port, cookieUrl, pid) {
     next();
   })));
   const rtt = done / (Number(process.hrtime.bigint() - t0) / 1e9);
-  const cpuMsPerTrip = ((treeCpuSeconds(pid) - cpu0) * 1000) / done;
+  const cpuMsPerTrip = ((processTree(pid).cpuSeconds - cpu0) * 1000) / done;
   for (const ws of open_) ws.close();
   if (nodesSeen !== devices) throw new Error(`${name}: "nodes" listed ${nodesSeen} devices, expected ${devices}`);
   return { name, pwLogins, cookieLogins, rtt, cpuMsPerTrip };

@@ -8,92 +8,22 @@
 //   server CPU/device       CPU time the server spent over that, per device
 // amtsim is the same program for both and runs on the same two cores.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import crypto from 'node:crypto';
-import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, httpsGet as get, processTree, sleep, start, stop } from './lib/servers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const devices = Number(process.env.MW_BENCH_DEVICES || 1000);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const MPS_PASS = 'Bench-mps-pass1';
 const amtsim = path.join(root, 'build', 'bin', 'amtsim');
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-function get(port, p) {
-  return new Promise((resolve) => {
-    const req = https.get({ host: '127.0.0.1', port, path: p, rejectUnauthorized: false, timeout: 2000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.on('timeout', () => { req.destroy(); resolve({ status: 0, body: '' }); });
-  });
-}
-
-// Process tree of `pid`: resident memory (bytes) and CPU time (s).
-function tree(pid) {
-  const children = new Map();
-  const info = new Map();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(f[1]);
-      info.set(Number(d), { cpu: (Number(f[11]) + Number(f[12])) / 100, rss: Number(f[21]) * 4096 });
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(d));
-    } catch { /* gone */ }
-  }
-  let cpu = 0, rss = 0;
-  const stack = [pid];
-  while (stack.length) {
-    const p = stack.pop();
-    const i = info.get(p);
-    if (i) { cpu += i.cpu; rss += i.rss; }
-    stack.push(...(children.get(p) || []));
-  }
-  return { cpu, rss };
-}
-
-async function start(cmd, args, port) {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
-  for (let i = 0; i < 3000; i++) {  // bounded: ~60 s
-    if ((await get(port, '/')).status === 200) return { proc, output: () => out };
-    if (proc.exitCode !== null) break;
-    await sleep(20);
-  }
-  try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
-  throw new Error(`${cmd} did not answer on port ${port}:\n${out}`);
-}
-
-async function stop(proc) {
-  const done = new Promise((r) => proc.on('exit', r));
-  try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
-  const timer = setTimeout(() => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 10000);
-  await done;
-  clearTimeout(timer);
-}
-
-// Runs amtsim against the MPS until it says "ready" (bounded); returns seconds and the server's
-// memory and CPU growth.
 async function connect(name, mpsPort, user, serverPid, check = async () => {}) {
   await sleep(1000);  // let the server settle after start
-  const before = tree(serverPid);
+  const before = processTree(serverPid);
   const t0 = process.hrtime.bigint();
   const sim = spawn(amtsim, ['--mode', 'cira', '--count', String(devices), '--mps', `127.0.0.1:${mpsPort}`, '--mps-user', user,
     '--mps-pass', MPS_PASS, '--amt-pass', 'P@ssw0rd-bench', '--seed', 'bench'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -110,11 +40,12 @@ async function connect(name, mpsPort, user, serverPid, check = async () => {}) {
     await ready;
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     await sleep(1000);  // records and events written after the logins
-    const after = tree(serverPid);
+    const after = processTree(serverPid);
     const connected = (out.match(/cira=connected/g) || []).length;
     if (connected < devices) throw new Error(`${name}: ${connected} of ${devices} devices connected`);
     await check();  // while amtsim still runs
-    return { name, secs, memPerDevice: (after.rss - before.rss) / devices, cpuPerDevice: (after.cpu - before.cpu) / devices };
+    return { name, secs, memPerDevice: ((after.rssKiB - before.rssKiB) * 1024) / devices,
+      cpuPerDevice: (after.cpuSeconds - before.cpuSeconds) / devices };
   } finally {
     sim.kill('SIGTERM');
   }

@@ -2,85 +2,16 @@
 // measured in the same run on loopback: first start (certificates generated), start with existing
 // data, idle resident memory of the whole process tree, and HTTPS requests per second with wrk
 // for the app page and for a static file. Prints figures and ratios (Meshwork vs MeshCentral).
-import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync, readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, processTree, sleep, start, stop } from './lib/servers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const seconds = Number(process.env.MW_BENCH_SECONDS || 10);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-function get(port, p) {
-  return new Promise((resolve) => {
-    const req = https.get({ host: '127.0.0.1', port, path: p, rejectUnauthorized: false, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => { req.destroy(); resolve(0); });
-  });
-}
-
-// Resident memory of a process and all its descendants, in KiB.
-function treeRssKiB(pid) {
-  const children = new Map();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(d));
-    } catch { /* gone */ }
-  }
-  let total = 0;
-  const stack = [pid];
-  while (stack.length) {
-    const p = stack.pop();
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) total += Number(m[1]);
-    } catch { /* gone */ }
-    stack.push(...(children.get(p) || []));
-  }
-  return total;
-}
-
-async function startAndTime(cmd, args, port, env) {
-  const t0 = process.hrtime.bigint();
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: true });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
-  for (let i = 0; i < 3000; i++) {  // bounded: at most ~60 s
-    if ((await get(port, '/')) === 200) {
-      return { proc, ms: Number(process.hrtime.bigint() - t0) / 1e6, output: () => out };
-    }
-    if (proc.exitCode !== null) break;
-    await sleep(20);
-  }
-  try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
-  throw new Error(`${cmd} did not answer on port ${port}:\n${out}`);
-}
-
-async function stop(proc) {
-  const done = new Promise((r) => proc.on('exit', r));
-  try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* gone */ }
-  const timer = setTimeout(() => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 10000);
-  await done;
-  clearTimeout(timer);
-}
 
 function wrk(port, p) {
   const out = execFileSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--timeout', '5s', `https://127.0.0.1:${port}${p}`],
@@ -94,11 +25,11 @@ async function measure(name, launch, staticPath) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), `bench-${name}-`));
   const { cmd, args, env } = launch(dir, port);
-  const first = await startAndTime(cmd, args, port, env);
+  const first = await start(cmd, args, port, env);
   await stop(first.proc);
-  const again = await startAndTime(cmd, args, port, env);
+  const again = await start(cmd, args, port, env);
   await sleep(3000);  // idle
-  const rss = treeRssKiB(again.proc.pid);
+  const rss = processTree(again.proc.pid).rssKiB;
   const page = wrk(port, '/');
   const file = wrk(port, staticPath);
   await stop(again.proc);

@@ -34,24 +34,8 @@ const std::string kCiraUser = "AmtXGroupXId0000";
 const std::string kMpsPass = "Cira-Pass-2026";
 const std::string kAmtPass = "P@ssw0rd-sim";
 
-// MeshCentral's id of an "Intel AMT only" device (the value after "node//"): the UUID's bytes in
-// text order, three times, base64 with '@' and '$'.
-std::string node_value(const std::string& uuid) {
-  std::string hex;
-  for (const char c : uuid) {
-    if (c != '-') hex.push_back(c);
-  }
-  std::vector<std::uint8_t> raw;
-  for (int k = 0; k < 3; ++k) {
-    for (std::size_t i = 0; i < 32; i += 2) raw.push_back(static_cast<std::uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-  }
-  std::string b = mw::util::base64_encode(raw);
-  for (char& c : b) {
-    if (c == '+') c = '@';
-    if (c == '/') c = '$';
-  }
-  return b;
-}
+// MeshCentral's id of an "Intel AMT only" device (the value after "node//"), computed by the test.
+std::string node_value(const std::string& uuid) { return peer::meshcentral_amt_node_value(uuid); }
 
 std::vector<std::string> uuids_in(const std::string& output) {
   const std::regex line(R"(device \d+ uuid=([0-9a-f-]{36}) cira=connected)");

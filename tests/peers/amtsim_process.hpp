@@ -2,12 +2,34 @@
 // MeshCentral's MPS and the integration tests against meshwork-server's MPS share it).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "process.hpp"
 
 namespace mw::test::peer {
+
+// MeshCentral's id value (after "node/<domain>/") of an "Intel AMT only" device, computed here
+// independently of the server: the UUID's 16 bytes in text order three times, base64 with '+' and
+// '/' as '@' and '$'. `uuid` is the 8-4-4-4-12 text amtsim prints.
+inline std::string meshcentral_amt_node_value(const std::string& uuid) {
+  std::string hex;
+  for (const char c : uuid) {
+    if (c != '-') hex.push_back(c);
+  }
+  std::vector<std::uint8_t> raw;
+  for (int k = 0; k < 3; ++k) {
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) raw.push_back(static_cast<std::uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+  }
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@$";
+  std::string out;
+  for (std::size_t i = 0; i + 2 < raw.size(); i += 3) {
+    const std::uint32_t v = std::uint32_t{raw[i]} << 16 | std::uint32_t{raw[i + 1]} << 8 | raw[i + 2];
+    for (int k = 3; k >= 0; --k) out.push_back(kAlphabet[(v >> (6 * k)) & 63]);
+  }
+  return out;
+}
 
 class CiraSim {
  public:

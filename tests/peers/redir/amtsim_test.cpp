@@ -544,25 +544,8 @@ class CiraSim : public mw::test::peer::CiraSim {
       : mw::test::peer::CiraSim(MW_AMTSIM, port, user, pass, count, kPassword) {}
 };
 
-// MeshCentral's node id of an "Intel AMT only" device: the system UUID's 16 bytes three times,
-// base64 with + and / as @ and $.
-std::string meshcentral_node_id(const std::string& uuid) {
-  std::string hex;
-  for (const char c : uuid) {
-    if (c != '-') hex.push_back(c);
-  }
-  std::vector<std::uint8_t> raw;
-  for (int k = 0; k < 3; ++k) {
-    for (std::size_t i = 0; i < 32; i += 2) raw.push_back(static_cast<std::uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
-  }
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@$";
-  std::string out;
-  for (std::size_t i = 0; i < raw.size(); i += 3) {
-    const std::uint32_t v = raw[i] << 16 | raw[i + 1] << 8 | raw[i + 2];
-    for (int k = 3; k >= 0; --k) out.push_back(kAlphabet[(v >> (6 * k)) & 63]);
-  }
-  return "node//" + out;
-}
+// MeshCentral's node id of an "Intel AMT only" device in the default domain.
+std::string meshcentral_node_id(const std::string& uuid) { return "node//" + mw::test::peer::meshcentral_amt_node_value(uuid); }
 
 TEST(MeshcentralMpsAmtsim, CiraDevicesConnectAndAreRecorded) {
   MeshCentral mc;
