@@ -59,63 +59,9 @@ std::vector<std::string> child_env(const fs::path& home) {
   return env;
 }
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  std::vector<char*> a;
-  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-  a.push_back(nullptr);
-  std::vector<char*> e;
-  for (const auto& s : env) e.push_back(const_cast<char*>(s.c_str()));
-  e.push_back(nullptr);
-  execvpe(a[0], a.data(), e.data());
-  std::fprintf(stderr, "exec %s: %s\n", a[0], std::strerror(errno));
-  _exit(127);
-}
-
-struct RunResult {
-  std::string out;
-  int status = -1;  // exit code, or -1 when it had to be killed
-};
-
-// Runs a command with stdout to a pipe, bounded by `timeout`.
-RunResult run(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-              std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  RunResult r;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return r;
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    const int null = open("/dev/null", O_RDWR);
-    dup2(null, 0);
-    exec_child(argv, env);
-  }
-  close(fds[1]);
-  const auto deadline = Clock::now() + timeout;
-  char buf[65536];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) break;
-    pollfd p{fds[0], POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    r.out.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      return r;
-    }
-    if (Clock::now() > deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  r.status = -1;
-  return r;
-}
+using mw::test::peer::exec_or_exit;
+using mw::test::peer::run;
+using mw::test::peer::RunResult;
 
 // What is typed into the program: after `delay_ms` of reading its output, `keys`.
 struct Step {
@@ -139,7 +85,7 @@ Recording record(const std::vector<std::string>& argv, const std::vector<std::st
   int master = -1;
   const pid_t pid = forkpty(&master, nullptr, nullptr, &ws);
   if (pid < 0) return rec;
-  if (pid == 0) exec_child(argv, env);
+  if (pid == 0) exec_or_exit(argv, env);
   fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
   char buf[65536];
   auto pump = [&](int ms) {  // reads for `ms`; false once the program has closed its side
@@ -195,7 +141,7 @@ class TmuxPane {
                             "\\007'; exec sleep 600";
     const RunResult start = run({"tmux", "-L", socket_, "-f", "/dev/null", "new-session", "-d", "-x",
                                  std::to_string(cols), "-y", std::to_string(rows), "-s", "mw", cmd},
-                                env_);
+                                env_, std::chrono::seconds(20));
     started_ = start.status == 0;
     if (!started_) return;
     const auto deadline = Clock::now() + std::chrono::seconds(30);
@@ -525,7 +471,7 @@ TEST_P(TmuxConformance, ScreenEqualsTmux) {
   // mwcodec term-replay --sgr against capture-pane -p -e.
   const RunResult replay = run({MW_MWCODEC, "term-replay", capture.string(), "--cols", std::to_string(cols), "--rows",
                                 std::to_string(rows), "--sgr"},
-                               child_env(dir));
+                               child_env(dir), std::chrono::seconds(20));
   ASSERT_EQ(replay.status, 0);
   EXPECT_EQ(compare_captures(mw::term::test::parse_tmux_capture(trimmed, libc_width),
                              mw::term::test::parse_tmux_capture(replay.out, our_width)),
