@@ -7,7 +7,8 @@
 #   scripts/build.sh --wasm       wasm tree only
 #   scripts/build.sh TARGET...    only these targets (native tree; prefix wasm: for the wasm tree)
 #   scripts/build.sh --release    the browser app, then build-release/bin/meshwork-server (Release,
-#                                 the app embedded: one executable to copy to a server)
+#                                 the app embedded: one executable to copy to a server) and
+#                                 meshwork-agent, which the server hands out from beside itself
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -38,8 +39,8 @@ if [ $release -eq 1 ]; then
   cmake --build build/wasm --target meshwork-app
   [ -f build-release/build.ninja ] || cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DMW_BUILD_TESTS=OFF -DMW_BUILD_BENCH=OFF -DMW_EMBED_WEB_DIR="$ROOT/build/web"
-  cmake --build build-release --target meshwork-server
-  echo "release binary: $ROOT/build-release/bin/meshwork-server (browser app embedded)"
+  cmake --build build-release --target meshwork-server meshwork-agent
+  echo "release binaries: $ROOT/build-release/bin/meshwork-server (browser app embedded) and meshwork-agent beside it (served at /meshagents)"
   exit 0
 fi
 if [ $native -eq 1 ]; then

@@ -1,6 +1,10 @@
 // Database switches: export/import through the store's MeshCentral-format functions (validated
 // and atomic on import), and the --show* listings as JSON on stdout.
 #include "db_tools.hpp"
+#include "agents/agent_downloads.hpp"
+#include "agents/agent_keys.hpp"
+#include "certs.hpp"
+#include <unistd.h>
 
 #include "amt/credentials.hpp"
 
@@ -145,6 +149,27 @@ int run_account_action(const Settings& s, const config::Config& cfg) {
   return 0;
 }
 
+// --agentsettings GROUPID: the settings file an agent of that group needs (as /meshsettings serves it).
+int run_agent_settings_action(const Settings& s, const config::Config& cfg) {
+  if (s.log_level == "info") set_log_level("warn");
+  Settings named = s;
+  if (named.cert.empty()) {
+    char host[256] = {};
+    named.cert = ::gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "localhost";
+  }
+  fs::create_directories(s.datapath);
+  const auto certs = CertificateStore::load_or_create(s.datapath, named.cert, s.cert_algorithm, s.mps_cert);
+  const agents::ServerAgentKey key(certs.agent().cert_pem, certs.agent().key_pem);
+  auto opened = store::SqliteStore::open(database_path(s));
+  if (!opened) return fail(opened.error().message);
+  const std::string domain = has(cfg, "domain") ? value_of_action(cfg, "domain") : "";
+  auto text = agents::agent_settings_text(*opened.value(), domain, value_of_action(cfg, "agentsettings"),
+                                          agents::agent_server_url(named, s.port), key.server_id());
+  if (!text) return fail(text.error().message);
+  std::fputs(text->c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 std::optional<int> run_database_action(const Settings& s, const config::Config& cfg) {
@@ -152,6 +177,7 @@ std::optional<int> run_database_action(const Settings& s, const config::Config& 
                                    {"showevents", "event"}, {"showpower", "power"}, {"showall", ""}};
   if (has(cfg, "logintokenkey") || has(cfg, "logintoken")) return run_login_token_action(s, cfg);
   if (has(cfg, "createaccount") || has(cfg, "resetaccount") || has(cfg, "adminaccount")) return run_account_action(s, cfg);
+  if (has(cfg, "agentsettings")) return run_agent_settings_action(s, cfg);
   for (const char* v : {"pass", "email", "name"}) {
     if (has(cfg, v)) return fail(std::string("--") + v + " only applies to --createaccount / --resetaccount");
   }

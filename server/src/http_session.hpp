@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "accounts/login_routes.hpp"
+#include "agents/agent_downloads.hpp"
 #include "http_responses.hpp"
 #include "log.hpp"
 #include "net.hpp"
@@ -59,9 +60,14 @@ class HttpSession {
     auto req = parser_->release();
     ctx_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
     const RequestInfo info = describe_request(req, ctx_.settings, peer_ip_, derived().tls());
-    if (websocket::is_upgrade(req) && (info.path == "/control.ashx" || info.path == "/amtrelay.ashx") &&
+    const bool agent_socket = info.path == "/agent.ashx" ||
+                              (info.path == "/meshrelay.ashx" && req.target().find("nodeid=") == beast::string_view::npos);
+    if (websocket::is_upgrade(req) &&
+        (info.path == "/control.ashx" || info.path == "/amtrelay.ashx" || info.path == "/meshrelay.ashx" ||
+         info.path == "/agent.ashx") &&
         !info.needs_slash_redirect) {
-      if (!ip_allowed(info.client_ip, info.domain->user_allowed_ip)) {
+      // UserAllowedIP limits people, not agents (their sockets carry no user).
+      if (!agent_socket && !ip_allowed(info.client_ip, info.domain->user_allowed_ip)) {
         logger("web")->info("{} {} refused: {} not in UserAllowedIP of domain \"{}\"", peer_, info.path,
                             info.client_ip, info.domain->id);
         return send(text_response(http::status::forbidden, req.version(), false, "Access denied from this address\n"),
@@ -72,6 +78,14 @@ class HttpSession {
     // Login, logout, account creation and the gate before the app page (may answer later).
     if (accounts::route_account_request(
             req, ctx_, info, peer_ip_, derived().stream().get_executor(),
+            [self = derived().shared_from_this(), domain = info.domain, secure = info.secure](AnyResponse res) {
+              std::visit([&](auto& r) { self->send(std::move(r), *domain, secure); }, res);
+            })) {
+      return;
+    }
+    // Agent settings, binary and install script (may answer later).
+    if (agents::route_agent_download(
+            req, ctx_, info, derived().stream().get_executor(),
             [self = derived().shared_from_this(), domain = info.domain, secure = info.secure](AnyResponse res) {
               std::visit([&](auto& r) { self->send(std::move(r), *domain, secure); }, res);
             })) {

@@ -1,6 +1,8 @@
 // HTTPS and offloaded-HTTP sessions: connection set-up and tear-down around HttpSession's loop.
 #include "https_session.hpp"
 
+#include "agents/agent_session.hpp"
+#include "agents/mesh_relay.hpp"
 #include "amt/amt_relay.hpp"
 
 #include "control_session.hpp"
@@ -51,6 +53,8 @@ void HttpsSession::do_close() {
 
 void HttpsSession::upgrade(http::request<http::string_body> req, const RequestInfo& info) {
   if (info.path == "/amtrelay.ashx") return amt::start_amt_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
+  if (info.path == "/agent.ashx") return agents::start_agent_session(std::move(stream_), ctx_, peer_, info, std::move(req));
+  if (info.path == "/meshrelay.ashx") return agents::start_mesh_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
   std::make_shared<ControlSession<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream_), ctx_, peer_, info)
       ->run(std::move(req));
 }
@@ -69,6 +73,8 @@ void PlainHttpSession::do_close() {
 
 void PlainHttpSession::upgrade(http::request<http::string_body> req, const RequestInfo& info) {
   if (info.path == "/amtrelay.ashx") return amt::start_amt_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
+  if (info.path == "/agent.ashx") return agents::start_agent_session(std::move(stream_), ctx_, peer_, info, std::move(req));
+  if (info.path == "/meshrelay.ashx") return agents::start_mesh_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
   std::make_shared<ControlSession<beast::tcp_stream>>(std::move(stream_), ctx_, peer_, info)->run(std::move(req));
 }
 

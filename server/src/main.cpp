@@ -17,6 +17,9 @@
 #include "db_tools.hpp"
 #include "store/sqlite_store.hpp"
 #include "accounts/service.hpp"
+#include "agents/agent_keys.hpp"
+#include "agents/mesh_relay.hpp"
+#include "agents/registry.hpp"
 #include "amt/amt_manager.hpp"
 #include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
@@ -93,6 +96,10 @@ int main(int argc, char** argv) {
   WebServer web(ioc, ctx);
   std::unique_ptr<amt::MpsServer> mps;
   std::unique_ptr<amt::AmtManager> amt_manager;
+  agents::AgentRegistry agent_registry;
+  agents::RelayHub relay_hub;
+  ctx.agents = &agent_registry;
+  ctx.relays = &relay_hub;
   ctx.async_db_executor = ioc.get_executor();
   // Installed before anything is announced, so a signal right after the startup lines is handled.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -111,6 +118,7 @@ int main(int argc, char** argv) {
     fs::create_directories(s.filespath);
     ctx.certs = std::make_unique<CertificateStore>(CertificateStore::load_or_create(s.datapath, s.cert, s.cert_algorithm, s.mps_cert));
     ctx.tls = make_tls_context(ctx.certs->web(), ctx.certs->web_chain_pem());
+    ctx.agent_key = std::make_unique<agents::ServerAgentKey>(ctx.certs->agent().cert_pem, ctx.certs->agent().key_pem);
     for (const auto& d : s.domains) {
       if (d.dns.empty()) continue;
       const CertKey& ck = ctx.certs->add_domain(s.datapath, d.id, d.dns, s.cert_algorithm);
@@ -182,6 +190,7 @@ int main(int argc, char** argv) {
       std::to_string(ctx.db->count("user", std::nullopt).value_or(0)) + " users)");
   say("Web certificate SHA-384: " + ctx.certs->web().sha384_hex);
   say("Root certificate SHA-384: " + ctx.certs->root().sha384_hex);
+  say("Agent server ID (ServerID): " + ctx.agent_key->server_id());
   say("Open https://" + s.cert + (ctx.info.port == 443 ? "" : ":" + std::to_string(ctx.info.port)) + "/ in a browser.");
 
 

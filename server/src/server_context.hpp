@@ -26,6 +26,11 @@ namespace mw::server::amt {
 class MpsServer;
 class AmtManager;
 }
+namespace mw::server::agents {
+class AgentRegistry;
+class RelayHub;
+class ServerAgentKey;
+}
 
 namespace mw::server {
 
@@ -61,6 +66,10 @@ struct ServerContext {
   amt::MpsServer* mps = nullptr;
   amt::AmtManager* amt = nullptr;
   std::vector<std::uint8_t> amt_key;  // seals Intel AMT credentials (amt/credentials.hpp)
+  // Agents: the key that proves the server to them, who is connected, relays waiting for agents.
+  std::unique_ptr<agents::ServerAgentKey> agent_key;
+  agents::AgentRegistry* agents = nullptr;
+  agents::RelayHub* relays = nullptr;
   // Where results of database work nobody waits for are delivered (the io_context).
   boost::asio::any_io_executor async_db_executor;
 };

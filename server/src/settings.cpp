@@ -43,6 +43,7 @@ Settings make_settings(const config::Config& cfg) {
   s.webroot = v.get_string("WebRoot");
   s.cert = v.get_string("Cert");
   s.mps_cert = v.get_string("MpsCert");
+  s.agent_binary = v.get_string("AgentBinary");
   s.port_bind = v.get_string("PortBind");
   s.mps_port_bind = v.get_string("MpsPortBind");
   s.port = port_value(v, "Port");

@@ -41,6 +41,7 @@ struct Settings {
   std::filesystem::path webroot;  // browser app; default: <binary dir>/../web
   std::string cert;               // server name in the web certificate; default: host name
   std::string mps_cert;
+  std::string agent_binary;       // AgentBinary: served at /meshagents; default: beside the server
   std::string port_bind;
   std::string mps_port_bind;
   int port = 443;

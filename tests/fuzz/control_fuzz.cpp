@@ -1,8 +1,10 @@
-// Fuzz target: control-channel JSON parsing must never crash or throw on any input.
+// Fuzz target: control-channel and agent-channel JSON parsing, and the agent settings file, must
+// never crash or throw on any input; what parses re-encodes to the same value.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "mw/proto/agent.hpp"
 #include "mw/proto/control.hpp"
 #include "mw/util/base64.hpp"
 
@@ -16,6 +18,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!again.ok() || std::get<mw::proto::ServerInfo>(again.value()) != *info) __builtin_trap();
     }
   }
+  namespace ag = mw::proto::agent;
+  if (auto m = ag::parse(text); m.ok()) {
+    const std::string once = ag::encode(m.value());
+    auto again = ag::parse(once);
+    if (!again.ok() || ag::encode(again.value()) != once) __builtin_trap();
+  }
+  if (auto s = ag::parse_settings(text); s.ok()) {
+    auto again = ag::parse_settings(ag::format_settings(s.value()));
+    if (!again.ok() || again.value().server_url != s.value().server_url) __builtin_trap();
+  }
+  (void)ag::parse_wss_url(text);
   auto b = mw::util::base64_decode(text);
   if (b.ok()) {
     auto re = mw::util::base64_decode(mw::util::base64_encode(b.value()));

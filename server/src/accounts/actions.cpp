@@ -479,6 +479,23 @@ std::optional<Json> node_with_right(Store& db, const ActionEnv& env, const Json&
   return n;
 }
 
+// MeshCentral's "getsysinfo": what the device's agent last reported (OS, CPU, memory, disks,
+// network interfaces, users), for anyone who can see the device; "noinfo" when there is none.
+void do_getsysinfo(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const auto ids = node_ids(cmd);
+  if (ids.size() != 1) return out.replies.push_back(answer(cmd, "Invalid node id"));
+  auto node = node_with_right(db, env, caller, ids.front(), 0);
+  if (!node) return out.replies.push_back(answer(cmd, "Access Denied"));
+  const std::string nodeid = node->value("_id", "");
+  Json a{{"action", "getsysinfo"}, {"nodeid", nodeid}};
+  auto si = load(db, "si" + nodeid);
+  if (si && si->contains("data")) a["data"] = (*si)["data"];
+  else a["noinfo"] = true;
+  if (cmd.contains("responseid")) a["responseid"] = cmd["responseid"];
+  if (cmd.contains("tag")) a["tag"] = cmd["tag"];
+  out.replies.push_back(std::move(a));
+}
+
 void do_changedevice(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   const auto ids = node_ids(cmd);
   if (ids.size() != 1) return out.replies.push_back(answer(cmd, "Invalid node id"));
@@ -728,6 +745,18 @@ void do_events(Store& db, const ActionEnv& env, const Json& caller, const Json& 
 
 }  // namespace
 
+void record_node_change(Store& s, Outcome& out, const Json& n, std::string msg) {
+  const std::string nodeid = n.value("_id", "");
+  Json ev{{"etype", "node"},
+          {"action", "changenode"},
+          {"nodeid", nodeid},
+          {"meshid", n.value("meshid", "")},
+          {"node", n},
+          {"msg", std::move(msg)},
+          {"domain", domain_of(nodeid)}};
+  record_event(s, out, {"*", n.value("meshid", ""), nodeid}, std::move(ev));
+}
+
 void record_event(Store& db, Outcome& out, std::vector<std::string> targets, Json event) {
   std::sort(targets.begin(), targets.end());
   targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
@@ -880,6 +909,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   else if (action == "createmesh") do_createmesh(db, env, caller, cmd, out);
   else if (action == "nodes") do_nodes(db, env, caller, cmd, out);
   else if (action == "changedevice") do_changedevice(db, env, caller, cmd, out);
+  else if (action == "getsysinfo") do_getsysinfo(db, env, caller, cmd, out);
   else if (action == "removedevices") do_removedevices(db, env, caller, cmd, out);
   else if (action == "changeDeviceMesh") do_changedevicemesh(db, env, caller, cmd, out);
   else if (action == "poweraction") do_poweraction(db, env, caller, cmd, out);

@@ -89,5 +89,7 @@ mw::Result<std::int64_t> count_users(store::Store& db, const std::string& domain
 
 // Stores an event and adds it to `out` for live dispatch.
 void record_event(store::Store& db, Outcome& out, std::vector<std::string> targets, Json event);
+// A stored change of a device record `n`, as the "changenode" event MeshCentral sends for it.
+void record_node_change(store::Store& s, Outcome& out, const Json& n, std::string msg);
 
 }  // namespace mw::server::accounts

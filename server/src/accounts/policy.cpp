@@ -23,6 +23,7 @@ constexpr std::array kPolicies{
     Policy{"removemeshuser", kMesh, mesh_right::kManageUsers},
     Policy{"nodes", kMeshView, 0},
     Policy{"changedevice", kNodes, mesh_right::kManageDevices},
+    Policy{"getsysinfo", kNodes, 0},  // any right on the device's group
     Policy{"removedevices", kNodes, mesh_right::kManageDevices},
     Policy{"changeDeviceMesh", kNodes, mesh_right::kManageDevices},  // on both groups
     Policy{"events", kSelf, 0},  // filtered by what the caller may see

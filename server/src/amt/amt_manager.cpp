@@ -138,19 +138,6 @@ struct Inventory {
   std::optional<wsman::PowerState> power;
 };
 
-// A stored change of a device record, as the "changenode" event MeshCentral sends for it.
-void record_node_change(store::Store& s, accounts::Outcome& out, const Json& n, std::string msg) {
-  const std::string nodeid = n.value("_id", "");
-  Json ev{{"etype", "node"},
-          {"action", "changenode"},
-          {"nodeid", nodeid},
-          {"meshid", n.value("meshid", "")},
-          {"node", n},
-          {"msg", std::move(msg)},
-          {"domain", accounts::domain_of(nodeid)}};
-  accounts::record_event(s, out, {"*", n.value("meshid", ""), nodeid}, std::move(ev));
-}
-
 Op read_power(std::shared_ptr<Inventory> inv) {
   return enumerate(wsman::enumeration<wsman::AssociatedPowerManagementService>(), [inv](std::vector<Instance> items) {
     auto s = wsman::read_items<wsman::AssociatedPowerManagementService>(items);
@@ -300,7 +287,7 @@ void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& no
                 }
                 if (n == before) return out;
                 if (!s.put(n)) return out;
-                record_node_change(s, out, n, "Intel AMT " + inv->version + " of " + n.value("name", "") + " read");
+                accounts::record_node_change(s, out, n, "Intel AMT " + inv->version + " of " + n.value("name", "") + " read");
                 return out;
               },
               [this, nodeid, inv, lan](accounts::Outcome out) {
@@ -378,7 +365,7 @@ void AmtManager::failed(const std::string& nodeid, const std::string& what, cons
         if (n["intelamt"].value("warn", 0) == 1) return out;
         n["intelamt"]["warn"] = 1;
         if (!s.put(n)) return out;
-        record_node_change(s, out, n, "Intel AMT refused the credentials of " + n.value("name", ""));
+        accounts::record_node_change(s, out, n, "Intel AMT refused the credentials of " + n.value("name", ""));
         return out;
       },
       [this, nodeid](accounts::Outcome out) { ctx_.accounts->bus().dispatch_all(accounts::domain_of(nodeid), out.events); });

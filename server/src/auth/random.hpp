@@ -13,11 +13,13 @@
 
 namespace mw::server::auth {
 
-// `bytes` random bytes as lower-case hex (2 × bytes characters).
-inline std::string random_hex(std::size_t bytes) {
-  std::vector<std::uint8_t> b(bytes);
+inline std::vector<std::uint8_t> random_bytes(std::size_t n) {
+  std::vector<std::uint8_t> b(n);
   if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) throw std::runtime_error("no randomness");
-  return util::hex_encode(b);
+  return b;
 }
+
+// `bytes` random bytes as lower-case hex (2 × bytes characters).
+inline std::string random_hex(std::size_t bytes) { return util::hex_encode(random_bytes(bytes)); }
 
 }  // namespace mw::server::auth

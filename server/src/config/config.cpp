@@ -37,8 +37,9 @@ constexpr ActionSpec kActions[] = {
     {"createaccount", "Create the account USER (with --pass, optional --domain, --email, --name), then exit; the first account of a domain is its administrator"},
     {"resetaccount", "Set a new password (--pass) for USER and unlock the account, then exit"},
     {"adminaccount", "Make USER a full site administrator, then exit"},
+    {"agentsettings", "Print the agent settings file for device group GROUPID (optional --domain), then exit"},
     {"pass", "The password for --createaccount / --resetaccount"},
-    {"domain", "The domain of --createaccount / --resetaccount / --adminaccount (default: the default domain)"},
+    {"domain", "The domain of --createaccount / --resetaccount / --adminaccount / --agentsettings (default: the default domain)"},
     {"email", "The email address of --createaccount"},
     {"name", "The real name of --createaccount"},
 };
@@ -46,7 +47,7 @@ constexpr ActionSpec kActions[] = {
 // Actions that take no value (a following argument is never consumed as theirs).
 bool action_is_flag(std::string_view name) {
   static constexpr std::string_view kValued[] = {"dbexport", "dbimport", "logintoken", "createaccount", "resetaccount",
-                                                 "adminaccount", "pass", "domain", "email", "name"};
+                                                 "adminaccount", "pass", "domain", "email", "name", "agentsettings"};
   for (auto v : kValued) {
     if (name == v) return false;
   }

@@ -23,6 +23,7 @@ constexpr Spec kSettings[] = {
     {"MpsPort", Kind::kInt, "4433", "Intel AMT MPS (CIRA) port (0: off)"},
     {"MpsAliasPort", Kind::kInt, "0", "MPS port Intel AMT devices see (0: same as MpsPort)"},
     {"MpsCert", Kind::kString, "", "Name in the MPS certificate when it differs from Cert"},
+    {"AgentBinary", Kind::kString, "", "The meshwork-agent executable served at /meshagents (default: beside meshwork-server)"},
     {"PortBind", Kind::kString, "", "Address the web listeners bind to (default: all)"},
     {"MpsPortBind", Kind::kString, "", "Address the MPS listener binds to (default: all)"},
     {"ExactPorts", Kind::kBool, "false", "Fail when a port is busy instead of trying the next one"},

@@ -22,6 +22,7 @@ const Case kCases[] = {
     {"addmeshuser", mesh_right::kManageUsers}, {"removemeshuser", mesh_right::kManageUsers},
     {"changedevice", mesh_right::kManageDevices}, {"removedevices", mesh_right::kManageDevices},
     {"nodes", 0},                              {"deviceevents", 0},
+    {"getsysinfo", 0},
     {"amtpoweroff", mesh_right::kResetPowerOff}, {"amtpoweron", mesh_right::kWake},
 };
 
@@ -62,6 +63,10 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
     // Accepted power actions become jobs for the AMT manager; refused devices are skipped.
     auto out = f.run(user, {{"action", "poweraction"}, {"nodeids", {node}}, {"actiontype", action == "amtpoweron" ? 302 : 308}});
     return out.amt_jobs.size() == 1 && out.amt_jobs[0].nodeid == node;
+  }
+  if (action == "getsysinfo") {
+    auto out = f.run(user, {{"action", "getsysinfo"}, {"nodeid", node}});
+    return !out.replies.empty() && out.replies[0].value("action", "") == "getsysinfo" && out.replies[0].value("nodeid", "") == node;
   }
   if (action == "deviceevents") {
     auto out = f.run(user, {{"action", "events"}, {"nodeid", node}});

@@ -1,0 +1,128 @@
+// Relay sessions of the agent (sessions.hpp): the terminal.
+#include "sessions.hpp"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "agent.hpp"
+#include "pty.hpp"
+#include "wss.hpp"
+
+namespace mw::agent {
+
+namespace pa = proto::agent;
+using asio::use_awaitable;
+
+namespace {
+
+std::string error_message(const std::string& reason) {
+  return nlohmann::json{{"ctrl", "error"}, {"reason", reason}}.dump();
+}
+
+asio::awaitable<void> send_error(Wss& ws, const std::string& reason) {
+  boost::system::error_code ec;
+  // Built outside the co_await expression (see agent.cpp on g++ 12).
+  const std::string text = error_message(reason);
+  ws.text(true);
+  co_await ws.async_write(asio::buffer(text), asio::redirect_error(use_awaitable, ec));
+  co_await ws.async_close(websocket::close_code::normal, asio::redirect_error(use_awaitable, ec));
+}
+
+asio::awaitable<void> terminal(std::shared_ptr<Wss> ws, const pa::Settings& settings, const pa::Tunnel& t) {
+  std::shared_ptr<Pty> pty;
+  std::string refused;
+  try {
+    pty = Pty::spawn(ws->get_executor(), PtyOptions{t.cols, t.rows, settings.terminal_user});
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  if (!pty) {  // (co_await is not allowed inside the catch block)
+    log_line("terminal refused: " + refused);
+    co_await send_error(*ws, refused);
+    co_return;
+  }
+  log_line("terminal session " + t.id.substr(0, 8) + " started");
+  auto done = std::make_shared<bool>(false);
+  // Shell → browser. One read in flight, written before the next: a slow browser slows the shell.
+  asio::co_spawn(
+      ws->get_executor(),
+      [ws, p = pty, done]() -> asio::awaitable<void> {
+        std::vector<std::uint8_t> buf(16384);
+        boost::system::error_code ec;
+        while (!*done) {
+          const std::size_t n = co_await p->read(buf);
+          if (n == 0 || *done) break;
+          ws->binary(true);
+          co_await ws->async_write(asio::buffer(buf.data(), n), asio::redirect_error(use_awaitable, ec));
+          if (ec) break;
+        }
+        if (!*done) {
+          *done = true;
+          co_await ws->async_close(websocket::close_code::normal, asio::redirect_error(use_awaitable, ec));
+        }
+      },
+      asio::detached);
+  // Browser → shell.
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  while (!*done) {
+    buffer.clear();
+    co_await ws->async_read(buffer, asio::redirect_error(use_awaitable, ec));
+    if (ec || *done) break;
+    const auto data = buffer.data();
+    const auto* bytes = static_cast<const std::uint8_t*>(data.data());
+    if (ws->got_binary()) {
+      try {
+        co_await pty->write({bytes, data.size()});
+      } catch (const std::exception&) {
+        break;
+      }
+      continue;
+    }
+    const auto j = nlohmann::json::parse(std::string_view(reinterpret_cast<const char*>(bytes), data.size()), nullptr, false);
+    if (j.is_object() && j.value("ctrl", "") == "resize" && j.contains("cols") && j.contains("rows") &&
+        j["cols"].is_number_integer() && j["rows"].is_number_integer()) {
+      pty->resize(std::clamp(j["cols"].get<int>(), 1, 1000), std::clamp(j["rows"].get<int>(), 1, 1000));
+    }
+  }
+  *done = true;
+  pty->close();
+  beast::get_lowest_layer(*ws).socket().close(ec);
+  log_line("terminal session " + t.id.substr(0, 8) + " ended");
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_tunnel(ssl::context& tls, RelayTarget target, pa::Tunnel tunnel) {
+  try {
+    const std::string path = "/meshrelay.ashx?id=" + tunnel.id;  // (named: see agent.cpp on g++ 12)
+    auto c = co_await connect_wss(tls, target.url, path);
+    if (c.tls_cert_hash.size() != target.tls_cert_hash.size() ||
+        CRYPTO_memcmp(c.tls_cert_hash.data(), target.tls_cert_hash.data(), c.tls_cert_hash.size()) != 0) {
+      log_line("relay refused: the server presented another TLS certificate than on the agent channel");
+      co_return;
+    }
+    std::shared_ptr<Wss> ws(std::move(c.ws));
+    ws->read_message_max(1u << 20);
+    switch (tunnel.protocol) {
+      case pa::RelayProtocol::kTerminal:
+        co_await terminal(ws, target.settings, tunnel);
+        break;
+      default: {
+        const std::string reason = std::string("this agent does not offer ") + pa::relay_protocol_name(tunnel.protocol) + " yet";
+        co_await send_error(*ws, reason);
+      }
+    }
+  } catch (const std::exception& e) {
+    log_line("relay " + tunnel.id.substr(0, 8) + " failed: " + e.what());
+  }
+}
+
+}  // namespace mw::agent

@@ -1,0 +1,36 @@
+// Connected agents by device id (live state, never stored). The agent channel registers itself
+// when its proof is accepted; relays find the agent to ask it to open a tunnel. Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "mw/proto/agent.hpp"
+
+namespace mw::server::agents {
+
+// What the rest of the server may ask of a connected agent. Callable from any thread.
+class AgentLink {
+ public:
+  virtual ~AgentLink() = default;
+  virtual void send_tunnel(proto::agent::Tunnel tunnel) = 0;
+  virtual void shutdown() = 0;
+};
+
+class AgentRegistry {
+ public:
+  // Registers `link` for `nodeid`; returns the connection it replaces (a reconnecting agent).
+  std::shared_ptr<AgentLink> attach(const std::string& nodeid, std::shared_ptr<AgentLink> link);
+  // Removes `link` if it is still the registered one; true when it was.
+  bool detach(const std::string& nodeid, const AgentLink* link);
+  std::shared_ptr<AgentLink> find(const std::string& nodeid) const;
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::weak_ptr<AgentLink>> links_;
+};
+
+}  // namespace mw::server::agents

@@ -1,0 +1,358 @@
+// meshwork-agent with meshwork-server on loopback: the settings file the server hands out (HTTP
+// and --agentsettings), installing into a temporary root, connecting, the device appearing in
+// its group with system information (and in MeshCentral's meshctrl), the same identity after a
+// restart, refusing a server whose key does not match the pinned ServerID, and the terminal
+// relayed through /meshrelay.ashx (echo, stty size after a resize, an interactive program) with
+// its rights check and relay log event.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "../peers/process.hpp"
+#include "fixture.hpp"
+#include "meshctrl.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace {
+
+using namespace mw::test;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+const std::string kGroup = "mesh//AgentGroup00000000000000000000000000000000000000000000000000000";
+const std::string kGroupShort = kGroup.substr(6);
+
+class Agent : public ::testing::Test {
+ protected:
+  Fixture f;
+  std::unique_ptr<ServerProcess> server;
+  int port = 0;
+
+  void SetUp() override {
+    f.create_account("admin", "Admin-pass1");
+    f.create_account("helpdesk", "Helpdesk-pass1");
+    {
+      auto db = mw::server::store::SqliteStore::open(f.data() / "meshwork.db");
+      ASSERT_TRUE(db) << db.error().message;
+      auto& s = *db.value();
+      auto admin = s.get("user//admin").value().value();
+      admin["links"][kGroup] = {{"rights", 0xFFFFFFFFu}};
+      ASSERT_TRUE(s.put(admin));
+      // helpdesk sees the group and may manage its devices, but has no remote control.
+      auto helpdesk = s.get("user//helpdesk").value().value();
+      helpdesk["links"][kGroup] = {{"rights", 4 | 64}};
+      ASSERT_TRUE(s.put(helpdesk));
+      ASSERT_TRUE(s.put({{"_id", kGroup}, {"type", "mesh"}, {"mtype", 2}, {"name", "Office"}, {"domain", ""},
+                         {"links", {{"user//admin", {{"name", "admin"}, {"rights", 0xFFFFFFFFu}}},
+                                    {"user//helpdesk", {{"name", "helpdesk"}, {"rights", 4 | 64}}}}}}));
+    }
+    server = std::make_unique<ServerProcess>(f.args({"--agentpong", "2"}));
+    ASSERT_TRUE(server->running()) << server->output();
+    port = server->https_port();
+  }
+
+  ClientOptions as(const std::string& user, const std::string& pass) const {
+    auto o = f.verifying();
+    o.headers.push_back(meshauth(user, pass));
+    return o;
+  }
+
+  // The settings file from the server, pointed at 127.0.0.1 (the test has no DNS for mesh.test).
+  std::string settings_text() {
+    auto r = https_request(port, "/meshsettings?id=" + kGroupShort, f.verifying());
+    EXPECT_EQ(r.result_int(), 200) << r.body();
+    return std::regex_replace(r.body(), std::regex("wss://mesh\\.test:"), "wss://127.0.0.1:");
+  }
+  fs::path write_settings(const std::string& text) {
+    const fs::path p = f.dir.path() / "agent.msh";
+    std::ofstream(p) << text;
+    return p;
+  }
+
+  // Sends one control action and returns the first answer with `action` (skipping events).
+  json control(const json& cmd, const std::string& action, const ClientOptions& who) {
+    WssClient ws(port, "/control.ashx", who);
+    ws.send(cmd.dump());
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (Clock::now() < deadline) {
+      json j = json::parse(ws.read(), nullptr, false);
+      if (j.value("action", "") == action) return j;
+    }
+    return {};
+  }
+  json nodes() {
+    auto n = control({{"action", "nodes"}}, "nodes", as("admin", "Admin-pass1"));
+    return n.contains("nodes") && n["nodes"].contains(kGroup) ? n["nodes"][kGroup] : json::array();
+  }
+};
+
+// A running agent whose log (stderr) the test reads.
+class AgentProcess {
+ public:
+  AgentProcess(const fs::path& settings, const fs::path& state, const fs::path& log) : log_(log) {
+    child_ = peer::Child::spawn({MW_AGENT_BINARY, "--settings", settings.string(), "--state-dir", state.string()},
+                                peer::current_env(), log);
+  }
+  bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30)) {
+    const auto deadline = Clock::now() + within;
+    while (Clock::now() < deadline) {
+      if (log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  std::string log() const { return peer::read_file(log_); }
+  void stop() { child_.stop(); }
+
+ private:
+  fs::path log_;
+  peer::Child child_;
+};
+
+// Reads relay messages until the terminal output (binary) contains `text`; returns the output.
+std::string read_terminal_until(WssClient& ws, const std::string& text, std::string& seen) {
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < deadline && seen.find(text) == std::string::npos) {
+    const std::string m = ws.read();
+    if (ws.last_was_binary()) seen += m;
+    else if (m.find("\"closed\"") != std::string::npos) break;
+  }
+  return seen;
+}
+
+TEST_F(Agent, SettingsFromTheWebAndTheCommandLineAgree) {
+  auto r = https_request(port, "/meshsettings?id=" + kGroupShort, f.verifying());
+  ASSERT_EQ(r.result_int(), 200);
+  const std::string web = r.body();
+  EXPECT_NE(web.find("MeshID=" + kGroup + "\n"), std::string::npos) << web;
+  EXPECT_NE(web.find("MeshName=Office\n"), std::string::npos);
+  EXPECT_NE(web.find("MeshServer=wss://mesh.test:" + std::to_string(port) + "/agent.ashx\n"), std::string::npos) << web;
+  const std::smatch id = [&] {
+    std::smatch m;
+    std::regex_search(web, m, std::regex("ServerID=([0-9a-f]{96})\n"));
+    return m;
+  }();
+  ASSERT_FALSE(id.empty()) << web;
+  EXPECT_NE(server->output().find("Agent server ID (ServerID): " + id[1].str()), std::string::npos);
+  // The switch prints the same file (with the port it is told); the group id as meshctrl shows it or whole.
+  for (const auto& g : {kGroupShort, kGroup}) {
+    auto [code, out] = f.run({"--port", std::to_string(port), "--agentsettings", g});
+    ASSERT_EQ(code, 0) << out;
+    EXPECT_NE(out.find(web), std::string::npos) << out;
+  }
+  EXPECT_EQ(https_request(port, "/meshsettings?id=nosuchgroup", f.verifying()).result_int(), 404);
+  auto [code, out] = f.run({"--agentsettings", "nosuchgroup"});
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("no device group"), std::string::npos) << out;
+}
+
+TEST_F(Agent, InstallsIntoARootAndUninstalls) {
+  const auto settings = write_settings(settings_text());
+  const fs::path root = f.dir.path() / "root";
+  fs::create_directories(root);
+  auto run = peer::run({MW_AGENT_BINARY, "--install", "--root", root.string(), "--settings", settings.string()},
+                       peer::current_env(), std::chrono::seconds(60));
+  ASSERT_EQ(run.status, 0) << run.err;
+  const fs::path bin = root / "usr/local/lib/meshwork-agent/meshwork-agent";
+  const fs::path msh = root / "etc/meshwork-agent/meshwork-agent.msh";
+  const fs::path unit = root / "etc/systemd/system/meshwork-agent.service";
+  ASSERT_TRUE(fs::exists(bin));
+  EXPECT_EQ(fs::file_size(bin), fs::file_size(MW_AGENT_BINARY));
+  EXPECT_NE(fs::status(bin).permissions() & fs::perms::owner_exec, fs::perms::none);
+  EXPECT_EQ(peer::read_file(msh), peer::read_file(settings));
+  struct stat st {};
+  ASSERT_EQ(::stat(msh.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);  // the settings name the group: not for every local user
+  const std::string u = peer::read_file(unit);
+  EXPECT_NE(u.find("ExecStart=/usr/local/lib/meshwork-agent/meshwork-agent --settings /etc/meshwork-agent/meshwork-agent.msh "
+                   "--state-dir /var/lib/meshwork-agent\n"),
+            std::string::npos)
+      << u;
+  EXPECT_NE(u.find("Restart=always"), std::string::npos);
+  EXPECT_NE(u.find("WantedBy=multi-user.target"), std::string::npos);
+  EXPECT_TRUE(fs::is_directory(root / "var/lib/meshwork-agent"));
+
+  auto rm = peer::run({MW_AGENT_BINARY, "--uninstall", "--root", root.string()}, peer::current_env(), std::chrono::seconds(60));
+  ASSERT_EQ(rm.status, 0) << rm.err;
+  EXPECT_FALSE(fs::exists(bin));
+  EXPECT_FALSE(fs::exists(msh));
+  EXPECT_FALSE(fs::exists(unit));
+  EXPECT_FALSE(fs::exists(root / "var/lib/meshwork-agent"));
+}
+
+TEST_F(Agent, ConnectsAppearsWithSystemInformationAndKeepsItsIdentity) {
+  const auto settings = write_settings(settings_text());
+  const fs::path state = f.dir.path() / "state";
+  std::string nodeid;
+  {
+    AgentProcess agent(settings, state, f.dir.path() / "agent1.log");
+    ASSERT_TRUE(agent.wait_for("connected to 127.0.0.1")) << agent.log() << server->poll();
+    std::smatch m;
+    const std::string log = agent.log();
+    ASSERT_TRUE(std::regex_search(log, m, std::regex("as (node//[A-Za-z0-9@$]{64})")));
+    nodeid = m[1];
+    // The key is private to the agent.
+    struct stat st {};
+    ASSERT_EQ(::stat((state / "agent-key.pem").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    const auto list = nodes();
+    ASSERT_EQ(list.size(), 1u) << list.dump();
+    EXPECT_EQ(list[0].value("_id", ""), nodeid);
+    EXPECT_EQ(list[0].value("name", ""), host);
+    EXPECT_EQ(list[0].value("conn", 0), 1);  // agent
+    EXPECT_EQ(list[0].value("pwr", 0), 1);   // on
+
+    // System information arrives right after the connection.
+    json si;
+    for (int i = 0; i < 100 && !si.contains("data"); ++i) {
+      si = control({{"action", "getsysinfo"}, {"nodeid", nodeid}}, "getsysinfo", as("admin", "Admin-pass1"));
+      if (!si.contains("data")) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(si.contains("data")) << si.dump();
+    EXPECT_EQ(si["data"].value("hostname", ""), host);
+    EXPECT_GE(si["data"]["cpu"].value("cores", 0), 1);
+    EXPECT_GT(si["data"]["memory"].value("total", 0ull), 0ull);
+    bool loopback = false;
+    for (const auto& i : si["data"]["interfaces"]) {
+      if (i.value("name", "") == "lo") loopback = std::find(i["ipv4"].begin(), i["ipv4"].end(), "127.0.0.1") != i["ipv4"].end();
+    }
+    EXPECT_TRUE(loopback) << si["data"]["interfaces"].dump();
+    EXPECT_FALSE(si["data"]["os"].value("name", "").empty());
+    // MeshCentral's own tool sees the device online.
+    const auto csv = meshctrl(port, {"listdevices", "--csv"});
+    EXPECT_NE(csv.find("\"" + nodeid.substr(6) + "\""), std::string::npos) << csv;
+    agent.stop();
+  }
+  // Offline within moments of the agent going away.
+  json list;
+  for (int i = 0; i < 100; ++i) {
+    list = nodes();
+    if (!list.empty() && list[0].value("conn", 0) == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].value("conn", 0), 0);
+  // Restarted, it is the same device: no second record.
+  AgentProcess again(settings, state, f.dir.path() / "agent2.log");
+  ASSERT_TRUE(again.wait_for("as " + nodeid)) << again.log();
+  EXPECT_EQ(nodes().size(), 1u);
+}
+
+TEST_F(Agent, RefusesAServerWhoseKeyIsNotThePinnedOne) {
+  std::string text = settings_text();
+  text = std::regex_replace(text, std::regex("ServerID=[0-9a-f]{8}"), "ServerID=00000000");
+  AgentProcess agent(write_settings(text), f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("server identity mismatch")) << agent.log();
+  EXPECT_EQ(agent.log().find("connected to"), std::string::npos);
+  EXPECT_TRUE(nodes().empty());
+  // It keeps trying, with back-off (not a busy loop): a few attempts in 3 s, not hundreds.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const std::string log = agent.log();
+  std::size_t attempts = 0;
+  for (std::size_t at = 0; (at = log.find("server identity mismatch", at)) != std::string::npos; ++at) ++attempts;
+  EXPECT_GE(attempts, 2u);
+  EXPECT_LE(attempts, 6u);
+}
+
+TEST_F(Agent, TerminalThroughTheRelay) {
+  const auto settings = write_settings(settings_text());
+  AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  std::smatch m;
+  const std::string log = agent.log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("as node//([A-Za-z0-9@$]{64})")));
+  const std::string node = m[1];
+  {
+    WssClient ws(port, "/meshrelay.ashx?p=1&cols=80&rows=24&nodeid=" + node, as("admin", "Admin-pass1"));
+    const json ready = json::parse(ws.read(), nullptr, false);
+    ASSERT_EQ(ready.value("state", ""), "ready") << ready.dump();
+    EXPECT_EQ(ready.value("p", 0), 1);
+    std::string out;
+    ws.send_binary("echo hello-$((6*7))\r");
+    read_terminal_until(ws, "hello-42", out);
+    ASSERT_NE(out.find("hello-42"), std::string::npos) << out;
+    ws.send("{\"ctrl\":\"resize\",\"cols\":100,\"rows\":30}");
+    ws.send_binary("stty size\r");
+    read_terminal_until(ws, "30 100", out);
+    EXPECT_NE(out.find("30 100"), std::string::npos) << out;
+    // An interactive program: it waits for a line typed afterwards.
+    ws.send_binary("read answer; echo got:$answer:\r");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ws.send_binary("xyzzy\r");
+    read_terminal_until(ws, "got:xyzzy:", out);
+    EXPECT_NE(out.find("got:xyzzy:"), std::string::npos) << out;
+    // The shell ending closes the relay with a reason.
+    ws.send_binary("exit\r");
+    std::string closed;
+    for (int i = 0; i < 50 && closed.empty(); ++i) {
+      const std::string msg = ws.read();
+      if (!ws.last_was_binary() && msg.find("\"closed\"") != std::string::npos) closed = msg;
+    }
+    EXPECT_NE(closed.find("The agent closed the relay."), std::string::npos) << closed;
+  }
+  // The session is in the device's events with its byte counts.
+  json ev;
+  for (int i = 0; i < 50; ++i) {
+    auto events = control({{"action", "events"}, {"nodeid", "node//" + node}}, "events", as("admin", "Admin-pass1"));
+    for (const auto& e : events["events"]) {
+      if (e.value("action", "") == "relaylog") ev = e;
+    }
+    if (!ev.is_null()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(ev.is_null());
+  EXPECT_EQ(ev.value("protocol", 0), 1);
+  EXPECT_GT(ev.value("bytesin", 0), 20);
+  EXPECT_GT(ev.value("bytesout", 0), 20);
+  EXPECT_EQ(ev.value("username", ""), "admin");
+}
+
+TEST_F(Agent, RelaysNeedTheRightAndAnOnlineAgent) {
+  const auto settings = write_settings(settings_text());
+  {
+    // No agent yet: the device does not exist.
+    WssClient ws(port, "/meshrelay.ashx?p=1&nodeid=nosuchdevice", as("admin", "Admin-pass1"));
+    EXPECT_NE(ws.read().find("Device not found."), std::string::npos);
+  }
+  AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  std::smatch m;
+  const std::string log = agent.log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("as node//([A-Za-z0-9@$]{64})")));
+  const std::string node = m[1];
+  for (const char* p : {"1", "2", "5"}) {
+    WssClient ws(port, std::string("/meshrelay.ashx?p=") + p + "&nodeid=" + node, as("helpdesk", "Helpdesk-pass1"));
+    const std::string msg = ws.read();
+    EXPECT_NE(msg.find("Access denied"), std::string::npos) << p << ": " << msg;
+  }
+  {
+    WssClient ws(port, "/meshrelay.ashx?p=9&nodeid=" + node, as("admin", "Admin-pass1"));
+    EXPECT_NE(ws.read().find("Unknown relay type"), std::string::npos);
+  }
+  {
+    // Without credentials nothing is relayed.
+    WssClient ws(port, "/meshrelay.ashx?p=1&nodeid=" + node, f.verifying());
+    const std::string msg = ws.read();
+    EXPECT_EQ(msg.find("\"ready\""), std::string::npos) << msg;
+  }
+  {
+    // A made-up relay id does not reach anyone.
+    WssClient ws(port, "/meshrelay.ashx?id=0123456789abcdef0123456789abcdef", f.verifying());
+    EXPECT_THROW(ws.read(std::chrono::seconds(5)), std::exception);
+  }
+  agent.stop();
+  for (int i = 0; i < 100 && !nodes().empty() && nodes()[0].value("conn", 0) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  WssClient ws(port, "/meshrelay.ashx?p=1&nodeid=" + node, as("admin", "Admin-pass1"));
+  EXPECT_NE(ws.read().find("agent is not connected"), std::string::npos);
+}
+
+}  // namespace
