@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent.hpp"
+#include "files.hpp"
 #include "pty.hpp"
 #include "wss.hpp"
 
@@ -98,6 +99,87 @@ asio::awaitable<void> terminal(std::shared_ptr<Wss> ws, const pa::Settings& sett
   log_line("terminal session " + t.id.substr(0, 8) + " ended");
 }
 
+asio::awaitable<void> send_json(Wss& ws, const nlohmann::json& j) {
+  const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  ws.text(true);
+  co_await ws.async_write(asio::buffer(text), use_awaitable);
+}
+
+// Files (docs/agent-protocol.md "Files"): requests as text; a download streams binary chunks
+// of 64 KiB, each written before the next is read from disk; an upload's chunks are written to
+// disk as they arrive. One transfer at a time per session; memory stays at one chunk.
+asio::awaitable<void> files(std::shared_ptr<Wss> ws, const pa::Settings& settings, const pa::Tunnel& t) {
+  FileService svc(settings.files_root.empty() ? "/" : settings.files_root);
+  log_line("files session " + t.id.substr(0, 8) + " started");
+  beast::flat_buffer buffer;
+  std::vector<char> chunk(FileService::kChunk);
+  nlohmann::json reply;  // answers are built here, never inside a co_await expression (agent.cpp)
+  auto fail = [&reply](const nlohmann::json& id, const std::string& reason) {
+    reply = {{"op", "error"}, {"id", id}, {"reason", reason}};
+  };
+  try {
+    for (;;) {
+      buffer.clear();
+      co_await ws->async_read(buffer, use_awaitable);
+      const auto data = buffer.data();
+      const auto* bytes = static_cast<const std::uint8_t*>(data.data());
+      if (ws->got_binary()) {
+        if (auto answer = svc.write_chunk({bytes, data.size()})) co_await send_json(*ws, *answer);
+        continue;
+      }
+      const auto req = nlohmann::json::parse(std::string_view(reinterpret_cast<const char*>(bytes), data.size()), nullptr, false);
+      const auto id = req.is_object() && req.contains("id") ? req["id"] : nlohmann::json();
+      const std::string op = req.is_object() ? req.value("op", "") : "";
+      const auto number = [&req](const char* k) -> std::uint64_t {
+        const auto it = req.find(k);
+        return it != req.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+      };
+      if (!req.is_object()) {
+        fail(id, "requests are JSON objects");
+      } else if (op == "download") {
+        auto d = svc.open_download(req.value("path", ""), number("offset"));
+        if (!d) {
+          fail(id, d.error().message);
+          co_await send_json(*ws, reply);
+          continue;
+        }
+        reply = {{"op", "download"}, {"id", id}, {"size", d->size}, {"offset", d->offset}};
+        co_await send_json(*ws, reply);
+        std::uint64_t left = d->size - d->offset;
+        while (left > 0) {
+          const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+          d->in.read(chunk.data(), static_cast<std::streamsize>(n));
+          if (static_cast<std::size_t>(d->in.gcount()) != n) break;  // the file shrank meanwhile
+          ws->binary(true);
+          co_await ws->async_write(asio::buffer(chunk.data(), n), use_awaitable);
+          left -= n;
+        }
+        if (left == 0) reply = {{"op", "done"}, {"id", id}, {"size", d->size}};
+        else fail(id, "the file changed while it was read");
+      } else if (op == "upload") {
+        const std::uint64_t size = number("size");
+        auto offset = svc.begin_upload(id, req.value("path", ""), size, req.value("resume", false));
+        if (!offset) {
+          fail(id, offset.error().message);
+        } else {
+          reply = {{"op", "ready"}, {"id", id}, {"offset", *offset}};
+          if (*offset == size) {  // nothing to send (empty, or resumed complete): done at once
+            co_await send_json(*ws, reply);
+            reply = svc.write_chunk({}).value_or(nlohmann::json());
+          }
+        }
+      } else {
+        reply = svc.handle(req);
+      }
+      if (!reply.is_null()) co_await send_json(*ws, reply);
+    }
+  } catch (const std::exception&) {
+    // The relay closed (or failed): an unfinished upload stays as .mwpart for a resume.
+  }
+  svc.abandon_upload();
+  log_line("files session " + t.id.substr(0, 8) + " ended");
+}
+
 }  // namespace
 
 asio::awaitable<void> serve_tunnel(ssl::context& tls, RelayTarget target, pa::Tunnel tunnel) {
@@ -114,6 +196,9 @@ asio::awaitable<void> serve_tunnel(ssl::context& tls, RelayTarget target, pa::Tu
     switch (tunnel.protocol) {
       case pa::RelayProtocol::kTerminal:
         co_await terminal(ws, target.settings, tunnel);
+        break;
+      case pa::RelayProtocol::kFiles:
+        co_await files(ws, target.settings, tunnel);
         break;
       default: {
         const std::string reason = std::string("this agent does not offer ") + pa::relay_protocol_name(tunnel.protocol) + " yet";

@@ -3,7 +3,9 @@
 // its group with system information (and in MeshCentral's meshctrl), the same identity after a
 // restart, refusing a server whose key does not match the pinned ServerID, and the terminal
 // relayed through /meshrelay.ashx (echo, stty size after a resize, an interactive program) with
-// its rights check and relay log event.
+// its rights check and relay log event; files through the relay: listing, folders, rename and
+// delete, a 50 MB upload (with a resume) and download with matching SHA-256, and traversal
+// attempts ("..", absolute paths, a symbolic link) refused.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -14,6 +16,8 @@
 #include "../peers/process.hpp"
 #include "fixture.hpp"
 #include "meshctrl.hpp"
+#include "mw/util/hex.hpp"
+#include "mw/util/sha256.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace {
@@ -353,6 +357,157 @@ TEST_F(Agent, RelaysNeedTheRightAndAnOnlineAgent) {
   }
   WssClient ws(port, "/meshrelay.ashx?p=1&nodeid=" + node, as("admin", "Admin-pass1"));
   EXPECT_NE(ws.read().find("agent is not connected"), std::string::npos);
+}
+
+// The device id value the agent logged ("as node//...").
+std::string node_of(const AgentProcess& agent) {
+  std::smatch m;
+  const std::string log = agent.log();
+  return std::regex_search(log, m, std::regex("as node//([A-Za-z0-9@$]{64})")) ? m[1].str() : "";
+}
+
+// A files relay: requests and their answers.
+class FilesRelay {
+ public:
+  FilesRelay(int port, const std::string& node, const ClientOptions& who)
+      : ws_(port, "/meshrelay.ashx?p=5&nodeid=" + node, who) {
+    const json ready = json::parse(ws_.read(), nullptr, false);
+    ok_ = ready.value("state", "") == "ready";
+  }
+  bool ready() const { return ok_; }
+  // Sends a request and returns the next text answer (binary messages go to `binary`).
+  json ask(json req) {
+    req["id"] = ++id_;
+    ws_.send(req.dump());
+    return next();
+  }
+  json next() {
+    for (;;) {
+      const std::string m = ws_.read();
+      if (ws_.last_was_binary()) {
+        binary += m;
+        continue;
+      }
+      return json::parse(m, nullptr, false);
+    }
+  }
+  WssClient& ws() { return ws_; }
+  std::string binary;
+
+ private:
+  WssClient ws_;
+  bool ok_ = false;
+  int id_ = 0;
+};
+
+std::string sha256_hex(std::string_view data) { return mw::util::hex_encode(mw::util::sha256(data)); }
+
+TEST_F(Agent, FilesThroughTheRelay) {
+  const fs::path served = f.dir.path() / "served";
+  fs::create_directories(served / "docs");
+  std::ofstream(served / "docs" / "note.txt") << "hello files\n";
+  fs::create_symlink("/etc", served / "etc-link");
+  const auto settings = write_settings(settings_text() + "FilesRoot=" + served.string() + "\n");
+  AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  const std::string node = node_of(agent);
+  const auto admin = as("admin", "Admin-pass1");
+  const std::string root = served.string();
+
+  // 50 MB of varied bytes (not a repeated pattern a bug could hide in).
+  std::string big(50u << 20, '\0');
+  std::uint32_t x = 2463534242u;
+  for (auto& c : big) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  const std::string big_sha = sha256_hex(big);
+  constexpr std::size_t kChunk = 64 * 1024;
+  {
+    FilesRelay r(port, node, admin);
+    ASSERT_TRUE(r.ready());
+    auto ls = r.ask({{"op", "ls"}, {"path", root + "/docs"}});
+    ASSERT_EQ(ls.value("op", ""), "ls") << ls.dump();
+    ASSERT_EQ(ls["entries"].size(), 1u);
+    EXPECT_EQ(ls["entries"][0].value("name", ""), "note.txt");
+    EXPECT_EQ(ls["entries"][0].value("type", ""), "file");
+    EXPECT_EQ(ls["entries"][0].value("size", 0), 12);
+    EXPECT_GT(ls["entries"][0].value("mtime", 0ll), 1600000000000ll);
+    EXPECT_EQ(ls["entries"][0].value("mode", 0), 0644);
+    EXPECT_EQ(r.ask({{"op", "mkdir"}, {"path", root + "/new"}}).value("op", ""), "ok");
+    EXPECT_TRUE(fs::is_directory(served / "new"));
+    EXPECT_EQ(r.ask({{"op", "rename"}, {"path", root + "/new"}, {"to", root + "/renamed"}}).value("op", ""), "ok");
+    EXPECT_TRUE(fs::is_directory(served / "renamed"));
+    EXPECT_EQ(r.ask({{"op", "rm"}, {"path", root + "/renamed"}}).value("op", ""), "ok");
+    EXPECT_FALSE(fs::exists(served / "renamed"));
+
+    // Traversal: whatever the spelling, nothing outside the served folder.
+    for (const std::string bad : {std::string("/etc"), root + "/../..", root + "/docs/../../", root + "/etc-link",
+                                  root + "/etc-link/passwd", std::string("relative/path"), root + std::string("/docs/\0x", 8)}) {
+      auto a = r.ask({{"op", "ls"}, {"path", bad}});
+      EXPECT_EQ(a.value("op", ""), "error") << bad << ": " << a.dump();
+      auto d = r.ask({{"op", "download"}, {"path", bad == "/etc" ? "/etc/passwd" : bad}});
+      EXPECT_EQ(d.value("op", ""), "error") << bad;
+    }
+    EXPECT_EQ(r.ask({{"op", "rename"}, {"path", root + "/docs/note.txt"}, {"to", "/tmp/escaped.txt"}}).value("op", ""), "error");
+    EXPECT_TRUE(fs::exists(served / "docs" / "note.txt"));
+    EXPECT_EQ(r.ask({{"op", "upload"}, {"path", root + "/../outside.bin"}, {"size", 3}}).value("op", ""), "error");
+    EXPECT_FALSE(fs::exists(served.parent_path() / "outside.bin"));
+    EXPECT_EQ(r.ask({{"op", "rm"}, {"path", root}, {"recursive", true}}).value("op", ""), "error");
+    EXPECT_TRUE(fs::exists(served / "docs"));
+
+    // Upload: the first half, then the relay breaks.
+    auto ready = r.ask({{"op", "upload"}, {"path", root + "/big.bin"}, {"size", big.size()}});
+    ASSERT_EQ(ready.value("op", ""), "ready") << ready.dump();
+    EXPECT_EQ(ready.value("offset", 1), 0);
+    for (std::size_t at = 0; at < big.size() / 2; at += kChunk) r.ws().send_binary(big.substr(at, kChunk));
+  }
+  // The agent has written what arrived; wait until the partial file stops growing.
+  const fs::path part = served / "big.bin.mwpart";
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (fs::exists(part) && fs::file_size(part) == big.size() / 2) break;
+  }
+  ASSERT_TRUE(fs::exists(part));
+  EXPECT_FALSE(fs::exists(served / "big.bin"));
+  {
+    FilesRelay r(port, node, admin);
+    ASSERT_TRUE(r.ready());
+    auto ready = r.ask({{"op", "upload"}, {"path", root + "/big.bin"}, {"size", big.size()}, {"resume", true}});
+    ASSERT_EQ(ready.value("op", ""), "ready");
+    const std::size_t offset = ready.value("offset", std::size_t{0});
+    EXPECT_EQ(offset, big.size() / 2);  // resumed where it stopped
+    for (std::size_t at = offset; at < big.size(); at += kChunk) r.ws().send_binary(big.substr(at, kChunk));
+    json done = r.next();
+    int progress = 0;
+    while (done.value("op", "") == "progress") {
+      ++progress;
+      done = r.next();
+    }
+    EXPECT_EQ(done.value("op", ""), "done") << done.dump();
+    EXPECT_GE(progress, 20);  // acknowledged every MiB
+    EXPECT_EQ(peer::read_file(served / "big.bin").size(), big.size());
+    EXPECT_EQ(sha256_hex(peer::read_file(served / "big.bin")), big_sha);
+    EXPECT_FALSE(fs::exists(part));
+
+    // Download it back through the relay.
+    auto head = r.ask({{"op", "download"}, {"path", root + "/big.bin"}});
+    ASSERT_EQ(head.value("op", ""), "download") << head.dump();
+    EXPECT_EQ(head.value("size", std::size_t{0}), big.size());
+    auto end = r.next();
+    EXPECT_EQ(end.value("op", ""), "done");
+    EXPECT_EQ(r.binary.size(), big.size());
+    EXPECT_EQ(sha256_hex(r.binary), big_sha);
+    // A resumed download starts at its offset.
+    r.binary.clear();
+    auto tail = r.ask({{"op", "download"}, {"path", root + "/big.bin"}, {"offset", big.size() - 1000}});
+    EXPECT_EQ(tail.value("offset", std::size_t{0}), big.size() - 1000);
+    EXPECT_EQ(r.next().value("op", ""), "done");
+    EXPECT_EQ(r.binary, big.substr(big.size() - 1000));
+  }
+  // helpdesk has no remote control: no files relay.
+  WssClient denied(port, "/meshrelay.ashx?p=5&nodeid=" + node, as("helpdesk", "Helpdesk-pass1"));
+  EXPECT_NE(denied.read().find("Access denied"), std::string::npos);
 }
 
 }  // namespace
