@@ -22,7 +22,7 @@ if [ -f "tests/bench/$name.bench.mjs" ]; then
     # mwcodec records inputs for some (rfb-record).
     "$ROOT/scripts/build.sh" "mw_bench_$name" "wasm:mw_bench_$name" mwcodec
   else
-    "$ROOT/scripts/build.sh" meshwork-server amtsim wasm:meshwork-app
+    "$ROOT/scripts/build.sh" meshwork-server meshwork-agent amtsim wasm:meshwork-app
   fi
   exec node "tests/bench/$name.bench.mjs" "$@"
 fi

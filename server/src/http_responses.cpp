@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "accounts/service.hpp"
+#include "agents/mesh_relay.hpp"
+#include "agents/registry.hpp"
 #include "amt/amt_manager.hpp"
 #include "amt/mps_server.hpp"
 #include "mw/version.hpp"
@@ -168,6 +170,14 @@ std::string metrics_text(const ServerContext& ctx) {
         << "# HELP meshwork_mps_logins_total CIRA logins by outcome.\n# TYPE meshwork_mps_logins_total counter\n"
         << "meshwork_mps_logins_total{result=\"ok\"} " << c.logins_ok.load() << "\n"
         << "meshwork_mps_logins_total{result=\"refused\"} " << c.logins_refused.load() << "\n";
+  }
+  if (ctx.agents) {
+    out << "# HELP meshwork_agents Agents connected (proof accepted).\n# TYPE meshwork_agents gauge\n"
+        << "meshwork_agents " << ctx.agents->size() << "\n";
+  }
+  if (ctx.relays) {
+    out << "# HELP meshwork_relays_waiting Relays waiting for their agent.\n# TYPE meshwork_relays_waiting gauge\n"
+        << "meshwork_relays_waiting " << ctx.relays->pending() << "\n";
   }
   if (ctx.amt) {
     const auto& c = ctx.amt->counters();

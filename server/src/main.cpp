@@ -1,5 +1,6 @@
 // meshwork-server entry point: parse switches, prepare the data folder and certificates, start the
 // listeners on a pool of I/O threads, stop cleanly on SIGINT/SIGTERM.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -86,6 +87,12 @@ int main(int argc, char** argv) {
   set_log_level(s.log_level);
   for (const auto& w : cfg.warnings) logger("config")->warn("{}", w);
   if (!cfg.file.empty()) logger("config")->info("settings from {} and the command line", cfg.file.string());
+
+  // One descriptor per agent, CIRA device and browser: the soft limit (often 1,024) raised to the hard one.
+  if (rlimit r{}; getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
 
   ServerContext ctx;
   ctx.settings = s;

@@ -97,6 +97,7 @@ RelayGrant check_relay_grant(store::Store& s, const std::string& userid, const s
 namespace {
 
 constexpr std::size_t kMaxMessage = 1u << 20;
+constexpr std::size_t kWindow = 2u << 20;  // bytes per direction between the two sockets
 using Grant = RelayGrant;
 
 int int_param(std::string_view target, std::string_view name, int fallback, int lo, int hi) {
@@ -212,19 +213,28 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
     do_read();
   }
 
-  // [SECTION] Carrying: one message in flight per direction
+  // [SECTION] Carrying: up to kWindow bytes read from this side and not yet written to the
+  // other; reading pauses beyond that, so a side that does not read stalls the other.
   void do_read() {
-    if (closed_) return;
+    if (closed_ || reading_ || in_flight_ >= kWindow) return;
+    reading_ = true;
     ws_.async_read(buffer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->reading_ = false;
       if (ec) return self->end(self->agent_side_ ? "The agent closed the relay." : "");
       auto other = self->other_;
       if (!other) return self->end("");
       std::string data = beast::buffers_to_string(self->buffer_.data());
       self->buffer_.consume(self->buffer_.size());
+      const std::size_t n = data.size() + 1;  // an empty message still counts
       if (!self->agent_side_ && self->ws_.got_binary()) self->from_browser_ += data.size();
-      other->deliver(self->ws_.got_binary(), std::move(data), [self] {
-        asio::post(self->ws_.get_executor(), [self] { self->do_read(); });
+      self->in_flight_ += n;
+      other->deliver(self->ws_.got_binary(), std::move(data), [self, n] {
+        asio::post(self->ws_.get_executor(), [self, n] {
+          self->in_flight_ -= n;
+          self->do_read();
+        });
       });
+      self->do_read();
     });
   }
   void do_write() {
@@ -311,7 +321,8 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
   std::shared_ptr<RelayEnd> other_;
   beast::flat_buffer buffer_;
   std::deque<Queued> queue_;
-  bool writing_ = false, closed_ = false, closing_ = false, ws_closed_ = false, counted_ = false;
+  bool writing_ = false, reading_ = false, closed_ = false, closing_ = false, ws_closed_ = false, counted_ = false;
+  std::size_t in_flight_ = 0;
   std::uint64_t to_browser_ = 0, from_browser_ = 0;
   std::int64_t started_ms_ = 0;
 };

@@ -5,9 +5,9 @@
 //   device's agent to open a tunnel with a fresh random id, and waits (20 s) for it.
 //   Agent: /meshrelay.ashx?id=ID — the id is a 128-bit secret sent only to the authenticated
 //   agent of that device, valid once, for 20 s.
-// Once paired, every message (text or binary) is carried to the other side unchanged, one message
-// in flight per direction: a side that does not read stalls the other instead of growing the
-// server's memory (messages are at most 1 MiB). The server's own text to the browser:
+// Once paired, every message (text or binary) is carried to the other side unchanged, with at most
+// 2 MiB per direction read and not yet written: a side that does not read stalls the other instead
+// of growing the server's memory (messages are at most 1 MiB). The server's own text to the browser:
 //   {"action":"meshrelay","state":"ready","p":1} when the agent has joined,
 //   {"action":"meshrelay","state":"closed","reason":"..."} before it closes.
 // Each session is a "relaylog" event with its duration and byte counts (MeshCentral's record).

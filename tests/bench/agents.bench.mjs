@@ -1,0 +1,172 @@
+// scripts/bench.sh agents: agents connecting to meshwork-server, and a file download relayed
+// through it, against ceilings measured in the same run on the same machine.
+//   swarm            meshwork-agent --swarm N (real WSS connections, each its own key and proof)
+//                    for N in MW_BENCH_AGENTS (default 1000,10000): seconds from the swarm's keys
+//                    being ready until the server's /metrics counts N agents, connections per
+//                    second, and the server's resident memory and CPU per agent (process tree,
+//                    growth over the run; memory read again after 10 s idle)
+//   relay            one agent serves a 256 MiB file (FilesRoot); a browser-side WebSocket client
+//                    (Node's ws) downloads it through /meshrelay.ashx: MB/s
+//   ceiling          `openssl speed -evp aes-256-gcm -bytes 16384` on one core: MB/s; the relay's
+//                    ratio to it (every relayed byte is encrypted and decrypted twice on the way)
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { freePort, httpsGet as get, processTree, sleep, start, stop } from './lib/servers.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const counts = (process.env.MW_BENCH_AGENTS || '1000,10000').split(',').map(Number);
+const relayMiB = Number(process.env.MW_BENCH_RELAY_MIB || 256);
+const agentBin = path.join(root, 'build', 'bin', 'meshwork-agent');
+const serverBin = path.join(root, 'build', 'bin', 'meshwork-server');
+
+const meshid = 'mesh//' + crypto.randomBytes(48).toString('base64').replace(/\+/g, '@').replace(/\//g, '$');
+const work = mkdtempSync(path.join(tmpdir(), 'bench-agents-'));
+const PASS = 'Bench-admin-pass1';
+
+async function metric(port, name) {
+  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec((await get(port, '/metrics')).body);
+  return m ? Number(m[1]) : -1;
+}
+
+async function waitFor(what, timeoutMs, test) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await test()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function runAgent(args) {
+  const proc = spawn(agentBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; if (log.length > 1e6) log = log.slice(-5e5); });
+  return { proc, log: () => log };
+}
+
+async function swarm(port, settings, n) {
+  const state = path.join(work, `swarm-${n}`);
+  // Keys first (not part of the connection figure): a run that only creates them.
+  const before = processTree(serverPidGlobal);
+  const a = runAgent(['--swarm', String(n), '--settings', settings, '--state-dir', state]);
+  await waitFor('swarm keys', 600000, async () => a.log().includes(`swarm of ${n} agents`));
+  const t0 = process.hrtime.bigint();
+  await waitFor(`${n} agents`, 600000, async () => (await metric(port, 'meshwork_agents')) >= n);
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await sleep(2000);
+  const after = processTree(serverPidGlobal);
+  await sleep(10000);
+  const idle = processTree(serverPidGlobal);
+  const swarmTree = processTree(a.proc.pid);
+  const connected = await metric(port, 'meshwork_agents');
+  a.proc.kill('SIGTERM');
+  await waitFor('agents gone', 120000, async () => (await metric(port, 'meshwork_agents')) === 0);
+  if (connected !== n) throw new Error(`${connected} of ${n} agents connected`);
+  return {
+    n, secs, perSec: n / secs,
+    memPerAgent: ((after.rssKiB - before.rssKiB) * 1024) / n,
+    idleMemPerAgent: ((idle.rssKiB - before.rssKiB) * 1024) / n,
+    cpuPerAgent: (after.cpuSeconds - before.cpuSeconds) / n,
+    swarmMemPerAgent: (swarmTree.rssKiB * 1024) / n,
+  };
+}
+
+async function relay(port, settingsText) {
+  const files = path.join(work, 'files');
+  mkdirSync(files, { recursive: true });
+  const file = path.join(files, 'big.bin');
+  const fd = openSync(file, 'w');
+  const block = crypto.randomBytes(1 << 20);
+  for (let i = 0; i < relayMiB; i++) writeSync(fd, block);
+  closeSync(fd);
+  const settings = path.join(work, 'relay.msh');
+  writeFileSync(settings, settingsText + `FilesRoot=${files}\n`);
+  const a = runAgent(['--settings', settings, '--state-dir', path.join(work, 'relay-agent')]);
+  try {
+    await waitFor('relay agent', 60000, async () => /as node\/\/\S+/.test(a.log()));
+    const node = /as node\/\/(\S+)/.exec(a.log())[1];
+    const auth = Buffer.from('admin').toString('base64') + ',' + Buffer.from(PASS).toString('base64');
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/meshrelay.ashx?p=5&nodeid=${encodeURIComponent(node)}`,
+      { headers: { 'x-meshauth': auth }, rejectUnauthorized: false, maxPayload: 2 << 20 });
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('relay download timed out')), 300000);
+      let bytes = 0, t0 = 0n;
+      ws.on('message', (data, binary) => {
+        if (binary) { bytes += data.length; return; }
+        const m = JSON.parse(data.toString());
+        if (m.action === 'meshrelay' && m.state === 'ready') ws.send(JSON.stringify({ op: 'download', id: 1, path: file }));
+        else if (m.op === 'download') t0 = process.hrtime.bigint();
+        else if (m.op === 'done') {
+          const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+          clearTimeout(timer);
+          ws.close();
+          if (bytes !== relayMiB * 1048576) reject(new Error(`relayed ${bytes} bytes of ${relayMiB * 1048576}`));
+          resolve({ bytes, secs, mbps: bytes / secs / 1e6 });
+        } else if (m.op === 'error' || m.state === 'closed') { clearTimeout(timer); reject(new Error(JSON.stringify(m))); }
+      });
+      ws.on('error', (e) => { clearTimeout(timer); reject(e); });
+    });
+  } finally {
+    a.proc.kill('SIGTERM');
+  }
+}
+
+// Single-core AES-256-GCM throughput (MB/s) at 16 KiB, the size of a TLS record.
+function aesCeiling() {
+  const out = execFileSync('openssl', ['speed', '-evp', 'aes-256-gcm', '-seconds', '3', '-bytes', '16384'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const m = /^AES-256-GCM\s+([\d.]+)k/m.exec(out);
+  if (!m) throw new Error(`cannot read openssl speed's output:\n${out}`);
+  return Number(m[1]) * 1000 / 1e6;
+}
+
+let serverPidGlobal = 0;
+const results = { swarms: [] };
+try {
+  const docs = [
+    { _id: 'user//admin', type: 'user', name: 'admin', domain: '', siteadmin: 0xFFFFFFFF, creation: 1700000000,
+      links: { [meshid]: { rights: 0xFFFFFFFF } } },
+    { _id: meshid, type: 'mesh', mtype: 2, name: 'Agent bench', domain: '', desc: '',
+      links: { 'user//admin': { name: 'admin', rights: 0xFFFFFFFF } } },
+  ];
+  const importFile = path.join(work, 'import.json');
+  writeFileSync(importFile, JSON.stringify(docs));
+  const port = await freePort();
+  const args = ['--datapath', path.join(work, 'mw-data'), '--filespath', path.join(work, 'mw-files'),
+    '--webroot', path.join(root, 'build', 'web'), '--portbind', '127.0.0.1', '--port', String(port), '--exactports',
+    '--redirport', '0', '--mpsport', '0', '--cert', '127.0.0.1', '--loglevel', process.env.MW_BENCH_LOGLEVEL || 'warn'];
+  execFileSync(serverBin, [...args, '--dbimport', importFile], { stdio: 'pipe' });
+  execFileSync(serverBin, [...args, '--resetaccount', 'admin', '--pass', PASS], { stdio: 'pipe' });
+  const s = await start(serverBin, args, port);
+  serverPidGlobal = s.proc.pid;
+  try {
+    const settingsText = (await get(port, `/meshsettings?id=${encodeURIComponent(meshid)}`)).body;
+    if (!settingsText.includes('MeshServer=wss://127.0.0.1')) throw new Error(`no settings: ${settingsText}`);
+    const settings = path.join(work, 'agent.msh');
+    writeFileSync(settings, settingsText);
+    for (const n of counts) results.swarms.push(await swarm(port, settings, n));
+    results.relay = await relay(port, settingsText);
+  } finally {
+    await stop(s.proc);
+  }
+  results.ceiling = aesCeiling();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log(`Agents and relay, meshwork-server on this machine (${new Date().toISOString().slice(0, 10)})`);
+console.log('agents   connect (s)   agents/s   server KiB/agent (idle)   server CPU ms/agent   swarm KiB/agent');
+for (const r of results.swarms) {
+  console.log(`${String(r.n).padStart(6)}  ${r.secs.toFixed(2).padStart(11)}  ${r.perSec.toFixed(0).padStart(9)}` +
+    `  ${(r.memPerAgent / 1024).toFixed(1).padStart(12)} (${(r.idleMemPerAgent / 1024).toFixed(1)})` +
+    `  ${(r.cpuPerAgent * 1000).toFixed(2).padStart(20)}  ${(r.swarmMemPerAgent / 1024).toFixed(1).padStart(16)}`);
+}
+const r = results.relay;
+console.log(`relay download ${relayMiB} MiB: ${r.mbps.toFixed(0)} MB/s; single-core AES-256-GCM ceiling ${results.ceiling.toFixed(0)} MB/s;` +
+  ` ratio ${(r.mbps / results.ceiling).toFixed(3)} (target 0.5)`);
