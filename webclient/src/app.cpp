@@ -107,8 +107,82 @@ void App::on_connection(Connection state, std::string detail) {
 }
 
 void App::draw(float width, float height) {
+  buttons_.clear();
   draw_header(width);
   draw_devices(width, height);
+  draw_terminals();
+}
+
+// [SECTION] Terminals
+
+void App::open_terminal(const std::string& nodeid, TerminalKind kind) {
+  for (auto& t : terminals_) {
+    if (t.view->nodeid() == nodeid && !t.view->closed()) return;  // one terminal per device at a time
+  }
+  if (!relays_.open) return;
+  const auto dev = devices_.find(nodeid);
+  const std::string name = dev == devices_.end() ? nodeid : dev->second.name;
+  auto handle = std::make_shared<int>(0);
+  TerminalView::Sender sender{
+      [this, handle](std::string_view bytes) { if (*handle && relays_.send) relays_.send(*handle, true, bytes); },
+      [this, handle](std::string_view text) { if (*handle && relays_.send) relays_.send(*handle, false, text); }};
+  auto view = std::make_unique<TerminalView>(nodeid, name, kind, std::move(sender));
+  *handle = relays_.open(view->relay_path());
+  if (*handle == 0) view->on_closed("The browser could not open a connection to the server.");
+  terminals_.push_back({*handle, std::move(view)});
+  ++revision_;
+}
+
+void App::on_relay_message(int handle, bool binary, std::string_view data) {
+  for (auto& t : terminals_) {
+    if (t.handle == handle) {
+      t.view->on_message(binary, data);
+      ++revision_;
+      return;
+    }
+  }
+}
+
+void App::on_relay_closed(int handle, std::string reason) {
+  for (auto& t : terminals_) {
+    if (t.handle == handle) {
+      t.view->on_closed(reason.empty() ? "The connection to the server closed." : std::move(reason));
+      t.handle = 0;
+      ++revision_;
+      return;
+    }
+  }
+}
+
+std::vector<App::TerminalInfo> App::terminals() const {
+  std::vector<TerminalInfo> out;
+  for (const auto& t : terminals_) out.push_back({t.view->nodeid(), t.view->status(), t.view->screen_text(), t.view->ready()});
+  return out;
+}
+
+void App::draw_terminals() {
+  for (auto it = terminals_.begin(); it != terminals_.end();) {
+    const unsigned before = it->view->revision();
+    const bool open = it->view->draw(mono_, input_);
+    if (it->view->revision() != before) ++revision_;
+    if (open) {
+      ++it;
+      continue;
+    }
+    if (it->handle && relays_.close) relays_.close(it->handle);
+    it = terminals_.erase(it);
+    ++revision_;
+  }
+  input_.clear();  // typed into the focused terminal, or into nothing
+}
+
+bool App::action_button(const char* label, const std::string& id, const std::string& test_name) {
+  ImGui::PushID(id.c_str());
+  const bool clicked = ImGui::SmallButton(label);
+  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+  buttons_[test_name] = {a.x, a.y, b.x - a.x, b.y - a.y};
+  ImGui::PopID();
+  return clicked;
 }
 
 void App::draw_header(float width) {
@@ -201,11 +275,12 @@ void App::draw_devices(float width, float height) {
       ImGui::TextColored(kMuted, filter_.empty() ? "No devices in this group." : "No device matches the search.");
       continue;
     }
-    if (ImGui::BeginTable(g->id.c_str(), 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
+    if (ImGui::BeginTable(g->id.c_str(), 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
       ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 1.2f);
       ImGui::TableSetupColumn("Address", ImGuiTableColumnFlags_WidthStretch, 0.8f);
-      ImGui::TableSetupColumn("Description", ImGuiTableColumnFlags_WidthStretch, 1.4f);
-      ImGui::TableSetupColumn("Tags", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+      ImGui::TableSetupColumn("Description", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+      ImGui::TableSetupColumn("Tags", ImGuiTableColumnFlags_WidthStretch, 0.7f);
+      ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed);
       ImGui::TableHeadersRow();
       for (const auto* d : list) {
         ImGui::TableNextRow();
@@ -221,6 +296,13 @@ void App::draw_devices(float width, float height) {
         std::string tags;
         for (const auto& t : d->tags) tags += (tags.empty() ? "" : ", ") + t;
         ImGui::TextColored(kAccent, "%s", tags.c_str());
+        ImGui::TableSetColumnIndex(4);
+        // Sessions the device offers right now: its agent's shell, Intel AMT's serial console.
+        if (d->conn & 1) {
+          if (action_button("Terminal", d->id, "terminal:" + d->name)) open_terminal(d->id, TerminalKind::kAgent);
+        } else if (d->conn & (2 | 4)) {
+          if (action_button("Serial", d->id, "serial:" + d->name)) open_terminal(d->id, TerminalKind::kSerialOverLan);
+        }
       }
       ImGui::EndTable();
     }

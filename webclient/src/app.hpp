@@ -3,7 +3,9 @@
 // the same views can be built natively for tests.
 #pragma once
 
+#include <array>
 #include <functional>
+#include <memory>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +13,9 @@
 #include <vector>
 
 #include "mw/proto/control.hpp"
+#include "terminal_view.hpp"
+
+struct ImFont;
 
 namespace mw::web {
 
@@ -28,6 +33,30 @@ class App {
   // Draws one frame of the whole UI into the current ImGui context (viewport-sized).
   void draw(float width, float height);
 
+  // Relays (terminals now; desktops and files later): the platform opens a WebSocket to `path`
+  // on the page's server and returns a handle, carries messages, and reports what arrives.
+  struct RelayPort {
+    std::function<int(const std::string& path)> open;  // handle > 0, or 0 when it failed
+    std::function<void(int handle, bool binary, std::string_view data)> send;
+    std::function<void(int handle)> close;
+  };
+  void set_relay_port(RelayPort port) { relays_ = std::move(port); }
+  void on_relay_message(int handle, bool binary, std::string_view data);
+  void on_relay_closed(int handle, std::string reason);
+  // Keyboard input for the focused terminal (queued by the platform's callbacks, used next frame).
+  void on_input(const InputEvent& e) { input_.push_back(e); }
+  // Opens a terminal window for a device (agent shell, or Intel AMT Serial-over-LAN).
+  void open_terminal(const std::string& nodeid, TerminalKind kind);
+  struct TerminalInfo {
+    std::string nodeid, status, text;
+    bool ready = false;
+  };
+  std::vector<TerminalInfo> terminals() const;
+  // Screen rectangles (x, y, w, h in framebuffer pixels) of the last frame's action buttons, by
+  // name ("terminal:<device name>"): tests click what a person would.
+  const std::map<std::string, std::array<float, 4>>& buttons() const { return buttons_; }
+  void set_mono_font(ImFont* f) { mono_ = f; }
+
   Connection connection() const { return connection_; }
   const std::optional<proto::ServerInfo>& server_info() const { return info_; }
   const std::optional<proto::UserInfo>& user() const { return user_; }
@@ -44,6 +73,8 @@ class App {
   void on_event(const proto::Event& e);
   void draw_header(float width);
   void draw_devices(float width, float height);
+  void draw_terminals();
+  bool action_button(const char* label, const std::string& id, const std::string& test_name);
 
   std::function<void(std::string)> send_;
   Connection connection_ = Connection::kConnecting;
@@ -56,6 +87,15 @@ class App {
   bool needs_login_ = false;
   unsigned revision_ = 0;
   int bad_messages_ = 0;
+  RelayPort relays_;
+  struct OpenTerminal {
+    int handle = 0;
+    std::unique_ptr<TerminalView> view;
+  };
+  std::vector<OpenTerminal> terminals_;
+  std::vector<InputEvent> input_;
+  std::map<std::string, std::array<float, 4>> buttons_;
+  ImFont* mono_ = nullptr;
 };
 
 // Installs Meshwork's ImGui style (colours, rounding, spacing) scaled by `scale`.

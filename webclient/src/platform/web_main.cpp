@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app.hpp"
@@ -31,6 +32,8 @@ struct Platform {
   int frames_to_draw = 3;  // an idle app draws nothing: input, resizes and state changes set this
   bool idle_reported = false;
   ImVector<ImWchar> sans_ranges;
+  std::map<std::string, std::array<float, 4>> reported_buttons;
+  bool alt_held = false;
 };
 
 Platform g;
@@ -43,7 +46,30 @@ std::string page_host() {
   return buf;
 }
 
+// Terminals and action buttons for tests (window.meshwork.terminals / .buttons, CSS pixels).
+void report_sessions() {
+  nlohmann::json terms = nlohmann::json::array();
+  for (const auto& t : g.app.terminals()) {
+    terms.push_back({{"nodeid", t.nodeid}, {"ready", t.ready}, {"status", t.status}, {"text", t.text}});
+  }
+  nlohmann::json buttons = nlohmann::json::object();
+  for (const auto& [name, r] : g.app.buttons()) {
+    buttons[name] = {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale};
+  }
+  const std::string text = nlohmann::json{{"terminals", terms}, {"buttons", buttons}}.dump(-1, ' ', false,
+                                                                                           nlohmann::json::error_handler_t::replace);
+  EM_ASM(
+      {
+        window.meshwork = window.meshwork || {};
+        const s = JSON.parse(UTF8ToString($0));
+        window.meshwork.terminals = s.terminals;
+        window.meshwork.buttons = s.buttons;
+      },
+      text.c_str());
+}
+
 void report_to_page() {
+  report_sessions();
   const auto& info = g.app.server_info();
   // Device names for tests (window.meshwork.deviceNames), sorted, newline-separated.
   std::string names;
@@ -123,9 +149,67 @@ void frame() {
   // Strings in the hook change rarely: rewrite them only when the app's state changed.
   if (g.app.revision() != g.reported_revision) {
     g.reported_revision = g.app.revision();
+    g.reported_buttons = g.app.buttons();
     report_to_page();
+  } else if (g.app.buttons() != g.reported_buttons) {  // layout settled a frame later
+    g.reported_buttons = g.app.buttons();
+    report_sessions();
   } else {
     EM_ASM({ window.meshwork.frames = $0; }, g.frames);
+  }
+}
+
+// [SECTION] Relay WebSockets (terminals): the socket id is the app's handle.
+int open_relay(const std::string& path) {
+  const std::string url = "wss://" + page_host() + path;
+  EmscriptenWebSocketCreateAttributes attr;
+  emscripten_websocket_init_create_attributes(&attr);
+  attr.url = url.c_str();
+  attr.protocols = nullptr;
+  attr.createOnMainThread = EM_TRUE;
+  const EMSCRIPTEN_WEBSOCKET_T ws = emscripten_websocket_new(&attr);
+  if (ws <= 0) return 0;
+  emscripten_websocket_set_onmessage_callback(ws, nullptr, [](int, const EmscriptenWebSocketMessageEvent* e, void*) {
+    const auto* data = reinterpret_cast<const char*>(e->data);
+    if (e->isText) {
+      g.app.on_relay_message(e->socket, false, std::string_view(data, e->numBytes > 0 ? e->numBytes - 1 : 0));
+    } else {
+      g.app.on_relay_message(e->socket, true, std::string_view(data, e->numBytes));
+    }
+    return EM_TRUE;
+  });
+  emscripten_websocket_set_onclose_callback(ws, nullptr, [](int, const EmscriptenWebSocketCloseEvent* e, void*) {
+    g.app.on_relay_closed(e->socket, e->reason);
+    emscripten_websocket_delete(e->socket);
+    return EM_TRUE;
+  });
+  return ws;
+}
+
+// Key presses for terminals, in order with typed characters (see InputEvent).
+void queue_key(int key, int glfw_mods) {
+  using mw::term::Key;
+  unsigned mods = 0;
+  if (glfw_mods & GLFW_MOD_SHIFT) mods |= mw::term::mod::kShift;
+  if (glfw_mods & GLFW_MOD_ALT) mods |= mw::term::mod::kAlt;
+  if (glfw_mods & GLFW_MOD_CONTROL) mods |= mw::term::mod::kCtrl;
+  g.alt_held = (glfw_mods & GLFW_MOD_ALT) != 0;
+  static const std::pair<int, Key> kKeys[] = {
+      {GLFW_KEY_UP, Key::kUp},         {GLFW_KEY_DOWN, Key::kDown},       {GLFW_KEY_RIGHT, Key::kRight},
+      {GLFW_KEY_LEFT, Key::kLeft},     {GLFW_KEY_HOME, Key::kHome},       {GLFW_KEY_END, Key::kEnd},
+      {GLFW_KEY_INSERT, Key::kInsert}, {GLFW_KEY_DELETE, Key::kDelete},   {GLFW_KEY_PAGE_UP, Key::kPageUp},
+      {GLFW_KEY_PAGE_DOWN, Key::kPageDown}, {GLFW_KEY_ENTER, Key::kEnter}, {GLFW_KEY_KP_ENTER, Key::kEnter},
+      {GLFW_KEY_TAB, Key::kTab},       {GLFW_KEY_BACKSPACE, Key::kBackspace}, {GLFW_KEY_ESCAPE, Key::kEscape},
+  };
+  for (const auto& [k, t] : kKeys) {
+    if (k == key) return g.app.on_input({mw::web::InputEvent::Kind::kKey, 0, t, mods});
+  }
+  if (key >= GLFW_KEY_F1 && key <= GLFW_KEY_F12) {
+    return g.app.on_input({mw::web::InputEvent::Kind::kKey, 0, static_cast<Key>(static_cast<int>(Key::kF1) + (key - GLFW_KEY_F1)), mods});
+  }
+  // Ctrl or Alt with a letter: browsers type no character for these.
+  if ((mods & (mw::term::mod::kCtrl | mw::term::mod::kAlt)) && key >= GLFW_KEY_A && key <= GLFW_KEY_Z) {
+    g.app.on_input({mw::web::InputEvent::Kind::kCtrlLetter, static_cast<char32_t>('a' + (key - GLFW_KEY_A)), {}, mods});
   }
 }
 
@@ -190,6 +274,15 @@ void start_main_loop() {
   g.app.set_sender([](std::string text) {
     if (g.socket > 0) emscripten_websocket_send_utf8_text(g.socket, text.c_str());
   });
+  g.app.set_relay_port({open_relay,
+                        [](int h, bool binary, std::string_view data) {
+                          if (binary) {
+                            emscripten_websocket_send_binary(h, const_cast<char*>(data.data()), static_cast<uint32_t>(data.size()));
+                          } else {
+                            emscripten_websocket_send_utf8_text(h, std::string(data).c_str());
+                          }
+                        },
+                        [](int h) { emscripten_websocket_close(h, 1000, "closed"); }});
   connect();
   emscripten_set_main_loop(frame, 0, false);
 }
@@ -205,6 +298,7 @@ void add_font(void* data, int size, bool mono) {
   ImGuiIO& io = ImGui::GetIO();
   ImFont* font = io.Fonts->AddFontFromMemoryTTF(owned, size, kFontSize * g.scale, &cfg, g.sans_ranges.Data);
   if (!mono && font) io.FontDefault = font;
+  if (mono && font) g.app.set_mono_font(font);
 }
 
 void load_fonts() {
@@ -285,10 +379,12 @@ int main() {
   });
   imgui_key = glfwSetKeyCallback(g.window, [](GLFWwindow* w, int k, int sc, int a, int m) {
     wake();
+    if (a != GLFW_RELEASE) queue_key(k, m);
     if (imgui_key) imgui_key(w, k, sc, a, m);
   });
   imgui_char = glfwSetCharCallback(g.window, [](GLFWwindow* w, unsigned int c) {
     wake();
+    g.app.on_input({mw::web::InputEvent::Kind::kChar, static_cast<char32_t>(c), {}, g.alt_held ? mw::term::mod::kAlt : 0u});
     if (imgui_char) imgui_char(w, c);
   });
   imgui_focus = glfwSetWindowFocusCallback(g.window, [](GLFWwindow* w, int f) {

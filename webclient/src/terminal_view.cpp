@@ -1,0 +1,218 @@
+// Remote terminal view (terminal_view.hpp).
+#include "terminal_view.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "mw/term/input.hpp"
+
+namespace mw::web {
+
+namespace {
+
+// xterm's 16 colours, then the 6×6×6 cube and the grey ramp.
+ImU32 palette(std::uint8_t i) {
+  static const ImU32 base[16] = {
+      IM_COL32(0, 0, 0, 255),       IM_COL32(205, 49, 49, 255),   IM_COL32(13, 188, 121, 255), IM_COL32(229, 229, 16, 255),
+      IM_COL32(36, 114, 200, 255),  IM_COL32(188, 63, 188, 255),  IM_COL32(17, 168, 205, 255), IM_COL32(229, 229, 229, 255),
+      IM_COL32(102, 102, 102, 255), IM_COL32(241, 76, 76, 255),   IM_COL32(35, 209, 139, 255), IM_COL32(245, 245, 67, 255),
+      IM_COL32(59, 142, 234, 255),  IM_COL32(214, 112, 214, 255), IM_COL32(41, 184, 219, 255), IM_COL32(255, 255, 255, 255)};
+  if (i < 16) return base[i];
+  if (i < 232) {
+    const int v = i - 16;
+    auto c = [](int x) { return x == 0 ? 0 : 55 + x * 40; };
+    return IM_COL32(c(v / 36), c((v / 6) % 6), c(v % 6), 255);
+  }
+  const int g = 8 + (i - 232) * 10;
+  return IM_COL32(g, g, g, 255);
+}
+
+const ImU32 kDefaultFg = IM_COL32(220, 223, 228, 255);
+const ImU32 kDefaultBg = IM_COL32(16, 18, 22, 255);
+
+ImU32 colour(term::Color c, ImU32 fallback) {
+  switch (c.kind()) {
+    case term::Color::Kind::kPalette: return palette(c.index());
+    case term::Color::Kind::kRgb: return IM_COL32(c.r(), c.g(), c.b(), 255);
+    default: return fallback;
+  }
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+}  // namespace
+
+TerminalView::TerminalView(std::string nodeid, std::string device_name, TerminalKind kind, Sender sender)
+    : nodeid_(std::move(nodeid)), name_(std::move(device_name)), kind_(kind), sender_(std::move(sender)) {
+  term_.resize(cols_, rows_);
+  // Answers to the host's queries (cursor position, device attributes) go back as typed input.
+  term_.set_output([this](std::string_view bytes) { send_input(bytes); });
+}
+
+std::string TerminalView::relay_path() const {
+  std::string id;
+  for (const char c : nodeid_) {  // node ids are base64 with @ and $: encode what URLs reserve
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') {
+      id += c;
+    } else {
+      char b[4];
+      std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
+      id += b;
+    }
+  }
+  if (kind_ == TerminalKind::kSerialOverLan) return "/amtrelay.ashx?p=sol&nodeid=" + id;
+  return "/meshrelay.ashx?p=1&cols=" + std::to_string(cols_) + "&rows=" + std::to_string(rows_) + "&nodeid=" + id;
+}
+
+void TerminalView::on_message(bool binary, std::string_view data) {
+  ++revision_;
+  if (binary) {
+    term_.feed(data);
+    return;
+  }
+  const auto j = nlohmann::json::parse(data, nullptr, false);
+  if (!j.is_object()) return;
+  const std::string state = j.value("state", "");
+  if ((j.value("action", "") == "meshrelay" || j.value("action", "") == "amtrelay") && state == "ready") {
+    state_ = State::kReady;
+    status_ = "Connected";
+    send_size();  // the window may have been fitted while the relay was opening
+  } else if (state == "closed") {
+    on_closed(j.value("reason", "Closed."));
+  } else if (j.value("ctrl", "") == "error") {
+    status_ = j.value("reason", "The agent could not open a terminal.");
+  }
+}
+
+void TerminalView::on_closed(std::string reason) {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  status_ = reason.empty() ? "Closed." : std::move(reason);
+  ++revision_;
+}
+
+void TerminalView::send_input(std::string_view bytes) {
+  if (state_ != State::kReady || bytes.empty() || !sender_.binary) return;
+  sender_.binary(bytes);
+}
+
+std::string TerminalView::screen_text() const {
+  std::string out;
+  for (int r = 0; r < term_.rows(); ++r) out += term_.row_text(r) + "\n";
+  return out;
+}
+
+void TerminalView::fit(float width, float height, float cell_w, float cell_h) {
+  const int cols = std::clamp(static_cast<int>(width / cell_w), 20, 500);
+  const int rows = std::clamp(static_cast<int>(height / cell_h), 5, 300);
+  if (cols == cols_ && rows == rows_) return;
+  cols_ = cols;
+  rows_ = rows;
+  term_.resize(cols, rows);
+  ++revision_;
+  send_size();
+}
+
+void TerminalView::send_size() {
+  // An agent's PTY follows the window; a serial console has no size to tell.
+  if (kind_ == TerminalKind::kAgent && state_ == State::kReady && sender_.text) {
+    sender_.text(nlohmann::json{{"ctrl", "resize"}, {"cols", cols_}, {"rows", rows_}}.dump());
+  }
+}
+
+void TerminalView::type(const std::vector<InputEvent>& input) {
+  const auto& modes = term_.modes();
+  for (const auto& e : input) {
+    switch (e.kind) {
+      case InputEvent::Kind::kChar:
+        if (e.ch >= 0x20 && e.ch != 0x7F) send_input(term::encode_char(e.ch, e.mods & (term::mod::kAlt | term::mod::kMeta)));
+        break;
+      case InputEvent::Kind::kKey:
+        send_input(term::encode_key(e.key, e.mods, modes));
+        break;
+      case InputEvent::Kind::kCtrlLetter:
+        send_input(term::encode_char(e.ch, e.mods));
+        break;
+    }
+  }
+}
+
+bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input) {
+  const std::string title = (kind_ == TerminalKind::kAgent ? "Terminal: " : "Serial-over-LAN: ") + name_ + "###term" + nodeid_;
+  const float em = ImGui::GetFontSize();
+  ImGui::SetNextWindowSize(ImVec2(em * 46, em * 28), ImGuiCond_FirstUseEver);
+  if (!ImGui::Begin(title.c_str(), &open_, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar)) {
+    ImGui::End();
+    return open_;
+  }
+  ImGui::TextColored(state_ == State::kReady ? ImVec4(0.30f, 0.78f, 0.45f, 1) : ImVec4(0.95f, 0.70f, 0.25f, 1), "%s",
+                     status_.c_str());
+  if (mono) ImGui::PushFont(mono);
+  const float cell_h = ImGui::GetTextLineHeight();
+  const float cell_w = ImGui::CalcTextSize("M").x;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  fit(avail.x, avail.y, cell_w, cell_h);
+  const ImVec2 origin = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("##screen", ImVec2(cell_w * cols_, cell_h * rows_));
+  if (ImGui::IsItemClicked()) ImGui::SetKeyboardFocusHere(-1);
+  focused_ = ImGui::IsWindowFocused();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(origin, ImVec2(origin.x + cell_w * cols_, origin.y + cell_h * rows_), kDefaultBg);
+  // One background rectangle and one text call per run of cells with the same style.
+  std::string run;
+  for (int r = 0; r < term_.rows(); ++r) {
+    const float y = origin.y + r * cell_h;
+    int c = 0;
+    while (c < term_.cols()) {
+      const term::Cell& first = term_.cell(r, c);
+      const term::Style style = first.style;
+      int end = c;
+      run.clear();
+      while (end < term_.cols()) {
+        const term::Cell& cell = term_.cell(r, end);
+        if (!(cell.style == style) && !cell.wide_spacer()) break;
+        if (!cell.wide_spacer()) {
+          const auto text = term_.cell_text(cell);
+          if (text.empty()) run += ' ';
+          for (const char32_t ch : text) append_utf8(run, ch);
+        }
+        ++end;
+      }
+      ImU32 fg = colour(style.fg, kDefaultFg), bg = colour(style.bg, kDefaultBg);
+      if (style.has(term::attr::kInverse)) std::swap(fg, bg);
+      const float x0 = origin.x + c * cell_w, x1 = origin.x + end * cell_w;
+      if (bg != kDefaultBg) dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + cell_h), bg);
+      if (run.find_first_not_of(' ') != std::string::npos) dl->AddText(ImVec2(x0, y), fg, run.data(), run.data() + run.size());
+      if (style.underline() != term::Underline::kNone) dl->AddLine(ImVec2(x0, y + cell_h - 1), ImVec2(x1, y + cell_h - 1), fg);
+      c = end;
+    }
+  }
+  if (state_ == State::kReady && term_.modes().cursor_visible) {
+    const float x = origin.x + term_.cursor_col() * cell_w, y = origin.y + term_.cursor_row() * cell_h;
+    dl->AddRect(ImVec2(x, y), ImVec2(x + cell_w, y + cell_h), IM_COL32(220, 223, 228, focused_ ? 255 : 120));
+  }
+  if (mono) ImGui::PopFont();
+  if (focused_ && state_ == State::kReady) type(input);
+  ImGui::End();
+  return open_;
+}
+
+}  // namespace mw::web
