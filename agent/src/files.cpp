@@ -93,7 +93,8 @@ Json FileService::handle(const Json& req) {
   }
   if (op == "rm") {
     if (*path == root_) return error(id, "the served folder itself cannot be removed");
-    const bool recursive = req.value("recursive", false);
+    const auto r = req.find("recursive");
+    const bool recursive = r != req.end() && r->is_boolean() && r->get<bool>();
     if (!fs::exists(fs::symlink_status(*path, ec))) return error(id, path->string() + " does not exist");
     if (recursive) fs::remove_all(*path, ec);
     else fs::remove(*path, ec);

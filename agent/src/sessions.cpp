@@ -7,11 +7,14 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
 #include "agent.hpp"
+#include "desktop.hpp"
 #include "files.hpp"
 #include "pty.hpp"
 #include "wss.hpp"
@@ -88,7 +91,8 @@ asio::awaitable<void> terminal(std::shared_ptr<Wss> ws, const pa::Settings& sett
       continue;
     }
     const auto j = nlohmann::json::parse(std::string_view(reinterpret_cast<const char*>(bytes), data.size()), nullptr, false);
-    if (j.is_object() && j.value("ctrl", "") == "resize" && j.contains("cols") && j.contains("rows") &&
+    const auto ctrl = j.is_object() ? j.find("ctrl") : j.end();
+    if (ctrl != j.end() && ctrl->is_string() && *ctrl == "resize" && j.contains("cols") && j.contains("rows") &&
         j["cols"].is_number_integer() && j["rows"].is_number_integer()) {
       pty->resize(std::clamp(j["cols"].get<int>(), 1, 1000), std::clamp(j["rows"].get<int>(), 1, 1000));
     }
@@ -129,15 +133,24 @@ asio::awaitable<void> files(std::shared_ptr<Wss> ws, const pa::Settings& setting
       }
       const auto req = nlohmann::json::parse(std::string_view(reinterpret_cast<const char*>(bytes), data.size()), nullptr, false);
       const auto id = req.is_object() && req.contains("id") ? req["id"] : nlohmann::json();
-      const std::string op = req.is_object() ? req.value("op", "") : "";
+      // Fields read without exceptions: a request of the wrong shape gets an error answer.
+      const auto text = [&req](const char* k) {
+        const auto it = req.is_object() ? req.find(k) : req.end();
+        return it != req.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      const auto flag = [&req](const char* k) {
+        const auto it = req.is_object() ? req.find(k) : req.end();
+        return it != req.end() && it->is_boolean() && it->get<bool>();
+      };
+      const std::string op = text("op");
       const auto number = [&req](const char* k) -> std::uint64_t {
-        const auto it = req.find(k);
+        const auto it = req.is_object() ? req.find(k) : req.end();
         return it != req.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
       };
       if (!req.is_object()) {
         fail(id, "requests are JSON objects");
       } else if (op == "download") {
-        auto d = svc.open_download(req.value("path", ""), number("offset"));
+        auto d = svc.open_download(text("path"), number("offset"));
         if (!d) {
           fail(id, d.error().message);
           co_await send_json(*ws, reply);
@@ -158,7 +171,7 @@ asio::awaitable<void> files(std::shared_ptr<Wss> ws, const pa::Settings& setting
         else fail(id, "the file changed while it was read");
       } else if (op == "upload") {
         const std::uint64_t size = number("size");
-        auto offset = svc.begin_upload(id, req.value("path", ""), size, req.value("resume", false));
+        auto offset = svc.begin_upload(id, text("path"), size, flag("resume"));
         if (!offset) {
           fail(id, offset.error().message);
         } else {
@@ -180,6 +193,59 @@ asio::awaitable<void> files(std::shared_ptr<Wss> ws, const pa::Settings& setting
   log_line("files session " + t.id.substr(0, 8) + " ended");
 }
 
+// Desktop (protocol 2): the relay carries RFB unchanged between the browser and libvncserver, which
+// serves this viewer on one end of a socket pair (desktop.hpp). Each direction has one read in
+// flight, written before the next read.
+asio::awaitable<void> desktop(std::shared_ptr<Wss> ws, const pa::Settings& settings, const pa::Tunnel& t) {
+  int fd = -1;
+  std::string refused;
+  try {
+    fd = Desktop::open(settings.display)->add_viewer(t.view_only);
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  if (fd < 0) {
+    log_line("desktop refused: " + refused);
+    co_await send_error(*ws, refused);
+    co_return;
+  }
+  log_line("desktop session " + t.id.substr(0, 8) + " started" + (t.view_only ? " (view only)" : ""));
+  auto rfb = std::make_shared<asio::posix::stream_descriptor>(ws->get_executor(), fd);
+  auto done = std::make_shared<bool>(false);
+  asio::co_spawn(
+      ws->get_executor(),
+      [ws, rfb, done]() -> asio::awaitable<void> {
+        std::vector<std::uint8_t> buf(64 * 1024);
+        boost::system::error_code ec;
+        while (!*done) {
+          const std::size_t n = co_await rfb->async_read_some(asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+          if (ec || *done) break;
+          ws->binary(true);
+          co_await ws->async_write(asio::buffer(buf.data(), n), asio::redirect_error(use_awaitable, ec));
+          if (ec) break;
+        }
+        if (!*done) {
+          *done = true;
+          beast::get_lowest_layer(*ws).socket().close(ec);
+        }
+      },
+      asio::detached);
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  while (!*done) {
+    buffer.clear();
+    co_await ws->async_read(buffer, asio::redirect_error(use_awaitable, ec));
+    if (ec || *done) break;
+    if (!ws->got_binary()) continue;
+    co_await asio::async_write(*rfb, buffer.data(), asio::redirect_error(use_awaitable, ec));
+    if (ec) break;
+  }
+  *done = true;
+  rfb->close(ec);  // libvncserver sees the viewer leave
+  beast::get_lowest_layer(*ws).socket().close(ec);
+  log_line("desktop session " + t.id.substr(0, 8) + " ended");
+}
+
 }  // namespace
 
 asio::awaitable<void> serve_tunnel(ssl::context& tls, RelayTarget target, pa::Tunnel tunnel) {
@@ -199,6 +265,9 @@ asio::awaitable<void> serve_tunnel(ssl::context& tls, RelayTarget target, pa::Tu
         break;
       case pa::RelayProtocol::kFiles:
         co_await files(ws, target.settings, tunnel);
+        break;
+      case pa::RelayProtocol::kDesktop:
+        co_await desktop(ws, target.settings, tunnel);
         break;
       default: {
         const std::string reason = std::string("this agent does not offer ") + pa::relay_protocol_name(tunnel.protocol) + " yet";

@@ -5,7 +5,9 @@
 // relayed through /meshrelay.ashx (echo, stty size after a resize, an interactive program) with
 // its rights check and relay log event; files through the relay: listing, folders, rename and
 // delete, a 50 MB upload (with a resume) and download with matching SHA-256, and traversal
-// attempts ("..", absolute paths, a symbolic link) refused.
+// attempts ("..", absolute paths, a symbolic link) refused; the desktop of an Xvfb display through
+// the relay, decoded by shared/rfb and compared pixel for pixel with xwd's screenshot, a click
+// reaching an X client (xev), and view-only users' clicks not reaching it.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -14,6 +16,9 @@
 #include <thread>
 
 #include "../peers/process.hpp"
+#include "../peers/rfb/image.hpp"
+#include "../peers/rfb/process.hpp"
+#include "mw/rfb/client.hpp"
 #include "fixture.hpp"
 #include "meshctrl.hpp"
 #include "mw/util/hex.hpp"
@@ -508,6 +513,148 @@ TEST_F(Agent, FilesThroughTheRelay) {
   // helpdesk has no remote control: no files relay.
   WssClient denied(port, "/meshrelay.ashx?p=5&nodeid=" + node, as("helpdesk", "Helpdesk-pass1"));
   EXPECT_NE(denied.read().find("Access denied"), std::string::npos);
+}
+
+// A private Xvfb (320x240, 24 bits) on a display it picks itself, with the test screen shown by
+// xwud and an xev window on top that reports pointer buttons.
+class XDisplay {
+ public:
+  explicit XDisplay(const fs::path& dir) : dir_(dir) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return;
+    xvfb_ = peer::Child::spawn({"Xvfb", "-displayfd", "3", "-screen", "0", "320x240x24", "-nolisten", "tcp"},
+                               peer::current_env(), dir / "Xvfb.log", fds[1]);
+    ::close(fds[1]);
+    std::string out;
+    peer::read_until(fds[0], out, "\n", 0, Clock::now() + std::chrono::seconds(20));
+    ::close(fds[0]);
+    if (out.empty() || out.find('\n') == std::string::npos) return;
+    display_ = ":" + out.substr(0, out.find('\n'));
+    env_ = mw::rfb::peer::x_env(display_);
+    const fs::path xwd = dir / "screen.xwd";
+    peer::write_file(xwd, mw::rfb::peer::write_xwd(mw::rfb::peer::test_screen()));
+    xwud_ = peer::Child::spawn({"xwud", "-in", xwd.string(), "-geometry", "+0+0", "-noclick"}, env_, dir / "xwud.log");
+    int xev_out[2];
+    if (pipe2(xev_out, O_CLOEXEC) != 0) return;
+    xev_ = peer::Child::spawn({"xev", "-geometry", "80x60+220+160", "-event", "button"}, env_, dir / "xev.err", -1, -1,
+                              xev_out[1]);
+    ::close(xev_out[1]);
+    xev_fd_ = xev_out[0];
+  }
+  ~XDisplay() {
+    if (xev_fd_ >= 0) ::close(xev_fd_);
+  }
+  const std::string& display() const { return display_; }
+  // xwd's picture of the whole screen.
+  std::optional<mw::rfb::peer::Image> screenshot(std::string& error) const {
+    const auto r = peer::run({"xwd", "-root", "-silent", "-display", display_}, env_, std::chrono::seconds(20));
+    if (r.status != 0) {
+      error = "xwd failed: " + r.err;
+      return std::nullopt;
+    }
+    return mw::rfb::peer::read_xwd(r.out, error);
+  }
+  // Waits for xev to print `text` after offset `from` of its output.
+  bool xev_printed(const std::string& text, std::chrono::milliseconds within, std::size_t from = 0) {
+    return peer::read_until(xev_fd_, xev_output, text, from, Clock::now() + within) != std::string::npos;
+  }
+  std::string xev_output;
+
+ private:
+  fs::path dir_;
+  std::string display_;
+  std::vector<std::string> env_;
+  peer::Child xvfb_, xwud_, xev_;
+  int xev_fd_ = -1;
+};
+
+// An RFB viewer (shared/rfb, as the browser decodes) on a desktop relay.
+struct Viewer {
+  WssClient ws;
+  mw::rfb::Client rfb{mw::rfb::ClientConfig{}};
+  std::string status;
+  int updates = 0;
+  Viewer(int port, const std::string& node, const ClientOptions& who) : ws(port, "/meshrelay.ashx?p=2&nodeid=" + node, who) {}
+  // Reads until `updates` complete framebuffer updates have arrived (or the deadline).
+  void pump_until(int want, std::chrono::seconds within = std::chrono::seconds(20)) {
+    const auto deadline = Clock::now() + within;
+    while (updates < want && Clock::now() < deadline) {
+      std::string m;
+      try {
+        m = ws.read(std::chrono::milliseconds(300));
+      } catch (const std::exception&) {
+        continue;
+      }
+      if (!ws.last_was_binary()) {
+        status += m + "\n";
+        continue;
+      }
+      handle(rfb.feed(std::span(reinterpret_cast<const std::uint8_t*>(m.data()), m.size())));
+    }
+  }
+  void handle(const mw::rfb::ClientOutput& out) {
+    for (const auto& e : out.events) {
+      if (std::holds_alternative<mw::rfb::UpdateDone>(e)) ++updates;
+      if (const auto* fail = std::get_if<mw::rfb::Failed>(&e)) status += "rfb: " + fail->error.message + "\n";
+    }
+    if (!out.send.empty()) ws.send_binary(std::string(out.send.begin(), out.send.end()));
+  }
+};
+
+TEST_F(Agent, DesktopThroughTheRelay) {
+  XDisplay x(f.dir.path());
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start (is xvfb installed?)";
+  const auto settings = write_settings(settings_text() + "Display=" + x.display() + "\n");
+  AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  const std::string node = node_of(agent);
+  // What the screen shows, once xwud and xev have drawn.
+  std::string error;
+  std::optional<mw::rfb::peer::Image> want;
+  for (int i = 0; i < 100; ++i) {
+    want = x.screenshot(error);
+    ASSERT_TRUE(want) << error;
+    if (std::memcmp(want->at(10, 10), mw::rfb::peer::test_screen().at(10, 10), 3) == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  {
+    Viewer v(port, node, as("admin", "Admin-pass1"));
+    v.pump_until(1);
+    ASSERT_GE(v.updates, 1) << v.status << agent.log();
+    EXPECT_NE(v.status.find("\"p\":2,\"state\":\"ready\""), std::string::npos) << v.status;
+    EXPECT_EQ(v.rfb.framebuffer().width(), 320);
+    EXPECT_EQ(v.rfb.framebuffer().height(), 240);
+    // Pixel for pixel what xwd sees (updates keep coming while anything still changes).
+    std::string diff = "no comparison";
+    for (int i = 0; i < 20; ++i) {
+      diff = mw::rfb::peer::difference(*want, mw::rfb::peer::from_framebuffer(v.rfb.framebuffer()));
+      if (diff.empty()) break;
+      v.pump_until(v.updates + 1, std::chrono::seconds(1));
+      want = x.screenshot(error);
+    }
+    EXPECT_EQ(diff, "") << v.status;
+    // A click in xev's window reaches it as button 1.
+    v.handle(v.rfb.pointer(250, 190, 0));
+    v.handle(v.rfb.pointer(250, 190, 1));
+    v.handle(v.rfb.pointer(250, 190, 0));
+    EXPECT_TRUE(x.xev_printed("ButtonRelease", std::chrono::seconds(10))) << x.xev_output;
+    EXPECT_NE(x.xev_output.find("button 1,"), std::string::npos) << x.xev_output;
+  }
+  // A user with "view only" sees the desktop; their clicks do not reach it.
+  {
+    auto db = mw::server::store::SqliteStore::open(f.data() / "meshwork.db");
+    ASSERT_TRUE(db);
+    auto u = db.value()->get("user//helpdesk").value().value();
+    u["links"][kGroup] = {{"rights", 8 | 256}};  // remote control + view only
+    ASSERT_TRUE(db.value()->put(u));
+  }
+  const std::size_t seen = x.xev_output.size();
+  Viewer watcher(port, node, as("helpdesk", "Helpdesk-pass1"));
+  watcher.pump_until(1);
+  ASSERT_GE(watcher.updates, 1) << watcher.status;
+  watcher.handle(watcher.rfb.pointer(250, 190, 1));
+  watcher.handle(watcher.rfb.pointer(250, 190, 0));
+  EXPECT_FALSE(x.xev_printed("ButtonPress", std::chrono::seconds(2), seen)) << x.xev_output.substr(seen);
 }
 
 }  // namespace

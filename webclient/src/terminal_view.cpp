@@ -90,15 +90,21 @@ void TerminalView::on_message(bool binary, std::string_view data) {
   }
   const auto j = nlohmann::json::parse(data, nullptr, false);
   if (!j.is_object()) return;
-  const std::string state = j.value("state", "");
-  if ((j.value("action", "") == "meshrelay" || j.value("action", "") == "amtrelay") && state == "ready") {
+  // Fields read without exceptions: a message of the wrong shape is ignored, never fatal.
+  auto text = [&j](const char* key, const char* fallback) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+  };
+  const std::string state = text("state", "");
+  const std::string action = text("action", "");
+  if ((action == "meshrelay" || action == "amtrelay") && state == "ready") {
     state_ = State::kReady;
     status_ = "Connected";
     send_size();  // the window may have been fitted while the relay was opening
   } else if (state == "closed") {
-    on_closed(j.value("reason", "Closed."));
-  } else if (j.value("ctrl", "") == "error") {
-    status_ = j.value("reason", "The agent could not open a terminal.");
+    on_closed(text("reason", "Closed."));
+  } else if (text("ctrl", "") == "error") {
+    status_ = text("reason", "The agent could not open a terminal.");
   }
 }
 

@@ -91,6 +91,7 @@ RelayGrant check_relay_grant(store::Store& s, const std::string& userid, const s
     g.error = std::string("Access denied: the ") + pa::relay_protocol_name(p) +
               " needs the remote control right on the device's group.";
   }
+  g.view_only = p == pa::RelayProtocol::kDesktop && !full && has_all(r, mesh_right::kViewOnly);
   return g;
 }
 
@@ -192,7 +193,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
     if (!id) return end(id.error().message);
     counted_ = true;
     relay_id_ = *id;
-    link->send_tunnel(pa::Tunnel{relay_id_, *protocol_, cols_, rows_});
+    link->send_tunnel(pa::Tunnel{relay_id_, *protocol_, cols_, rows_, grant_.view_only});
     timer_.expires_after(RelayHub::kPairTimeout);
     timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec || self->other_ || self->closed_) return;

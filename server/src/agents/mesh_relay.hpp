@@ -75,6 +75,7 @@ class RelayHub {
 struct RelayGrant {
   std::string error;
   std::string username, meshid, device_name;
+  bool view_only = false;  // desktop with the "view only" right: the agent ignores this viewer's input
 };
 RelayGrant check_relay_grant(store::Store& s, const std::string& userid, const std::string& nodeid, proto::agent::RelayProtocol p);
 

@@ -138,7 +138,8 @@ std::string encode(const Message& m) {
         } else if constexpr (std::is_same_v<T, Pong>) {
           j = {{"action", "pong"}};
         } else if constexpr (std::is_same_v<T, Tunnel>) {
-          j = {{"action", "tunnel"}, {"id", v.id}, {"p", static_cast<int>(v.protocol)}, {"cols", v.cols}, {"rows", v.rows}};
+          j = {{"action", "tunnel"}, {"id", v.id}, {"p", static_cast<int>(v.protocol)}, {"cols", v.cols}, {"rows", v.rows},
+               {"viewonly", v.view_only}};
         } else {
           j = {{"action", v.action}};
         }
@@ -208,7 +209,8 @@ Result<Message> parse(std::string_view text_in) {
     if (id->empty() || id->size() > 128) return make_error("bad-field", "tunnel id must be 1 to 128 characters");
     const auto p = relay_protocol(int_or(j, "p", 0));
     if (!p) return make_error("bad-field", "tunnel with an unknown protocol");
-    Tunnel t{std::move(*id), *p, std::clamp(int_or(j, "cols", 80), 1, 1000), std::clamp(int_or(j, "rows", 24), 1, 1000)};
+    Tunnel t{std::move(*id), *p, std::clamp(int_or(j, "cols", 80), 1, 1000), std::clamp(int_or(j, "rows", 24), 1, 1000),
+             j.contains("viewonly") && j["viewonly"].is_boolean() && j["viewonly"].get<bool>()};
     return Message{std::move(t)};
   }
   return Message{Unknown{a}};
@@ -225,6 +227,7 @@ std::string format_settings(const Settings& s) {
   line("MeshServer", s.server_url);
   line("TerminalUser", s.terminal_user);
   line("FilesRoot", s.files_root);
+  line("Display", s.display);
   return out;
 }
 
@@ -252,6 +255,7 @@ Result<Settings> parse_settings(std::string_view text_in) {
     else if (key == "meshname") s.mesh_name = std::move(value);
     else if (key == "terminaluser") s.terminal_user = std::move(value);
     else if (key == "filesroot") s.files_root = std::move(value);
+    else if (key == "display") s.display = std::move(value);
     else if (key == "meshtype" || key == "serverhttpshash") continue;  // MeshCentral's, not needed here
     else unknown += (unknown.empty() ? "" : ", ") + t.substr(0, eq);
   }

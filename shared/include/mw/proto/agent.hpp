@@ -78,6 +78,7 @@ struct Tunnel {
   std::string id;  // relay id: the agent opens /meshrelay.ashx?id=<id>
   RelayProtocol protocol = RelayProtocol::kTerminal;
   int cols = 80, rows = 24;  // terminal size the browser starts with
+  bool view_only = false;    // desktop: the viewer may watch, not type or point
 };
 struct Unknown {
   std::string action;
@@ -98,6 +99,7 @@ struct Settings {
   std::string mesh_name;   // MeshName (informational)
   std::string terminal_user;  // TerminalUser: run terminals as this account (agent running as root)
   std::string files_root;     // FilesRoot: the folder file sessions may reach ("/" by default)
+  std::string display;        // Display: the X display desktop sessions show ("" = $DISPLAY, else :0)
 };
 std::string format_settings(const Settings& s);
 // Unknown keys are kept out (an error lists them), so a typo never goes unnoticed.
