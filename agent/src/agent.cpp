@@ -14,6 +14,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "commands.hpp"
 #include "sessions.hpp"
 #include "sysinfo.hpp"
 #include "wss.hpp"
@@ -201,6 +202,13 @@ asio::awaitable<void> Agent::session() {
     } else if (auto* t = std::get_if<pa::Tunnel>(&m)) {
       if (!options_.sessions) continue;
       asio::co_spawn(io_, serve_tunnel(tls_, relay_target, *t), asio::detached);
+    } else if (auto* rc = std::get_if<pa::RunCommands>(&m)) {
+      if (!options_.sessions) continue;
+      log("running commands for the server (" + std::to_string(rc->cmds.size()) + " bytes)");
+      // The answer goes out only if this connection still stands (`alive`).
+      run_commands(io_.get_executor(), rc->cmds, [send, alive, id = rc->id, reply = rc->reply](std::string out, int code) {
+        if (*alive && reply) send(pa::encode(pa::RunCommandsResult{id, std::move(out), code}));
+      });
     }
   }
 }

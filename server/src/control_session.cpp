@@ -1,6 +1,7 @@
 // Control channel session (control_session.hpp).
 #include "control_session.hpp"
 
+#include "agents/registry.hpp"
 #include "amt/amt_manager.hpp"
 
 #include "accounts/actions.hpp"
@@ -219,12 +220,32 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         if (self->ctx_.amt) {
           for (const auto& job : d.outcome.amt_jobs) self->ctx_.amt->run(job);
         }
+        for (auto& job : d.outcome.agent_jobs) self->run_agent_command(std::move(job));
         if (d.outcome.caller_gone) {
           self->send(Json{{"action", "close"}, {"cause", "noauth"}, {"msg", "noauth"}, {"reason", "The account is locked or removed."}});
           return self->close_after_writes();
         }
         self->do_read();
       });
+}
+
+// A "runcommands" job: MeshCentral's answers — "OK" at once without reply, the output as
+// {"action":"msg","type":"runcommands","result":...} with reply, "Agent not connected" when offline.
+template <class NextLayer>
+void ControlSession<NextLayer>::run_agent_command(accounts::AgentCommandJob job) {
+  auto answer = [responseid = job.responseid, nodeid = job.nodeid](Json a) {
+    a["nodeid"] = nodeid;
+    if (!responseid.is_null()) a["responseid"] = responseid;
+    return std::make_shared<const std::string>(a.dump(-1, ' ', false, Json::error_handler_t::replace));
+  };
+  auto link = ctx_.agents ? ctx_.agents->find(job.nodeid) : nullptr;
+  if (!link) return send(answer({{"action", "runcommands"}, {"result", "Agent not connected"}}));
+  if (!job.reply) send(answer({{"action", "runcommands"}, {"result", "OK"}}));
+  std::weak_ptr<accounts::EventSink> me = this->shared_from_this();
+  link->run_commands(std::move(job.cmds), [me, answer, reply = job.reply](std::string result, int exit_code) {
+    if (!reply) return;
+    if (auto s = me.lock()) s->push(answer({{"action", "msg"}, {"type", "runcommands"}, {"result", result}, {"exitcode", exit_code}}));
+  });
 }
 
 template <class NextLayer>

@@ -50,6 +50,7 @@ class ControlSession : public accounts::EventSink, public std::enable_shared_fro
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void run_action(nlohmann::json cmd);
+  void run_agent_command(accounts::AgentCommandJob job);
   accounts::ActionEnv action_env() const {
     auto env = accounts::env_for(domain_);
     env.presence = &ctx_.accounts->presence();

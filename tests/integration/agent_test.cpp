@@ -122,6 +122,13 @@ class AgentProcess {
   peer::Child child_;
 };
 
+// The device id value the agent logged ("as node//...").
+std::string node_of(const AgentProcess& agent) {
+  std::smatch m;
+  const std::string log = agent.log();
+  return std::regex_search(log, m, std::regex("as node//([A-Za-z0-9@$]{64})")) ? m[1].str() : "";
+}
+
 // Reads relay messages until the terminal output (binary) contains `text`; returns the output.
 std::string read_terminal_until(WssClient& ws, const std::string& text, std::string& seen) {
   const auto deadline = Clock::now() + std::chrono::seconds(20);
@@ -323,6 +330,40 @@ TEST_F(Agent, TerminalThroughTheRelay) {
   EXPECT_EQ(ev.value("username", ""), "admin");
 }
 
+TEST_F(Agent, RunsCommandsForMeshctrl) {
+  AgentProcess agent(write_settings(settings_text()), f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  const std::string node = node_of(agent);
+  // MeshCentral's own tool: the output comes back with --reply.
+  const auto out = meshctrl(port, {"runcommand", "--id", node, "--run", "echo hello-$((6*7)); echo to-stderr >&2", "--reply"});
+  EXPECT_NE(out.find("hello-42"), std::string::npos) << out << agent.log();
+  EXPECT_NE(out.find("to-stderr"), std::string::npos) << out;
+  // Without --reply the server answers OK at once.
+  EXPECT_NE(meshctrl(port, {"runcommand", "--id", node, "--run", "true"}).find("OK"), std::string::npos);
+  // Exit codes and Windows-only types through the control channel.
+  auto r = control({{"action", "runcommands"}, {"nodeids", {node}}, {"type", 3}, {"cmds", "exit 7"}, {"reply", true}, {"responseid", "x"}},
+                   "msg", as("admin", "Admin-pass1"));
+  EXPECT_EQ(r.value("type", ""), "runcommands");
+  EXPECT_EQ(r.value("exitcode", 0), 7);
+  auto win = control({{"action", "runcommands"}, {"nodeids", {node}}, {"type", 2}, {"cmds", "dir"}}, "runcommands", as("admin", "Admin-pass1"));
+  EXPECT_NE(win.value("result", "").find("type 0 or 3"), std::string::npos) << win.dump();
+  // helpdesk lacks the remote commands right.
+  auto denied = control({{"action", "runcommands"}, {"nodeids", {node}}, {"type", 0}, {"cmds", "touch /tmp/should-not-exist"}, {"reply", true}},
+                        "runcommands", as("helpdesk", "Helpdesk-pass1"));
+  EXPECT_EQ(denied.value("result", ""), "Access denied");
+  // The run is in the device's events, with who ran what.
+  auto events = control({{"action", "events"}, {"nodeid", "node//" + node}}, "events", as("admin", "Admin-pass1"));
+  bool logged = false;
+  for (const auto& e : events["events"]) {
+    if (e.value("action", "") == "runcommands" && e.value("cmds", "").find("hello-") != std::string::npos) logged = e.value("username", "") == "admin";
+  }
+  EXPECT_TRUE(logged) << events.dump();
+  // An offline device: said so.
+  agent.stop();
+  for (int i = 0; i < 100 && nodes()[0].value("conn", 0) != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NE(meshctrl(port, {"runcommand", "--id", node, "--run", "true", "--reply"}).find("Agent not connected"), std::string::npos);
+}
+
 TEST_F(Agent, RelaysNeedTheRightAndAnOnlineAgent) {
   const auto settings = write_settings(settings_text());
   {
@@ -362,13 +403,6 @@ TEST_F(Agent, RelaysNeedTheRightAndAnOnlineAgent) {
   }
   WssClient ws(port, "/meshrelay.ashx?p=1&nodeid=" + node, as("admin", "Admin-pass1"));
   EXPECT_NE(ws.read().find("agent is not connected"), std::string::npos);
-}
-
-// The device id value the agent logged ("as node//...").
-std::string node_of(const AgentProcess& agent) {
-  std::smatch m;
-  const std::string log = agent.log();
-  return std::regex_search(log, m, std::regex("as node//([A-Za-z0-9@$]{64})")) ? m[1].str() : "";
 }
 
 // A files relay: requests and their answers.

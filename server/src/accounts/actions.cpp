@@ -496,6 +496,45 @@ void do_getsysinfo(Store& db, const ActionEnv& env, const Json& caller, const Js
   out.replies.push_back(std::move(a));
 }
 
+// MeshCentral's "runcommands" for shell commands (type 0 = the agent's default, 3 = Linux/BSD/macOS
+// shell): per device, the remote commands right; a "runcommands" event per device; the commands
+// go to the agents afterwards (Outcome::agent_jobs). Windows command types are refused (Linux
+// agents only for now), as is MeshCentral's agent console (type 4).
+void do_runcommands(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const Json responseid = cmd.contains("responseid") ? cmd["responseid"] : Json();
+  auto answer_one = [&](const std::string& result) {
+    Json a{{"action", "runcommands"}, {"result", result}};
+    if (!responseid.is_null()) a["responseid"] = responseid;
+    out.replies.push_back(std::move(a));
+  };
+  const auto ids = node_ids(cmd);
+  if (ids.empty()) return answer_one("Invalid nodeid");
+  if (!has_str(cmd, "cmds") || str(cmd, "cmds").empty() || str(cmd, "cmds").size() > 64 * 1024) return answer_one("Invalid commands");
+  const int type = cmd.contains("type") && cmd["type"].is_number_integer() ? cmd["type"].get<int>() : 0;
+  if (type != 0 && type != 3) return answer_one("Only shell commands (type 0 or 3) run on Meshwork's Linux agents");
+  const bool reply = cmd.contains("reply") && cmd["reply"].is_boolean() && cmd["reply"].get<bool>();
+  for (const auto& id : ids) {
+    auto node = node_with_right(db, env, caller, id, mesh_right::kRemoteCommands);
+    if (!node) {
+      answer_one("Access denied");
+      continue;
+    }
+    const std::string nodeid = node->value("_id", "");
+    Json ev{{"etype", "node"},
+            {"action", "runcommands"},
+            {"nodeid", nodeid},
+            {"meshid", node->value("meshid", "")},
+            {"userid", caller.value("_id", "")},
+            {"username", caller.value("name", "")},
+            {"cmds", str(cmd, "cmds")},
+            {"cmdType", 3},
+            {"msg", "Running commands on " + node->value("name", "")},
+            {"domain", env.domain}};
+    record_event(db, out, {"*", node->value("meshid", ""), nodeid, caller.value("_id", "")}, std::move(ev));
+    out.agent_jobs.push_back({nodeid, str(cmd, "cmds"), reply, responseid});
+  }
+}
+
 void do_changedevice(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   const auto ids = node_ids(cmd);
   if (ids.size() != 1) return out.replies.push_back(answer(cmd, "Invalid node id"));
@@ -910,6 +949,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   else if (action == "nodes") do_nodes(db, env, caller, cmd, out);
   else if (action == "changedevice") do_changedevice(db, env, caller, cmd, out);
   else if (action == "getsysinfo") do_getsysinfo(db, env, caller, cmd, out);
+  else if (action == "runcommands") do_runcommands(db, env, caller, cmd, out);
   else if (action == "removedevices") do_removedevices(db, env, caller, cmd, out);
   else if (action == "changeDeviceMesh") do_changedevicemesh(db, env, caller, cmd, out);
   else if (action == "poweraction") do_poweraction(db, env, caller, cmd, out);

@@ -34,6 +34,15 @@ struct AmtJob {
   std::string userid, username;
 };
 
+// A shell command for a device's agent ("runcommands"), sent by the control session once the
+// action's checks and event are done. `responseid` is the caller's, echoed in the answers.
+struct AgentCommandJob {
+  std::string nodeid;
+  std::string cmds;
+  bool reply = false;
+  Json responseid;
+};
+
 struct Outcome {
   std::vector<Json> replies;                // to the caller, in order
   std::vector<std::string> text_replies;    // to the caller after `replies`: answers built as text
@@ -41,6 +50,7 @@ struct Outcome {
   std::vector<std::string> users_changed;   // users whose record (rights, links) changed
   bool caller_gone = false;                 // the caller's account no longer exists or is locked
   std::vector<AmtJob> amt_jobs;             // for the AMT manager, in order
+  std::vector<AgentCommandJob> agent_jobs;  // for connected agents, in order
 };
 
 // What an administrator needs to point Intel AMT's CIRA at this server (ciraconfig).

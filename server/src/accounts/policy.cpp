@@ -30,6 +30,7 @@ constexpr std::array kPolicies{
     Policy{"ciraconfig", kMesh, mesh_right::kEditGroup},  // shows the MPS password
     Policy{"addamtdevice", kMesh, mesh_right::kManageDevices},
     Policy{"poweraction", kNodes, mesh_right::kResetPowerOff},  // 302 (power on): kWake instead
+    Policy{"runcommands", kNodes, mesh_right::kRemoteCommands},
 };
 }  // namespace
 

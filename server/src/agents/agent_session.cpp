@@ -2,6 +2,8 @@
 #include "agents/agent_session.hpp"
 
 #include <deque>
+#include <functional>
+#include <map>
 
 #include "accounts/model.hpp"
 #include "accounts/presence.hpp"
@@ -22,6 +24,7 @@ using Json = nlohmann::json;
 namespace {
 
 constexpr std::size_t kMaxQueued = 64;
+constexpr std::size_t kMaxCommands = 16;  // commands running at once per agent
 constexpr auto kProofTimeout = std::chrono::seconds(15);
 
 void announce(const ServerContext& ctx, const std::string& nodeid, accounts::PresenceState state, int old_power) {
@@ -65,6 +68,15 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
   void send_tunnel(pa::Tunnel tunnel) override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), t = std::move(tunnel)] { self->send(pa::encode(t)); });
   }
+  void run_commands(std::string cmds, std::function<void(std::string, int)> done) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), cmds = std::move(cmds), done = std::move(done)]() mutable {
+      if (self->closed_) return done("Agent not connected", -1);
+      if (self->commands_.size() >= kMaxCommands) return done("Too many commands are running on this device", -1);
+      const std::string id = std::to_string(++self->command_seq_);
+      self->commands_[id] = std::move(done);
+      self->send(pa::encode(pa::RunCommands{id, std::move(cmds), true}));
+    });
+  }
   void shutdown() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->close("replaced by a newer connection"); });
   }
@@ -97,6 +109,13 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
       ctx_.async_db->run(
           ws_.get_executor(), [nodeid = nodeid_, info = std::move(si->info)](store::Store& s) { return record_sysinfo(s, nodeid, info); },
           [bus, d = domain_](std::vector<accounts::Dispatch> events) { bus->dispatch_all(d, events); });
+    }
+    if (auto* r = std::get_if<pa::RunCommandsResult>(&m)) {
+      if (auto it = commands_.find(r->id); it != commands_.end()) {
+        auto done = std::move(it->second);
+        commands_.erase(it);
+        done(std::move(r->result), r->exit_code);
+      }
     }
     return true;  // pong and unknown actions: nothing more (being heard is what counts)
   }
@@ -217,6 +236,9 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
     if (closed_) return;
     closed_ = true;
     timer_.cancel();
+    auto commands = std::move(commands_);
+    commands_.clear();
+    for (auto& [id, done] : commands) done("The agent disconnected before the command finished", -1);
     if (admitted_ && ctx_.agents->detach(nodeid_, this)) {
       logger("agent")->info("{} agent {} disconnected", peer_, nodeid_);
       const auto before = ctx_.accounts->presence().get(nodeid_);
@@ -237,6 +259,8 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
   Bytes agent_nonce_, server_nonce_, tls_hash_;
   std::string nodeid_, meshid_;
   bool admitted_ = false, writing_ = false, closed_ = false, ws_closed_ = false, close_after_writes_ = false;
+  std::map<std::string, std::function<void(std::string, int)>> commands_;  // running, by id
+  std::uint64_t command_seq_ = 0;
 };
 
 }  // namespace

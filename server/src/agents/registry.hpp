@@ -2,6 +2,7 @@
 // when its proof is accepted; relays find the agent to ask it to open a tunnel. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,9 @@ class AgentLink {
  public:
   virtual ~AgentLink() = default;
   virtual void send_tunnel(proto::agent::Tunnel tunnel) = 0;
+  // Runs a shell command on the device; `done` gets its output and exit code (or a reason and -1
+  // when the agent goes away first), on the agent session's strand.
+  virtual void run_commands(std::string cmds, std::function<void(std::string result, int exit_code)> done) = 0;
   virtual void shutdown() = 0;
 };
 

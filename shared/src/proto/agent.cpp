@@ -140,6 +140,10 @@ std::string encode(const Message& m) {
         } else if constexpr (std::is_same_v<T, Tunnel>) {
           j = {{"action", "tunnel"}, {"id", v.id}, {"p", static_cast<int>(v.protocol)}, {"cols", v.cols}, {"rows", v.rows},
                {"viewonly", v.view_only}};
+        } else if constexpr (std::is_same_v<T, RunCommands>) {
+          j = {{"action", "runcommands"}, {"id", v.id}, {"cmds", v.cmds}, {"reply", v.reply}};
+        } else if constexpr (std::is_same_v<T, RunCommandsResult>) {
+          j = {{"action", "runcommandsresult"}, {"id", v.id}, {"result", v.result}, {"exitcode", v.exit_code}};
         } else {
           j = {{"action", v.action}};
         }
@@ -212,6 +216,21 @@ Result<Message> parse(std::string_view text_in) {
     Tunnel t{std::move(*id), *p, std::clamp(int_or(j, "cols", 80), 1, 1000), std::clamp(int_or(j, "rows", 24), 1, 1000),
              j.contains("viewonly") && j["viewonly"].is_boolean() && j["viewonly"].get<bool>()};
     return Message{std::move(t)};
+  }
+  if (a == "runcommands") {
+    auto id = text(j, "id");
+    if (!id) return id.error();
+    auto cmds = text(j, "cmds");
+    if (!cmds) return cmds.error();
+    const auto r = j.find("reply");
+    return Message{RunCommands{std::move(*id), std::move(*cmds), r != j.end() && r->is_boolean() && r->get<bool>()}};
+  }
+  if (a == "runcommandsresult") {
+    auto id = text(j, "id");
+    if (!id) return id.error();
+    auto result = text(j, "result", false);
+    if (!result) return result.error();
+    return Message{RunCommandsResult{std::move(*id), std::move(*result), int_or(j, "exitcode", -1)}};
   }
   return Message{Unknown{a}};
 }

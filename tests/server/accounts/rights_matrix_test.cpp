@@ -22,7 +22,7 @@ const Case kCases[] = {
     {"addmeshuser", mesh_right::kManageUsers}, {"removemeshuser", mesh_right::kManageUsers},
     {"changedevice", mesh_right::kManageDevices}, {"removedevices", mesh_right::kManageDevices},
     {"nodes", 0},                              {"deviceevents", 0},
-    {"getsysinfo", 0},
+    {"getsysinfo", 0},                         {"runcommands", mesh_right::kRemoteCommands},
     {"amtpoweroff", mesh_right::kResetPowerOff}, {"amtpoweron", mesh_right::kWake},
 };
 
@@ -63,6 +63,11 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
     // Accepted power actions become jobs for the AMT manager; refused devices are skipped.
     auto out = f.run(user, {{"action", "poweraction"}, {"nodeids", {node}}, {"actiontype", action == "amtpoweron" ? 302 : 308}});
     return out.amt_jobs.size() == 1 && out.amt_jobs[0].nodeid == node;
+  }
+  if (action == "runcommands") {
+    // Accepted commands become jobs for the device's agent; refused ones answer "Access denied".
+    auto out = f.run(user, {{"action", "runcommands"}, {"nodeids", {node}}, {"type", 0}, {"cmds", "true"}});
+    return out.agent_jobs.size() == 1 && out.agent_jobs[0].nodeid == node;
   }
   if (action == "getsysinfo") {
     auto out = f.run(user, {{"action", "getsysinfo"}, {"nodeid", node}});

@@ -33,6 +33,15 @@ TEST(AgentProto, HelloAndAuthRoundTrip) {
   EXPECT_EQ(std::get<Tunnel>(*t).cols, 100);
   EXPECT_EQ(std::get<Tunnel>(*t).rows, 30);
   EXPECT_TRUE(std::holds_alternative<Ping>(*parse(encode(Ping{}))));
+  auto rc = parse(encode(RunCommands{"7", "uname -a", true}));
+  ASSERT_TRUE(rc);
+  EXPECT_EQ(std::get<RunCommands>(*rc).cmds, "uname -a");
+  EXPECT_TRUE(std::get<RunCommands>(*rc).reply);
+  auto rr = parse(encode(RunCommandsResult{"7", "Linux\n", 3}));
+  ASSERT_TRUE(rr);
+  EXPECT_EQ(std::get<RunCommandsResult>(*rr).result, "Linux\n");
+  EXPECT_EQ(std::get<RunCommandsResult>(*rr).exit_code, 3);
+  EXPECT_EQ(parse(R"({"action":"runcommands","id":"1"})").error().code, "missing-field");
   EXPECT_EQ(std::get<Unknown>(*parse(R"({"action":"future","x":1})")).action, "future");
 }
 

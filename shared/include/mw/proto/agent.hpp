@@ -10,7 +10,9 @@
 //                     "meshid":"mesh//…","ver":"0.1.0","platform":"linux","hostname":"pc1"}
 //   server → agent   {"action":"authok","nodeid":"node//…"} or {"action":"autherror","reason":"…"}
 //   agent  → server  {"action":"sysinfo","info":{…}} (on connect and on change), {"action":"pong"}
-//   server → agent   {"action":"ping"}, {"action":"tunnel","id":"…","p":1,"cols":80,"rows":24}
+//   server → agent   {"action":"ping"}, {"action":"tunnel","id":"…","p":1,"cols":80,"rows":24},
+//                    {"action":"runcommands","id":"…","cmds":"…","reply":true}
+//   agent  → server  {"action":"runcommandsresult","id":"…","result":"…","exitcode":0}
 // Both transcripts bind the SHA-384 of the TLS certificate the agent saw, so a man in the middle
 // with another certificate cannot relay a valid proof either way.
 #pragma once
@@ -80,11 +82,24 @@ struct Tunnel {
   int cols = 80, rows = 24;  // terminal size the browser starts with
   bool view_only = false;    // desktop: the viewer may watch, not type or point
 };
+// Run a shell command (MeshCentral's "runcommands" for Linux agents) and, when asked, answer with
+// its output (stdout and stderr together, at most 1 MiB) and exit code.
+struct RunCommands {
+  std::string id;
+  std::string cmds;
+  bool reply = false;
+};
+struct RunCommandsResult {
+  std::string id;
+  std::string result;
+  int exit_code = 0;
+};
 struct Unknown {
   std::string action;
 };
 
-using Message = std::variant<AgentHello, ServerAuth, AgentAuth, AuthOk, AuthError, SysInfo, Ping, Pong, Tunnel, Unknown>;
+using Message = std::variant<AgentHello, ServerAuth, AgentAuth, AuthOk, AuthError, SysInfo, Ping, Pong, Tunnel, RunCommands,
+                             RunCommandsResult, Unknown>;
 
 std::string encode(const Message& m);
 // Parses one message. Malformed JSON, a missing or mistyped field, bad base64 or a nonce of the
