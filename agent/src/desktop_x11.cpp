@@ -31,6 +31,15 @@ constexpr auto kCaptureInterval = std::chrono::milliseconds(40);  // up to 25 ca
 
 void quiet_log(const char*, ...) {}
 
+// Xlib's default error handler ends the process; an agent must survive a refused request (MIT-SHM
+// in a container without shared memory, a window gone). Errors are counted and checked where
+// they matter.
+std::atomic<int> x_errors{0};
+int on_x_error(Display*, XErrorEvent*) {
+  x_errors.fetch_add(1);
+  return 0;
+}
+
 class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Desktop> {
  public:
   explicit X11Desktop(const std::string& display) : name_(display) {
@@ -125,11 +134,16 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
         shm_info_.shmaddr = image_->data = static_cast<char*>(shmat(shm_info_.shmid, nullptr, 0));
         shm_info_.readOnly = False;
         shmctl(shm_info_.shmid, IPC_RMID, nullptr);  // freed once both sides detach
+        const int errors_before = x_errors.load();
         if (shm_info_.shmaddr != reinterpret_cast<char*>(-1) && XShmAttach(capture_, &shm_info_)) {
           XSync(capture_, False);
-          shm_ = true;
-          return;
+          if (x_errors.load() == errors_before) {
+            shm_ = true;
+            return;
+          }
         }
+        if (shm_info_.shmaddr != reinterpret_cast<char*>(-1)) shmdt(shm_info_.shmaddr);
+        image_->data = nullptr;
         XDestroyImage(image_);
         image_ = nullptr;
       }
@@ -224,7 +238,10 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
 
 std::shared_ptr<Desktop> Desktop::open(const std::string& requested) {
   static std::once_flag threads;
-  std::call_once(threads, [] { XInitThreads(); });
+  std::call_once(threads, [] {
+    XInitThreads();
+    XSetErrorHandler(on_x_error);
+  });
   std::string display = requested;
   if (display.empty()) {
     const char* env = std::getenv("DISPLAY");
