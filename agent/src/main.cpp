@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   CLI::App app{"meshwork-agent: connects this computer to a Meshwork server (terminal, files, desktop)"};
   std::string settings_file, state_dir, root = "/";
   bool install = false, uninstall = false;
-  int swarm = 0, sysinfo_seconds = 60;
+  int swarm = 0, sysinfo_seconds = 60, backoff_max_ms = 300000;
   app.add_option("--settings", settings_file, "settings file from the server (MeshServer, ServerID, MeshID)");
   app.add_option("--state-dir", state_dir, "folder for the agent's identity key");
   app.add_flag("--install", install, "install as a systemd service (copies the binary and settings, enables it)");
@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
   app.add_option("--swarm", swarm, "run N agent identities in one process (load tests; no sessions)")->check(CLI::Range(1, 50000));
   app.add_option("--sysinfo-interval", sysinfo_seconds, "seconds between checks for changed system information")
       ->check(CLI::Range(1, 86400));
+  app.add_option("--backoff-max-ms", backoff_max_ms, "longest wait between reconnection attempts (default 5 minutes)")
+      ->check(CLI::Range(10, 3600000));
   app.set_version_flag("--version", std::string("meshwork-agent ") + MW_AGENT_VERSION);
   CLI11_PARSE(app, argc, argv);
 
@@ -76,6 +78,8 @@ int main(int argc, char** argv) {
       boost::asio::io_context io(1);
       AgentOptions o;
       o.sysinfo_interval = std::chrono::seconds(sysinfo_seconds);
+      o.backoff_max = std::chrono::milliseconds(backoff_max_ms);
+      o.backoff_min = std::min(o.backoff_min, o.backoff_max);
       auto agent = std::make_shared<Agent>(io, *tls, settings, Identity::load_or_create(state_dir), o);
       log_line("device id " + agent->identity().node_value() + ", server " + settings.server_url);
       boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -97,6 +101,8 @@ int main(int argc, char** argv) {
       o.sessions = false;
       o.quiet = true;
       o.label = "swarm-" + std::to_string(i);
+      o.backoff_max = std::chrono::milliseconds(backoff_max_ms);
+      o.backoff_min = std::min(o.backoff_min, o.backoff_max);
       agents.push_back(std::make_shared<Agent>(*ios[i % threads], *tls, settings, std::move(ids[i]), o));
       agents.back()->start();
     }

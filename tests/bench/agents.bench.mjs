@@ -9,6 +9,10 @@
 //                    (Node's ws) downloads it through /meshrelay.ashx: MB/s
 //   ceiling          `openssl speed -evp aes-256-gcm -bytes 16384` on one core: MB/s; the relay's
 //                    ratio to it (every relayed byte is encrypted and decrypted twice on the way)
+//   soak             one agent's resident memory over MW_BENCH_SOAK (default 2000) reconnection
+//                    attempts with the back-off capped at 20 ms: against a closed port (server
+//                    unreachable) and against the server with a wrong ServerID (every attempt a full
+//                    TLS handshake and proof, refused); RSS after the first tenth and at the end
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +26,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const counts = (process.env.MW_BENCH_AGENTS || '1000,10000').split(',').map(Number);
 const relayMiB = Number(process.env.MW_BENCH_RELAY_MIB || 256);
+const soakAttempts = Number(process.env.MW_BENCH_SOAK || 2000);
 const agentBin = path.join(root, 'build', 'bin', 'meshwork-agent');
 const serverBin = path.join(root, 'build', 'bin', 'meshwork-server');
 
@@ -117,6 +122,26 @@ async function relay(port, settingsText) {
   }
 }
 
+// One agent failing `soakAttempts` times in a row: its RSS (KiB) after a tenth of them and at the end.
+async function soak(name, settingsText) {
+  const settings = path.join(work, `soak-${name}.msh`);
+  writeFileSync(settings, settingsText);
+  const a = runAgent(['--settings', settings, '--state-dir', path.join(work, `soak-${name}`), '--backoff-max-ms', '20']);
+  const attempts = () => (a.log().match(/retrying in/g) || []).length;
+  let logged = 0;
+  a.proc.stderr.on('data', (d) => { logged += (String(d).match(/retrying in/g) || []).length; });
+  try {
+    const t0 = Date.now();
+    await waitFor(`${name}: warm-up`, 600000, async () => logged >= soakAttempts / 10);
+    const warm = processTree(a.proc.pid).rssKiB;
+    await waitFor(`${name}: ${soakAttempts} attempts`, 1800000, async () => logged >= soakAttempts);
+    const end = processTree(a.proc.pid).rssKiB;
+    return { name, attempts: logged, secs: (Date.now() - t0) / 1000, warm, end, sample: attempts() };
+  } finally {
+    a.proc.kill('SIGTERM');
+  }
+}
+
 // Single-core AES-256-GCM throughput (MB/s) at 16 KiB, the size of a TLS record.
 function aesCeiling() {
   const out = execFileSync('openssl', ['speed', '-evp', 'aes-256-gcm', '-seconds', '3', '-bytes', '16384'],
@@ -152,6 +177,11 @@ try {
     writeFileSync(settings, settingsText);
     for (const n of counts) results.swarms.push(await swarm(port, settings, n));
     results.relay = await relay(port, settingsText);
+    const closed = await freePort();
+    results.soaks = [
+      await soak('unreachable', settingsText.replace(/MeshServer=wss:\/\/127\.0\.0\.1:\d+/, `MeshServer=wss://127.0.0.1:${closed}`)),
+      await soak('refused', settingsText.replace(/ServerID=[0-9a-f]{8}/, 'ServerID=00000000')),
+    ];
   } finally {
     await stop(s.proc);
   }
@@ -168,5 +198,9 @@ for (const r of results.swarms) {
     `  ${(r.cpuPerAgent * 1000).toFixed(2).padStart(20)}  ${(r.swarmMemPerAgent / 1024).toFixed(1).padStart(16)}`);
 }
 const r = results.relay;
+for (const s of results.soaks) {
+  console.log(`soak ${s.name}: ${s.attempts} reconnection attempts in ${s.secs.toFixed(0)} s; agent RSS ${s.warm} KiB after ` +
+    `${soakAttempts / 10}, ${s.end} KiB at the end (${((s.end - s.warm) * 1000 / (s.attempts - soakAttempts / 10)).toFixed(1)} KiB per 1,000 attempts)`);
+}
 console.log(`relay download ${relayMiB} MiB: ${r.mbps.toFixed(0)} MB/s; single-core AES-256-GCM ceiling ${results.ceiling.toFixed(0)} MB/s;` +
   ` ratio ${(r.mbps / results.ceiling).toFixed(3)} (target 0.5)`);
