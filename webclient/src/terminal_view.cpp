@@ -40,24 +40,6 @@ ImU32 colour(term::Color c, ImU32 fallback) {
   }
 }
 
-void append_utf8(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
 }  // namespace
 
 TerminalView::TerminalView(std::string nodeid, std::string device_name, TerminalKind kind, Sender sender)
@@ -196,9 +178,9 @@ bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input) {
         const term::Cell& cell = term_.cell(r, end);
         if (!(cell.style == style) && !cell.wide_spacer()) break;
         if (!cell.wide_spacer()) {
-          const auto text = term_.cell_text(cell);
-          if (text.empty()) run += ' ';
-          for (const char32_t ch : text) append_utf8(run, ch);
+          const std::size_t before = run.size();
+          term_.append_cell_utf8(cell, run);
+          if (run.size() == before) run += ' ';
         }
         ++end;
       }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include "accounts/live_events.hpp"
 #include "accounts/model.hpp"
 #include "accounts/presence.hpp"
 #include "accounts/service.hpp"
@@ -26,18 +27,6 @@ namespace {
 constexpr std::size_t kMaxQueued = 64;
 constexpr std::size_t kMaxCommands = 16;  // commands running at once per agent
 constexpr auto kProofTimeout = std::chrono::seconds(15);
-
-void announce(const ServerContext& ctx, const std::string& nodeid, accounts::PresenceState state, int old_power) {
-  ctx.accounts->bus().dispatch(accounts::domain_of(nodeid),
-                               accounts::Dispatch{{"*", state.meshid, nodeid}, accounts::nodeconnect_event(nodeid, state)});
-  if (state.pwr == old_power) return;
-  ctx.async_db->run(
-      ctx.async_db_executor,
-      [nodeid, pwr = state.pwr, old_power](store::Store& s) {
-        return s.add_power_event({{"nodeid", nodeid}, {"power", pwr}, {"oldPower", old_power}});
-      },
-      [](store::Status) {});
-}
 
 template <class NextLayer>
 class AgentSession : public AgentLink, public std::enable_shared_from_this<AgentSession<NextLayer>> {
@@ -164,7 +153,7 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
     const auto before = ctx_.accounts->presence().get(nodeid_);
     const auto state = ctx_.accounts->presence().connect(nodeid_, meshid_, accounts::conn_bit::kAgent, accounts::power::kOn,
                                                          store::now_ms());
-    announce(ctx_, nodeid_, state, before ? before->pwr : 0);
+    accounts::announce_presence(ctx_, nodeid_, state, before ? before->pwr : 0);
     logger("agent")->info("{} agent {} ({}) connected to group {}", peer_, nodeid_, adm.name, meshid_);
     send(pa::encode(pa::AuthOk{nodeid_}));
     tick();
@@ -244,7 +233,7 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
       const auto before = ctx_.accounts->presence().get(nodeid_);
       auto state = ctx_.accounts->presence().disconnect(nodeid_, accounts::conn_bit::kAgent);
       if (state.meshid.empty()) state.meshid = meshid_;
-      announce(ctx_, nodeid_, state, before ? before->pwr : 0);
+      accounts::announce_presence(ctx_, nodeid_, state, before ? before->pwr : 0);
     }
   }
 

@@ -3,6 +3,7 @@
 
 #include <deque>
 
+#include "accounts/live_events.hpp"
 #include "accounts/model.hpp"
 #include "accounts/rights.hpp"
 #include "accounts/service.hpp"
@@ -274,32 +275,10 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
     ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
   }
 
-  // MeshCentral's relay log event: who, which device, what, how long, how many bytes.
   void record() {
-    const auto secs = (store::now_ms() - started_ms_) / 1000;
-    const std::string kind = pa::relay_protocol_name(*protocol_);
-    Json ev{{"etype", "relay"},
-            {"action", "relaylog"},
-            {"nodeid", nodeid_},
-            {"meshid", grant_.meshid},
-            {"userid", userid_},
-            {"username", grant_.username},
-            {"protocol", static_cast<int>(*protocol_)},
-            {"bytesin", to_browser_},
-            {"bytesout", from_browser_},
-            {"duration", secs},
-            {"msg", "Agent " + kind + " session to " + grant_.device_name + " ended after " + std::to_string(secs) + " s (" +
-                        std::to_string(to_browser_) + " bytes in, " + std::to_string(from_browser_) + " bytes out)"},
-            {"domain", domain_.id}};
-    auto* bus = &ctx_.accounts->bus();
-    ctx_.async_db->run(
-        ws_.get_executor(),
-        [ev, nodeid = nodeid_, meshid = grant_.meshid, uid = userid_](store::Store& s) {
-          accounts::Outcome out;
-          accounts::record_event(s, out, {"*", meshid, nodeid, uid}, ev);
-          return out;
-        },
-        [bus, domain = domain_.id](accounts::Outcome out) { bus->dispatch_all(domain, out.events); });
+    const std::string kind = std::string("Agent ") + pa::relay_protocol_name(*protocol_);
+    accounts::record_relay_session(ctx_, {domain_.id, nodeid_, grant_.meshid, userid_, grant_.username, grant_.device_name,
+                                          static_cast<int>(*protocol_), kind, started_ms_, to_browser_, from_browser_});
   }
 
   struct Queued {

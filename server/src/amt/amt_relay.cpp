@@ -4,6 +4,7 @@
 #include <chrono>
 #include <deque>
 
+#include "accounts/live_events.hpp"
 #include "accounts/model.hpp"
 #include "accounts/rights.hpp"
 #include "accounts/service.hpp"
@@ -298,35 +299,10 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
     ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
   }
 
-  // MeshCentral's relay log event: who, which device, how long, how many bytes.
   void record() {
-    const auto secs = (store::now_ms() - started_ms_) / 1000;
-    const std::string kind = kvm_ ? "Intel AMT KVM" : "Intel AMT Serial-over-LAN";
-    Json ev{{"etype", "relay"},
-            {"action", "relaylog"},
-            {"nodeid", nodeid_},
-            {"meshid", grant_.meshid},
-            {"userid", userid_},
-            {"username", grant_.username},
-            {"protocol", kvm_ ? 201 : 200},
-            {"bytesin", from_device_},
-            {"bytesout", from_browser_},
-            {"duration", secs},
-            {"msg", kind + " session to " + grant_.device_name + " ended after " + std::to_string(secs) + " s (" +
-                        std::to_string(from_device_) + " bytes in, " + std::to_string(from_browser_) + " bytes out)"},
-            {"domain", domain_.id}};
-    auto* bus = &ctx_.accounts->bus();
-    const std::string domain = domain_.id;
-    ctx_.async_db->run(
-        ws_.get_executor(),
-        [ev, nodeid = nodeid_, meshid = grant_.meshid, uid = userid_](store::Store& s) {
-          accounts::Outcome out;
-          accounts::record_event(s, out, {"*", meshid, nodeid, uid}, ev);
-          return out;
-        },
-        [bus, domain](accounts::Outcome out) {
-          bus->dispatch_all(domain, out.events);
-        });
+    accounts::record_relay_session(ctx_, {domain_.id, nodeid_, grant_.meshid, userid_, grant_.username, grant_.device_name,
+                                          kvm_ ? 201 : 200, kvm_ ? "Intel AMT KVM" : "Intel AMT Serial-over-LAN", started_ms_,
+                                          from_device_, from_browser_});
   }
 
   struct Queued {

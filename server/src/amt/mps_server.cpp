@@ -74,18 +74,6 @@ mw::Result<std::string> mps_password(store::Store& db, const std::string& config
   return pass;
 }
 
-void announce_presence(ServerContext& ctx, const std::string& nodeid, const accounts::PresenceState& state, int old_power) {
-  ctx.accounts->bus().dispatch(accounts::domain_of(nodeid),
-                               accounts::Dispatch{{"*", state.meshid, nodeid}, accounts::nodeconnect_event(nodeid, state)});
-  if (state.pwr == old_power) return;
-  ctx.async_db->run(
-      ctx.async_db_executor,
-      [nodeid, pwr = state.pwr, old_power](store::Store& s) {
-        return s.add_power_event({{"nodeid", nodeid}, {"power", pwr}, {"oldPower", old_power}});
-      },
-      [](store::Status) {});
-}
-
 // [SECTION] Admission
 
 CiraAdmission admit_cira_device(store::Store& db, const std::vector<std::string>& domains, const std::string& username,

@@ -10,6 +10,8 @@
 // first start and stored in the database (mps_password()).
 #pragma once
 
+#include "accounts/live_events.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <atomic>
@@ -44,9 +46,8 @@ std::string cira_node_id(std::string_view domain, const apf::Uuid& uuid);
 // (created with 24 random letters and digits on first start). Errors are the store's.
 mw::Result<std::string> mps_password(store::Store& db, const std::string& configured);
 
-// A presence change of a device: the live "nodeconnect" event to every session that sees its
-// group, and a power-timeline record when the power state changed from `old_power`.
-void announce_presence(ServerContext& ctx, const std::string& nodeid, const accounts::PresenceState& state, int old_power);
+// (announce_presence: accounts/live_events.hpp, shared with the agent channel.)
+using accounts::announce_presence;
 
 // [SECTION] Admission (runs on the store's thread)
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "terminal_impl.hpp"
+#include "utf8.hpp"
 
 namespace mw::term {
 
@@ -94,6 +95,9 @@ const Modes& Terminal::modes() const { return impl_->modes; }
 const std::string& Terminal::title() const { return impl_->title; }
 std::uint64_t Terminal::bell_count() const { return impl_->bells; }
 std::u32string Terminal::cell_text(const Cell& cell) const { return impl_->cell_text(cell); }
+void Terminal::append_cell_utf8(const Cell& cell, std::string& out) const {
+  for (const char32_t c : impl_->cell_text(cell)) detail::put_utf8(c, out);
+}
 std::string_view Terminal::link_uri(std::uint16_t link) const {
   if (link == 0) return {};
   const std::string* key = impl_->links.get(link - 1u);

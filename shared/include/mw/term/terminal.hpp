@@ -111,6 +111,8 @@ class Terminal {
 
   // The code points of a cell: its character plus combining marks (empty for a blank).
   std::u32string cell_text(const Cell& cell) const;
+  // The same as UTF-8, appended to `out` (renderers build runs of cells with it).
+  void append_cell_utf8(const Cell& cell, std::string& out) const;
   // The URI of an OSC 8 hyperlink id (Style::link), empty if none.
   std::string_view link_uri(std::uint16_t link) const;
   // A screen row as UTF-8, trailing blanks dropped (blank cells inside are spaces).
