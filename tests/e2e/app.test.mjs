@@ -106,6 +106,10 @@ test('an idle app draws nothing until something changes', async () => {
   await login(page, server.url);
   await page.waitForFunction(() => window.meshwork && window.meshwork.serverName && window.meshwork.idle,
     null, { timeout: 30000 });
+  // Answers to the app's first requests (groups, devices) may still arrive on a loaded machine and
+  // rightly draw a few frames: settle once more before measuring.
+  await page.waitForTimeout(500);
+  await page.waitForFunction(() => window.meshwork.idle, null, { timeout: 10000 });
   const before = await page.evaluate(() => window.meshwork.frames);
   await page.waitForTimeout(700);
   assert.equal(await page.evaluate(() => window.meshwork.frames), before, 'no frames drawn while idle');

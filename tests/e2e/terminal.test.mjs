@@ -67,6 +67,41 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+test('Add Agent shows the install command, and the command\'s script and downloads are served', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await login(page, server.url);
+  const button = 'addagent:Terminals';
+  await page.waitForFunction((b) => window.meshwork && window.meshwork.buttons && window.meshwork.buttons[b] &&
+    window.meshwork.idle, button, { timeout: 30000 });
+  const [x, y, w, h] = await page.evaluate((b) => window.meshwork.buttons[b], button);
+  await page.mouse.click(x + w / 2, y + h / 2);
+  await page.waitForFunction(() => window.meshwork.addAgentCommand, null, { timeout: 20000 });
+  const cmd = await page.evaluate(() => window.meshwork.addAgentCommand);
+  const short = GROUP.slice('mesh//'.length);
+  assert.equal(cmd, `curl -fsSk 'https://127.0.0.1:${server.port}/meshagents?script=1&id=${short}' | sh`);
+  // What the command fetches: the script, which fetches the agent and the settings and checks the agent's hash.
+  const url = /'(https:[^']+)'/.exec(cmd)[1];
+  const script = await get(server.port, url.slice(url.indexOf('/meshagents')));
+  assert.equal(script.status, 200);
+  assert.match(script.body, /sha384sum -c/);
+  assert.match(script.body, /--install --settings/);
+  const sha = /SHA384='([0-9a-f]{96})'/.exec(script.body)[1];
+  const agentBin = await new Promise((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port: server.port, path: '/meshagents?id=linux-x64', rejectUnauthorized: false }, (res) => {
+      const hash = crypto.createHash('sha384');
+      res.on('data', (d) => hash.update(d));
+      res.on('end', () => resolve({ status: res.statusCode, sha: hash.digest('hex') }));
+    }).on('error', reject);
+  });
+  assert.equal(agentBin.status, 200);
+  assert.equal(agentBin.sha, sha, 'the script checks the hash of the binary the server serves');
+  const settings = await get(server.port, `/meshsettings?id=${short}`);
+  assert.match(settings.body, new RegExp(`MeshID=${GROUP.replace(/\$/g, '\\$')}`));
+  saveArtifact('add-agent.png', await page.screenshot({ type: 'png' }));
+  await context.close();
+});
+
 test('a terminal on an agent: click Terminal, type a command, see its output; resizing reaches the shell', async () => {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();

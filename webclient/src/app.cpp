@@ -111,6 +111,47 @@ void App::draw(float width, float height) {
   draw_header(width);
   draw_devices(width, height);
   draw_terminals();
+  draw_add_agent();
+}
+
+std::string App::add_agent_command() const {
+  const auto g = groups_.find(add_agent_group_);
+  if (g == groups_.end() || !info_) return "";
+  const std::string host = info_->name + (info_->port == 443 || info_->port == 0 ? "" : ":" + std::to_string(info_->port));
+  // The group id as meshctrl shows it: the part after "mesh/<domain>/".
+  const std::string& id = g->second.id;
+  const auto slash = id.find('/', id.find('/') + 1);
+  const std::string value = slash == std::string::npos ? id : id.substr(slash + 1);
+  return "curl -fsSk 'https://" + host + "/meshagents?script=1&id=" + value + "' | sh";
+}
+
+// MeshCentral's "Add Agent" dialog for Linux: the one-line install, and what it does.
+void App::draw_add_agent() {
+  if (add_agent_group_.empty()) return;
+  const auto g = groups_.find(add_agent_group_);
+  if (g == groups_.end()) {
+    add_agent_group_.clear();
+    return;
+  }
+  bool open = true;
+  const float em = ImGui::GetFontSize();
+  ImGui::SetNextWindowSize(ImVec2(em * 44, 0), ImGuiCond_Appearing);
+  const std::string title = "Add Agent to " + g->second.name + "###addagent";
+  if (ImGui::Begin(title.c_str(), &open, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoCollapse)) {
+    ImGui::TextWrapped("To add a Linux computer to this group, run this command on it as root:");
+    std::string cmd = add_agent_command();
+    ImGui::SetNextItemWidth(-1);
+    ImGui::InputText("##cmd", cmd.data(), cmd.size() + 1, ImGuiInputTextFlags_ReadOnly | ImGuiInputTextFlags_AutoSelectAll);
+    ImGui::Spacing();
+    ImGui::TextColored(kMuted, "It downloads the agent and this group's settings from this server, checks the agent's");
+    ImGui::TextColored(kMuted, "SHA-384, installs the systemd service meshwork-agent and starts it. Within seconds the");
+    ImGui::TextColored(kMuted, "computer appears here. The agent trusts this server by its key, not by its certificate.");
+  }
+  ImGui::End();
+  if (!open) {
+    add_agent_group_.clear();
+    ++revision_;
+  }
 }
 
 // [SECTION] Terminals
@@ -269,7 +310,15 @@ void App::draw_devices(float width, float height) {
     }
     std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
     const std::string label = g->name + "  (" + std::to_string(list.size()) + ")###" + g->id;
-    if (!ImGui::CollapsingHeader(label.c_str(), ImGuiTreeNodeFlags_DefaultOpen)) continue;
+    const bool open = ImGui::CollapsingHeader(label.c_str(), ImGuiTreeNodeFlags_DefaultOpen | ImGuiTreeNodeFlags_AllowItemOverlap);
+    if (g->mtype == 2) {  // "managed by agent": how to add one
+      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize("Add Agent").x - ImGui::GetStyle().FramePadding.x * 2);
+      if (action_button("Add Agent", "add" + g->id, "addagent:" + g->name)) {
+        add_agent_group_ = g->id;
+        ++revision_;
+      }
+    }
+    if (!open) continue;
     if (!g->desc.empty()) ImGui::TextColored(kMuted, "%s", g->desc.c_str());
     if (list.empty()) {
       ImGui::TextColored(kMuted, filter_.empty() ? "No devices in this group." : "No device matches the search.");

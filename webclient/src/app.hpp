@@ -56,6 +56,8 @@ class App {
   // name ("terminal:<device name>"): tests click what a person would.
   const std::map<std::string, std::array<float, 4>>& buttons() const { return buttons_; }
   void set_mono_font(ImFont* f) { mono_ = f; }
+  // The Add Agent dialog's install command ("" when the dialog is closed).
+  std::string add_agent_command() const;
 
   Connection connection() const { return connection_; }
   const std::optional<proto::ServerInfo>& server_info() const { return info_; }
@@ -74,6 +76,7 @@ class App {
   void draw_header(float width);
   void draw_devices(float width, float height);
   void draw_terminals();
+  void draw_add_agent();
   bool action_button(const char* label, const std::string& id, const std::string& test_name);
 
   std::function<void(std::string)> send_;
@@ -96,6 +99,7 @@ class App {
   std::vector<InputEvent> input_;
   std::map<std::string, std::array<float, 4>> buttons_;
   ImFont* mono_ = nullptr;
+  std::string add_agent_group_;  // the group whose Add Agent dialog is open
 };
 
 // Installs Meshwork's ImGui style (colours, rounding, spacing) scaled by `scale`.

@@ -56,7 +56,8 @@ void report_sessions() {
   for (const auto& [name, r] : g.app.buttons()) {
     buttons[name] = {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale};
   }
-  const std::string text = nlohmann::json{{"terminals", terms}, {"buttons", buttons}}.dump(-1, ' ', false,
+  const std::string text = nlohmann::json{{"terminals", terms}, {"buttons", buttons},
+                                          {"addAgentCommand", g.app.add_agent_command()}}.dump(-1, ' ', false,
                                                                                            nlohmann::json::error_handler_t::replace);
   EM_ASM(
       {
@@ -64,6 +65,7 @@ void report_sessions() {
         const s = JSON.parse(UTF8ToString($0));
         window.meshwork.terminals = s.terminals;
         window.meshwork.buttons = s.buttons;
+        window.meshwork.addAgentCommand = s.addAgentCommand;
       },
       text.c_str());
 }
