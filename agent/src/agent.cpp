@@ -68,7 +68,8 @@ asio::awaitable<void> Agent::run() {
     ++stats_.failures;
     // A connection that lived a while was a success: start the back-off again from the bottom.
     if (std::chrono::steady_clock::now() - started > std::chrono::minutes(1)) backoff.reset();
-    const auto delay = backoff.next(static_cast<std::uint32_t>(random_bytes(4)[0] | (random_bytes(4)[1] << 8)));
+    const Bytes r = random_bytes(4);
+    const auto delay = backoff.next(std::uint32_t{r[0]} | std::uint32_t{r[1]} << 8 | std::uint32_t{r[2]} << 16 | std::uint32_t{r[3]} << 24);
     if (!options_.quiet || why != last_error_) {
       log("disconnected (" + why + "); retrying in " + std::to_string(delay.count() / 1000.0).substr(0, 4) + " s");
     }
@@ -116,7 +117,7 @@ asio::awaitable<void> Agent::session() {
   auth.meshid = settings_.mesh_id;
   auth.version = MW_AGENT_VERSION;
   auth.platform = platform_name();
-  auth.hostname = options_.sessions ? collect_sysinfo().value("hostname", "") : options_.label;
+  auth.hostname = options_.sessions ? host_name() : options_.label;
   const std::string auth_text = pa::encode(auth);
   co_await ws.async_write(asio::buffer(auth_text), use_awaitable);
   auto answer = co_await read_message();

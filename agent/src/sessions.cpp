@@ -269,10 +269,6 @@ asio::awaitable<void> serve_tunnel(ssl::context& tls, RelayTarget target, pa::Tu
       case pa::RelayProtocol::kDesktop:
         co_await desktop(ws, target.settings, tunnel);
         break;
-      default: {
-        const std::string reason = std::string("this agent does not offer ") + pa::relay_protocol_name(tunnel.protocol) + " yet";
-        co_await send_error(*ws, reason);
-      }
     }
   } catch (const std::exception& e) {
     log_line("relay " + tunnel.id.substr(0, 8) + " failed: " + e.what());

@@ -10,6 +10,8 @@ namespace mw::agent {
 
 // The current information, as a JSON object.
 nlohmann::json collect_sysinfo();
+// The computer's host name alone (what the server names a new device after).
+std::string host_name();
 // The part that identifies a change worth reporting: everything but fast-moving figures (free
 // memory and disk space), so an idle computer is not re-reported every minute.
 std::string sysinfo_fingerprint(const nlohmann::json& info);

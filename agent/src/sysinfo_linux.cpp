@@ -136,6 +136,12 @@ Json users() {
 
 const char* platform_name() { return "linux"; }
 
+std::string host_name() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return host;
+}
+
 int platform_agent_id() {
 #if defined(__x86_64__)
   return 6;  // MeshCentral's "Linux x86-64"
@@ -149,8 +155,6 @@ int platform_agent_id() {
 Json collect_sysinfo() {
   utsname un{};
   uname(&un);
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
   const auto rel = os_release();
   const auto mem = meminfo();
   auto get = [](const auto& m, const std::string& k) {
@@ -159,7 +163,7 @@ Json collect_sysinfo() {
   };
   std::string pretty = get(rel, "PRETTY_NAME");
   if (pretty.empty()) pretty = std::string(un.sysname) + " " + un.release;
-  return {{"hostname", host},
+  return {{"hostname", host_name()},
           {"os", {{"name", pretty}, {"id", get(rel, "ID")}, {"version", get(rel, "VERSION_ID")},
                   {"kernel", std::string(un.sysname) + " " + un.release}, {"arch", un.machine}}},
           {"cpu", cpu()},

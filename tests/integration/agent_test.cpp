@@ -44,21 +44,8 @@ class Agent : public ::testing::Test {
   void SetUp() override {
     f.create_account("admin", "Admin-pass1");
     f.create_account("helpdesk", "Helpdesk-pass1");
-    {
-      auto db = mw::server::store::SqliteStore::open(f.data() / "meshwork.db");
-      ASSERT_TRUE(db) << db.error().message;
-      auto& s = *db.value();
-      auto admin = s.get("user//admin").value().value();
-      admin["links"][kGroup] = {{"rights", 0xFFFFFFFFu}};
-      ASSERT_TRUE(s.put(admin));
-      // helpdesk sees the group and may manage its devices, but has no remote control.
-      auto helpdesk = s.get("user//helpdesk").value().value();
-      helpdesk["links"][kGroup] = {{"rights", 4 | 64}};
-      ASSERT_TRUE(s.put(helpdesk));
-      ASSERT_TRUE(s.put({{"_id", kGroup}, {"type", "mesh"}, {"mtype", 2}, {"name", "Office"}, {"domain", ""},
-                         {"links", {{"user//admin", {{"name", "admin"}, {"rights", 0xFFFFFFFFu}}},
-                                    {"user//helpdesk", {{"name", "helpdesk"}, {"rights", 4 | 64}}}}}}));
-    }
+    // helpdesk sees the group and may manage its devices, but has no remote control.
+    f.add_group(kGroup, 2, "Office", {{"admin", 0xFFFFFFFFu}, {"helpdesk", 4 | 64}});
     server = std::make_unique<ServerProcess>(f.args({"--agentpong", "2"}));
     ASSERT_TRUE(server->running()) << server->output();
     port = server->https_port();
@@ -207,10 +194,8 @@ TEST_F(Agent, ConnectsAppearsWithSystemInformationAndKeepsItsIdentity) {
   {
     AgentProcess agent(settings, state, f.dir.path() / "agent1.log");
     ASSERT_TRUE(agent.wait_for("connected to 127.0.0.1")) << agent.log() << server->poll();
-    std::smatch m;
-    const std::string log = agent.log();
-    ASSERT_TRUE(std::regex_search(log, m, std::regex("as (node//[A-Za-z0-9@$]{64})")));
-    nodeid = m[1];
+    nodeid = "node//" + node_of(agent);
+    ASSERT_NE(nodeid, "node//") << agent.log();
     // The key is private to the agent.
     struct stat st {};
     ASSERT_EQ(::stat((state / "agent-key.pem").c_str(), &st), 0);
@@ -281,10 +266,8 @@ TEST_F(Agent, TerminalThroughTheRelay) {
   const auto settings = write_settings(settings_text());
   AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
   ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
-  std::smatch m;
-  const std::string log = agent.log();
-  ASSERT_TRUE(std::regex_search(log, m, std::regex("as node//([A-Za-z0-9@$]{64})")));
-  const std::string node = m[1];
+  const std::string node = node_of(agent);
+  ASSERT_FALSE(node.empty()) << agent.log();
   {
     WssClient ws(port, "/meshrelay.ashx?p=1&cols=80&rows=24&nodeid=" + node, as("admin", "Admin-pass1"));
     const json ready = json::parse(ws.read(), nullptr, false);
@@ -373,10 +356,8 @@ TEST_F(Agent, RelaysNeedTheRightAndAnOnlineAgent) {
   }
   AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
   ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
-  std::smatch m;
-  const std::string log = agent.log();
-  ASSERT_TRUE(std::regex_search(log, m, std::regex("as node//([A-Za-z0-9@$]{64})")));
-  const std::string node = m[1];
+  const std::string node = node_of(agent);
+  ASSERT_FALSE(node.empty()) << agent.log();
   for (const char* p : {"1", "2", "5"}) {
     WssClient ws(port, std::string("/meshrelay.ashx?p=") + p + "&nodeid=" + node, as("helpdesk", "Helpdesk-pass1"));
     const std::string msg = ws.read();
@@ -675,13 +656,7 @@ TEST_F(Agent, DesktopThroughTheRelay) {
     EXPECT_NE(x.xev_output.find("button 1,"), std::string::npos) << x.xev_output;
   }
   // A user with "view only" sees the desktop; their clicks do not reach it.
-  {
-    auto db = mw::server::store::SqliteStore::open(f.data() / "meshwork.db");
-    ASSERT_TRUE(db);
-    auto u = db.value()->get("user//helpdesk").value().value();
-    u["links"][kGroup] = {{"rights", 8 | 256}};  // remote control + view only
-    ASSERT_TRUE(db.value()->put(u));
-  }
+  f.set_rights("helpdesk", kGroup, 8 | 256);  // remote control + view only
   const std::size_t seen = x.xev_output.size();
   Viewer watcher(port, node, as("helpdesk", "Helpdesk-pass1"));
   watcher.pump_until(1);

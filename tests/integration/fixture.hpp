@@ -12,6 +12,7 @@
 #include "https_client.hpp"
 #include "mw/util/base64.hpp"
 #include "server_process.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace mw::test {
 
@@ -54,11 +55,45 @@ struct Fixture {
     auto [code, out] = run(a);
     if (code != 0) throw std::runtime_error("--createaccount failed: " + out);
   }
+  // Writes a device group straight into the database the server will open, with its members'
+  // rights on both sides as MeshCentral keeps them (the group's "links" and each user's).
+  // Throws std::runtime_error when the database refuses.
+  void add_group(const std::string& meshid, int mtype, const std::string& name,
+                 const std::vector<std::pair<std::string, std::uint32_t>>& members) const {
+    auto db = open_db();
+    nlohmann::json links = nlohmann::json::object();
+    for (const auto& [name_of_user, rights] : members) {
+      links["user//" + name_of_user] = {{"name", name_of_user}, {"rights", rights}};
+      set_rights(*db, name_of_user, meshid, rights);
+    }
+    if (!db->put({{"_id", meshid}, {"type", "mesh"}, {"mtype", mtype}, {"name", name}, {"domain", ""}, {"links", links}})) {
+      throw std::runtime_error("cannot write group " + meshid);
+    }
+  }
+  // Changes a user's rights on a group (the user's side, which the server checks).
+  void set_rights(const std::string& user, const std::string& meshid, std::uint32_t rights) const {
+    auto db = open_db();
+    set_rights(*db, user, meshid, rights);
+  }
   ClientOptions verifying() const {
     ClientOptions o;
     o.root_pem = read_text_file((data() / "root-cert-public.crt").string());
     o.host = "mesh.test";
     return o;
+  }
+
+ private:
+  std::unique_ptr<mw::server::store::SqliteStore> open_db() const {
+    auto db = mw::server::store::SqliteStore::open(data() / "meshwork.db");
+    if (!db) throw std::runtime_error(db.error().message);
+    return std::move(db.value());
+  }
+  static void set_rights(mw::server::store::Store& db, const std::string& user, const std::string& meshid, std::uint32_t rights) {
+    auto u = db.get("user//" + user);
+    if (!u || !u.value()) throw std::runtime_error("no user " + user);
+    auto rec = *u.value();
+    rec["links"][meshid] = {{"rights", rights}};
+    if (!db.put(rec)) throw std::runtime_error("cannot write user " + user);
   }
 };
 

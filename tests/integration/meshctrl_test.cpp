@@ -43,15 +43,11 @@ class Meshctrl : public ::testing::Test {
   void SetUp() override {
     f.create_account("admin", "Admin-pass1");
     // A device group with two devices, written straight into the database the server will open.
+    f.add_group(kGroup, 2, "Lab", {{"admin", 0xFFFFFFFFu}});
     {
       auto db = mw::server::store::SqliteStore::open(f.data() / "meshwork.db");
       ASSERT_TRUE(db) << db.error().message;
       auto& s = *db.value();
-      auto admin = s.get("user//admin").value().value();
-      admin["links"][kGroup] = {{"rights", 0xFFFFFFFFu}};
-      ASSERT_TRUE(s.put(admin));
-      ASSERT_TRUE(s.put({{"_id", kGroup}, {"type", "mesh"}, {"mtype", 2}, {"name", "Lab"}, {"domain", ""},
-                         {"links", {{"user//admin", {{"name", "admin"}, {"rights", 0xFFFFFFFFu}}}}}}));
       ASSERT_TRUE(s.put({{"_id", "node//pc1"}, {"type", "node"}, {"meshid", kGroup}, {"name", "pc-one"}, {"domain", ""}, {"icon", 1}}));
       ASSERT_TRUE(s.put({{"_id", "node//pc2"}, {"type", "node"}, {"meshid", kGroup}, {"name", "pc-two"}, {"domain", ""}, {"icon", 2}}));
     }

@@ -53,16 +53,7 @@ class Mps : public ::testing::Test {
 
   void SetUp() override {
     f.create_account("admin", "Admin-pass1");
-    {
-      auto db = mw::server::store::SqliteStore::open(f.data() / "meshwork.db");
-      ASSERT_TRUE(db) << db.error().message;
-      auto& s = *db.value();
-      auto admin = s.get("user//admin").value().value();
-      admin["links"][kAmtGroup] = {{"rights", 0xFFFFFFFFu}};
-      ASSERT_TRUE(s.put(admin));
-      ASSERT_TRUE(s.put({{"_id", kAmtGroup}, {"type", "mesh"}, {"mtype", 1}, {"name", "AMT lab"}, {"domain", ""},
-                         {"links", {{"user//admin", {{"name", "admin"}, {"rights", 0xFFFFFFFFu}}}}}}));
-    }
+    f.add_group(kAmtGroup, 1, "AMT lab", {{"admin", 0xFFFFFFFFu}});
     // AgentPong 1: keep-alives every second, a silent device is dropped after three.
     server = std::make_unique<ServerProcess>(f.args({"--mpsport", std::to_string(free_port()), "--mpsportbind", "127.0.0.1",
                                                      "--mpspass", kMpsPass, "--agentpong", "1"}));

@@ -99,12 +99,7 @@ std::string cira_username(std::string_view meshid) {
 }
 
 std::string meshcentral_base64(std::span<const std::uint8_t> bytes) {
-  std::string s = util::base64_encode(bytes);
-  for (char& c : s) {
-    if (c == '+') c = '@';
-    else if (c == '/') c = '$';
-  }
-  return s;
+  return util::base64_encode(bytes, util::Base64Alphabet::kMeshCentral);
 }
 
 std::string random_id() {

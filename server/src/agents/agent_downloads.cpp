@@ -19,11 +19,16 @@ namespace mw::server::agents {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-std::string agent_server_url(const Settings& s, int https_port) {
+namespace {
+// "host[:port]" as agents and browsers reach the server: Cert, and AliasPort or the HTTPS port.
+std::string public_authority(const Settings& s, int https_port) {
   const int port = s.alias_port > 0 ? s.alias_port : https_port;
   const std::string host = s.cert.find(':') != std::string::npos ? "[" + s.cert + "]" : s.cert;
-  return "wss://" + host + (port == 443 ? "" : ":" + std::to_string(port)) + "/agent.ashx";
+  return host + (port == 443 ? "" : ":" + std::to_string(port));
 }
+}  // namespace
+
+std::string agent_server_url(const Settings& s, int https_port) { return "wss://" + public_authority(s, https_port) + "/agent.ashx"; }
 
 mw::Result<std::string> agent_settings_text(store::Store& db, const std::string& domain, const std::string& group,
                                             const std::string& server_url, const std::string& server_id) {
@@ -139,7 +144,7 @@ bool route_agent_download(const http::request<http::string_body>& req, const Ser
 
   // Settings and script need the group record (and the script the binary's hash): off the I/O thread.
   const std::string url = agent_server_url(ctx.settings, ctx.info.port);
-  const std::string base = "https://" + url.substr(6, url.size() - 6 - std::string("/agent.ashx").size());
+  const std::string base = "https://" + public_authority(ctx.settings, ctx.info.port);
   ctx.async_db->run(
       ex,
       [domain, id, url, base, script, server_id = ctx.agent_key->server_id(), bin = agent_binary(ctx.settings)](store::Store& s) {

@@ -100,7 +100,6 @@ namespace {
 
 constexpr std::size_t kMaxMessage = 1u << 20;
 constexpr std::size_t kWindow = 2u << 20;  // bytes per direction between the two sockets
-using Grant = RelayGrant;
 
 int int_param(std::string_view target, std::string_view name, int fallback, int lo, int hi) {
   const std::string v = query_param(target, name);
@@ -180,9 +179,9 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
     ctx_.async_db->run(
         ws_.get_executor(),
         [uid = userid_, nid = nodeid_, p = *protocol_](store::Store& s) { return check_relay_grant(s, uid, nid, p); },
-        [self = this->shared_from_this()](Grant g) { self->on_grant(std::move(g)); });
+        [self = this->shared_from_this()](RelayGrant g) { self->on_grant(std::move(g)); });
   }
-  void on_grant(Grant g) {
+  void on_grant(RelayGrant g) {
     if (!g.error.empty()) {
       logger("relay")->info("{} relay to {} refused for {}: {}", peer_addr_, nodeid_, userid_, g.error);
       return end(g.error);
@@ -297,7 +296,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
   std::string relay_id_, nodeid_, userid_;
   std::optional<pa::RelayProtocol> protocol_;
   int cols_ = 80, rows_ = 24;
-  Grant grant_;
+  RelayGrant grant_;
   std::shared_ptr<RelayEnd> other_;
   beast::flat_buffer buffer_;
   std::deque<Queued> queue_;

@@ -106,12 +106,7 @@ Bytes agent_transcript(std::span<const std::uint8_t> tls_cert_hash, std::span<co
 }
 
 std::string node_value(std::span<const std::uint8_t> pubkey_sha384) {
-  std::string s = util::base64_encode(pubkey_sha384);
-  for (char& c : s) {
-    if (c == '+') c = '@';
-    else if (c == '/') c = '$';
-  }
-  return s;
+  return util::base64_encode(pubkey_sha384, util::Base64Alphabet::kMeshCentral);
 }
 
 std::string encode(const Message& m) {

@@ -8,6 +8,7 @@ namespace {
 
 constexpr char kStd[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kMesh[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@$";
 
 constexpr std::array<std::int8_t, 256> make_decode_table() {
   std::array<std::int8_t, 256> t{};
@@ -23,8 +24,8 @@ constexpr auto kDecode = make_decode_table();
 }  // namespace
 
 std::string base64_encode(std::span<const std::uint8_t> data, Base64Alphabet alphabet) {
-  const char* a = alphabet == Base64Alphabet::kStandard ? kStd : kUrl;
-  const bool pad = alphabet == Base64Alphabet::kStandard;
+  const char* a = alphabet == Base64Alphabet::kStandard ? kStd : alphabet == Base64Alphabet::kUrlSafe ? kUrl : kMesh;
+  const bool pad = alphabet != Base64Alphabet::kUrlSafe;
   std::string out;
   out.reserve((data.size() + 2) / 3 * 4);
   std::size_t i = 0;

@@ -37,6 +37,13 @@ TEST(Base64, UrlSafeHasNoPaddingAndOwnAlphabet) {
   EXPECT_EQ(std::vector<std::uint8_t>(std::begin(bytes), std::end(bytes)), r.value());
 }
 
+TEST(Base64, MeshCentralAlphabetIsPaddedWithAtAndDollar) {
+  const std::uint8_t bytes[] = {0xfb, 0xff, 0xfe};
+  EXPECT_EQ(base64_encode(bytes, mw::util::Base64Alphabet::kMeshCentral), "@$$@");
+  EXPECT_EQ(base64_encode(std::string_view("f"), mw::util::Base64Alphabet::kMeshCentral), "Zg==");
+  EXPECT_FALSE(base64_decode("@$$@").ok());  // ids are names, not decoded: no wider decoder
+}
+
 TEST(Base64, RejectsBadInput) {
   EXPECT_FALSE(base64_decode("Zm9v!").ok());
   EXPECT_FALSE(base64_decode("Z").ok());

@@ -11,7 +11,10 @@
 
 namespace mw::util {
 
-enum class Base64Alphabet { kStandard, kUrlSafe };
+// kMeshCentral: the standard alphabet with '@' for '+' and '$' for '/', padded; MeshCentral's ids
+// (device groups, agents, Intel AMT devices) are written so. Decoding accepts the standard and
+// URL-safe alphabets only.
+enum class Base64Alphabet { kStandard, kUrlSafe, kMeshCentral };
 
 // Encodes with '=' padding for kStandard and without padding for kUrlSafe.
 std::string base64_encode(std::span<const std::uint8_t> data,
