@@ -4,78 +4,39 @@
 // relay → agent PTY shell and back. A resize of the window reaches the shell (stty size).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import https from 'node:https';
-import path from 'node:path';
-import { startServer, launchBrowser, saveArtifact, login, ADMIN, buildDir } from './lib/harness.mjs';
+import { startServer, startAgent, httpsGet as get, launchBrowser, saveArtifact, login, adminWithGroup, clickButton }
+  from './lib/harness.mjs';
 
 const GROUP = 'mesh//TermGroup0000000000000000000000000000000000000000000000000000000';
 
-function docs() {
-  const salt = crypto.randomBytes(128).toString('base64');
-  const hash = crypto.pbkdf2Sync(ADMIN.password, salt, 12000, 128, 'sha384').toString('base64');
-  return [
-    { _id: 'user//admin', type: 'user', name: 'admin', domain: '', siteadmin: 0xFFFFFFFF, salt, hash,
-      links: { [GROUP]: { rights: 0xFFFFFFFF } } },
-    { _id: GROUP, type: 'mesh', mtype: 2, name: 'Terminals', domain: '',
-      links: { 'user//admin': { name: 'admin', rights: 0xFFFFFFFF } } },
-  ];
-}
-
-function get(port, p) {
-  return new Promise((resolve, reject) => {
-    https.get({ host: '127.0.0.1', port, path: p, rejectUnauthorized: false }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    }).on('error', reject);
-  });
-}
 
 let server;
 let browser;
 let agent;
-let work;
 
 before(async () => {
-  server = await startServer([], { importDocs: docs() });
+  server = await startServer([], { importDocs: adminWithGroup(GROUP, 'Terminals', 2) });
   browser = await launchBrowser();
-  work = mkdtempSync(path.join(tmpdir(), 'mw-e2e-agent-'));
-  const settings = await get(server.port, `/meshsettings?id=${encodeURIComponent(GROUP)}`);
-  assert.equal(settings.status, 200, settings.body);
-  writeFileSync(path.join(work, 'agent.msh'), settings.body);
-  agent = spawn(path.join(buildDir, 'bin', 'meshwork-agent'),
-    ['--settings', path.join(work, 'agent.msh'), '--state-dir', path.join(work, 'state')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  agent.stderr.on('data', (d) => { log += d; });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not connect:\n${log}`)), 30000);
-    agent.stderr.on('data', () => { if (log.includes('connected to')) { clearTimeout(timer); resolve(); } });
-  });
+  agent = await startAgent(server, GROUP);
 });
 
 after(async () => {
-  if (agent) agent.kill('SIGTERM');
+  if (agent) agent.stop();
   if (browser) await browser.close();
   if (server) {
     const { code } = await server.stop();
     assert.equal(code, 0, `server exit code\n${server.output()}`);
   }
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 test('Add Agent shows the install command, and the command\'s script and downloads are served', async () => {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   await login(page, server.url);
-  const button = 'addagent:Terminals';
-  await page.waitForFunction((b) => window.meshwork && window.meshwork.buttons && window.meshwork.buttons[b] &&
-    window.meshwork.idle, button, { timeout: 30000 });
-  const [x, y, w, h] = await page.evaluate((b) => window.meshwork.buttons[b], button);
-  await page.mouse.click(x + w / 2, y + h / 2);
+  await clickButton(page, 'addagent:Terminals');
   await page.waitForFunction(() => window.meshwork.addAgentCommand, null, { timeout: 20000 });
   const cmd = await page.evaluate(() => window.meshwork.addAgentCommand);
   const short = GROUP.slice('mesh//'.length);
@@ -108,13 +69,8 @@ test('a terminal on an agent: click Terminal, type a command, see its output; re
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await login(page, server.url);
-  const button = `terminal:${hostname()}`;
-  // The agent's device is listed online, with its Terminal button (read once the app is idle: the
-  // layout has settled and the reported rectangle is where the button is drawn).
-  await page.waitForFunction((b) => window.meshwork && window.meshwork.buttons && window.meshwork.buttons[b] &&
-    window.meshwork.idle, button, { timeout: 30000 });
-  const [x, y, w, h] = await page.evaluate((b) => window.meshwork.buttons[b], button);
-  await page.mouse.click(x + w / 2, y + h / 2);
+  // The agent's device is listed online, with its Terminal button.
+  await clickButton(page, `terminal:${hostname()}`);
   await page.waitForFunction(() => window.meshwork.terminals && window.meshwork.terminals.length === 1 &&
     window.meshwork.terminals[0].ready, null, { timeout: 30000 });
   // Give the shell its prompt, then type as a person would.

@@ -111,6 +111,7 @@ void App::draw(float width, float height) {
   draw_header(width);
   draw_devices(width, height);
   draw_terminals();
+  draw_desktops();
   draw_add_agent();
 }
 
@@ -182,13 +183,29 @@ void App::on_relay_message(int handle, bool binary, std::string_view data) {
       return;
     }
   }
+  for (auto& d : desktops_) {
+    if (d.handle == handle) {
+      d.view->on_message(binary, data);
+      ++revision_;
+      return;
+    }
+  }
 }
 
 void App::on_relay_closed(int handle, std::string reason) {
+  if (reason.empty()) reason = "The connection to the server closed.";
   for (auto& t : terminals_) {
     if (t.handle == handle) {
-      t.view->on_closed(reason.empty() ? "The connection to the server closed." : std::move(reason));
+      t.view->on_closed(std::move(reason));
       t.handle = 0;
+      ++revision_;
+      return;
+    }
+  }
+  for (auto& d : desktops_) {
+    if (d.handle == handle) {
+      d.view->on_closed(std::move(reason));
+      d.handle = 0;
       ++revision_;
       return;
     }
@@ -215,6 +232,62 @@ void App::draw_terminals() {
     ++revision_;
   }
   input_.clear();  // typed into the focused terminal, or into nothing
+}
+
+// [SECTION] Remote desktops
+
+void App::open_desktop(const std::string& nodeid, DesktopKind kind) {
+  for (auto& d : desktops_) {
+    if (d.view->nodeid() == nodeid && d.view->kind() == kind && !d.view->closed()) {
+      d.view->raise();  // already open: the person finds it in front
+      return;
+    }
+  }
+  if (!relays_.open) return;
+  const auto dev = devices_.find(nodeid);
+  const std::string name = dev == devices_.end() ? nodeid : dev->second.name;
+  auto handle = std::make_shared<int>(0);
+  DesktopView::Sender sender{
+      [this, handle](std::string_view bytes) { if (*handle && relays_.send) relays_.send(*handle, true, bytes); }};
+  auto view = std::make_unique<DesktopView>(nodeid, name, kind, std::move(sender), &textures_);
+  *handle = relays_.open(view->relay_path());
+  if (*handle == 0) view->on_closed("The browser could not open a connection to the server.");
+  desktops_.push_back({*handle, std::move(view)});
+  ++revision_;
+}
+
+std::vector<App::DesktopInfo> App::desktops() const {
+  std::vector<DesktopInfo> out;
+  for (const auto& d : desktops_) {
+    const auto& v = *d.view;
+    out.push_back({v.nodeid(), v.status(), v.kind(), v.ready(), v.width(), v.height(), v.updates(), v.screen_rect()});
+  }
+  return out;
+}
+
+void App::on_blur() {
+  for (auto& d : desktops_) d.view->release_keys();
+  ++revision_;
+}
+
+bool App::desktop_has_keyboard() const {
+  return std::any_of(desktops_.begin(), desktops_.end(), [](const auto& d) { return d.view->focused() && d.view->ready(); });
+}
+
+void App::draw_desktops() {
+  for (auto it = desktops_.begin(); it != desktops_.end();) {
+    const unsigned before = it->view->revision();
+    const bool open = it->view->draw(keys_);
+    if (it->view->revision() != before) ++revision_;
+    if (open) {
+      ++it;
+      continue;
+    }
+    if (it->handle && relays_.close) relays_.close(it->handle);
+    it = desktops_.erase(it);
+    ++revision_;
+  }
+  keys_.clear();
 }
 
 bool App::action_button(const char* label, const std::string& id, const std::string& test_name) {
@@ -348,8 +421,12 @@ void App::draw_devices(float width, float height) {
         ImGui::TableSetColumnIndex(4);
         // Sessions the device offers right now: its agent's shell, Intel AMT's serial console.
         if (d->conn & 1) {
+          if (action_button("Desktop", d->id + "/desktop", "desktop:" + d->name)) open_desktop(d->id, DesktopKind::kAgent);
+          ImGui::SameLine();
           if (action_button("Terminal", d->id, "terminal:" + d->name)) open_terminal(d->id, TerminalKind::kAgent);
         } else if (d->conn & (2 | 4)) {
+          if (action_button("KVM", d->id + "/kvm", "kvm:" + d->name)) open_desktop(d->id, DesktopKind::kIntelAmt);
+          ImGui::SameLine();
           if (action_button("Serial", d->id, "serial:" + d->name)) open_terminal(d->id, TerminalKind::kSerialOverLan);
         }
       }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mw/proto/control.hpp"
+#include "desktop_view.hpp"
 #include "terminal_view.hpp"
 
 struct ImFont;
@@ -33,7 +34,7 @@ class App {
   // Draws one frame of the whole UI into the current ImGui context (viewport-sized).
   void draw(float width, float height);
 
-  // Relays (terminals now; desktops and files later): the platform opens a WebSocket to `path`
+  // Relays (terminals and desktops; files later): the platform opens a WebSocket to `path`
   // on the page's server and returns a handle, carries messages, and reports what arrives.
   struct RelayPort {
     std::function<int(const std::string& path)> open;  // handle > 0, or 0 when it failed
@@ -45,8 +46,27 @@ class App {
   void on_relay_closed(int handle, std::string reason);
   // Keyboard input for the focused terminal (queued by the platform's callbacks, used next frame).
   void on_input(const InputEvent& e) { input_.push_back(e); }
+  // Browser key presses and releases for the focused remote desktop (DOM key and code).
+  void on_key(KeyEvent e) { keys_.push_back(std::move(e)); }
+  // The browser window lost the focus: remote desktops release every key they hold.
+  void on_blur();
+  // Where remote screens are drawn (the platform's textures); unset: desktops show no image.
+  void set_texture_port(TexturePort port) { textures_ = std::move(port); }
   // Opens a terminal window for a device (agent shell, or Intel AMT Serial-over-LAN).
   void open_terminal(const std::string& nodeid, TerminalKind kind);
+  // Opens a remote desktop window for a device (agent desktop, or Intel AMT KVM).
+  void open_desktop(const std::string& nodeid, DesktopKind kind);
+  struct DesktopInfo {
+    std::string nodeid, status;
+    DesktopKind kind = DesktopKind::kAgent;
+    bool ready = false;
+    int width = 0, height = 0;
+    unsigned updates = 0;
+    std::array<float, 4> screen{};  // where the remote screen is drawn (framebuffer pixels)
+  };
+  std::vector<DesktopInfo> desktops() const;
+  // A remote desktop has the keyboard: the platform keeps the browser's own shortcuts from it.
+  bool desktop_has_keyboard() const;
   struct TerminalInfo {
     std::string nodeid, status, text;
     bool ready = false;
@@ -76,6 +96,7 @@ class App {
   void draw_header(float width);
   void draw_devices(float width, float height);
   void draw_terminals();
+  void draw_desktops();
   void draw_add_agent();
   bool action_button(const char* label, const std::string& id, const std::string& test_name);
 
@@ -97,6 +118,13 @@ class App {
   };
   std::vector<OpenTerminal> terminals_;
   std::vector<InputEvent> input_;
+  struct OpenDesktop {
+    int handle = 0;
+    std::unique_ptr<DesktopView> view;
+  };
+  std::vector<OpenDesktop> desktops_;
+  std::vector<KeyEvent> keys_;
+  TexturePort textures_;
   std::map<std::string, std::array<float, 4>> buttons_;
   ImFont* mono_ = nullptr;
   std::string add_agent_group_;  // the group whose Add Agent dialog is open

@@ -3,6 +3,9 @@
 // helpers to read screenshots as pixels. Every test stops what it started.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import crypto from 'node:crypto';
+import https from 'node:https';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,11 +30,14 @@ export async function login(page, url, user = ADMIN.user, password = ADMIN.passw
 // Starts the server; resolves with { url, port, stop(), output() } once it announces HTTPS.
 // With `importDocs` (MeshCentral --dbimport documents), the database is imported instead of an
 // account being created: the documents bring their own users.
-export async function startServer(extraArgs = [], { importDocs } = {}) {
+// With `mps`, the MPS listens on a free loopback port (resolved as mpsPort) with that password.
+export async function startServer(extraArgs = [], { importDocs, mps } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-e2e-'));
+  const mpsArgs = mps ? ['--mpsport', String(await freePort()), '--mpsportbind', '127.0.0.1', '--mpspass', mps.password]
+    : ['--mpsport', '0'];
   const args = [
     '--datapath', path.join(dataDir, 'data'), '--filespath', path.join(dataDir, 'files'),
-    '--webroot', path.join(buildDir, 'web'), '--portbind', '127.0.0.1', '--port', '0', '--redirport', '0', '--mpsport', '0',
+    '--webroot', path.join(buildDir, 'web'), '--portbind', '127.0.0.1', '--port', '0', '--redirport', '0', ...mpsArgs,
     '--cert', '127.0.0.1', '--certalgorithm', 'ecdsa-p384', ...extraArgs,
   ];
   // The administrator account the tests log in with (created as MeshCentral's --createaccount does).
@@ -52,15 +58,17 @@ export async function startServer(extraArgs = [], { importDocs } = {}) {
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30000);
     const check = () => {
       const m = /HTTPS server running on .*:(\d+)\./.exec(out);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      if (m && (!mps || /MPS server.* running on /.test(out))) { clearTimeout(timer); resolve(Number(m[1])); }
     };
     proc.stdout.on('data', check);
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${out}`)); });
   });
   proc.removeAllListeners('exit');
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const mpsLine = /MPS server.* running on .*:(\d+)\./.exec(out);
   return {
     port,
+    mpsPort: mpsLine ? Number(mpsLine[1]) : 0,
     url: `https://127.0.0.1:${port}/`,
     output: () => out,
     async stop() {
@@ -72,6 +80,18 @@ export async function startServer(extraArgs = [], { importDocs } = {}) {
       return result;
     },
   };
+}
+
+// A TCP port nothing listens on right now (for servers that need one given).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 // playwright-core gives every launch a fresh temporary profile (the --user-data-dir of the probe).
@@ -107,3 +127,81 @@ export function decodePng(buffer) {
 }
 
 export function readJson(file) { return JSON.parse(readFileSync(file, 'utf8')); }
+
+// Fetches a path of the server (self-signed certificate) as text: { status, body }.
+export function httpsGet(port, p) {
+  return new Promise((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port, path: p, rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    }).on('error', reject);
+  });
+}
+
+// Runs the real meshwork-agent with the settings the server hands out for `group` (plus `extra`
+// settings lines); resolves once it is connected, with { stop(), log() }.
+export async function startAgent(server, group, extra = '') {
+  const work = mkdtempSync(path.join(tmpdir(), 'mw-e2e-agent-'));
+  const settings = await httpsGet(server.port, `/meshsettings?id=${encodeURIComponent(group)}`);
+  if (settings.status !== 200) throw new Error(`/meshsettings: ${settings.status} ${settings.body}`);
+  writeFileSync(path.join(work, 'agent.msh'), settings.body + extra);
+  const proc = spawn(path.join(buildDir, 'bin', 'meshwork-agent'),
+    ['--settings', path.join(work, 'agent.msh'), '--state-dir', path.join(work, 'state')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent did not connect:\n${log}`)), 30000);
+    proc.stderr.on('data', () => { if (log.includes('connected to')) { clearTimeout(timer); resolve(); } });
+  });
+  return {
+    log: () => log,
+    stop() {
+      proc.kill('SIGTERM');
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+// A private Xvfb on a display number it picks itself (-displayfd); resolves with
+// { display, env, stop() }. `env` runs X clients on that display.
+export async function startXvfb(size = '640x480x24') {
+  // -noreset: the screen keeps what short-lived clients (xsetroot) drew after they exit.
+  const proc = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', size, '-nolisten', 'tcp', '-noreset'],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const display = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`Xvfb did not start:\n${err}`)), 20000);
+    proc.stdio[3].on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) { clearTimeout(timer); resolve(`:${out.trim()}`); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`Xvfb exited with ${code}:\n${err}`)); });
+  });
+  proc.removeAllListeners('exit');
+  return { display, env: { ...process.env, DISPLAY: display }, stop: () => proc.kill('SIGTERM') };
+}
+
+// MeshCentral --dbimport documents: the administrator (full rights) and one device group
+// (mtype 2: managed by agent, 1: Intel AMT only) the administrator has every right on.
+export function adminWithGroup(groupId, groupName, mtype) {
+  const salt = crypto.randomBytes(128).toString('base64');
+  const hash = crypto.pbkdf2Sync(ADMIN.password, salt, 12000, 128, 'sha384').toString('base64');
+  return [
+    { _id: 'user//admin', type: 'user', name: 'admin', domain: '', siteadmin: 0xFFFFFFFF, salt, hash,
+      links: { [groupId]: { rights: 0xFFFFFFFF } } },
+    { _id: groupId, type: 'mesh', mtype, name: groupName, domain: '',
+      links: { 'user//admin': { name: 'admin', rights: 0xFFFFFFFF } } },
+  ];
+}
+
+// Clicks the app's button `name` (window.meshwork.buttons) as a person would, once the app is
+// idle (the layout has settled and the reported rectangle is where the button is drawn).
+export async function clickButton(page, name) {
+  await page.waitForFunction((b) => window.meshwork && window.meshwork.buttons && window.meshwork.buttons[b] &&
+    window.meshwork.idle, name, { timeout: 30000 });
+  const [x, y, w, h] = await page.evaluate((b) => window.meshwork.buttons[b], name);
+  await page.mouse.click(x + w / 2, y + h / 2);
+}

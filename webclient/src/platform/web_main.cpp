@@ -46,17 +46,30 @@ std::string page_host() {
   return buf;
 }
 
-// Terminals and action buttons for tests (window.meshwork.terminals / .buttons, CSS pixels).
+// Terminals, desktops and action buttons for tests (window.meshwork.terminals / .desktops /
+// .buttons; rectangles in CSS pixels).
 void report_sessions() {
   nlohmann::json terms = nlohmann::json::array();
   for (const auto& t : g.app.terminals()) {
     terms.push_back({{"nodeid", t.nodeid}, {"ready", t.ready}, {"status", t.status}, {"text", t.text}});
   }
+  nlohmann::json desks = nlohmann::json::array();
+  for (const auto& d : g.app.desktops()) {
+    const auto& r = d.screen;
+    desks.push_back({{"nodeid", d.nodeid},
+                     {"kind", d.kind == mw::web::DesktopKind::kAgent ? "agent" : "amt"},
+                     {"ready", d.ready},
+                     {"status", d.status},
+                     {"width", d.width},
+                     {"height", d.height},
+                     {"updates", d.updates},
+                     {"screen", {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale}}});
+  }
   nlohmann::json buttons = nlohmann::json::object();
   for (const auto& [name, r] : g.app.buttons()) {
     buttons[name] = {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale};
   }
-  const std::string text = nlohmann::json{{"terminals", terms}, {"buttons", buttons},
+  const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"buttons", buttons},
                                           {"addAgentCommand", g.app.add_agent_command()}}.dump(-1, ' ', false,
                                                                                            nlohmann::json::error_handler_t::replace);
   EM_ASM(
@@ -64,6 +77,7 @@ void report_sessions() {
         window.meshwork = window.meshwork || {};
         const s = JSON.parse(UTF8ToString($0));
         window.meshwork.terminals = s.terminals;
+        window.meshwork.desktops = s.desktops;
         window.meshwork.buttons = s.buttons;
         window.meshwork.addAgentCommand = s.addAgentCommand;
       },
@@ -188,6 +202,43 @@ int open_relay(const std::string& path) {
   return ws;
 }
 
+// [SECTION] Remote screens: one WebGL texture per desktop, updated a dirty rectangle at a time
+// straight from the framebuffer's rows (UNPACK_ROW_LENGTH), never copied first.
+std::uintptr_t create_texture(int width, int height) {
+  GLuint tex = 0;
+  glGenTextures(1, &tex);
+  if (!tex) return 0;
+  glBindTexture(GL_TEXTURE_2D, tex);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, width, height);
+  return tex;
+}
+
+void update_texture(std::uintptr_t id, const mw::rfb::Framebuffer& fb, const mw::rfb::Rect& r) {
+  glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(id));
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, fb.width());
+  glTexSubImage2D(GL_TEXTURE_2D, 0, r.x, r.y, r.w, r.h, GL_RGBA, GL_UNSIGNED_BYTE, fb.row(r.y) + r.x);
+  glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
+}
+
+void destroy_texture(std::uintptr_t id) {
+  const GLuint tex = static_cast<GLuint>(id);
+  glDeleteTextures(1, &tex);
+}
+
+// Keys for remote desktops: the DOM's key and code (layout-aware, see mw/rfb/keyboard.hpp). While
+// a desktop has the keyboard, the browser's own handling (Tab, Backspace, shortcuts it lets pages
+// take) is prevented so the keys reach the remote computer.
+EM_BOOL on_dom_key(int type, const EmscriptenKeyboardEvent* e, void*) {
+  wake();
+  g.app.on_key({type == EMSCRIPTEN_EVENT_KEYDOWN, e->key, e->code});
+  return g.app.desktop_has_keyboard() ? EM_TRUE : EM_FALSE;
+}
+
 // Key presses for terminals, in order with typed characters (see InputEvent).
 void queue_key(int key, int glfw_mods) {
   using mw::term::Key;
@@ -285,6 +336,7 @@ void start_main_loop() {
                           }
                         },
                         [](int h) { emscripten_websocket_close(h, 1000, "closed"); }});
+  g.app.set_texture_port({create_texture, update_texture, destroy_texture});
   connect();
   emscripten_set_main_loop(frame, 0, false);
 }
@@ -391,12 +443,15 @@ int main() {
   });
   imgui_focus = glfwSetWindowFocusCallback(g.window, [](GLFWwindow* w, int f) {
     wake();
+    if (!f) g.app.on_blur();  // key releases now go to another window: release what is held
     if (imgui_focus) imgui_focus(w, f);
   });
   imgui_enter = glfwSetCursorEnterCallback(g.window, [](GLFWwindow* w, int e) {
     wake();
     if (imgui_enter) imgui_enter(w, e);
   });
+  emscripten_set_keydown_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_TRUE, on_dom_key);
+  emscripten_set_keyup_callback(EMSCRIPTEN_EVENT_TARGET_WINDOW, nullptr, EM_TRUE, on_dom_key);
   ImGui_ImplOpenGL3_Init("#version 300 es");
   load_fonts();
   return 0;

@@ -1,0 +1,130 @@
+// Browser end-to-end: an Intel AMT computer with no agent. amtsim (the project's AMT simulator)
+// connects to the server's MPS over CIRA; the device appears in My Devices within seconds; its
+// Serial-over-LAN console shows the simulated system's login prompt and takes typed commands, and
+// its KVM shows the desktop amtsim draws: the test finds its colours in a screenshot of the page.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import WebSocket from 'ws';
+import path from 'node:path';
+import { startServer, launchBrowser, saveArtifact, login, decodePng, adminWithGroup, clickButton, ADMIN, buildDir }
+  from './lib/harness.mjs';
+
+// The CIRA user name is the group id's first 16 characters after mesh/<domain>/ (MeshCentral's rule).
+const GROUP = 'mesh//AmtE2eGroup000000000000000000000000000000000000000000000000000000';
+const CIRA_USER = 'AmtE2eGroup00000';
+const MPS_PASS = 'E2e-Cira-Pass-1';
+const AMT_PASS = 'P@ssw0rd-e2e';
+
+
+// One request on the control channel, authenticated the way meshctrl does; resolves with the
+// first answer whose action is `answer`.
+function control(port, request, answer) {
+  return new Promise((resolve, reject) => {
+    const auth = `${Buffer.from(ADMIN.user).toString('base64')},${Buffer.from(ADMIN.password).toString('base64')}`;
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/control.ashx`, { rejectUnauthorized: false, headers: { 'x-meshauth': auth } });
+    const timer = setTimeout(() => { ws.terminate(); reject(new Error(`no ${answer} answer`)); }, 15000);
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      if (m.action === 'userinfo') ws.send(JSON.stringify(request));
+      if (m.action === answer) { clearTimeout(timer); ws.close(); resolve(m); }
+    });
+    ws.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+let server;
+let browser;
+let sim;
+let simOut = '';
+let device;
+
+before(async () => {
+  server = await startServer([], { importDocs: adminWithGroup(GROUP, 'AMT lab', 1), mps: { password: MPS_PASS } });
+  assert.ok(server.mpsPort > 0, server.output());
+  browser = await launchBrowser();
+  sim = spawn(path.join(buildDir, 'bin', 'amtsim'), ['--mode', 'cira', '--count', '1', '--mps', `127.0.0.1:${server.mpsPort}`,
+    '--mps-user', CIRA_USER, '--mps-pass', MPS_PASS, '--amt-pass', AMT_PASS, '--seed', 'e2e'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  sim.stdout.on('data', (d) => { simOut += d; });
+  sim.stderr.on('data', (d) => { simOut += d; });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`amtsim did not connect:\n${simOut}\n${server.output()}`)), 60000);
+    sim.stdout.on('data', () => { if (/^ready$/m.test(simOut)) { clearTimeout(timer); resolve(); } });
+  });
+  // The device record, then its Intel AMT credentials (stored sealed; the browser never sees them).
+  const nodes = await control(server.port, { action: 'nodes' }, 'nodes');
+  device = nodes.nodes[GROUP][0];
+  assert.ok(device, JSON.stringify(nodes));
+  const done = await control(server.port, { action: 'changedevice', nodeid: device._id, intelamt: { user: 'admin', pass: AMT_PASS } },
+    'changedevice');
+  assert.equal(done.result, 'ok', JSON.stringify(done));
+});
+
+after(async () => {
+  if (sim) sim.kill('SIGTERM');
+  if (browser) await browser.close();
+  if (server) {
+    const { code } = await server.stop();
+    assert.equal(code, 0, `server exit code\n${server.output()}`);
+  }
+});
+
+
+test('Serial-over-LAN: the simulated console\'s login prompt, and a command typed into it', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await login(page, server.url);
+  const name = (await control(server.port, { action: 'nodes' }, 'nodes')).nodes[GROUP][0].name;
+  await clickButton(page, `serial:${name}`);
+  await page.waitForFunction(() => window.meshwork.terminals && window.meshwork.terminals.length === 1 &&
+    window.meshwork.terminals[0].ready, null, { timeout: 30000 });
+  await page.waitForFunction(() => /amtsim-1 login:/.test(window.meshwork.terminals[0].text), null, { timeout: 30000 })
+    .catch(async (e) => { throw new Error(`${e.message}\n${JSON.stringify(await page.evaluate(() => window.meshwork.terminals))}`); });
+  await page.keyboard.type('operator');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /operator@amtsim-1:~\$/.test(window.meshwork.terminals[0].text), null, { timeout: 20000 });
+  await page.keyboard.type('hostname');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /\namtsim-1\s*\n/.test(window.meshwork.terminals[0].text), null, { timeout: 20000 });
+  saveArtifact('amt-sol.png', await page.screenshot({ type: 'png' }));
+  await context.close();
+});
+
+test('KVM: the desktop amtsim draws, found on the page at the places its pixels map to', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  const name = (await control(server.port, { action: 'nodes' }, 'nodes')).nodes[GROUP][0].name;
+  await clickButton(page, `kvm:${name}`);
+  await page.waitForFunction(() => window.meshwork.desktops && window.meshwork.desktops.length === 1 &&
+    window.meshwork.desktops[0].ready && window.meshwork.desktops[0].updates > 0 && window.meshwork.desktops[0].screen[2] > 0,
+  null, { timeout: 30000 });
+  const d = await page.evaluate(() => window.meshwork.desktops[0]);
+  assert.equal(d.kind, 'amt');
+  assert.equal(d.width, 1024);
+  assert.equal(d.height, 768);
+  const scale = await page.evaluate(() => window.meshwork.scale);
+  const shot = await page.screenshot({ type: 'png' });
+  saveArtifact('amt-kvm.png', shot);
+  const png = decodePng(shot);
+  const at = (fx, fy) => {
+    const px = d.screen[0] + (fx + 0.5) * d.screen[2] / d.width;
+    const py = d.screen[1] + (fy + 0.5) * d.screen[3] / d.height;
+    return png.pixel(Math.floor(px * scale), Math.floor(py * scale)).slice(0, 3);
+  };
+  // amtsim's desktop (tools/amtsim/screen.cpp); AMT may send 16 bits per pixel, hence the tolerance.
+  const near = (got, want) => got.every((v, i) => Math.abs(v - want[i]) <= 6);
+  const expect = [
+    [[400, 750], [32, 32, 40], 'taskbar'],
+    [[700, 130], [40, 90, 170], 'window title bar'],
+    [[700, 350], [230, 230, 230], 'window'],
+    [[10, 738], [40, 140, 70], 'start button'],
+  ];
+  for (const [[fx, fy], want, what] of expect) {
+    assert.ok(near(at(fx, fy), want), `${what} at (${fx},${fy}): ${at(fx, fy)}, want ${want}`);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});

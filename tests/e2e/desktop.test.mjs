@@ -1,0 +1,112 @@
+// Browser end-to-end: an agent's remote desktop. A private Xvfb shows a known screen (a solid
+// root colour and an xev window that prints the input it receives); meshwork-agent serves that
+// display; the administrator clicks Desktop in My Devices. The test finds the drawn colours in a
+// screenshot of the page at the places the remote screen's coordinates map to, then clicks and
+// types into the xev window through the browser and reads what xev received.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { startServer, startAgent, startXvfb, launchBrowser, saveArtifact, login, decodePng, adminWithGroup, clickButton }
+  from './lib/harness.mjs';
+
+const GROUP = 'mesh//DeskGroup0000000000000000000000000000000000000000000000000000000';
+const ROOT = [200, 50, 20];             // xsetroot -solid '#c83214'
+const XEV = { x: 400, y: 300, w: 200, h: 150 };  // xev's window (white), by its geometry
+
+
+function run(cmd, args, env) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}: ${err}`))));
+  });
+}
+
+let server;
+let browser;
+let agent;
+let x;
+let xev;
+let xevOut = '';
+
+before(async () => {
+  server = await startServer([], { importDocs: adminWithGroup(GROUP, 'Desktops', 2) });
+  browser = await launchBrowser();
+  x = await startXvfb('640x480x24');
+  await run('xsetroot', ['-solid', '#c83214'], x.env);
+  xev = spawn('xev', ['-geometry', `${XEV.w}x${XEV.h}+${XEV.x}+${XEV.y}`, '-event', 'button', '-event', 'keyboard'],
+    { env: x.env, stdio: ['ignore', 'pipe', 'ignore'] });
+  xev.stdout.on('data', (d) => { xevOut += d; });
+  agent = await startAgent(server, GROUP, `Display=${x.display}\n`);
+});
+
+after(async () => {
+  if (agent) agent.stop();
+  if (xev) xev.kill('SIGTERM');
+  if (x) x.stop();
+  if (browser) await browser.close();
+  if (server) {
+    const { code } = await server.stop();
+    assert.equal(code, 0, `server exit code\n${server.output()}`);
+  }
+});
+
+async function until(predicate, what, ms = 15000) {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('the agent desktop: known pixels on the page, pointer and keys reach the X display', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  await clickButton(page, `desktop:${hostname()}`);
+  await page.waitForFunction(() => window.meshwork.desktops && window.meshwork.desktops.length === 1 &&
+    window.meshwork.desktops[0].ready && window.meshwork.desktops[0].updates > 0 && window.meshwork.desktops[0].screen[2] > 0,
+  null, { timeout: 30000 });
+  // Settled: the first full update is drawn and nothing changes any more.
+  await page.waitForFunction(() => window.meshwork.idle, null, { timeout: 20000 });
+  const d = await page.evaluate(() => window.meshwork.desktops[0]);
+  assert.equal(d.width, 640);
+  assert.equal(d.height, 480);
+  assert.equal(d.kind, 'agent');
+  const scale = await page.evaluate(() => window.meshwork.scale);
+  // Remote screen coordinates → page (CSS) coordinates.
+  const toPage = (fx, fy) => [d.screen[0] + (fx + 0.5) * d.screen[2] / d.width, d.screen[1] + (fy + 0.5) * d.screen[3] / d.height];
+
+  const shot = await page.screenshot({ type: 'png' });
+  saveArtifact('desktop.png', shot);
+  const png = decodePng(shot);
+  const at = (fx, fy) => {
+    const [px, py] = toPage(fx, fy);
+    return png.pixel(Math.floor(px * scale), Math.floor(py * scale)).slice(0, 3);
+  };
+  const near = (got, want) => got.every((v, i) => Math.abs(v - want[i]) <= 3);
+  for (const [fx, fy] of [[40, 40], [320, 100], [600, 40], [40, 440], [200, 400]]) {
+    assert.ok(near(at(fx, fy), ROOT), `root colour at (${fx},${fy}): ${at(fx, fy)}`);
+  }
+  for (const [fx, fy] of [[XEV.x + 150, XEV.y + 100], [XEV.x + 180, XEV.y + 30], [XEV.x + 100, XEV.y + 130]]) {
+    assert.ok(near(at(fx, fy), [255, 255, 255]), `xev's white window at (${fx},${fy}): ${at(fx, fy)}`);
+  }
+
+  // A click in the xev window, through the browser: X delivers it there at the same place.
+  const [cx, cy] = toPage(XEV.x + 150, XEV.y + 100);
+  await page.mouse.click(cx, cy);
+  await until(() => /ButtonRelease event/.test(xevOut), 'xev to report the click');
+  assert.match(xevOut, /ButtonPress event[^]*?root:\(550,400\),\s+state 0x0, button 1,/);
+  // Keys go to the display while the desktop window has the keyboard.
+  await page.keyboard.press('q');
+  await page.keyboard.press('Shift+KeyW');
+  await until(() => /keysym 0x57, W/.test(xevOut), 'xev to report the keys');
+  assert.match(xevOut, /KeyPress event[^]*?keysym 0x71, q\)/);
+  assert.match(xevOut, /KeyPress event[^]*?keysym 0xffe1, Shift_L\)/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
