@@ -25,6 +25,8 @@ class FileService {
   static constexpr std::size_t kMaxListing = 20000;     // entries per folder listing
 
   explicit FileService(std::filesystem::path root);
+  // The served folder, as the settings name it (normalised): where a browser starts.
+  const std::filesystem::path& root() const { return root_; }
 
   // A path inside the root, or an error ("outside"...). Exposed for tests.
   mw::Result<std::filesystem::path> resolve(const std::string& requested) const;

@@ -122,6 +122,9 @@ asio::awaitable<void> files(std::shared_ptr<Wss> ws, const pa::Settings& setting
     reply = {{"op", "error"}, {"id", id}, {"reason", reason}};
   };
   try {
+    // First, where the browser starts: the served folder.
+    reply = {{"op", "root"}, {"path", svc.root().string()}};
+    co_await send_json(*ws, reply);
     for (;;) {
       buffer.clear();
       co_await ws->async_read(buffer, use_awaitable);

@@ -393,8 +393,11 @@ class FilesRelay {
       : ws_(port, "/meshrelay.ashx?p=5&nodeid=" + node, who) {
     const json ready = json::parse(ws_.read(), nullptr, false);
     ok_ = ready.value("state", "") == "ready";
+    // The agent names the folder it serves before anything else.
+    if (ok_) root = json::parse(ws_.read(), nullptr, false);
   }
   bool ready() const { return ok_; }
+  json root;
   // Sends a request and returns the next text answer (binary messages go to `binary`).
   json ask(json req) {
     req["id"] = ++id_;
@@ -446,6 +449,7 @@ TEST_F(Agent, FilesThroughTheRelay) {
   {
     FilesRelay r(port, node, admin);
     ASSERT_TRUE(r.ready());
+    EXPECT_EQ(r.root, (json{{"op", "root"}, {"path", root}})) << r.root.dump();
     auto ls = r.ask({{"op", "ls"}, {"path", root + "/docs"}});
     ASSERT_EQ(ls.value("op", ""), "ls") << ls.dump();
     ASSERT_EQ(ls["entries"].size(), 1u);

@@ -112,6 +112,7 @@ void App::draw(float width, float height) {
   draw_devices(width, height);
   draw_terminals();
   draw_desktops();
+  draw_files();
   draw_add_agent();
 }
 
@@ -155,61 +156,82 @@ void App::draw_add_agent() {
   }
 }
 
+// [SECTION] Relay sessions (terminals, desktops, files): each view has its own WebSocket relay.
+
+namespace {
+template <class View>
+App::Session<View>* find_session(std::vector<App::Session<View>>& list, int handle) {
+  for (auto& s : list) {
+    if (s.handle == handle && handle != 0) return &s;
+  }
+  return nullptr;
+}
+}  // namespace
+
+std::string App::device_name(const std::string& nodeid) const {
+  const auto dev = devices_.find(nodeid);
+  return dev == devices_.end() ? nodeid : dev->second.name;
+}
+
+App::RelaySend App::relay_sender(std::shared_ptr<int> handle) {
+  return {[this, handle](std::string_view bytes) { if (*handle && relays_.send) relays_.send(*handle, true, bytes); },
+          [this, handle](std::string_view text) { if (*handle && relays_.send) relays_.send(*handle, false, text); }};
+}
+
+template <class View>
+void App::start_session(std::vector<Session<View>>& list, std::unique_ptr<View> view, const std::shared_ptr<int>& handle) {
+  *handle = relays_.open ? relays_.open(view->relay_path()) : 0;
+  if (*handle == 0) view->on_closed("The browser could not open a connection to the server.");
+  list.push_back({*handle, std::move(view)});
+  ++revision_;
+}
+
+template <class View, class Draw>
+void App::draw_sessions(std::vector<Session<View>>& list, Draw draw) {
+  for (auto it = list.begin(); it != list.end();) {
+    const unsigned before = it->view->revision();
+    const bool open = draw(*it->view);
+    if (it->view->revision() != before) ++revision_;
+    if (open) {
+      ++it;
+      continue;
+    }
+    if (it->handle && relays_.close) relays_.close(it->handle);
+    it = list.erase(it);
+    ++revision_;
+  }
+}
+
+void App::on_relay_message(int handle, bool binary, std::string_view data) {
+  if (auto* t = find_session(terminals_, handle)) t->view->on_message(binary, data);
+  else if (auto* d = find_session(desktops_, handle)) d->view->on_message(binary, data);
+  else if (auto* f = find_session(files_, handle)) f->view->on_message(binary, data);
+  else return;
+  ++revision_;
+}
+
+void App::on_relay_closed(int handle, std::string reason) {
+  if (reason.empty()) reason = "The connection to the server closed.";
+  auto close = [&](auto* s) {
+    if (!s) return false;
+    s->view->on_closed(std::move(reason));
+    s->handle = 0;
+    ++revision_;
+    return true;
+  };
+  close(find_session(terminals_, handle)) || close(find_session(desktops_, handle)) || close(find_session(files_, handle));
+}
+
 // [SECTION] Terminals
 
 void App::open_terminal(const std::string& nodeid, TerminalKind kind) {
   for (auto& t : terminals_) {
     if (t.view->nodeid() == nodeid && !t.view->closed()) return;  // one terminal per device at a time
   }
-  if (!relays_.open) return;
-  const auto dev = devices_.find(nodeid);
-  const std::string name = dev == devices_.end() ? nodeid : dev->second.name;
   auto handle = std::make_shared<int>(0);
-  TerminalView::Sender sender{
-      [this, handle](std::string_view bytes) { if (*handle && relays_.send) relays_.send(*handle, true, bytes); },
-      [this, handle](std::string_view text) { if (*handle && relays_.send) relays_.send(*handle, false, text); }};
-  auto view = std::make_unique<TerminalView>(nodeid, name, kind, std::move(sender));
-  *handle = relays_.open(view->relay_path());
-  if (*handle == 0) view->on_closed("The browser could not open a connection to the server.");
-  terminals_.push_back({*handle, std::move(view)});
-  ++revision_;
-}
-
-void App::on_relay_message(int handle, bool binary, std::string_view data) {
-  for (auto& t : terminals_) {
-    if (t.handle == handle) {
-      t.view->on_message(binary, data);
-      ++revision_;
-      return;
-    }
-  }
-  for (auto& d : desktops_) {
-    if (d.handle == handle) {
-      d.view->on_message(binary, data);
-      ++revision_;
-      return;
-    }
-  }
-}
-
-void App::on_relay_closed(int handle, std::string reason) {
-  if (reason.empty()) reason = "The connection to the server closed.";
-  for (auto& t : terminals_) {
-    if (t.handle == handle) {
-      t.view->on_closed(std::move(reason));
-      t.handle = 0;
-      ++revision_;
-      return;
-    }
-  }
-  for (auto& d : desktops_) {
-    if (d.handle == handle) {
-      d.view->on_closed(std::move(reason));
-      d.handle = 0;
-      ++revision_;
-      return;
-    }
-  }
+  const RelaySend send = relay_sender(handle);
+  start_session(terminals_, std::make_unique<TerminalView>(nodeid, device_name(nodeid), kind, TerminalView::Sender{send.binary, send.text}),
+                handle);
 }
 
 std::vector<App::TerminalInfo> App::terminals() const {
@@ -219,18 +241,7 @@ std::vector<App::TerminalInfo> App::terminals() const {
 }
 
 void App::draw_terminals() {
-  for (auto it = terminals_.begin(); it != terminals_.end();) {
-    const unsigned before = it->view->revision();
-    const bool open = it->view->draw(mono_, input_);
-    if (it->view->revision() != before) ++revision_;
-    if (open) {
-      ++it;
-      continue;
-    }
-    if (it->handle && relays_.close) relays_.close(it->handle);
-    it = terminals_.erase(it);
-    ++revision_;
-  }
+  draw_sessions(terminals_, [this](TerminalView& v) { return v.draw(mono_, input_); });
   input_.clear();  // typed into the focused terminal, or into nothing
 }
 
@@ -243,17 +254,10 @@ void App::open_desktop(const std::string& nodeid, DesktopKind kind) {
       return;
     }
   }
-  if (!relays_.open) return;
-  const auto dev = devices_.find(nodeid);
-  const std::string name = dev == devices_.end() ? nodeid : dev->second.name;
   auto handle = std::make_shared<int>(0);
-  DesktopView::Sender sender{
-      [this, handle](std::string_view bytes) { if (*handle && relays_.send) relays_.send(*handle, true, bytes); }};
-  auto view = std::make_unique<DesktopView>(nodeid, name, kind, std::move(sender), &textures_);
-  *handle = relays_.open(view->relay_path());
-  if (*handle == 0) view->on_closed("The browser could not open a connection to the server.");
-  desktops_.push_back({*handle, std::move(view)});
-  ++revision_;
+  start_session(desktops_,
+                std::make_unique<DesktopView>(nodeid, device_name(nodeid), kind, DesktopView::Sender{relay_sender(handle).binary}, &textures_),
+                handle);
 }
 
 std::vector<App::DesktopInfo> App::desktops() const {
@@ -275,19 +279,54 @@ bool App::desktop_has_keyboard() const {
 }
 
 void App::draw_desktops() {
-  for (auto it = desktops_.begin(); it != desktops_.end();) {
-    const unsigned before = it->view->revision();
-    const bool open = it->view->draw(keys_);
-    if (it->view->revision() != before) ++revision_;
-    if (open) {
-      ++it;
-      continue;
-    }
-    if (it->handle && relays_.close) relays_.close(it->handle);
-    it = desktops_.erase(it);
-    ++revision_;
-  }
+  draw_sessions(desktops_, [this](DesktopView& v) { return v.draw(keys_); });
   keys_.clear();
+}
+
+// [SECTION] Files
+
+void App::open_files(const std::string& nodeid) {
+  for (auto& f : files_) {
+    if (f.view->nodeid() == nodeid && !f.view->closed()) return;
+  }
+  auto handle = std::make_shared<int>(0);
+  // Upload asks the browser for a file; the answer goes to the window that asked.
+  auto pick = [this, nodeid] {
+    picker_ = nodeid;
+    if (file_port_.pick) file_port_.pick();
+  };
+  auto view = std::make_unique<FilesView>(nodeid, device_name(nodeid), FilesView::Sender{relay_sender(handle).text, pick}, &file_port_);
+  FilesView* v = view.get();
+  start_session(files_, std::move(view), handle);
+  v->set_relay(*handle);
+}
+
+void App::on_file_picked(int file, std::string name, std::uint64_t size) {
+  // The picker belongs to the files window whose Upload was clicked last.
+  for (auto& f : files_) {
+    if (f.view->nodeid() == picker_ && !f.view->closed()) return f.view->on_file_picked(file, std::move(name), size);
+  }
+  if (file_port_.cancel_upload) file_port_.cancel_upload(file);
+}
+
+void App::on_upload_sent(int relay, std::uint64_t bytes) {
+  if (auto* f = find_session(files_, relay)) f->view->on_upload_sent(bytes);
+  ++revision_;
+}
+
+std::vector<App::FilesInfo> App::files() const {
+  std::vector<FilesInfo> out;
+  for (const auto& f : files_) {
+    const auto& v = *f.view;
+    FilesInfo info{v.nodeid(), v.status(), v.path(), v.ready(), {}, v.transfer()};
+    for (const auto& e : v.entries()) info.entries.push_back(e);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+void App::draw_files() {
+  draw_sessions(files_, [this](FilesView& v) { return v.draw(buttons_); });
 }
 
 bool App::action_button(const char* label, const std::string& id, const std::string& test_name) {
@@ -422,6 +461,8 @@ void App::draw_devices(float width, float height) {
         // Sessions the device offers right now: its agent's shell, Intel AMT's serial console.
         if (d->conn & 1) {
           if (action_button("Desktop", d->id + "/desktop", "desktop:" + d->name)) open_desktop(d->id, DesktopKind::kAgent);
+          ImGui::SameLine();
+          if (action_button("Files", d->id + "/files", "files:" + d->name)) open_files(d->id);
           ImGui::SameLine();
           if (action_button("Terminal", d->id, "terminal:" + d->name)) open_terminal(d->id, TerminalKind::kAgent);
         } else if (d->conn & (2 | 4)) {

@@ -14,6 +14,7 @@
 
 #include "mw/proto/control.hpp"
 #include "desktop_view.hpp"
+#include "files_view.hpp"
 #include "terminal_view.hpp"
 
 struct ImFont;
@@ -24,6 +25,13 @@ enum class Connection { kConnecting, kOpen, kClosed, kError };
 
 class App {
  public:
+  // A view with its relay (0 once the relay closed).
+  template <class View>
+  struct Session {
+    int handle = 0;
+    std::unique_ptr<View> view;
+  };
+
   // Where the app's requests go (the platform's WebSocket); unset: requests are dropped.
   void set_sender(std::function<void(std::string)> send) { send_ = std::move(send); }
 
@@ -54,6 +62,19 @@ class App {
   void set_texture_port(TexturePort port) { textures_ = std::move(port); }
   // Opens a terminal window for a device (agent shell, or Intel AMT Serial-over-LAN).
   void open_terminal(const std::string& nodeid, TerminalKind kind);
+  // Opens the Files window for an agent's device.
+  void open_files(const std::string& nodeid);
+  // The browser's file handling (picker, upload streaming, downloads).
+  void set_file_port(FilePort port) { file_port_ = std::move(port); }
+  void on_file_picked(int file, std::string name, std::uint64_t size);
+  void on_upload_sent(int relay, std::uint64_t bytes);
+  struct FilesInfo {
+    std::string nodeid, status, path;
+    bool ready = false;
+    std::vector<FilesView::Entry> entries;
+    std::optional<FilesView::Transfer> transfer;
+  };
+  std::vector<FilesInfo> files() const;
   // Opens a remote desktop window for a device (agent desktop, or Intel AMT KVM).
   void open_desktop(const std::string& nodeid, DesktopKind kind);
   struct DesktopInfo {
@@ -97,6 +118,16 @@ class App {
   void draw_devices(float width, float height);
   void draw_terminals();
   void draw_desktops();
+  void draw_files();
+  struct RelaySend {
+    std::function<void(std::string_view)> binary, text;
+  };
+  RelaySend relay_sender(std::shared_ptr<int> handle);
+  std::string device_name(const std::string& nodeid) const;
+  template <class View>
+  void start_session(std::vector<Session<View>>& list, std::unique_ptr<View> view, const std::shared_ptr<int>& handle);
+  template <class View, class Draw>
+  void draw_sessions(std::vector<Session<View>>& list, Draw draw);
   void draw_add_agent();
   bool action_button(const char* label, const std::string& id, const std::string& test_name);
 
@@ -112,17 +143,12 @@ class App {
   unsigned revision_ = 0;
   int bad_messages_ = 0;
   RelayPort relays_;
-  struct OpenTerminal {
-    int handle = 0;
-    std::unique_ptr<TerminalView> view;
-  };
-  std::vector<OpenTerminal> terminals_;
+  std::vector<Session<TerminalView>> terminals_;
   std::vector<InputEvent> input_;
-  struct OpenDesktop {
-    int handle = 0;
-    std::unique_ptr<DesktopView> view;
-  };
-  std::vector<OpenDesktop> desktops_;
+  std::vector<Session<DesktopView>> desktops_;
+  std::vector<Session<FilesView>> files_;
+  FilePort file_port_;
+  std::string picker_;  // the device whose Files window asked for a file
   std::vector<KeyEvent> keys_;
   TexturePort textures_;
   std::map<std::string, std::array<float, 4>> buttons_;

@@ -203,5 +203,9 @@ export async function clickButton(page, name) {
   await page.waitForFunction((b) => window.meshwork && window.meshwork.buttons && window.meshwork.buttons[b] &&
     window.meshwork.idle, name, { timeout: 30000 });
   const [x, y, w, h] = await page.evaluate((b) => window.meshwork.buttons[b], name);
+  const frames = await page.evaluate(() => window.meshwork.frames);
   await page.mouse.click(x + w / 2, y + h / 2);
+  // The app has drawn the frames that handle the click (ImGui takes a click per frame, so a
+  // second click before then would be merged into this one).
+  await page.waitForFunction((f) => window.meshwork.frames > f + 1, frames, { timeout: 10000 });
 }

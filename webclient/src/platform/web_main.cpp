@@ -69,7 +69,16 @@ void report_sessions() {
   for (const auto& [name, r] : g.app.buttons()) {
     buttons[name] = {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale};
   }
-  const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"buttons", buttons},
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& f : g.app.files()) {
+    nlohmann::json entries = nlohmann::json::array();
+    for (const auto& e : f.entries) entries.push_back({{"name", e.name}, {"type", e.type}, {"size", e.size}});
+    nlohmann::json transfer = nullptr;
+    if (f.transfer) transfer = {{"upload", f.transfer->upload}, {"name", f.transfer->name}, {"done", f.transfer->done}, {"size", f.transfer->size}};
+    files.push_back({{"nodeid", f.nodeid}, {"ready", f.ready}, {"status", f.status}, {"path", f.path}, {"entries", entries},
+                     {"transfer", transfer}});
+  }
+  const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"files", files}, {"buttons", buttons},
                                           {"addAgentCommand", g.app.add_agent_command()}}.dump(-1, ' ', false,
                                                                                            nlohmann::json::error_handler_t::replace);
   EM_ASM(
@@ -78,6 +87,7 @@ void report_sessions() {
         const s = JSON.parse(UTF8ToString($0));
         window.meshwork.terminals = s.terminals;
         window.meshwork.desktops = s.desktops;
+        window.meshwork.files = s.files;
         window.meshwork.buttons = s.buttons;
         window.meshwork.addAgentCommand = s.addAgentCommand;
       },
@@ -167,10 +177,11 @@ void frame() {
     g.reported_revision = g.app.revision();
     g.reported_buttons = g.app.buttons();
     report_to_page();
-  } else if (g.app.buttons() != g.reported_buttons) {  // layout settled a frame later
-    g.reported_buttons = g.app.buttons();
-    report_sessions();
   } else {
+    if (g.app.buttons() != g.reported_buttons) {  // layout settled a frame later
+      g.reported_buttons = g.app.buttons();
+      report_sessions();
+    }
     EM_ASM({ window.meshwork.frames = $0; }, g.frames);
   }
 }
@@ -238,6 +249,97 @@ EM_BOOL on_dom_key(int type, const EmscriptenKeyboardEvent* e, void*) {
   g.app.on_key({type == EMSCRIPTEN_EVENT_KEYDOWN, e->key, e->code});
   return g.app.desktop_has_keyboard() ? EM_TRUE : EM_FALSE;
 }
+
+// [SECTION] Files: the browser's file picker, upload streaming and downloads (FilePort). Picked
+// files stay in JS (Module.mwFiles) and are read 64 KiB at a time straight into the relay socket,
+// waiting while more than 1 MiB is queued on it; downloads gather into a Blob, folded every 16 MiB
+// so the browser can keep large ones on disk, and are handed to the browser as a download.
+EM_JS(void, js_pick_file, (), {
+  let input = document.getElementById("mw-file-input");
+  if (!input) {
+    input = document.createElement("input");
+    input.type = "file";
+    input.id = "mw-file-input";
+    input.style.display = "none";
+    document.body.appendChild(input);
+    input.addEventListener("change", () => {
+      const f = input.files && input.files[0];
+      input.value = "";
+      if (!f) return;
+      Module.mwFiles = Module.mwFiles || {};
+      Module.mwNextFile = (Module.mwNextFile || 0) + 1;
+      const id = Module.mwNextFile;
+      Module.mwFiles[id] = f;
+      const size = lengthBytesUTF8(f.name) + 1;
+      const name = _malloc(size);
+      stringToUTF8(f.name, name, size);
+      Module._mw_file_picked(id, name, f.size);
+      _free(name);
+    });
+  }
+  input.click();
+});
+
+EM_JS(void, js_upload_file, (int relay, int file, double offset), {
+  const f = Module.mwFiles && Module.mwFiles[file];
+  const ws = WS.sockets[relay];
+  if (!f || !ws) return;
+  let at = offset;
+  (async () => {
+    while (at < f.size) {
+      if (!Module.mwFiles[file] || ws.readyState !== 1) return;
+      if (ws.bufferedAmount > 1048576) {
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      const end = Math.min(f.size, at + 65536);
+      const chunk = await f.slice(at, end).arrayBuffer();
+      if (!Module.mwFiles[file] || ws.readyState !== 1) return;
+      ws.send(chunk);
+      at = end;
+      Module._mw_upload_sent(relay, at);
+    }
+  })();
+});
+
+EM_JS(void, js_forget_file, (int file), {
+  if (Module.mwFiles) delete Module.mwFiles[file];
+});
+
+EM_JS(int, js_save_begin, (const char* name, double size), {
+  Module.mwSaves = Module.mwSaves || {};
+  Module.mwNextSave = (Module.mwNextSave || 0) + 1;
+  Module.mwSaves[Module.mwNextSave] = { name: UTF8ToString(name), blob: new Blob([]), parts: [], pending: 0 };
+  return Module.mwNextSave;
+});
+
+EM_JS(void, js_save_chunk, (int sink, const char* data, int size), {
+  const s = Module.mwSaves && Module.mwSaves[sink];
+  if (!s) return;
+  s.parts.push(HEAPU8.slice(data, data + size));
+  s.pending += size;
+  if (s.pending >= 16777216) {
+    s.blob = new Blob([s.blob, ...s.parts]);
+    s.parts = [];
+    s.pending = 0;
+  }
+});
+
+EM_JS(void, js_save_end, (int sink, int complete), {
+  const s = Module.mwSaves && Module.mwSaves[sink];
+  if (!s) return;
+  delete Module.mwSaves[sink];
+  if (!complete) return;
+  const url = URL.createObjectURL(new Blob([s.blob, ...s.parts], { type: "application/octet-stream" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = s.name;
+  a.style.display = "none";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+});
 
 // Key presses for terminals, in order with typed characters (see InputEvent).
 void queue_key(int key, int glfw_mods) {
@@ -337,6 +439,12 @@ void start_main_loop() {
                         },
                         [](int h) { emscripten_websocket_close(h, 1000, "closed"); }});
   g.app.set_texture_port({create_texture, update_texture, destroy_texture});
+  g.app.set_file_port({[] { js_pick_file(); },
+                       [](int relay, int file, std::uint64_t offset) { js_upload_file(relay, file, static_cast<double>(offset)); },
+                       [](int file) { js_forget_file(file); },
+                       [](const std::string& name, std::uint64_t size) { return js_save_begin(name.c_str(), static_cast<double>(size)); },
+                       [](int sink, std::string_view bytes) { js_save_chunk(sink, bytes.data(), static_cast<int>(bytes.size())); },
+                       [](int sink, bool complete) { js_save_end(sink, complete ? 1 : 0); }});
   connect();
   emscripten_set_main_loop(frame, 0, false);
 }
@@ -387,6 +495,17 @@ void load_fonts() {
 }
 
 }  // namespace
+
+// Called from JS (js_pick_file, js_upload_file).
+extern "C" EMSCRIPTEN_KEEPALIVE void mw_file_picked(int file, const char* name, double size) {
+  wake();
+  g.app.on_file_picked(file, name, static_cast<std::uint64_t>(size));
+}
+
+extern "C" EMSCRIPTEN_KEEPALIVE void mw_upload_sent(int relay, double bytes) {
+  wake();
+  g.app.on_upload_sent(relay, static_cast<std::uint64_t>(bytes));
+}
 
 int main() {
   if (!glfwInit()) return 1;

@@ -1,0 +1,184 @@
+// Browser end-to-end with an agent's computer. meshwork-agent (the real binary) joins a device
+// group of the server; the administrator logs in and, from My Devices:
+//   - Add Agent: the install command, and what it downloads;
+//   - Terminal: types a command and sees its output, which went browser → server relay → agent PTY
+//     shell and back; a resize of the window reaches the shell (stty size);
+//   - Files: lists the folder the agent serves, downloads a file (a browser download), uploads one
+//     through the browser's file picker, makes a folder, renames and deletes, each checked on disk.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { hostname, tmpdir } from 'node:os';
+import https from 'node:https';
+import { startServer, startAgent, httpsGet as get, launchBrowser, saveArtifact, login, adminWithGroup, clickButton }
+  from './lib/harness.mjs';
+
+const GROUP = 'mesh//TermGroup0000000000000000000000000000000000000000000000000000000';
+
+
+let server;
+let browser;
+let agent;
+let served;
+
+before(async () => {
+  server = await startServer([], { importDocs: adminWithGroup(GROUP, 'Terminals', 2) });
+  browser = await launchBrowser();
+  served = mkdtempSync(path.join(tmpdir(), 'mw-e2e-files-'));
+  mkdirSync(path.join(served, 'docs'));
+  writeFileSync(path.join(served, 'hello.txt'), 'hello files\n');
+  writeFileSync(path.join(served, 'big.bin'), crypto.randomBytes(3 << 20));
+  agent = await startAgent(server, GROUP, `FilesRoot=${served}\n`);
+});
+
+after(async () => {
+  if (agent) agent.stop();
+  if (served) rmSync(served, { recursive: true, force: true });
+  if (browser) await browser.close();
+  if (server) {
+    const { code } = await server.stop();
+    assert.equal(code, 0, `server exit code\n${server.output()}`);
+  }
+});
+
+test('Add Agent shows the install command, and the command\'s script and downloads are served', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await login(page, server.url);
+  await clickButton(page, 'addagent:Terminals');
+  await page.waitForFunction(() => window.meshwork.addAgentCommand, null, { timeout: 20000 });
+  const cmd = await page.evaluate(() => window.meshwork.addAgentCommand);
+  const short = GROUP.slice('mesh//'.length);
+  assert.equal(cmd, `curl -fsSk 'https://127.0.0.1:${server.port}/meshagents?script=1&id=${short}' | sh`);
+  // What the command fetches: the script, which fetches the agent and the settings and checks the agent's hash.
+  const url = /'(https:[^']+)'/.exec(cmd)[1];
+  const script = await get(server.port, url.slice(url.indexOf('/meshagents')));
+  assert.equal(script.status, 200);
+  assert.match(script.body, /sha384sum -c/);
+  assert.match(script.body, /--install --settings/);
+  const sha = /SHA384='([0-9a-f]{96})'/.exec(script.body)[1];
+  const agentBin = await new Promise((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port: server.port, path: '/meshagents?id=linux-x64', rejectUnauthorized: false }, (res) => {
+      const hash = crypto.createHash('sha384');
+      res.on('data', (d) => hash.update(d));
+      res.on('end', () => resolve({ status: res.statusCode, sha: hash.digest('hex') }));
+    }).on('error', reject);
+  });
+  assert.equal(agentBin.status, 200);
+  assert.equal(agentBin.sha, sha, 'the script checks the hash of the binary the server serves');
+  const settings = await get(server.port, `/meshsettings?id=${short}`);
+  assert.match(settings.body, new RegExp(`MeshID=${GROUP.replace(/\$/g, '\\$')}`));
+  saveArtifact('add-agent.png', await page.screenshot({ type: 'png' }));
+  await context.close();
+});
+
+test('a terminal on an agent: click Terminal, type a command, see its output; resizing reaches the shell', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  // The agent's device is listed online, with its Terminal button.
+  await clickButton(page, `terminal:${hostname()}`);
+  await page.waitForFunction(() => window.meshwork.terminals && window.meshwork.terminals.length === 1 &&
+    window.meshwork.terminals[0].ready, null, { timeout: 30000 });
+  // Give the shell its prompt, then type as a person would.
+  await page.waitForFunction(() => window.meshwork.terminals[0].text.trim().length > 0, null, { timeout: 20000 });
+  await page.keyboard.type('echo hello-$((6*7))');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.meshwork.terminals[0].text.includes('hello-42'), null, { timeout: 20000 });
+
+  // The window's size is the PTY's: stty reports what the view shows.
+  await page.keyboard.type('stty size');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /\n(\d+) (\d+)\n/.test(window.meshwork.terminals[0].text), null, { timeout: 20000 });
+  const text = await page.evaluate(() => window.meshwork.terminals[0].text);
+  const [, rows, cols] = /\n(\d+) (\d+)\n/.exec(text).map(Number);
+  const visibleRows = text.split('\n').length - 1;
+  assert.equal(rows, visibleRows, `stty rows ${rows} vs the view's ${visibleRows}\n${text}`);
+  assert.ok(cols >= 40 && cols <= 200, `columns ${cols}`);
+  // Ctrl-C reaches the shell as an interrupt: a sleeping command ends at once.
+  await page.keyboard.type('sleep 30; echo not-interrupted');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Control+c');
+  await page.keyboard.type('echo after-$((1+1))');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.meshwork.terminals[0].text.includes('after-2'), null, { timeout: 10000 });
+  // (The command line shows the words; the output line alone would mean sleep ran to its end.)
+  assert.doesNotMatch(await page.evaluate(() => window.meshwork.terminals[0].text), /^not-interrupted$/m);
+  saveArtifact('terminal.png', await page.screenshot({ type: 'png' }));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
+
+test('files: list, download, upload through the file picker, new folder, rename, delete', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  await clickButton(page, `files:${hostname()}`);
+  // The window opens in the folder the agent serves, folders first.
+  await page.waitForFunction((root) => window.meshwork.files && window.meshwork.files.length === 1 &&
+    window.meshwork.files[0].ready && window.meshwork.files[0].path === root && window.meshwork.files[0].entries.length === 3,
+  served, { timeout: 30000 });
+  const names = async () => page.evaluate(() => window.meshwork.files[0].entries.map((e) => `${e.type}:${e.name}`));
+  assert.deepEqual(await names(), ['dir:docs', 'file:big.bin', 'file:hello.txt']);
+  const entries = await page.evaluate(() => window.meshwork.files[0].entries);
+  assert.equal(entries.find((e) => e.name === 'big.bin').size, 3 << 20);
+
+  // Download: select the file, click Download; the browser saves the agent's bytes.
+  await clickButton(page, 'files-entry:big.bin');
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), clickButton(page, 'files-download')])
+    .catch(async (e) => { throw new Error(`${e.message}\n${JSON.stringify(await page.evaluate(() => window.meshwork.files[0]))}`); });
+  assert.equal(download.suggestedFilename(), 'big.bin');
+  assert.equal(sha256(readFileSync(await download.path())), sha256(readFileSync(path.join(served, 'big.bin'))));
+  await page.waitForFunction(() => window.meshwork.files[0].status === 'Downloaded big.bin', null, { timeout: 10000 });
+
+  // Upload: Upload opens the browser's file picker; the file goes to the agent's folder.
+  const local = mkdtempSync(path.join(tmpdir(), 'mw-e2e-upload-'));
+  const upload = crypto.randomBytes((5 << 20) + 123);
+  writeFileSync(path.join(local, 'up.bin'), upload);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 10000 }), clickButton(page, 'files-upload')]);
+  await chooser.setFiles(path.join(local, 'up.bin'));
+  await page.waitForFunction(() => window.meshwork.files[0].status === 'Uploaded up.bin' &&
+    window.meshwork.files[0].entries.some((e) => e.name === 'up.bin'), null, { timeout: 60000 })
+    .catch(async (e) => { throw new Error(`${e.message}\n${JSON.stringify(await page.evaluate(() => window.meshwork.files[0]))}`); });
+  assert.equal(sha256(readFileSync(path.join(served, 'up.bin'))), sha256(upload));
+  assert.ok(!existsSync(path.join(served, 'up.bin.mwpart')));
+  rmSync(local, { recursive: true, force: true });
+
+  // New folder.
+  await clickButton(page, 'files-newfolder');
+  await page.waitForFunction(() => window.meshwork.buttons['files-dialog-input'], null, { timeout: 10000 });
+  await page.keyboard.type('made');
+  await clickButton(page, 'files-dialog-ok');
+  await page.waitForFunction(() => window.meshwork.files[0].entries.some((e) => e.name === 'made' && e.type === 'dir'), null,
+    { timeout: 10000 });
+  assert.ok(existsSync(path.join(served, 'made')));
+
+  // Rename: the name field starts with the old name selected; typing replaces it.
+  await clickButton(page, 'files-entry:hello.txt');
+  await clickButton(page, 'files-rename');
+  await page.waitForFunction(() => window.meshwork.buttons['files-dialog-input'], null, { timeout: 10000 });
+  await page.keyboard.type('renamed.txt');
+  await clickButton(page, 'files-dialog-ok');
+  await page.waitForFunction(() => window.meshwork.files[0].entries.some((e) => e.name === 'renamed.txt'), null, { timeout: 10000 });
+  assert.equal(readFileSync(path.join(served, 'renamed.txt'), 'utf8'), 'hello files\n');
+  assert.ok(!existsSync(path.join(served, 'hello.txt')));
+
+  // Delete asks first.
+  await clickButton(page, 'files-entry:made');
+  await clickButton(page, 'files-delete');
+  await clickButton(page, 'files-dialog-ok');
+  await page.waitForFunction(() => !window.meshwork.files[0].entries.some((e) => e.name === 'made'), null, { timeout: 10000 });
+  assert.ok(!existsSync(path.join(served, 'made')));
+  assert.deepEqual(await names(), ['dir:docs', 'file:big.bin', 'file:renamed.txt', 'file:up.bin']);
+  saveArtifact('files.png', await page.screenshot({ type: 'png' }));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
