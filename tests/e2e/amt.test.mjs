@@ -128,3 +128,25 @@ test('KVM: the desktop amtsim draws, found on the page at the places its pixels 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('power off from the Power menu, confirmed; the device\'s state changes live in My Devices', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await login(page, server.url);
+  const name = (await control(server.port, { action: 'nodes' }, 'nodes')).nodes[GROUP][0].name;
+  // On, as the server read it from the simulated Intel AMT.
+  await page.waitForFunction((n) => window.meshwork.deviceStates && window.meshwork.deviceStates[n] &&
+    window.meshwork.deviceStates[n].pwr === 1, name, { timeout: 30000 });
+  await clickButton(page, `power:${name}`);
+  await clickButton(page, 'power-action:Power off');
+  await clickButton(page, 'power-confirm');
+  // The server carries out the action, reads the new state back and pushes it: no reload.
+  await page.waitForFunction((n) => window.meshwork.deviceStates[n].pwr === 6, name, { timeout: 30000 });
+  saveArtifact('amt-power-off.png', await page.screenshot({ type: 'png' }));
+  // And on again.
+  await clickButton(page, `power:${name}`);
+  await clickButton(page, 'power-action:Power on');
+  await clickButton(page, 'power-confirm');
+  await page.waitForFunction((n) => window.meshwork.deviceStates[n].pwr === 1, name, { timeout: 30000 });
+  await context.close();
+});

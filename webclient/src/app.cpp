@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <variant>
 
+#include <nlohmann/json.hpp>
+
 namespace mw::web {
 namespace {
 
@@ -35,6 +37,30 @@ ImVec4 connection_colour(Connection c) {
   }
 }
 
+
+// MeshCentral's power states (a device's pwr): 1 on (S0), 2-4 sleep (S1-S3), 5 hibernate (S4),
+// 6 soft off (S5), 7 present (connected, state not read yet), 8 off.
+const char* power_name(int pwr) {
+  switch (pwr) {
+    case 1: return "On";
+    case 2:
+    case 3: return "Sleep";
+    case 4: return "Deep sleep";
+    case 5: return "Hibernate";
+    case 6: return "Soft off";
+    case 7: return "Present";
+    case 8: return "Off";
+    default: return "";
+  }
+}
+
+// Intel AMT power actions (MeshCentral's poweraction numbers) in the order the menu offers them.
+struct PowerAction {
+  int type;
+  const char* label;
+};
+constexpr PowerAction kPowerActions[] = {{302, "Power on"}, {308, "Power off"}, {310, "Reset"},
+                                         {305, "Power cycle"}, {304, "Sleep"}, {307, "Hibernate"}};
 
 }  // namespace
 
@@ -85,7 +111,13 @@ void App::on_event(const proto::Event& e) {
     send("meshes");
     send("nodes");
   } else if (e.etype == "node") {
-    if (e.action == "removenode") {
+    if (e.action == "nodeconnect") {  // online state and power, without the record
+      const auto d = devices_.find(e.nodeid);
+      if (d != devices_.end()) {
+        if (e.conn) d->second.conn = *e.conn;
+        if (e.pwr) d->second.pwr = *e.pwr;
+      }
+    } else if (e.action == "removenode") {
       devices_.erase(e.nodeid);
     } else if (e.node && groups_.count(e.node->meshid)) {
       devices_[e.node->id] = *e.node;
@@ -114,6 +146,7 @@ void App::draw(float width, float height) {
   draw_desktops();
   draw_files();
   draw_add_agent();
+  draw_power_confirm();
 }
 
 std::string App::add_agent_command() const {
@@ -436,8 +469,9 @@ void App::draw_devices(float width, float height) {
       ImGui::TextColored(kMuted, filter_.empty() ? "No devices in this group." : "No device matches the search.");
       continue;
     }
-    if (ImGui::BeginTable(g->id.c_str(), 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
+    if (ImGui::BeginTable(g->id.c_str(), 6, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
       ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+      ImGui::TableSetupColumn("Power", ImGuiTableColumnFlags_WidthStretch, 0.5f);
       ImGui::TableSetupColumn("Address", ImGuiTableColumnFlags_WidthStretch, 0.8f);
       ImGui::TableSetupColumn("Description", ImGuiTableColumnFlags_WidthStretch, 1.2f);
       ImGui::TableSetupColumn("Tags", ImGuiTableColumnFlags_WidthStretch, 0.7f);
@@ -450,14 +484,16 @@ void App::draw_devices(float width, float height) {
         ImGui::SameLine();
         ImGui::TextUnformatted(d->name.c_str());
         ImGui::TableSetColumnIndex(1);
-        ImGui::TextUnformatted(d->host.c_str());
+        ImGui::TextColored(d->pwr == 1 ? kOk : kMuted, "%s", power_name(d->pwr));
         ImGui::TableSetColumnIndex(2);
-        ImGui::TextUnformatted(d->desc.c_str());
+        ImGui::TextUnformatted(d->host.c_str());
         ImGui::TableSetColumnIndex(3);
+        ImGui::TextUnformatted(d->desc.c_str());
+        ImGui::TableSetColumnIndex(4);
         std::string tags;
         for (const auto& t : d->tags) tags += (tags.empty() ? "" : ", ") + t;
         ImGui::TextColored(kAccent, "%s", tags.c_str());
-        ImGui::TableSetColumnIndex(4);
+        ImGui::TableSetColumnIndex(5);
         // Sessions the device offers right now: its agent's shell, Intel AMT's serial console.
         if (d->conn & 1) {
           if (action_button("Desktop", d->id + "/desktop", "desktop:" + d->name)) open_desktop(d->id, DesktopKind::kAgent);
@@ -469,12 +505,71 @@ void App::draw_devices(float width, float height) {
           if (action_button("KVM", d->id + "/kvm", "kvm:" + d->name)) open_desktop(d->id, DesktopKind::kIntelAmt);
           ImGui::SameLine();
           if (action_button("Serial", d->id, "serial:" + d->name)) open_terminal(d->id, TerminalKind::kSerialOverLan);
+          ImGui::SameLine();
+          draw_power_menu(*d);
         }
       }
       ImGui::EndTable();
     }
   }
   ImGui::End();
+}
+
+// [SECTION] Intel AMT power actions: a menu per device, then a confirmation.
+
+void App::draw_power_menu(const proto::Device& d) {
+  const std::string popup = "power##" + d.id;
+  if (action_button("Power", d.id + "/power", "power:" + d.name)) ImGui::OpenPopup(popup.c_str());
+  if (!ImGui::BeginPopup(popup.c_str())) return;
+  for (const auto& a : kPowerActions) {
+    if (ImGui::MenuItem(a.label)) {
+      power_confirm_ = {d.id, a.type};
+      ++revision_;
+    }
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    buttons_[std::string("power-action:") + a.label] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+  }
+  ImGui::EndPopup();
+}
+
+void App::draw_power_confirm() {
+  if (power_confirm_.first.empty()) return;
+  const auto dev = devices_.find(power_confirm_.first);
+  const auto action = std::find_if(std::begin(kPowerActions), std::end(kPowerActions),
+                                   [&](const PowerAction& a) { return a.type == power_confirm_.second; });
+  if (dev == devices_.end() || action == std::end(kPowerActions)) {
+    power_confirm_ = {};
+    return;
+  }
+  const char* title = "Intel AMT power action###powerconfirm";
+  if (!ImGui::IsPopupOpen(title)) ImGui::OpenPopup(title);
+  bool keep = true;
+  if (!ImGui::BeginPopupModal(title, &keep, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
+    if (!keep) power_confirm_ = {};
+    return;
+  }
+  ImGui::Text("%s %s?", action->label, dev->second.name.c_str());
+  if (action->type != 302) ImGui::TextColored(kWarn, "Programs running on it are not asked to close first.");
+  ImGui::Spacing();
+  const float em = ImGui::GetFontSize();
+  bool done = false;
+  if (ImGui::Button(action->label, ImVec2(em * 7, 0))) {
+    nlohmann::json req{{"action", "poweraction"}, {"nodeids", {dev->first}}, {"actiontype", action->type}};
+    if (send_) send_(req.dump());
+    done = true;
+  }
+  {
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    buttons_["power-confirm"] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel", ImVec2(em * 7, 0)) || !keep) done = true;
+  if (done) {
+    power_confirm_ = {};
+    ImGui::CloseCurrentPopup();
+    ++revision_;
+  }
+  ImGui::EndPopup();
 }
 
 void apply_theme(float scale) {

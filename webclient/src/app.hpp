@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mw/proto/control.hpp"
@@ -129,6 +130,8 @@ class App {
   template <class View, class Draw>
   void draw_sessions(std::vector<Session<View>>& list, Draw draw);
   void draw_add_agent();
+  void draw_power_menu(const proto::Device& d);
+  void draw_power_confirm();
   bool action_button(const char* label, const std::string& id, const std::string& test_name);
 
   std::function<void(std::string)> send_;
@@ -154,6 +157,7 @@ class App {
   std::map<std::string, std::array<float, 4>> buttons_;
   ImFont* mono_ = nullptr;
   std::string add_agent_group_;  // the group whose Add Agent dialog is open
+  std::pair<std::string, int> power_confirm_;  // device and poweraction type awaiting confirmation
 };
 
 // Installs Meshwork's ImGui style (colours, rounding, spacing) scaled by `scale`.

@@ -160,6 +160,8 @@ Result<ControlMessage> parse_control_message(std::string_view text) {
     e.nodeid = str(*body, "nodeid");
     if (auto m = body->find("mesh"); m != body->end()) e.mesh = group_of(*m);
     if (auto n = body->find("node"); n != body->end()) e.node = device_of(*n, "");
+    if (body->contains("conn")) e.conn = small_int(*body, "conn");
+    if (body->contains("pwr")) e.pwr = small_int(*body, "pwr");
     return ControlMessage{e};
   }
   if (name == "close") return ControlMessage{Close{str(j, "cause"), str(j, "msg"), str(j, "reason")}};

@@ -65,6 +65,21 @@ TEST(Control, EventsCloseAndRequests) {
   EXPECT_EQ(ev.node->name, "renamed");
   EXPECT_EQ(ev.node->meshid, "mesh//a");
   EXPECT_FALSE(ev.mesh.has_value());
+  EXPECT_FALSE(ev.conn.has_value());
+  EXPECT_FALSE(ev.pwr.has_value());
+  // A presence change carries the connection bits and power state at the event's top level.
+  auto nc = mw::proto::parse_control_message(
+      R"({"action":"event","event":{"etype":"node","action":"nodeconnect","nodeid":"node//2","meshid":"mesh//a","conn":2,"pwr":6,"nolog":1}})");
+  ASSERT_TRUE(nc.ok());
+  const auto& ncev = std::get<mw::proto::Event>(nc.value());
+  EXPECT_EQ(ncev.conn, 2);
+  EXPECT_EQ(ncev.pwr, 6);
+  EXPECT_FALSE(ncev.node.has_value());
+  // Hostile values become 0 rather than anything out of range.
+  auto bad = mw::proto::parse_control_message(R"({"action":"event","event":{"etype":"node","conn":"x","pwr":-5}})");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(std::get<mw::proto::Event>(bad.value()).conn, 0);
+  EXPECT_EQ(std::get<mw::proto::Event>(bad.value()).pwr, 0);
   EXPECT_EQ(mw::proto::parse_control_message(R"({"action":"event"})").error().code, "bad-message");
   auto c = mw::proto::parse_control_message(R"({"action":"close","cause":"noauth","msg":"noauth","reason":"Not logged in."})");
   ASSERT_TRUE(c.ok());

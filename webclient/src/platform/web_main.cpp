@@ -99,7 +99,14 @@ void report_to_page() {
   const auto& info = g.app.server_info();
   // Device names for tests (window.meshwork.deviceNames), sorted, newline-separated.
   std::string names;
-  for (const auto& [_, d] : g.app.devices()) names += d.name + "\n";
+  nlohmann::json states = nlohmann::json::object();
+  for (const auto& [id, d] : g.app.devices()) {
+    names += d.name + "\n";
+    states[d.name] = {{"id", id}, {"conn", d.conn}, {"pwr", d.pwr}};
+  }
+  // Connection bits and power state by device name (window.meshwork.deviceStates).
+  const std::string states_text = states.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  EM_ASM({ window.meshwork = window.meshwork || {}; window.meshwork.deviceStates = JSON.parse(UTF8ToString($0)); }, states_text.c_str());
   EM_ASM(
       {
         window.meshwork = window.meshwork || {};

@@ -75,6 +75,9 @@ struct Event {
   std::string nodeid;
   std::optional<DeviceGroup> mesh;  // with createmesh / meshchange
   std::optional<Device> node;       // with changenode / addnode
+  // nodeconnect: the device's connection bits and power state now (absent in other events).
+  std::optional<int> conn;
+  std::optional<int> pwr;
 };
 
 // {"action":"close","cause":"noauth",...}: the server ends the channel (not logged in, account
