@@ -140,8 +140,13 @@ void App::on_connection(Connection state, std::string detail) {
 
 void App::draw(float width, float height) {
   buttons_.clear();
-  draw_header(width);
-  draw_devices(width, height);
+  const bool header = !(embed_.hide & 1);
+  if (header) draw_header(width);
+  if (single_view()) {
+    draw_single_view(width, height, header ? ImGui::GetFrameHeight() * 1.8f : 0.0f);
+  } else {
+    draw_devices(width, height);
+  }
   draw_terminals();
   draw_desktops();
   draw_files();
@@ -511,6 +516,48 @@ void App::draw_devices(float width, float height) {
       }
       ImGui::EndTable();
     }
+  }
+  ImGui::End();
+}
+
+// [SECTION] Embedded single view (viewmode 11, 12, 13 with node)
+
+const proto::Device* App::embedded_device() const {
+  for (const auto& [id, d] : devices_) {
+    const auto slash = id.rfind('/');
+    if (id == embed_.node || (slash != std::string::npos && id.compare(slash + 1, std::string::npos, embed_.node) == 0)) return &d;
+  }
+  return nullptr;
+}
+
+void App::draw_single_view(float width, float height, float top) {
+  const WindowPin pin{{0.0f, top, width, std::max(1.0f, height - top)}, (embed_.hide & 8) != 0};
+  const proto::Device* d = embedded_device();
+  // Once the device is known and online, its session opens, once; it then fills the page.
+  if (!embed_opened_ && d && d->conn != 0) {
+    const bool agent = (d->conn & 1) != 0;
+    if (embed_.viewmode == 11) open_desktop(d->id, agent ? DesktopKind::kAgent : DesktopKind::kIntelAmt);
+    if (embed_.viewmode == 12) open_terminal(d->id, agent ? TerminalKind::kAgent : TerminalKind::kSerialOverLan);
+    if (embed_.viewmode == 13 && agent) open_files(d->id);
+    embed_opened_ = embed_.viewmode != 13 || agent;
+  }
+  for (auto& t : terminals_) t.view->pin(pin);
+  for (auto& v : desktops_) v.view->pin(pin);
+  for (auto& f : files_) f.view->pin(pin);
+  if (embed_opened_) return;
+  // Until then, why nothing shows.
+  ImGui::SetNextWindowPos(ImVec2(pin.rect[0], pin.rect[1]));
+  ImGui::SetNextWindowSize(ImVec2(pin.rect[2], pin.rect[3]));
+  ImGui::Begin("##single", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
+  if (!user_) {
+    ImGui::TextColored(connection_colour(connection_), "%s", connection_label(connection_));
+    if (!detail_.empty()) ImGui::TextWrapped("%s", detail_.c_str());
+  } else if (!d) {
+    ImGui::TextWrapped("The device %s does not exist, or this account may not see it.", embed_.node.c_str());
+  } else if (embed_.viewmode == 13 && (d->conn & 1) == 0) {
+    ImGui::TextWrapped("%s has no agent: files need the Meshwork agent.", d->name.c_str());
+  } else {
+    ImGui::TextColored(kMuted, "%s is offline; waiting for it to connect.", d->name.c_str());
   }
   ImGui::End();
 }

@@ -63,6 +63,17 @@ class App {
   void set_texture_port(TexturePort port) { textures_ = std::move(port); }
   // Opens a terminal window for a device (agent shell, or Intel AMT Serial-over-LAN).
   void open_terminal(const std::string& nodeid, TerminalKind kind);
+  // Embedding (URL arguments, as MeshCentral's): viewmode 11 desktop, 12 terminal, 13 files of
+  // `node` fill the page alone; other view modes show My Devices. hide bits: 1 header, 8 title.
+  struct Embedding {
+    int viewmode = 0;
+    unsigned hide = 0;
+    std::string node;  // a device id, full ("node//...") or as meshctrl shows it
+  };
+  void set_embedding(Embedding e) { embed_ = std::move(e); }
+  const Embedding& embedding() const { return embed_; }
+  // The single view of an embedded page is showing (its device found and its session opened).
+  bool single_view() const { return embed_.viewmode >= 11 && embed_.viewmode <= 13 && !embed_.node.empty(); }
   // Opens the Files window for an agent's device.
   void open_files(const std::string& nodeid);
   // The browser's file handling (picker, upload streaming, downloads).
@@ -131,6 +142,8 @@ class App {
   void draw_sessions(std::vector<Session<View>>& list, Draw draw);
   void draw_add_agent();
   void draw_power_menu(const proto::Device& d);
+  void draw_single_view(float width, float height, float top);
+  const proto::Device* embedded_device() const;
   void draw_power_confirm();
   bool action_button(const char* label, const std::string& id, const std::string& test_name);
 
@@ -157,6 +170,8 @@ class App {
   std::map<std::string, std::array<float, 4>> buttons_;
   ImFont* mono_ = nullptr;
   std::string add_agent_group_;  // the group whose Add Agent dialog is open
+  Embedding embed_;
+  bool embed_opened_ = false;
   std::pair<std::string, int> power_confirm_;  // device and poweraction type awaiting confirmation
 };
 

@@ -296,9 +296,10 @@ bool DesktopView::draw(const std::vector<KeyEvent>& keys) {
     ImGui::SetNextWindowFocus();
     raise_ = false;
   }
-  const bool visible = ImGui::Begin(title.c_str(), &open_,
+  const ImGuiWindowFlags pinned = apply_pin(pin_);
+  const bool visible = ImGui::Begin(title.c_str(), pin_ ? nullptr : &open_,
                                     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar |
-                                        ImGuiWindowFlags_NoScrollWithMouse);
+                                        ImGuiWindowFlags_NoScrollWithMouse | pinned);
   if (visible) {
     draw_toolbar();
     draw_screen();

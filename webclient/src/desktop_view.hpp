@@ -16,6 +16,7 @@
 
 #include "mw/rfb/client.hpp"
 #include "mw/rfb/keyboard.hpp"
+#include "window_pin.hpp"
 
 namespace mw::web {
 
@@ -73,6 +74,9 @@ class DesktopView {
   // Image quality for agents (Tight with JPEG); Intel AMT sends what it sends.
   enum class Quality { kLossless, kHigh, kMedium, kLow };
 
+  // Pins the window to a rectangle of the page (embedded single view); nullopt unpins.
+  void pin(std::optional<WindowPin> p) { pin_ = p; }
+
  private:
   enum class State { kConnecting, kRunning, kClosed };
   void handle(rfb::ClientOutput out);
@@ -111,6 +115,7 @@ class DesktopView {
   unsigned updates_ = 0;
   unsigned revision_ = 0;
   std::array<float, 4> screen_rect_{};
+  std::optional<WindowPin> pin_;
 };
 
 }  // namespace mw::web

@@ -441,7 +441,8 @@ bool FilesView::draw(std::map<std::string, std::array<float, 4>>& buttons) {
   const std::string title = "Files: " + name_ + "###files" + nodeid_;
   const float em = ImGui::GetFontSize();
   ImGui::SetNextWindowSize(ImVec2(em * 46, em * 30), ImGuiCond_FirstUseEver);
-  if (ImGui::Begin(title.c_str(), &open_, ImGuiWindowFlags_NoSavedSettings)) {
+  const ImGuiWindowFlags pinned = apply_pin(pin_);
+  if (ImGui::Begin(title.c_str(), pin_ ? nullptr : &open_, ImGuiWindowFlags_NoSavedSettings | pinned)) {
     draw_toolbar(buttons);
     draw_table(buttons);
     if (transfer_) {

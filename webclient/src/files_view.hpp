@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "window_pin.hpp"
+
 namespace mw::web {
 
 // The browser's file handling, implemented by the platform.
@@ -79,6 +81,9 @@ class FilesView {
   const std::optional<Transfer>& transfer() const { return transfer_; }
   unsigned revision() const { return revision_; }
 
+  // Pins the window to a rectangle of the page (embedded single view); nullopt unpins.
+  void pin(std::optional<WindowPin> p) { pin_ = p; }
+
  private:
   enum class Op { kLs, kRefresh, kMkdir, kRm, kRename, kDownload, kUpload };  // kRefresh: ls that keeps the status
   enum class Dialog { kNone, kNewFolder, kRename, kDelete, kReplace };
@@ -122,6 +127,7 @@ class FilesView {
   bool dialog_opened_ = false;
   std::array<char, 256> input_{};
   unsigned revision_ = 0;
+  std::optional<WindowPin> pin_;
 };
 
 }  // namespace mw::web

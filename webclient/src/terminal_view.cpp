@@ -147,7 +147,8 @@ bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input) {
   const std::string title = (kind_ == TerminalKind::kAgent ? "Terminal: " : "Serial-over-LAN: ") + name_ + "###term" + nodeid_;
   const float em = ImGui::GetFontSize();
   ImGui::SetNextWindowSize(ImVec2(em * 46, em * 28), ImGuiCond_FirstUseEver);
-  if (!ImGui::Begin(title.c_str(), &open_, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar)) {
+  const ImGuiWindowFlags pinned = apply_pin(pin_);
+  if (!ImGui::Begin(title.c_str(), pin_ ? nullptr : &open_, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar | pinned)) {
     ImGui::End();
     return open_;
   }

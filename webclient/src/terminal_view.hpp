@@ -13,6 +13,7 @@
 
 #include "mw/term/input.hpp"
 #include "mw/term/terminal.hpp"
+#include "window_pin.hpp"
 
 struct ImFont;
 
@@ -56,6 +57,9 @@ class TerminalView {
   std::string screen_text() const;
   unsigned revision() const { return revision_; }
 
+  // Pins the window to a rectangle of the page (embedded single view); nullopt unpins.
+  void pin(std::optional<WindowPin> p) { pin_ = p; }
+
  private:
   enum class State { kConnecting, kReady, kClosed };
   void type(const std::vector<InputEvent>& input);
@@ -73,6 +77,7 @@ class TerminalView {
   bool open_ = true;
   bool focused_ = false;
   unsigned revision_ = 0;
+  std::optional<WindowPin> pin_;
 };
 
 }  // namespace mw::web

@@ -98,6 +98,27 @@ void serve_app(const http::request<http::string_body>& req, const ServerContext&
   respond(std::move(res));
 }
 
+// A page opened with a login token may live in another site's iframe (AllowFraming), where the
+// browser sends no SameSite cookie with the app's requests. Such a page carries its session in
+// <meta name="mw-auth">, which the app sends as ?auth= on its WebSockets (accepted there as the
+// cookie is, see authenticate_websocket). Only token logins get this: the token in the address
+// was already as good as the session.
+void serve_app_with_auth(const http::request<http::string_body>& req, const ServerContext& ctx, const RequestInfo& info,
+                         const std::string& peer_ip, const std::string& session, const std::function<void(AnyResponse)>& respond) {
+  const auto found = ctx.files ? ctx.files->lookup("/", false) : std::nullopt;
+  const auto html = found && found->content_type.starts_with("text/html") ? ctx.files->cached(*found) : nullptr;
+  if (!html) return serve_app(req, ctx, info, peer_ip, &session, respond);
+  std::string body = *html;
+  // In the head: before </head>, or (a page without one) right after the doctype.
+  auto head = body.find("</head>");
+  if (head == std::string::npos) head = body.rfind("<!doctype", 0) == 0 || body.rfind("<!DOCTYPE", 0) == 0 ? body.find('>') + 1 : 0;
+  body.insert(head, "<meta name=\"mw-auth\" content=\"" + html_escape(session) + "\">");
+  StringResponse res = text_response(http::status::ok, req.version(), req.keep_alive(), std::move(body), "text/html; charset=utf-8");
+  add_security_headers(res, *info.domain, info.secure);
+  res.set(http::field::set_cookie, set_cookie(session, info.domain_path + "/", ctx.settings.session_time_minutes * 60));
+  respond(AnyResponse(std::move(res)));
+}
+
 }  // namespace
 
 std::string form_field(std::string_view body, std::string_view name) {
@@ -231,7 +252,7 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
         if (!uid) return show_login(http::status::unauthorized, "This login link is invalid or has expired.", 0);
         logger("auth")->info("login token accepted for {} from {}", *uid, info.client_ip);
         const std::string cookie = acc.make_session(*uid, info.domain->id);
-        serve_app(*req_copy, ctx, info, peer_ip, &cookie, respond);
+        serve_app_with_auth(*req_copy, ctx, info, peer_ip, cookie, respond);
       });
       return true;
     }

@@ -31,7 +31,9 @@ export async function login(page, url, user = ADMIN.user, password = ADMIN.passw
 // With `importDocs` (MeshCentral --dbimport documents), the database is imported instead of an
 // account being created: the documents bring their own users.
 // With `mps`, the MPS listens on a free loopback port (resolved as mpsPort) with that password.
-export async function startServer(extraArgs = [], { importDocs, mps } = {}) {
+// `setup`: more one-shot runs before the start (e.g. ['--logintokenkey']); their outputs are
+// resolved as setupOutputs.
+export async function startServer(extraArgs = [], { importDocs, mps, setup = [] } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-e2e-'));
   const mpsArgs = mps ? ['--mpsport', String(await freePort()), '--mpsportbind', '127.0.0.1', '--mpspass', mps.password]
     : ['--mpsport', '0'];
@@ -50,6 +52,11 @@ export async function startServer(extraArgs = [], { importDocs, mps } = {}) {
   const made = spawnSync(path.join(buildDir, 'bin', 'meshwork-server'), [...args, ...setupArgs],
     { encoding: 'utf8', timeout: 60000 });
   if (made.status !== 0) throw new Error(`server setup (${setupArgs[0]}) failed:\n${made.stdout}${made.stderr}`);
+  const setupOutputs = setup.map((more) => {
+    const r = spawnSync(path.join(buildDir, 'bin', 'meshwork-server'), [...args, ...more], { encoding: 'utf8', timeout: 60000 });
+    if (r.status !== 0) throw new Error(`server setup (${more.join(' ')}) failed:\n${r.stdout}${r.stderr}`);
+    return r.stdout;
+  });
   const proc = spawn(path.join(buildDir, 'bin', 'meshwork-server'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
@@ -69,6 +76,7 @@ export async function startServer(extraArgs = [], { importDocs, mps } = {}) {
   return {
     port,
     mpsPort: mpsLine ? Number(mpsLine[1]) : 0,
+    setupOutputs,
     url: `https://127.0.0.1:${port}/`,
     output: () => out,
     async stop() {

@@ -11,6 +11,8 @@
 #include <imgui_impl_opengl3.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -39,6 +41,54 @@ struct Platform {
 Platform g;
 
 constexpr float kFontSize = 16.0f;
+
+std::string page_host();
+
+// The session a login-token page carries for the WebSockets (see serve_app_with_auth on the
+// server): read once, and the element removed from the page.
+std::string page_auth() {
+  static std::string auth = [] {
+    char buf[1024] = {};
+    EM_ASM(
+        {
+          const m = document.querySelector('meta[name="mw-auth"]');
+          if (!m) return;
+          stringToUTF8(m.content, $0, $1);
+          m.remove();
+        },
+        buf, static_cast<int>(sizeof buf));
+    return std::string(buf);
+  }();
+  return auth;
+}
+
+// A WebSocket address on the page's server, with ?auth= when the page carries a session.
+std::string socket_url(const std::string& path) {
+  std::string url = "wss://" + page_host() + path;
+  const std::string& auth = page_auth();
+  if (!auth.empty()) {
+    url += path.find('?') == std::string::npos ? "?auth=" : "&auth=";
+    for (const char c : auth) {  // base64url-like session values; encode anything else
+      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') {
+        url += c;
+      } else {
+        char b[4];
+        std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
+        url += b;
+      }
+    }
+  }
+  return url;
+}
+
+// URL arguments viewmode, hide and node (embedding, as MeshCentral's).
+mw::web::App::Embedding page_embedding() {
+  char node[256] = {};
+  const int viewmode = EM_ASM_INT({ return parseInt(new URLSearchParams(location.search).get('viewmode') || '0', 10) || 0; });
+  const int hide = EM_ASM_INT({ return parseInt(new URLSearchParams(location.search).get('hide') || '0', 10) || 0; });
+  EM_ASM({ stringToUTF8(new URLSearchParams(location.search).get("node") || "", $0, $1); }, node, static_cast<int>(sizeof node));
+  return {viewmode, static_cast<unsigned>(std::max(0, hide)), node};
+}
 
 std::string page_host() {
   char buf[256] = {};
@@ -127,9 +177,10 @@ void report_to_page() {
         m.serverName = $2 ? UTF8ToString($2) : null;
         m.version = $3 ? UTF8ToString($3) : null;
         m.scale = $4;
+        m.singleView = $5 !== 0;
       },
       g.frames, g.app.connection() == mw::web::Connection::kOpen ? 1 : 0, info ? info->name.c_str() : nullptr,
-      info ? info->version.c_str() : nullptr, g.scale);
+      info ? info->version.c_str() : nullptr, g.scale, g.app.single_view() ? 1 : 0);
 }
 
 void wake();
@@ -195,7 +246,7 @@ void frame() {
 
 // [SECTION] Relay WebSockets (terminals): the socket id is the app's handle.
 int open_relay(const std::string& path) {
-  const std::string url = "wss://" + page_host() + path;
+  const std::string url = socket_url(path);
   EmscriptenWebSocketCreateAttributes attr;
   emscripten_websocket_init_create_attributes(&attr);
   attr.url = url.c_str();
@@ -384,7 +435,7 @@ void schedule_reconnect() {
 }
 
 void connect() {
-  const std::string url = "wss://" + page_host() + "/control.ashx";
+  const std::string url = socket_url("/control.ashx");
   EmscriptenWebSocketCreateAttributes attr;
   emscripten_websocket_init_create_attributes(&attr);
   attr.url = url.c_str();
@@ -433,6 +484,7 @@ void start_main_loop() {
     io.Fonts->AddFontDefault();
     io.FontGlobalScale = g.scale;
   }
+  g.app.set_embedding(page_embedding());
   g.app.set_sender([](std::string text) {
     if (g.socket > 0) emscripten_websocket_send_utf8_text(g.socket, text.c_str());
   });
