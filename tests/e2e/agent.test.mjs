@@ -182,3 +182,31 @@ test('files: list, download, upload through the file picker, new folder, rename,
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the device page: system information from the agent, an edit, and the event it records', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  await clickButton(page, `device:${hostname()}`);
+  // General: what the agent reported (getsysinfo).
+  await page.waitForFunction((h) => window.meshwork.devicePages && window.meshwork.devicePages.length === 1 &&
+    window.meshwork.devicePages[0].hostname === h && window.meshwork.devicePages[0].os.length > 0, hostname(), { timeout: 20000 });
+  saveArtifact('device-general.png', await page.screenshot({ type: 'png' }));
+  // Edit: a description, saved with changedevice; the record changes live and the history shows it.
+  await clickButton(page, `page-edit:${hostname()}`);
+  await clickButton(page, 'edit-desc');
+  await page.keyboard.type('Build server in rack 4');
+  await clickButton(page, 'edit-save');
+  await page.waitForFunction((h) => window.meshwork.deviceStates[h].desc === 'Build server in rack 4', hostname(), { timeout: 10000 });
+  // The edited record carries no presence: the device stays online.
+  assert.equal(await page.evaluate((h) => window.meshwork.deviceStates[h].conn, hostname()), 1);
+  await clickButton(page, `page-events:${hostname()}`);
+  await page.waitForFunction(() => window.meshwork.devicePages[0].events.some((m) => /^Changed device .+ from group Terminals: description$/.test(m)),
+    null, { timeout: 10000 })
+    .catch(async (e) => { throw new Error(`${e.message}\n${JSON.stringify(await page.evaluate(() => window.meshwork.devicePages[0]))}`); });
+  saveArtifact('device-events.png', await page.screenshot({ type: 'png' }));
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -38,22 +38,6 @@ ImVec4 connection_colour(Connection c) {
 }
 
 
-// MeshCentral's power states (a device's pwr): 1 on (S0), 2-4 sleep (S1-S3), 5 hibernate (S4),
-// 6 soft off (S5), 7 present (connected, state not read yet), 8 off.
-const char* power_name(int pwr) {
-  switch (pwr) {
-    case 1: return "On";
-    case 2:
-    case 3: return "Sleep";
-    case 4: return "Deep sleep";
-    case 5: return "Hibernate";
-    case 6: return "Soft off";
-    case 7: return "Present";
-    case 8: return "Off";
-    default: return "";
-  }
-}
-
 // Intel AMT power actions (MeshCentral's poweraction numbers) in the order the menu offers them.
 struct PowerAction {
   int type;
@@ -92,11 +76,47 @@ bool App::on_control_message(std::string_view text) {
   } else if (auto* c = std::get_if<proto::Close>(&m)) {
     if (c->cause == "noauth") needs_login_ = true;
     detail_ = c->reason;
+  } else if (auto* u = std::get_if<proto::UnknownAction>(&m)) {
+    // Answers for device pages (device_info.hpp): routed by their nodeid.
+    if (u->action == "getsysinfo") {
+      auto sys = proto::parse_system_info(text);
+      if (!sys) return false;
+      if (auto* page = device_page(sys.value().nodeid)) page->on_system_info(std::move(sys.value()));
+    } else if (u->action == "events") {
+      auto list = proto::parse_event_list(text);
+      if (!list) return false;
+      if (auto* page = device_page(list.value().nodeid)) page->on_events(std::move(list.value()));
+    } else {
+      return true;  // not modelled: nothing visible changed
+    }
   } else {
     return true;  // not modelled: nothing visible changed
   }
   ++revision_;
   return true;
+}
+
+DevicePage* App::device_page(const std::string& nodeid) {
+  for (auto& p : pages_) {
+    if (p->nodeid() == nodeid) return p.get();
+  }
+  return nullptr;
+}
+
+void App::send_json(const nlohmann::json& request) {
+  if (send_) send_(request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void App::open_device_page(const std::string& nodeid) {
+  if (device_page(nodeid)) {
+    raise_page_ = nodeid;
+    return;
+  }
+  pages_.push_back(std::make_unique<DevicePage>(nodeid));
+  raise_page_ = nodeid;
+  send_json({{"action", "getsysinfo"}, {"nodeid", nodeid}});
+  send_json({{"action", "events"}, {"nodeid", nodeid}, {"limit", 500}});
+  ++revision_;
 }
 
 void App::on_event(const proto::Event& e) {
@@ -111,6 +131,8 @@ void App::on_event(const proto::Event& e) {
     send("meshes");
     send("nodes");
   } else if (e.etype == "node") {
+    // An open page of this device reloads its history (stored events come with their time).
+    if (e.action != "nodeconnect" && device_page(e.nodeid)) send_json({{"action", "events"}, {"nodeid", e.nodeid}, {"limit", 500}});
     if (e.action == "nodeconnect") {  // online state and power, without the record
       const auto d = devices_.find(e.nodeid);
       if (d != devices_.end()) {
@@ -120,7 +142,14 @@ void App::on_event(const proto::Event& e) {
     } else if (e.action == "removenode") {
       devices_.erase(e.nodeid);
     } else if (e.node && groups_.count(e.node->meshid)) {
-      devices_[e.node->id] = *e.node;
+      // Stored records carry no presence: the device keeps its connection and power state
+      // (nodeconnect events change those).
+      proto::Device updated = *e.node;
+      if (const auto old = devices_.find(updated.id); old != devices_.end()) {
+        if (updated.conn == 0) updated.conn = old->second.conn;
+        if (updated.pwr == 0) updated.pwr = old->second.pwr;
+      }
+      devices_[updated.id] = std::move(updated);
     } else if (e.node) {
       devices_.erase(e.node->id);  // moved to a group this user does not see
     }
@@ -150,6 +179,7 @@ void App::draw(float width, float height) {
   draw_terminals();
   draw_desktops();
   draw_files();
+  draw_device_pages();
   draw_add_agent();
   draw_power_confirm();
 }
@@ -487,7 +517,14 @@ void App::draw_devices(float width, float height) {
         ImGui::TableSetColumnIndex(0);
         ImGui::TextColored(d->conn ? kOk : kMuted, "\xE2\x97\x8F");
         ImGui::SameLine();
-        ImGui::TextUnformatted(d->name.c_str());
+        // The name opens the device's page.
+        ImGui::PushID(d->id.c_str());
+        if (ImGui::Selectable(d->name.c_str(), false)) open_device_page(d->id);
+        ImGui::PopID();
+        {
+          const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+          buttons_["device:" + d->name] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+        }
         ImGui::TableSetColumnIndex(1);
         ImGui::TextColored(d->pwr == 1 ? kOk : kMuted, "%s", power_name(d->pwr));
         ImGui::TableSetColumnIndex(2);
@@ -499,25 +536,163 @@ void App::draw_devices(float width, float height) {
         for (const auto& t : d->tags) tags += (tags.empty() ? "" : ", ") + t;
         ImGui::TextColored(kAccent, "%s", tags.c_str());
         ImGui::TableSetColumnIndex(5);
-        // Sessions the device offers right now: its agent's shell, Intel AMT's serial console.
-        if (d->conn & 1) {
-          if (action_button("Desktop", d->id + "/desktop", "desktop:" + d->name)) open_desktop(d->id, DesktopKind::kAgent);
-          ImGui::SameLine();
-          if (action_button("Files", d->id + "/files", "files:" + d->name)) open_files(d->id);
-          ImGui::SameLine();
-          if (action_button("Terminal", d->id, "terminal:" + d->name)) open_terminal(d->id, TerminalKind::kAgent);
-        } else if (d->conn & (2 | 4)) {
-          if (action_button("KVM", d->id + "/kvm", "kvm:" + d->name)) open_desktop(d->id, DesktopKind::kIntelAmt);
-          ImGui::SameLine();
-          if (action_button("Serial", d->id, "serial:" + d->name)) open_terminal(d->id, TerminalKind::kSerialOverLan);
-          ImGui::SameLine();
-          draw_power_menu(*d);
-        }
+        draw_session_buttons(*d, "");
       }
       ImGui::EndTable();
     }
   }
   ImGui::End();
+}
+
+// Sessions the device offers right now: its agent's desktop, files and shell; Intel AMT's KVM,
+// serial console and power. `where` tells the test names apart ("" in My Devices, "page-" on the
+// device's page).
+void App::draw_session_buttons(const proto::Device& d, const std::string& where) {
+  if (d.conn & 1) {
+    if (action_button("Desktop", where + d.id + "/desktop", where + "desktop:" + d.name)) open_desktop(d.id, DesktopKind::kAgent);
+    ImGui::SameLine();
+    if (action_button("Files", where + d.id + "/files", where + "files:" + d.name)) open_files(d.id);
+    ImGui::SameLine();
+    if (action_button("Terminal", where + d.id, where + "terminal:" + d.name)) open_terminal(d.id, TerminalKind::kAgent);
+  } else if (d.conn & (2 | 4)) {
+    if (action_button("KVM", where + d.id + "/kvm", where + "kvm:" + d.name)) open_desktop(d.id, DesktopKind::kIntelAmt);
+    ImGui::SameLine();
+    if (action_button("Serial", where + d.id, where + "serial:" + d.name)) open_terminal(d.id, TerminalKind::kSerialOverLan);
+    ImGui::SameLine();
+    draw_power_menu(d, where);
+  }
+}
+
+// [SECTION] Device pages
+
+void App::draw_device_pages() {
+  for (auto it = pages_.begin(); it != pages_.end();) {
+    DevicePage& page = **it;
+    const auto dev = devices_.find(page.nodeid());
+    if (dev == devices_.end() || !page.open) {  // closed, or the device is gone from this user's view
+      it = pages_.erase(it);
+      ++revision_;
+      continue;
+    }
+    const proto::Device& d = dev->second;
+    const auto group = groups_.find(d.meshid);
+    const float em = ImGui::GetFontSize();
+    ImGui::SetNextWindowSize(ImVec2(em * 44, em * 34), ImGuiCond_FirstUseEver);
+    if (raise_page_ == d.id) {
+      ImGui::SetNextWindowFocus();
+      raise_page_.clear();
+    }
+    const std::string title = d.name + "###device" + d.id;
+    if (ImGui::Begin(title.c_str(), &page.open, ImGuiWindowFlags_NoSavedSettings)) {
+      ImGui::TextColored(d.conn ? kOk : kMuted, "\xE2\x97\x8F");
+      ImGui::SameLine();
+      ImGui::TextUnformatted(d.conn ? "Online" : "Offline");
+      ImGui::SameLine();
+      draw_session_buttons(d, "page-");
+      ImGui::SameLine();
+      if (action_button("Edit", d.id + "/edit", "page-edit:" + d.name)) {
+        edit_ = {d.id, d.name, d.desc, {}};
+        for (const auto& t : d.tags) edit_.tags += (edit_.tags.empty() ? "" : ", ") + t;
+        edit_open_ = false;
+      }
+      if (ImGui::BeginTabBar("##tabs")) {
+        if (ImGui::BeginTabItem("General")) {
+          ImGui::BeginChild("##general");
+          page.draw_general(d, group == groups_.end() ? nullptr : &group->second);
+          ImGui::EndChild();
+          ImGui::EndTabItem();
+        }
+        const bool events = ImGui::BeginTabItem("Events");
+        {
+          const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+          buttons_["page-events:" + d.name] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+        }
+        if (events) {
+          page.draw_events();
+          ImGui::EndTabItem();
+        }
+        ImGui::EndTabBar();
+      }
+    }
+    ImGui::End();
+    ++it;
+  }
+  draw_edit_device();
+}
+
+// Name, description and tags of a device (changedevice; the server checks "manage devices").
+void App::draw_edit_device() {
+  if (edit_.nodeid.empty()) return;
+  const auto dev = devices_.find(edit_.nodeid);
+  const char* title = "Edit device###editdevice";
+  if (dev == devices_.end()) {
+    edit_ = {};
+    return;
+  }
+  if (!edit_open_) {
+    ImGui::OpenPopup(title);
+    edit_open_ = true;
+  }
+  bool keep = true;
+  if (!ImGui::BeginPopupModal(title, &keep, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
+    if (!keep) edit_ = {};
+    return;
+  }
+  const float em = ImGui::GetFontSize();
+  auto field = [&](const char* label, std::string& value, const char* test) {
+    char buf[1024];
+    std::snprintf(buf, sizeof buf, "%s", value.c_str());
+    ImGui::TextUnformatted(label);
+    ImGui::SetNextItemWidth(em * 24);
+    if (ImGui::InputText(std::string("##").append(label).c_str(), buf, sizeof buf)) value = buf;
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    buttons_[test] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+  };
+  if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+  field("Name", edit_.name, "edit-name");
+  field("Description", edit_.desc, "edit-desc");
+  field("Tags (separated by commas)", edit_.tags, "edit-tags");
+  ImGui::Spacing();
+  const bool valid = !edit_.name.empty() && edit_.name.size() <= 256;
+  ImGui::BeginDisabled(!valid);
+  const bool save = ImGui::Button("Save", ImVec2(em * 6, 0));
+  {
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    buttons_["edit-save"] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+  }
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  const bool cancel = ImGui::Button("Cancel", ImVec2(em * 6, 0));
+  if (save && valid) {  // only what changed, so the event names exactly that
+    nlohmann::json req{{"action", "changedevice"}, {"nodeid", edit_.nodeid}};
+    const proto::Device& d = dev->second;
+    std::string tags;
+    for (const auto& t : d.tags) tags += (tags.empty() ? "" : ", ") + t;
+    if (edit_.name != d.name) req["name"] = edit_.name;
+    if (edit_.desc != d.desc) req["desc"] = edit_.desc;
+    if (edit_.tags != tags) req["tags"] = edit_.tags;
+    if (req.size() > 2) send_json(req);
+  }
+  if (save || cancel || !keep) {
+    edit_ = {};
+    ImGui::CloseCurrentPopup();
+    ++revision_;
+  }
+  ImGui::EndPopup();
+}
+
+std::vector<App::DevicePageInfo> App::device_pages() const {
+  std::vector<DevicePageInfo> out;
+  for (const auto& p : pages_) {
+    DevicePageInfo info{p->nodeid(), {}, {}, {}};
+    if (const auto& s = p->system_info(); s && s->known) {
+      info.hostname = s->hostname;
+      info.os = s->os_name + (s->os_version.empty() ? "" : " " + s->os_version);
+    }
+    for (const auto& e : p->events()) info.events.push_back(e.msg.empty() ? e.action : e.msg);
+    out.push_back(std::move(info));
+  }
+  return out;
 }
 
 // [SECTION] Embedded single view (viewmode 11, 12, 13 with node)
@@ -564,9 +739,9 @@ void App::draw_single_view(float width, float height, float top) {
 
 // [SECTION] Intel AMT power actions: a menu per device, then a confirmation.
 
-void App::draw_power_menu(const proto::Device& d) {
-  const std::string popup = "power##" + d.id;
-  if (action_button("Power", d.id + "/power", "power:" + d.name)) ImGui::OpenPopup(popup.c_str());
+void App::draw_power_menu(const proto::Device& d, const std::string& where) {
+  const std::string popup = "power##" + where + d.id;
+  if (action_button("Power", where + d.id + "/power", where + "power:" + d.name)) ImGui::OpenPopup(popup.c_str());
   if (!ImGui::BeginPopup(popup.c_str())) return;
   for (const auto& a : kPowerActions) {
     if (ImGui::MenuItem(a.label)) {
@@ -601,8 +776,7 @@ void App::draw_power_confirm() {
   const float em = ImGui::GetFontSize();
   bool done = false;
   if (ImGui::Button(action->label, ImVec2(em * 7, 0))) {
-    nlohmann::json req{{"action", "poweraction"}, {"nodeids", {dev->first}}, {"actiontype", action->type}};
-    if (send_) send_(req.dump());
+    send_json({{"action", "poweraction"}, {"nodeids", {dev->first}}, {"actiontype", action->type}});
     done = true;
   }
   {

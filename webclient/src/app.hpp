@@ -13,8 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "mw/proto/control.hpp"
 #include "desktop_view.hpp"
+#include "device_page.hpp"
 #include "files_view.hpp"
 #include "terminal_view.hpp"
 
@@ -74,6 +77,13 @@ class App {
   const Embedding& embedding() const { return embed_; }
   // The single view of an embedded page is showing (its device found and its session opened).
   bool single_view() const { return embed_.viewmode >= 11 && embed_.viewmode <= 13 && !embed_.node.empty(); }
+  // Opens a device's page (General, Events).
+  void open_device_page(const std::string& nodeid);
+  struct DevicePageInfo {
+    std::string nodeid, hostname, os;
+    std::vector<std::string> events;  // messages, newest first
+  };
+  std::vector<DevicePageInfo> device_pages() const;
   // Opens the Files window for an agent's device.
   void open_files(const std::string& nodeid);
   // The browser's file handling (picker, upload streaming, downloads).
@@ -141,7 +151,12 @@ class App {
   template <class View, class Draw>
   void draw_sessions(std::vector<Session<View>>& list, Draw draw);
   void draw_add_agent();
-  void draw_power_menu(const proto::Device& d);
+  void draw_power_menu(const proto::Device& d, const std::string& where);
+  void draw_session_buttons(const proto::Device& d, const std::string& where);
+  void draw_device_pages();
+  void draw_edit_device();
+  DevicePage* device_page(const std::string& nodeid);
+  void send_json(const nlohmann::json& request);
   void draw_single_view(float width, float height, float top);
   const proto::Device* embedded_device() const;
   void draw_power_confirm();
@@ -170,6 +185,12 @@ class App {
   std::map<std::string, std::array<float, 4>> buttons_;
   ImFont* mono_ = nullptr;
   std::string add_agent_group_;  // the group whose Add Agent dialog is open
+  std::vector<std::unique_ptr<DevicePage>> pages_;
+  std::string raise_page_;  // the page to bring to the front at the next draw
+  struct EditDevice {
+    std::string nodeid, name, desc, tags;
+  } edit_;
+  bool edit_open_ = false;
   Embedding embed_;
   bool embed_opened_ = false;
   std::pair<std::string, int> power_confirm_;  // device and poweraction type awaiting confirmation

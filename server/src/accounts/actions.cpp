@@ -605,7 +605,9 @@ void do_changedevice(Store& db, const ActionEnv& env, const Json& caller, const 
       out.amt_jobs.push_back({AmtJob::Kind::kInventory, n.value("_id", ""), n.value("meshid", ""), 0,
                               caller.value("_id", ""), caller.value("name", "")});
     }
-    std::string msg = "Changed device " + n.value("name", "") + " from group " + n.value("meshid", "") + ": ";
+    const auto group = load(db, n.value("meshid", ""));
+    std::string msg = "Changed device " + n.value("name", "") + " from group " +
+                      (group ? group->value("name", n.value("meshid", "")) : n.value("meshid", "")) + ": ";
     for (std::size_t i = 0; i < changes.size(); ++i) msg += (i ? ", " : "") + changes[i];
     Json safe = n;
     if (auto amt = safe.find("intelamt"); amt != safe.end() && amt->is_object()) amt->erase("pass");

@@ -68,6 +68,10 @@ std::optional<Device> device_of(const json& n, const std::string& meshid) {
   d.icon = small_int(n, "icon");
   d.conn = small_int(n, "conn");
   d.pwr = small_int(n, "pwr");
+  if (auto a = n.find("intelamt"); a != n.end() && a->is_object()) {
+    Device::IntelAmt amt{str(*a, "ver"), str(*a, "user"), str(*a, "uuid"), str(*a, "hostname"), small_int(*a, "warn") != 0};
+    d.amt = std::move(amt);
+  }
   if (auto t = n.find("tags"); t != n.end() && t->is_array()) {
     for (const auto& tag : *t) {
       if (tag.is_string()) d.tags.push_back(tag.get<std::string>());

@@ -128,7 +128,12 @@ void report_sessions() {
     files.push_back({{"nodeid", f.nodeid}, {"ready", f.ready}, {"status", f.status}, {"path", f.path}, {"entries", entries},
                      {"transfer", transfer}});
   }
-  const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"files", files}, {"buttons", buttons},
+  nlohmann::json pages = nlohmann::json::array();
+  for (const auto& p : g.app.device_pages()) {
+    pages.push_back({{"nodeid", p.nodeid}, {"hostname", p.hostname}, {"os", p.os}, {"events", p.events}});
+  }
+  const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"files", files}, {"devicePages", pages},
+                                          {"buttons", buttons},
                                           {"addAgentCommand", g.app.add_agent_command()}}.dump(-1, ' ', false,
                                                                                            nlohmann::json::error_handler_t::replace);
   EM_ASM(
@@ -138,6 +143,7 @@ void report_sessions() {
         window.meshwork.terminals = s.terminals;
         window.meshwork.desktops = s.desktops;
         window.meshwork.files = s.files;
+        window.meshwork.devicePages = s.devicePages;
         window.meshwork.buttons = s.buttons;
         window.meshwork.addAgentCommand = s.addAgentCommand;
       },
@@ -152,7 +158,7 @@ void report_to_page() {
   nlohmann::json states = nlohmann::json::object();
   for (const auto& [id, d] : g.app.devices()) {
     names += d.name + "\n";
-    states[d.name] = {{"id", id}, {"conn", d.conn}, {"pwr", d.pwr}};
+    states[d.name] = {{"id", id}, {"conn", d.conn}, {"pwr", d.pwr}, {"desc", d.desc}};
   }
   // Connection bits and power state by device name (window.meshwork.deviceStates).
   const std::string states_text = states.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -52,6 +52,12 @@ struct Device {
   int conn = 0;
   int pwr = 0;
   std::vector<std::string> tags;
+  // Intel AMT as the server last read it ("intelamt"; never the credentials' password).
+  struct IntelAmt {
+    std::string version, user, uuid, hostname;
+    bool credentials_refused = false;  // "warn": the stored credentials did not work
+  };
+  std::optional<IntelAmt> amt;
 };
 
 // {"action":"meshes","meshes":[...]}
