@@ -2,7 +2,8 @@
 # Runs a benchmark area and prints its figures as ratios against a baseline measured in the same
 # run: scripts/bench.sh NAME [flags]. NAME is an area with a native Google Benchmark program
 # build/bin/mw_bench_NAME (util, apf, redir, wsman, ...; results kept under build/bench/), or a
-# Node script tests/bench/NAME.bench.mjs comparing against another program (server: MeshCentral).
+# Node script tests/bench/NAME.bench.mjs comparing against another program (server: MeshCentral;
+# web: the browser app in headless Chromium against noVNC).
 # Record what you publish in docs/performance.md (figure, baseline, ratio, machine, date).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,7 +23,8 @@ if [ -f "tests/bench/$name.bench.mjs" ]; then
     # mwcodec records inputs for some (rfb-record).
     "$ROOT/scripts/build.sh" "mw_bench_$name" "wasm:mw_bench_$name" mwcodec
   else
-    "$ROOT/scripts/build.sh" meshwork-server meshwork-agent amtsim wasm:meshwork-app
+    # xanimate: the changing screen the browser app's desktop figures need (web).
+    "$ROOT/scripts/build.sh" meshwork-server meshwork-agent amtsim xanimate wasm:meshwork-app
   fi
   exec node "tests/bench/$name.bench.mjs" "$@"
 fi
