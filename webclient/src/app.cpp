@@ -271,11 +271,25 @@ void App::draw_sessions(std::vector<Session<View>>& list, Draw draw) {
 }
 
 void App::on_relay_message(int handle, bool binary, std::string_view data) {
-  if (auto* t = find_session(terminals_, handle)) t->view->on_message(binary, data);
-  else if (auto* d = find_session(desktops_, handle)) d->view->on_message(binary, data);
-  else if (auto* f = find_session(files_, handle)) f->view->on_message(binary, data);
-  else return;
-  ++revision_;
+  // A view's own revision moves with state changes (a few frames settle the layout); data it only
+  // draws is content (one frame). A desktop's content is a completed update, not every message.
+  auto deliver = [&](auto& view, bool content) {
+    const unsigned before = view.revision();
+    view.on_message(binary, data);
+    if (view.revision() != before) ++revision_;
+    if (content) ++content_revision_;
+  };
+  if (auto* t = find_session(terminals_, handle)) {
+    deliver(*t->view, binary);
+  } else if (auto* d = find_session(desktops_, handle)) {
+    const unsigned updates = d->view->updates();
+    const unsigned before = d->view->revision();
+    d->view->on_message(binary, data);
+    if (d->view->revision() != before) ++revision_;
+    if (d->view->updates() != updates) ++content_revision_;
+  } else if (auto* f = find_session(files_, handle)) {
+    deliver(*f->view, binary);
+  }
 }
 
 void App::on_relay_closed(int handle, std::string reason) {
@@ -379,7 +393,7 @@ void App::on_file_picked(int file, std::string name, std::uint64_t size) {
 
 void App::on_upload_sent(int relay, std::uint64_t bytes) {
   if (auto* f = find_session(files_, relay)) f->view->on_upload_sent(bytes);
-  ++revision_;
+  ++content_revision_;
 }
 
 std::vector<App::FilesInfo> App::files() const {

@@ -132,6 +132,9 @@ class App {
   bool needs_login() const { return needs_login_; }
   // Increments whenever the visible state changes (the platform redraws and reports to tests).
   unsigned revision() const { return revision_; }
+  // Increments when only remote content changed (terminal output, a desktop update, transfer
+  // progress): one frame redraws it, where a state change takes a few to settle the layout.
+  unsigned content_revision() const { return content_revision_; }
 
  private:
   void send(std::string_view action);
@@ -172,6 +175,7 @@ class App {
   std::string filter_;
   bool needs_login_ = false;
   unsigned revision_ = 0;
+  unsigned content_revision_ = 0;
   int bad_messages_ = 0;
   RelayPort relays_;
   std::vector<Session<TerminalView>> terminals_;

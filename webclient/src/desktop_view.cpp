@@ -73,12 +73,12 @@ std::string DesktopView::relay_path() const {
 }
 
 void DesktopView::on_message(bool binary, std::string_view data) {
-  ++revision_;
-  if (binary) {
+  if (binary) {  // RFB: state changes bump revision_ in handle(); updates are content (updates())
     if (state_ == State::kClosed) return;
     handle(client_.feed({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()}));
     return;
   }
+  ++revision_;
   const auto j = nlohmann::json::parse(data, nullptr, false);
   if (!j.is_object()) return;
   auto text = [&j](const char* key) {
@@ -109,6 +109,7 @@ void DesktopView::handle(rfb::ClientOutput out) {
     sender_.binary({reinterpret_cast<const char*>(out.send.data()), out.send.size()});
   }
   for (auto& e : out.events) {
+    if (!std::holds_alternative<rfb::UpdateDone>(e)) ++revision_;  // a state change (updates are content)
     if (auto* c = std::get_if<rfb::Connected>(&e)) {
       state_ = State::kRunning;
       status_ = "Connected";
@@ -140,7 +141,6 @@ void DesktopView::handle(rfb::ClientOutput out) {
       on_closed("The remote desktop sent data this viewer cannot read: " + f->error.message);
     }
   }
-  ++revision_;
 }
 
 void DesktopView::set_quality(Quality q) {

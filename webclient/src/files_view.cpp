@@ -121,7 +121,7 @@ void FilesView::list(const std::string& path) { send_request(Op::kLs, {{"op", "l
 void FilesView::refresh() { send_request(Op::kRefresh, {{"op", "ls"}, {"path", cwd_}}); }
 
 void FilesView::on_message(bool binary, std::string_view data) {
-  ++revision_;
+  if (!binary) ++revision_;  // download chunks are content: the progress bar (one frame each)
   if (binary) {
     // Download chunks go straight to the browser's file sink.
     if (transfer_ && !transfer_->upload && sink_ && files_ && files_->save_chunk) {
@@ -272,7 +272,7 @@ void FilesView::start_upload(const Picked& p) {
   send_request(Op::kUpload, {{"op", "upload"}, {"path", child(p.name)}, {"size", p.size}, {"resume", false}});
 }
 
-void FilesView::on_upload_sent(std::uint64_t) { ++revision_; }  // the agent's progress answers move the bar
+void FilesView::on_upload_sent(std::uint64_t) {}  // the agent's progress answers move the bar
 
 void FilesView::draw_toolbar(std::map<std::string, std::array<float, 4>>& buttons) {
   const bool usable = ready();

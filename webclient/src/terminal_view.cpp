@@ -65,11 +65,11 @@ std::string TerminalView::relay_path() const {
 }
 
 void TerminalView::on_message(bool binary, std::string_view data) {
-  ++revision_;
-  if (binary) {
+  if (binary) {  // screen content: the App draws a frame for it (content_revision), no state change
     term_.feed(data);
     return;
   }
+  ++revision_;
   const auto j = nlohmann::json::parse(data, nullptr, false);
   if (!j.is_object()) return;
   // Fields read without exceptions: a message of the wrong shape is ignored, never fatal.

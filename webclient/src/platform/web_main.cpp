@@ -36,6 +36,8 @@ struct Platform {
   ImVector<ImWchar> sans_ranges;
   std::map<std::string, std::array<float, 4>> reported_buttons;
   bool alt_held = false;
+  unsigned drawn_content = 0;  // the app's content_revision() the last frame showed
+  int css_cursor = -2;         // the ImGuiMouseCursor the canvas shows
 };
 
 Platform g;
@@ -205,11 +207,34 @@ void resize_to_css() {
          std::max(1, static_cast<int>(h * dpr + 0.5)));
 }
 
+// The mouse cursor ImGui asks for, as the canvas's CSS cursor (ImGui's GLFW backend would use
+// glfwSetInputMode, which emscripten's GLFW does not implement for hiding: it logs every frame).
+void set_css_cursor(ImGuiMouseCursor c) {
+  if (c == g.css_cursor) return;
+  g.css_cursor = c;
+  const char* css = "default";
+  switch (c) {
+    case ImGuiMouseCursor_None: css = "none"; break;
+    case ImGuiMouseCursor_TextInput: css = "text"; break;
+    case ImGuiMouseCursor_ResizeAll: css = "move"; break;
+    case ImGuiMouseCursor_ResizeNS: css = "ns-resize"; break;
+    case ImGuiMouseCursor_ResizeEW: css = "ew-resize"; break;
+    case ImGuiMouseCursor_ResizeNESW: css = "nesw-resize"; break;
+    case ImGuiMouseCursor_ResizeNWSE: css = "nwse-resize"; break;
+    case ImGuiMouseCursor_Hand: css = "pointer"; break;
+    case ImGuiMouseCursor_NotAllowed: css = "not-allowed"; break;
+    default: break;
+  }
+  EM_ASM({ Module.canvas.style.cursor = UTF8ToString($0); }, css);
+}
+
 // ImGui settles a change within a couple of frames (layout, hover); draw a few, then rest.
 void wake() { g.frames_to_draw = 3; }
 
 void frame() {
   if (g.app.revision() != g.reported_revision) wake();
+  // New remote content (terminal output, a desktop update): one frame shows it.
+  if (g.app.content_revision() != g.drawn_content) g.frames_to_draw = std::max(g.frames_to_draw, 1);
   if (g.frames_to_draw == 0) {
     if (!g.idle_reported) {
       g.idle_reported = true;
@@ -236,13 +261,16 @@ void frame() {
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   ++g.frames;
+  set_css_cursor(ImGui::GetMouseCursor());
+  const bool content = g.app.content_revision() != g.drawn_content;
+  g.drawn_content = g.app.content_revision();
   // Strings in the hook change rarely: rewrite them only when the app's state changed.
   if (g.app.revision() != g.reported_revision) {
     g.reported_revision = g.app.revision();
     g.reported_buttons = g.app.buttons();
     report_to_page();
   } else {
-    if (g.app.buttons() != g.reported_buttons) {  // layout settled a frame later
+    if (g.app.buttons() != g.reported_buttons || content) {  // layout settled a frame later, or new content
       g.reported_buttons = g.app.buttons();
       report_sessions();
     }
@@ -519,14 +547,33 @@ void add_font(void* data, int size, bool mono) {
   void* owned = IM_ALLOC(static_cast<size_t>(size));
   std::memcpy(owned, data, static_cast<size_t>(size));
   ImFontConfig cfg;
-  cfg.OversampleH = 2;
+  // Horizontal oversampling sharpens proportional text at 1x; on HiDPI screens and for the
+  // terminal's cell grid (snapped to pixels) it would only double the atlas's build time.
+  cfg.OversampleH = mono || g.scale >= 2.0f ? 1 : 2;
   cfg.OversampleV = 1;
+  cfg.PixelSnapH = mono;
   std::snprintf(cfg.Name, sizeof cfg.Name, "%s", mono ? "DejaVu Sans Mono" : "DejaVu Sans");
   ImGuiIO& io = ImGui::GetIO();
   ImFont* font = io.Fonts->AddFontFromMemoryTTF(owned, size, kFontSize * g.scale, &cfg, g.sans_ranges.Data);
   if (!mono && font) io.FontDefault = font;
   if (mono && font) g.app.set_mono_font(font);
 }
+
+// The fonts, fetched by loader.js while app.js and app.wasm load (compressed on the wire);
+// each arrives through mw_font_loaded (0 bytes: it could not be fetched).
+EM_JS(void, js_load_fonts, (), {
+  const urls = ["fonts/DejaVuSans.ttf", "fonts/DejaVuSansMono.ttf"];
+  const pending = Module.mwFonts || urls.map((u) => fetch(u).then((r) => (r.ok ? r.arrayBuffer() : null)).catch(() => null));
+  Promise.all(pending).then((buffers) => {
+    buffers.forEach((b, i) => {
+      if (!b) return Module._mw_font_loaded(i, 0, 0);
+      const ptr = _malloc(b.byteLength);
+      HEAPU8.set(new Uint8Array(b), ptr);
+      Module._mw_font_loaded(i, ptr, b.byteLength);
+      _free(ptr);
+    });
+  });
+});
 
 void load_fonts() {
   ImFontGlyphRangesBuilder b;
@@ -540,26 +587,17 @@ void load_fonts() {
                                   0};
   b.AddRanges(extra);
   b.BuildRanges(&g.sans_ranges);
-  struct Request {
-    const char* url;
-    bool mono;
-  };
-  static const Request requests[] = {{"fonts/DejaVuSans.ttf", false}, {"fonts/DejaVuSansMono.ttf", true}};
   g.fonts_pending = 2;
-  for (const auto& r : requests) {
-    emscripten_async_wget_data(
-        r.url, const_cast<Request*>(&r),
-        [](void* arg, void* data, int size) {
-          add_font(data, size, static_cast<Request*>(arg)->mono);
-          if (--g.fonts_pending == 0) start_main_loop();
-        },
-        [](void*) {
-          if (--g.fonts_pending == 0) start_main_loop();
-        });
-  }
+  js_load_fonts();
 }
 
 }  // namespace
+
+// Called from JS (js_load_fonts): font 0 is DejaVu Sans, 1 DejaVu Sans Mono.
+extern "C" EMSCRIPTEN_KEEPALIVE void mw_font_loaded(int index, void* data, int size) {
+  if (size > 0) add_font(data, size, index == 1);
+  if (--g.fonts_pending == 0) start_main_loop();
+}
 
 // Called from JS (js_pick_file, js_upload_file).
 extern "C" EMSCRIPTEN_KEEPALIVE void mw_file_picked(int file, const char* name, double size) {
@@ -593,6 +631,7 @@ int main() {
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // no imgui.ini in the browser
+  io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;  // set_css_cursor does it
   mw::web::apply_theme(g.scale);
   ImGui_ImplGlfw_InitForOpenGL(g.window, true);
   // Every input event wakes the loop, then goes on to ImGui's handler.
