@@ -85,7 +85,16 @@ bool App::on_control_message(std::string_view text) {
     } else if (u->action == "events") {
       auto list = proto::parse_event_list(text);
       if (!list) return false;
-      if (auto* page = device_page(list.value().nodeid)) page->on_events(std::move(list.value()));
+      if (list.value().nodeid.empty()) {
+        all_events_ = std::move(list.value().events);
+      } else if (auto* page = device_page(list.value().nodeid)) {
+        page->on_events(std::move(list.value()));
+      }
+    } else if (u->action == "changepassword") {
+      const auto j = nlohmann::json::parse(text, nullptr, false);
+      const auto r = j.is_object() ? j.find("result") : j.end();
+      const std::string result = r != j.end() && r->is_string() ? r->get<std::string>() : "";
+      password_result_ = result == "ok" ? "Your password was changed." : result.empty() ? "The server did not say." : result;
     } else {
       return true;  // not modelled: nothing visible changed
     }
@@ -120,6 +129,7 @@ void App::open_device_page(const std::string& nodeid) {
 }
 
 void App::on_event(const proto::Event& e) {
+  if (events_open_ && e.action != "nodeconnect") send_json({{"action", "events"}, {"limit", 500}});
   if (e.etype == "mesh") {
     // Group changes may also change who sees what: reload both lists (cheap, and always right).
     if (e.action == "deletemesh") {
@@ -180,6 +190,8 @@ void App::draw(float width, float height) {
   draw_desktops();
   draw_files();
   draw_device_pages();
+  draw_events_window();
+  draw_password_dialog();
   draw_add_agent();
   draw_power_confirm();
 }
@@ -432,12 +444,13 @@ void App::draw_header(float width) {
   ImGui::TextColored(kAccent, "Meshwork");
   if (info_) {
     ImGui::SameLine();
-    ImGui::TextColored(kMuted, "  %s  \xC2\xB7  v%s%s%s", info_->name.c_str(), info_->version.c_str(),
-                       user_ ? "  \xC2\xB7  " : "", user_ ? user_->name.c_str() : "");
+    ImGui::TextColored(kMuted, "  %s  \xC2\xB7  v%s", info_->name.c_str(), info_->version.c_str());
   }
   const char* label = connection_label(connection_);
   const float label_w = ImGui::CalcTextSize(label).x;
-  ImGui::SameLine(width - label_w - ImGui::GetStyle().WindowPadding.x - ImGui::GetTextLineHeight());
+  const float status_x = width - label_w - ImGui::GetStyle().WindowPadding.x - ImGui::GetTextLineHeight();
+  if (user_) draw_account_menu(status_x);
+  ImGui::SameLine(status_x);
   ImGui::TextColored(connection_colour(connection_), "\xE2\x97\x8F");  // U+25CF BLACK CIRCLE
   ImGui::SameLine();
   ImGui::TextUnformatted(label);
@@ -575,6 +588,114 @@ void App::draw_session_buttons(const proto::Device& d, const std::string& where)
     ImGui::SameLine();
     draw_power_menu(d, where);
   }
+}
+
+// [SECTION] The account menu: events, password, log out
+
+void App::draw_account_menu(float right) {
+  const std::string label = user_->name + "  \xE2\x96\xBE";  // ▾
+  const float w = ImGui::CalcTextSize(label.c_str()).x + ImGui::GetStyle().FramePadding.x * 2;
+  ImGui::SameLine(right - w - ImGui::GetFontSize() * 1.5f);
+  ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0, 0, 0, 0));
+  if (action_button(label.c_str(), "account", "account-menu")) ImGui::OpenPopup("##account");
+  ImGui::PopStyleColor();
+  if (!ImGui::BeginPopup("##account")) return;
+  auto item = [this](const char* text) {
+    const bool chosen = ImGui::MenuItem(text);
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    buttons_[std::string("menu:") + text] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+    return chosen;
+  };
+  if (item("Events")) open_events();
+  if (item("Change password")) {
+    old_pass_.fill('\0');
+    new_pass_.fill('\0');
+    new_pass2_.fill('\0');
+    password_result_.clear();
+    password_open_ = true;
+    password_popup_ = false;
+  }
+  ImGui::Separator();
+  if (item("Log out")) navigate_to_ = "logout";
+  ImGui::EndPopup();
+}
+
+void App::open_events() {
+  events_open_ = true;
+  all_events_.reset();
+  send_json({{"action", "events"}, {"limit", 500}});
+  ++revision_;
+}
+
+void App::draw_events_window() {
+  if (!events_open_) return;
+  const float em = ImGui::GetFontSize();
+  ImGui::SetNextWindowSize(ImVec2(em * 48, em * 30), ImGuiCond_FirstUseEver);
+  if (ImGui::Begin("Events###allevents", &events_open_, ImGuiWindowFlags_NoSavedSettings)) {
+    draw_event_table(all_events_ ? *all_events_ : std::vector<proto::EventList::Item>{}, all_events_.has_value(),
+                     "No events yet.");
+  }
+  ImGui::End();
+  if (!events_open_) all_events_.reset();
+}
+
+void App::draw_password_dialog() {
+  if (!password_open_) return;
+  const char* title = "Change password###password";
+  if (!password_popup_) {
+    ImGui::OpenPopup(title);
+    password_popup_ = true;
+  }
+  bool keep = true;
+  if (!ImGui::BeginPopupModal(title, &keep, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
+    if (!keep) password_open_ = false;
+    return;
+  }
+  const float em = ImGui::GetFontSize();
+  auto field = [&](const char* label, std::array<char, 256>& buf, const char* test) {
+    ImGui::TextUnformatted(label);
+    ImGui::SetNextItemWidth(em * 20);
+    ImGui::InputText(std::string("##").append(test).c_str(), buf.data(), buf.size(), ImGuiInputTextFlags_Password);
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    buttons_[test] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+  };
+  if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+  field("Current password", old_pass_, "password-old");
+  field("New password", new_pass_, "password-new");
+  field("New password again", new_pass2_, "password-new2");
+  const bool differ = std::string(new_pass_.data()) != std::string(new_pass2_.data());
+  if (differ && new_pass2_[0]) ImGui::TextColored(kBad, "The two new passwords differ.");
+  if (!password_result_.empty()) {
+    const bool ok = password_result_ == "Your password was changed.";
+    ImGui::TextColored(ok ? kOk : kBad, "%s", password_result_.c_str());
+  }
+  ImGui::Spacing();
+  ImGui::BeginDisabled(differ || !old_pass_[0] || !new_pass_[0]);
+  if (ImGui::Button("Change", ImVec2(em * 7, 0))) {
+    password_result_.clear();
+    // The server checks the current password and the password rules, and says why it refuses.
+    send_json({{"action", "changepassword"}, {"oldpass", old_pass_.data()}, {"newpass", new_pass_.data()}});
+  }
+  {
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    buttons_["password-change"] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+  }
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  const bool close = ImGui::Button("Close", ImVec2(em * 7, 0));
+  {
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    buttons_["password-close"] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+  }
+  if (close || !keep) {
+    old_pass_.fill('\0');  // no password stays in memory longer than the dialog
+    new_pass_.fill('\0');
+    new_pass2_.fill('\0');
+    password_open_ = false;
+    ImGui::CloseCurrentPopup();
+    ++revision_;
+  }
+  ImGui::EndPopup();
 }
 
 // [SECTION] Device pages

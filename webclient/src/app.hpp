@@ -77,6 +77,13 @@ class App {
   const Embedding& embedding() const { return embed_; }
   // The single view of an embedded page is showing (its device found and its session opened).
   bool single_view() const { return embed_.viewmode >= 11 && embed_.viewmode <= 13 && !embed_.node.empty(); }
+  // Where the platform should send the browser (log out), once; "" when nowhere.
+  std::string take_navigation() { return std::exchange(navigate_to_, std::string()); }
+  // The Events window (everything this account may see) and its messages, newest first.
+  void open_events();
+  const std::optional<std::vector<proto::EventList::Item>>& all_events() const { return all_events_; }
+  // The last answer to a password change ("" while none).
+  const std::string& password_result() const { return password_result_; }
   // Opens a device's page (General, Events).
   void open_device_page(const std::string& nodeid);
   struct DevicePageInfo {
@@ -157,6 +164,9 @@ class App {
   void draw_power_menu(const proto::Device& d, const std::string& where);
   void draw_session_buttons(const proto::Device& d, const std::string& where);
   void draw_device_pages();
+  void draw_account_menu(float right);
+  void draw_events_window();
+  void draw_password_dialog();
   void draw_edit_device();
   DevicePage* device_page(const std::string& nodeid);
   void send_json(const nlohmann::json& request);
@@ -195,6 +205,12 @@ class App {
     std::string nodeid, name, desc, tags;
   } edit_;
   bool edit_open_ = false;
+  std::string navigate_to_;
+  bool events_open_ = false;
+  std::optional<std::vector<proto::EventList::Item>> all_events_;  // nullopt: loading
+  bool password_open_ = false, password_popup_ = false;
+  std::array<char, 256> old_pass_{}, new_pass_{}, new_pass2_{};
+  std::string password_result_;
   Embedding embed_;
   bool embed_opened_ = false;
   std::pair<std::string, int> power_confirm_;  // device and poweraction type awaiting confirmation

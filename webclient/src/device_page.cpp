@@ -171,13 +171,15 @@ void DevicePage::draw_general(const proto::Device& d, const proto::DeviceGroup* 
   }
 }
 
-void DevicePage::draw_events() const {
-  if (!events_loaded_) {
+void DevicePage::draw_events() const { draw_event_table(events_, events_loaded_, "No events recorded for this device."); }
+
+void draw_event_table(const std::vector<proto::EventList::Item>& events, bool loaded, const char* empty_text) {
+  if (!loaded) {
     ImGui::TextColored(kMuted, "Loading…");
     return;
   }
-  if (events_.empty()) {
-    ImGui::TextColored(kMuted, "No events recorded for this device.");
+  if (events.empty()) {
+    ImGui::TextColored(kMuted, "%s", empty_text);
     return;
   }
   if (!ImGui::BeginTable("##events", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp)) return;
@@ -187,10 +189,10 @@ void DevicePage::draw_events() const {
   ImGui::TableSetupColumn("Event", ImGuiTableColumnFlags_WidthStretch, 3.0f);
   ImGui::TableHeadersRow();
   ImGuiListClipper clip;
-  clip.Begin(static_cast<int>(events_.size()));
+  clip.Begin(static_cast<int>(events.size()));
   while (clip.Step()) {
     for (int k = clip.DisplayStart; k < clip.DisplayEnd; ++k) {
-      const auto& e = events_[static_cast<std::size_t>(k)];
+      const auto& e = events[static_cast<std::size_t>(k)];
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
       // "2026-12-06T09:00:00.000Z" → "2026-12-06 09:00:00"

@@ -42,6 +42,9 @@ class DevicePage {
   bool events_loaded_ = false;
 };
 
+// An event table (time, user, message), newest first; `loaded` false shows "Loading…".
+void draw_event_table(const std::vector<proto::EventList::Item>& events, bool loaded, const char* empty_text);
+
 // "1.5 GiB"-style sizes for people.
 std::string human_bytes(std::uint64_t n);
 // MeshCentral's power state names ("On", "Sleep", "Soft off", ...); "" for unknown.

@@ -134,7 +134,13 @@ void report_sessions() {
   for (const auto& p : g.app.device_pages()) {
     pages.push_back({{"nodeid", p.nodeid}, {"hostname", p.hostname}, {"os", p.os}, {"events", p.events}});
   }
+  nlohmann::json events = nullptr;
+  if (const auto& all = g.app.all_events()) {
+    events = nlohmann::json::array();
+    for (const auto& e : *all) events.push_back(e.msg.empty() ? e.action : e.msg);
+  }
   const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"files", files}, {"devicePages", pages},
+                                          {"events", events}, {"passwordResult", g.app.password_result()},
                                           {"buttons", buttons},
                                           {"addAgentCommand", g.app.add_agent_command()}}.dump(-1, ' ', false,
                                                                                            nlohmann::json::error_handler_t::replace);
@@ -146,6 +152,8 @@ void report_sessions() {
         window.meshwork.desktops = s.desktops;
         window.meshwork.files = s.files;
         window.meshwork.devicePages = s.devicePages;
+        window.meshwork.events = s.events;
+        window.meshwork.passwordResult = s.passwordResult;
         window.meshwork.buttons = s.buttons;
         window.meshwork.addAgentCommand = s.addAgentCommand;
       },
@@ -262,6 +270,9 @@ void frame() {
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
   ++g.frames;
   set_css_cursor(ImGui::GetMouseCursor());
+  if (const std::string to = g.app.take_navigation(); !to.empty()) {
+    EM_ASM({ location.href = UTF8ToString($0); }, to.c_str());
+  }
   const bool content = g.app.content_revision() != g.drawn_content;
   g.drawn_content = g.app.content_revision();
   // Strings in the hook change rarely: rewrite them only when the app's state changed.
