@@ -67,7 +67,7 @@ test('change password, see it in Events, log out, log in with the new password',
 
   // Log out: back to the login page; the old password no longer works, the new one does.
   await clickButton(page, 'account-menu');
-  await Promise.all([page.waitForNavigation(), clickButton(page, 'menu:Log out')]);
+  await Promise.all([page.waitForNavigation(), clickButton(page, 'menu:Log out', { navigates: true })]);
   await page.waitForSelector('#username', { timeout: 10000 });
   await login(page, server.url, ADMIN.user, ADMIN.password);
   assert.ok(await page.$('#username'), 'the old password is refused');

@@ -76,6 +76,7 @@ test('Add Agent shows the install command, and the command\'s script and downloa
 
 test('a terminal on an agent: click Terminal, type a command, see its output; resizing reaches the shell', async () => {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url.replace(/\/$/, '') });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -108,6 +109,49 @@ test('a terminal on an agent: click Terminal, type a command, see its output; re
   await page.waitForFunction(() => window.meshwork.terminals[0].text.includes('after-2'), null, { timeout: 10000 });
   // (The command line shows the words; the output line alone would mean sleep ran to its end.)
   assert.doesNotMatch(await page.evaluate(() => window.meshwork.terminals[0].text), /^not-interrupted$/m);
+
+  // Paste: the browser's paste event types the text (Ctrl+V is the browser's, not ^V).
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', 'echo pasted-$((2*21))');
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+  });
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^pasted-42$/m.test(window.meshwork.terminals[0].text), null, { timeout: 10000 });
+
+  // Selection: dragging over the output line copies its text.
+  const t = await page.evaluate(() => window.meshwork.terminals[0]);
+  const row = t.text.split('\n').lastIndexOf('pasted-42');
+  assert.ok(row >= 0, t.text);
+  const cellW = t.screen[2] / t.cols, cellH = t.screen[3] / t.rows;
+  const y = t.screen[1] + (row + 0.5) * cellH;
+  // Each step waits for the frames that take it (ImGui samples the mouse once per frame).
+  const step = async (act) => {
+    const before = await page.evaluate(() => window.meshwork.frames);
+    await act();
+    await page.waitForFunction((f) => window.meshwork.frames > f + 1, before);
+  };
+  await step(() => page.mouse.move(t.screen[0] + 0.2 * cellW, y));
+  await step(() => page.mouse.down());
+  await step(() => page.mouse.move(t.screen[0] + 12 * cellW, y, { steps: 4 }));
+  await step(() => page.mouse.up());
+  await page.waitForFunction(() => window.meshwork.terminals[0].copied === 'pasted-42', null, { timeout: 10000 })
+    .catch(async (e) => { throw new Error(`${e.message}\n${JSON.stringify(await page.evaluate(() => window.meshwork.terminals[0].copied))}`); });
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'pasted-42');
+
+  // Scrollback: the wheel over the terminal shows earlier lines; typing returns to the prompt.
+  await page.keyboard.type('seq 1 300');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^300$/m.test(window.meshwork.terminals[0].text), null, { timeout: 10000 });
+  await page.mouse.move(t.screen[0] + t.screen[2] / 2, t.screen[1] + t.screen[3] / 2);
+  for (let k = 0; k < 10; ++k) await step(() => page.mouse.wheel(0, -100));
+  const back = await page.evaluate(() => window.meshwork.terminals[0].text);
+  assert.doesNotMatch(back, /^300$/m, back);
+  const shown = back.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+  assert.ok(shown.length > 5 && shown[shown.length - 1] < 300, back);
+  saveArtifact('terminal-scrollback.png', await page.screenshot({ type: 'png' }));
+  await page.keyboard.type('echo back');
+  await page.waitForFunction(() => /^300$/m.test(window.meshwork.terminals[0].text), null, { timeout: 10000 });
   saveArtifact('terminal.png', await page.screenshot({ type: 'png' }));
   assert.deepEqual(errors, []);
   await context.close();

@@ -324,14 +324,25 @@ void App::open_terminal(const std::string& nodeid, TerminalKind kind) {
   }
   auto handle = std::make_shared<int>(0);
   const RelaySend send = relay_sender(handle);
-  start_session(terminals_, std::make_unique<TerminalView>(nodeid, device_name(nodeid), kind, TerminalView::Sender{send.binary, send.text}),
+  auto copy = [this](const std::string& text) { if (copy_) copy_(text); };
+  start_session(terminals_,
+                std::make_unique<TerminalView>(nodeid, device_name(nodeid), kind, TerminalView::Sender{send.binary, send.text, copy}),
                 handle);
 }
 
 std::vector<App::TerminalInfo> App::terminals() const {
   std::vector<TerminalInfo> out;
-  for (const auto& t : terminals_) out.push_back({t.view->nodeid(), t.view->status(), t.view->screen_text(), t.view->ready()});
+  for (const auto& t : terminals_) {
+    out.push_back({t.view->nodeid(), t.view->status(), t.view->screen_text(), t.view->ready(), t.view->copied(),
+                   t.view->screen_rect(), t.view->cols(), t.view->rows()});
+  }
   return out;
+}
+
+void App::on_paste(std::string_view text) {
+  for (auto& t : terminals_) {
+    if (t.view->focused()) return t.view->paste(text);
+  }
 }
 
 void App::draw_terminals() {

@@ -60,6 +60,10 @@ class App {
   void on_input(const InputEvent& e) { input_.push_back(e); }
   // Browser key presses and releases for the focused remote desktop (DOM key and code).
   void on_key(KeyEvent e) { keys_.push_back(std::move(e)); }
+  // Text the browser pasted (its paste event): into the terminal that has the keyboard.
+  void on_paste(std::string_view text);
+  // Where copied text goes (the browser's clipboard).
+  void set_clipboard(std::function<void(const std::string&)> copy) { copy_ = std::move(copy); }
   // The browser window lost the focus: remote desktops release every key they hold.
   void on_blur();
   // Where remote screens are drawn (the platform's textures); unset: desktops show no image.
@@ -120,6 +124,9 @@ class App {
   struct TerminalInfo {
     std::string nodeid, status, text;
     bool ready = false;
+    std::string copied;  // what its last selection copied
+    std::array<float, 4> screen{};  // where its cells are drawn
+    int cols = 0, rows = 0;
   };
   std::vector<TerminalInfo> terminals() const;
   // Screen rectangles (x, y, w, h in framebuffer pixels) of the last frame's action buttons, by
@@ -176,6 +183,7 @@ class App {
   bool action_button(const char* label, const std::string& id, const std::string& test_name);
 
   std::function<void(std::string)> send_;
+  std::function<void(const std::string&)> copy_;
   Connection connection_ = Connection::kConnecting;
   std::string detail_;
   std::optional<proto::ServerInfo> info_;

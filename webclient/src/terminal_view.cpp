@@ -4,6 +4,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "mw/term/input.hpp"
@@ -31,6 +32,7 @@ ImU32 palette(std::uint8_t i) {
 
 const ImU32 kDefaultFg = IM_COL32(220, 223, 228, 255);
 const ImU32 kDefaultBg = IM_COL32(16, 18, 22, 255);
+const ImU32 kSelection = IM_COL32(80, 140, 230, 110);
 
 ImU32 colour(term::Color c, ImU32 fallback) {
   switch (c.kind()) {
@@ -103,8 +105,12 @@ void TerminalView::send_input(std::string_view bytes) {
 }
 
 std::string TerminalView::screen_text() const {
+  // What the view shows: the screen, or the history it is scrolled back to.
+  const std::size_t total = term_.total_lines();
+  const std::size_t visible = std::min<std::size_t>(static_cast<std::size_t>(term_.rows()), total);
+  const std::size_t first = total - visible - std::min(scroll_, total - visible);
   std::string out;
-  for (int r = 0; r < term_.rows(); ++r) out += term_.row_text(r) + "\n";
+  for (std::size_t k = 0; k < visible; ++k) out += term_.line_text(first + k) + "\n";
   return out;
 }
 
@@ -117,6 +123,37 @@ void TerminalView::fit(float width, float height, float cell_w, float cell_h) {
   term_.resize(cols, rows);
   ++revision_;
   send_size();
+}
+
+std::string TerminalView::selection_text() const {
+  Mark lo = sel_from_, hi = sel_to_;
+  if (hi < lo) std::swap(lo, hi);
+  std::string out;
+  const std::uint64_t dropped = term_.lines_dropped();
+  for (std::uint64_t abs = std::max<std::uint64_t>(lo.line, dropped); abs <= hi.line; ++abs) {
+    const std::size_t index = static_cast<std::size_t>(abs - dropped);
+    if (index >= term_.total_lines()) break;
+    const term::Line& line = term_.line(index);
+    const int from = abs == lo.line ? lo.col : 0, to = abs == hi.line ? hi.col : term_.cols();
+    std::string text;
+    for (int c = from; c < to; ++c) {
+      const term::Cell cell = line.at(static_cast<std::size_t>(c));
+      if (cell.wide_spacer()) continue;
+      const std::size_t before = text.size();
+      term_.append_cell_utf8(cell, text);
+      if (text.size() == before) text += ' ';
+    }
+    text.erase(text.find_last_not_of(' ') + 1);  // trailing blanks are not text
+    out += text;
+    if (abs != hi.line && !line.wrapped) out += '\n';
+  }
+  return out;
+}
+
+void TerminalView::paste(std::string_view text) {
+  if (state_ != State::kReady || text.empty()) return;
+  scroll_ = 0;
+  send_input(term::encode_paste(text, term_.modes()));
 }
 
 void TerminalView::send_size() {
@@ -161,22 +198,58 @@ bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input) {
   fit(avail.x, avail.y, cell_w, cell_h);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("##screen", ImVec2(cell_w * cols_, cell_h * rows_));
+  screen_rect_ = {origin.x, origin.y, cell_w * cols_, cell_h * rows_};
   if (ImGui::IsItemClicked()) ImGui::SetKeyboardFocusHere(-1);
   focused_ = ImGui::IsWindowFocused();
+  // Which lines show: the screen, or (scrolled back with the wheel) lines of the scrollback.
+  const std::size_t total = term_.total_lines();
+  const int visible = std::min(term_.rows(), static_cast<int>(total));
+  const std::size_t max_scroll = total - static_cast<std::size_t>(visible);
+  if (ImGui::IsItemHovered() && ImGui::GetIO().MouseWheel != 0.0f) {
+    const long long next = static_cast<long long>(scroll_) + static_cast<long long>(ImGui::GetIO().MouseWheel * 3.0f);
+    scroll_ = static_cast<std::size_t>(std::clamp<long long>(next, 0, static_cast<long long>(max_scroll)));
+    ++revision_;
+  }
+  scroll_ = std::min(scroll_, max_scroll);
+  const std::size_t first_line = total - static_cast<std::size_t>(visible) - scroll_;
+  // Selection with the mouse, in absolute line numbers (they survive new output); copied on release.
+  const auto cell_at = [&](ImVec2 m) {
+    const int row = std::clamp(static_cast<int>((m.y - origin.y) / cell_h), 0, visible - 1);
+    const int col = std::clamp(static_cast<int>((m.x - origin.x) / cell_w + 0.5f), 0, term_.cols());
+    return Mark{term_.lines_dropped() + first_line + static_cast<std::size_t>(row), col};
+  };
+  if (ImGui::IsItemActivated()) {
+    sel_from_ = sel_to_ = cell_at(ImGui::GetIO().MousePos);
+    selecting_ = true;
+  } else if (selecting_ && ImGui::IsItemActive()) {
+    sel_to_ = cell_at(ImGui::GetIO().MousePos);
+  } else if (selecting_) {
+    selecting_ = false;
+    if (!(sel_from_ == sel_to_)) {
+      copied_ = selection_text();
+      if (!copied_.empty() && sender_.copy) sender_.copy(copied_);
+      ++revision_;
+    }
+  }
+  Mark lo = sel_from_, hi = sel_to_;
+  if (hi < lo) std::swap(lo, hi);
+  const bool has_selection = !(lo == hi);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(origin, ImVec2(origin.x + cell_w * cols_, origin.y + cell_h * rows_), kDefaultBg);
   // One background rectangle and one text call per run of cells with the same style.
   std::string run;
-  for (int r = 0; r < term_.rows(); ++r) {
+  for (int r = 0; r < visible; ++r) {
+    const term::Line& line = term_.line(first_line + static_cast<std::size_t>(r));
+    const std::uint64_t abs = term_.lines_dropped() + first_line + static_cast<std::size_t>(r);
     const float y = origin.y + r * cell_h;
     int c = 0;
     while (c < term_.cols()) {
-      const term::Cell& first = term_.cell(r, c);
+      const term::Cell first = line.at(static_cast<std::size_t>(c));
       const term::Style style = first.style;
       int end = c;
       run.clear();
       while (end < term_.cols()) {
-        const term::Cell& cell = term_.cell(r, end);
+        const term::Cell cell = line.at(static_cast<std::size_t>(end));
         if (!(cell.style == style) && !cell.wide_spacer()) break;
         if (!cell.wide_spacer()) {
           const std::size_t before = run.size();
@@ -193,13 +266,28 @@ bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input) {
       if (style.underline() != term::Underline::kNone) dl->AddLine(ImVec2(x0, y + cell_h - 1), ImVec2(x1, y + cell_h - 1), fg);
       c = end;
     }
+    if (has_selection && abs >= lo.line && abs <= hi.line) {  // the selection, over the text
+      const int from = abs == lo.line ? lo.col : 0, to = abs == hi.line ? hi.col : term_.cols();
+      if (to > from) dl->AddRectFilled(ImVec2(origin.x + from * cell_w, y), ImVec2(origin.x + to * cell_w, y + cell_h), kSelection);
+    }
   }
-  if (state_ == State::kReady && term_.modes().cursor_visible) {
+  if (scroll_ > 0) {  // where the view is in the history
+    char note[48];
+    std::snprintf(note, sizeof note, " \xE2\x86\x91 %zu lines back ", scroll_);
+    const ImVec2 size = ImGui::CalcTextSize(note);
+    const ImVec2 at(origin.x + cell_w * cols_ - size.x, origin.y);
+    dl->AddRectFilled(at, ImVec2(at.x + size.x, at.y + size.y), IM_COL32(60, 90, 140, 230));
+    dl->AddText(at, IM_COL32(255, 255, 255, 255), note);
+  }
+  if (state_ == State::kReady && term_.modes().cursor_visible && scroll_ == 0) {
     const float x = origin.x + term_.cursor_col() * cell_w, y = origin.y + term_.cursor_row() * cell_h;
     dl->AddRect(ImVec2(x, y), ImVec2(x + cell_w, y + cell_h), IM_COL32(220, 223, 228, focused_ ? 255 : 120));
   }
   if (mono) ImGui::PopFont();
-  if (focused_ && state_ == State::kReady) type(input);
+  if (focused_ && state_ == State::kReady && !input.empty()) {
+    scroll_ = 0;  // typing shows the prompt again
+    type(input);
+  }
   ImGui::End();
   return open_;
 }

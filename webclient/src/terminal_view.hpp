@@ -6,6 +6,7 @@
 // carries what the sender callbacks give it.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@ class TerminalView {
   struct Sender {
     std::function<void(std::string_view bytes)> binary;
     std::function<void(std::string_view text)> text;
+    std::function<void(const std::string& text)> copy;  // to the browser's clipboard
   };
   TerminalView(std::string nodeid, std::string device_name, TerminalKind kind, Sender sender);
 
@@ -53,6 +55,15 @@ class TerminalView {
   bool ready() const { return state_ == State::kReady; }
   bool closed() const { return state_ == State::kClosed; }
   const std::string& status() const { return status_; }
+  // Text pasted by the browser (its paste event), sent as typed (bracketed when the host asks).
+  void paste(std::string_view text);
+  bool focused() const { return focused_; }
+  int cols() const { return cols_; }
+  int rows() const { return rows_; }
+  // The text the last mouse selection copied.
+  const std::string& copied() const { return copied_; }
+  // Where the last frame drew the cells (x, y, w, h in framebuffer pixels).
+  const std::array<float, 4>& screen_rect() const { return screen_rect_; }
   // The visible rows as text (tests read them through the page hook).
   std::string screen_text() const;
   unsigned revision() const { return revision_; }
@@ -66,6 +77,13 @@ class TerminalView {
   void fit(float width, float height, float cell_w, float cell_h);
   void send_input(std::string_view bytes);
   void send_size();
+  std::string selection_text() const;
+  struct Mark {  // a position between cells: absolute line (lines_dropped() + index), column
+    std::uint64_t line = 0;
+    int col = 0;
+    bool operator==(const Mark&) const = default;
+    bool operator<(const Mark& o) const { return line != o.line ? line < o.line : col < o.col; }
+  };
 
   std::string nodeid_, name_;
   TerminalKind kind_;
@@ -76,6 +94,11 @@ class TerminalView {
   int cols_ = 80, rows_ = 24;
   bool open_ = true;
   bool focused_ = false;
+  std::size_t scroll_ = 0;  // lines scrolled back into the history (0: the live screen)
+  Mark sel_from_, sel_to_;
+  bool selecting_ = false;
+  std::string copied_;
+  std::array<float, 4> screen_rect_{};
   unsigned revision_ = 0;
   std::optional<WindowPin> pin_;
 };

@@ -207,12 +207,14 @@ export function adminWithGroup(groupId, groupName, mtype) {
 
 // Clicks the app's button `name` (window.meshwork.buttons) as a person would, once the app is
 // idle (the layout has settled and the reported rectangle is where the button is drawn).
-export async function clickButton(page, name) {
+// With `navigates`, the click leaves the page (log out): there are no frames to wait for.
+export async function clickButton(page, name, { navigates = false } = {}) {
   await page.waitForFunction((b) => window.meshwork && window.meshwork.buttons && window.meshwork.buttons[b] &&
     window.meshwork.idle, name, { timeout: 30000 });
   const [x, y, w, h] = await page.evaluate((b) => window.meshwork.buttons[b], name);
   const frames = await page.evaluate(() => window.meshwork.frames);
   await page.mouse.click(x + w / 2, y + h / 2);
+  if (navigates) return;
   // The app has drawn the frames that handle the click (ImGui takes a click per frame, so a
   // second click before then would be merged into this one).
   await page.waitForFunction((f) => window.meshwork.frames > f + 1, frames, { timeout: 10000 });

@@ -103,7 +103,10 @@ std::string page_host() {
 void report_sessions() {
   nlohmann::json terms = nlohmann::json::array();
   for (const auto& t : g.app.terminals()) {
-    terms.push_back({{"nodeid", t.nodeid}, {"ready", t.ready}, {"status", t.status}, {"text", t.text}});
+    const auto& r = t.screen;
+    terms.push_back({{"nodeid", t.nodeid}, {"ready", t.ready}, {"status", t.status}, {"text", t.text}, {"copied", t.copied},
+                     {"screen", {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale}},
+                     {"cols", t.cols}, {"rows", t.rows}});
   }
   nlohmann::json desks = nlohmann::json::array();
   for (const auto& d : g.app.desktops()) {
@@ -444,6 +447,26 @@ EM_JS(void, js_save_end, (int sink, int complete), {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 });
 
+// Clipboard: copied text goes to the browser's clipboard (a selection ends with a mouse release,
+// a user activation); the browser's paste event (Ctrl+V, Ctrl+Shift+V, the context menu) brings
+// text to the app without any clipboard permission.
+EM_JS(void, js_copy_text, (const char* text), {
+  if (navigator.clipboard) navigator.clipboard.writeText(UTF8ToString(text)).catch(() => {});
+});
+
+EM_JS(void, js_listen_paste, (), {
+  document.addEventListener("paste", (e) => {
+    const text = e.clipboardData ? e.clipboardData.getData("text/plain") : "";
+    if (!text) return;
+    e.preventDefault();
+    const size = lengthBytesUTF8(text) + 1;
+    const ptr = _malloc(size);
+    stringToUTF8(text, ptr, size);
+    Module._mw_paste(ptr);
+    _free(ptr);
+  });
+});
+
 // Key presses for terminals, in order with typed characters (see InputEvent).
 void queue_key(int key, int glfw_mods) {
   using mw::term::Key;
@@ -465,6 +488,8 @@ void queue_key(int key, int glfw_mods) {
   if (key >= GLFW_KEY_F1 && key <= GLFW_KEY_F12) {
     return g.app.on_input({mw::web::InputEvent::Kind::kKey, 0, static_cast<Key>(static_cast<int>(Key::kF1) + (key - GLFW_KEY_F1)), mods});
   }
+  // Ctrl+V is the browser's paste (its paste event brings the text), not ^V.
+  if ((mods & mw::term::mod::kCtrl) && !(mods & mw::term::mod::kAlt) && key == GLFW_KEY_V) return;
   // Ctrl or Alt with a letter: browsers type no character for these.
   if ((mods & (mw::term::mod::kCtrl | mw::term::mod::kAlt)) && key >= GLFW_KEY_A && key <= GLFW_KEY_Z) {
     g.app.on_input({mw::web::InputEvent::Kind::kCtrlLetter, static_cast<char32_t>('a' + (key - GLFW_KEY_A)), {}, mods});
@@ -543,6 +568,8 @@ void start_main_loop() {
                         },
                         [](int h) { emscripten_websocket_close(h, 1000, "closed"); }});
   g.app.set_texture_port({create_texture, update_texture, destroy_texture});
+  g.app.set_clipboard([](const std::string& text) { js_copy_text(text.c_str()); });
+  js_listen_paste();
   g.app.set_file_port({[] { js_pick_file(); },
                        [](int relay, int file, std::uint64_t offset) { js_upload_file(relay, file, static_cast<double>(offset)); },
                        [](int file) { js_forget_file(file); },
@@ -610,6 +637,12 @@ extern "C" EMSCRIPTEN_KEEPALIVE void mw_font_loaded(int index, void* data, int s
   if (--g.fonts_pending == 0) start_main_loop();
 }
 
+// Called from JS (js_listen_paste).
+extern "C" EMSCRIPTEN_KEEPALIVE void mw_paste(const char* text) {
+  wake();
+  g.app.on_paste(text);
+}
+
 // Called from JS (js_pick_file, js_upload_file).
 extern "C" EMSCRIPTEN_KEEPALIVE void mw_file_picked(int file, const char* name, double size) {
   wake();
@@ -648,7 +681,6 @@ int main() {
   // Every input event wakes the loop, then goes on to ImGui's handler.
   static GLFWcursorposfun imgui_cursor = nullptr;
   static GLFWmousebuttonfun imgui_button = nullptr;
-  static GLFWscrollfun imgui_scroll = nullptr;
   static GLFWkeyfun imgui_key = nullptr;
   static GLFWcharfun imgui_char = nullptr;
   static GLFWwindowfocusfun imgui_focus = nullptr;
@@ -661,9 +693,17 @@ int main() {
     wake();
     if (imgui_button) imgui_button(w, b, a, m);
   });
-  imgui_scroll = glfwSetScrollCallback(g.window, [](GLFWwindow* w, double x, double y) {
+  // The wheel comes from the DOM directly: emscripten's GLFW passes a "wheel" event's deltaY
+  // unflipped (down is positive) and a legacy "mousewheel" event's flipped, and Chromium sends
+  // both, so its scroll callback cancels itself out. Lines, as ImGui counts them.
+  glfwSetScrollCallback(g.window, [](GLFWwindow*, double, double) {});
+  emscripten_set_wheel_callback("#canvas", nullptr, EM_TRUE, [](int, const EmscriptenWheelEvent* e, void*) {
     wake();
-    if (imgui_scroll) imgui_scroll(w, x, y);
+    const double unit = e->deltaMode == DOM_DELTA_PIXEL ? 100.0 : e->deltaMode == DOM_DELTA_LINE ? 3.0 : 1.0;
+    ImGuiIO& io = ImGui::GetIO();
+    io.MouseWheel += static_cast<float>(-e->deltaY / unit);
+    io.MouseWheelH += static_cast<float>(-e->deltaX / unit);
+    return EM_TRUE;  // the page itself does not scroll
   });
   imgui_key = glfwSetKeyCallback(g.window, [](GLFWwindow* w, int k, int sc, int a, int m) {
     wake();
