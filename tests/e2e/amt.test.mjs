@@ -150,3 +150,47 @@ test('power off from the Power menu, confirmed; the device\'s state changes live
   await page.waitForFunction((n) => window.meshwork.deviceStates[n].pwr === 1, name, { timeout: 30000 });
   await context.close();
 });
+
+test('Add Intel AMT device: the CIRA settings to configure, and a computer on the LAN added by its address', async () => {
+  // A second simulated computer, on the LAN only (its own loopback address, AMT's standard ports).
+  const lan = spawn(path.join(buildDir, 'bin', 'amtsim'), ['--mode', 'lan', '--count', '1', '--first-ip', '127.0.0.94',
+    '--amt-pass', AMT_PASS, '--seed', 'e2e-lan'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let lanOut = '';
+  lan.stdout.on('data', (d) => { lanOut += d; });
+  lan.stderr.on('data', (d) => { lanOut += d; });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  try {
+    for (const end = Date.now() + 30000; !/^ready$/m.test(lanOut);) {
+      if (Date.now() > end) throw new Error(`amtsim (LAN) did not start:\n${lanOut}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await login(page, server.url);
+    await clickButton(page, 'addamt:AMT lab');
+    // CIRA: what Intel AMT must be given — this server's MPS, the group's user name, the root certificate.
+    await page.waitForFunction(() => window.meshwork.addAmt && window.meshwork.addAmt.user, null, { timeout: 10000 });
+    const cira = await page.evaluate(() => window.meshwork.addAmt);
+    assert.equal(cira.user, CIRA_USER);
+    assert.equal(cira.mps, `127.0.0.1:${server.mpsPort}`);
+    assert.match(cira.rootSha384, /^[0-9a-f]{96}$/i);
+    // The LAN computer, through the form.
+    for (const [field, text] of [['addamt-name', 'lab-pc'], ['addamt-host', '127.0.0.94'], ['addamt-user', 'admin'],
+      ['addamt-pass', AMT_PASS]]) {
+      await clickButton(page, field);
+      await page.keyboard.type(text);
+    }
+    saveArtifact('amt-add-device.png', await page.screenshot({ type: 'png' }));
+    await clickButton(page, 'addamt-add');
+    await page.waitForFunction(() => window.meshwork.addAmt.result === 'Added. The server reads the device now.', null,
+      { timeout: 10000 });
+    // Listed at once, then read over TCP: on the LAN (conn 4) and powered on.
+    await page.waitForFunction(() => window.meshwork.deviceStates['lab-pc'] && window.meshwork.deviceStates['lab-pc'].conn === 4 &&
+      window.meshwork.deviceStates['lab-pc'].pwr === 1, null, { timeout: 20000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    lan.kill('SIGTERM');
+  }
+});

@@ -90,6 +90,27 @@ bool App::on_control_message(std::string_view text) {
       } else if (auto* page = device_page(list.value().nodeid)) {
         page->on_events(std::move(list.value()));
       }
+    } else if (u->action == "ciraconfig" || u->action == "addamtdevice") {
+      const auto j = nlohmann::json::parse(text, nullptr, false);
+      if (!j.is_object()) return false;
+      auto field = [&j](const char* k) {
+        const auto it = j.find(k);
+        if (it == j.end()) return std::string();
+        if (it->is_string()) return it->get<std::string>();
+        if (it->is_number_integer()) return std::to_string(it->get<long long>());
+        return std::string();
+      };
+      if (u->action == "addamtdevice") {
+        add_amt_.result = field("result") == "ok" ? "Added. The server reads the device now." : field("result");
+        add_amt_.added = field("result") == "ok";
+      } else if (field("meshid") == add_amt_.group) {
+        add_amt_.cira_error = field("result") == "ok" ? "" : field("result");
+        add_amt_.mps = field("mpshost") + ":" + field("mpsport");
+        add_amt_.mps_user = field("mpsuser");
+        add_amt_.mps_pass = field("mpspass");
+        add_amt_.root_sha384 = field("rootcertsha384");
+        add_amt_.cira_loaded = true;
+      }
     } else if (u->action == "changepassword") {
       const auto j = nlohmann::json::parse(text, nullptr, false);
       const auto r = j.is_object() ? j.find("result") : j.end();
@@ -193,6 +214,7 @@ void App::draw(float width, float height) {
   draw_events_window();
   draw_password_dialog();
   draw_add_agent();
+  draw_add_amt();
   draw_power_confirm();
 }
 
@@ -314,6 +336,97 @@ void App::on_relay_closed(int handle, std::string reason) {
     return true;
   };
   close(find_session(terminals_, handle)) || close(find_session(desktops_, handle)) || close(find_session(files_, handle));
+}
+
+// MeshCentral's "Add Intel AMT device" for an "Intel AMT only" group: a computer on this network
+// by address and credentials (addamtdevice), or what to configure in Intel AMT so that it
+// connects to this server over the Internet (ciraconfig: shown to those who may edit the group).
+void App::draw_add_amt() {
+  if (add_amt_.group.empty()) return;
+  const auto g = groups_.find(add_amt_.group);
+  if (g == groups_.end()) {
+    add_amt_ = AddAmt{};
+    return;
+  }
+  bool open = true;
+  const float em = ImGui::GetFontSize();
+  ImGui::SetNextWindowSizeConstraints(ImVec2(em * 40, 0), ImVec2(em * 40, ImGui::GetIO().DisplaySize.y * 0.9f));
+  const std::string title = "Add Intel AMT device to " + g->second.name + "###addamt";
+  auto record = [this](const std::string& name) {
+    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+    buttons_[name] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+  };
+  if (ImGui::Begin(title.c_str(), &open, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_AlwaysAutoResize)) {
+    ImGui::TextColored(kAccent, "On this network");
+    ImGui::TextWrapped("The server connects to the computer's Intel AMT (ports 16992/16993) with these credentials, "
+                       "which it keeps sealed and never shows again.");
+    auto field = [&](const char* label, std::array<char, 256>& buf, const char* test, ImGuiInputTextFlags flags) {
+      ImGui::AlignTextToFramePadding();
+      ImGui::TextUnformatted(label);
+      ImGui::SameLine(em * 8);
+      ImGui::SetNextItemWidth(-1);
+      ImGui::InputText(std::string("##").append(test).c_str(), buf.data(), buf.size(), flags);
+      record(test);
+    };
+    field("Name", add_amt_.name, "addamt-name", 0);
+    field("Address", add_amt_.host, "addamt-host", 0);
+    field("User", add_amt_.user, "addamt-user", 0);
+    field("Password", add_amt_.pass, "addamt-pass", ImGuiInputTextFlags_Password);
+    const bool ready = add_amt_.name[0] && add_amt_.host[0] && add_amt_.pass[0];
+    ImGui::BeginDisabled(!ready);
+    if (ImGui::Button("Add device")) {
+      add_amt_.result.clear();
+      send_json({{"action", "addamtdevice"}, {"meshid", add_amt_.group}, {"devicename", add_amt_.name.data()},
+                 {"hostname", add_amt_.host.data()}, {"amtusername", add_amt_.user[0] ? add_amt_.user.data() : "admin"},
+                 {"amtpassword", add_amt_.pass.data()}});
+      add_amt_.pass.fill('\0');  // sent once, not kept
+    }
+    record("addamt-add");
+    ImGui::EndDisabled();
+    if (!add_amt_.result.empty()) {
+      ImGui::SameLine();
+      ImGui::TextColored(add_amt_.added ? kOk : kBad, "%s", add_amt_.result.c_str());
+    }
+    ImGui::Spacing();
+    ImGui::Separator();
+    ImGui::TextColored(kAccent, "Over the Internet (CIRA)");
+    if (!add_amt_.cira_loaded) {
+      ImGui::TextColored(kMuted, "Loading…");
+    } else if (!add_amt_.cira_error.empty()) {
+      ImGui::TextWrapped("%s", add_amt_.cira_error.c_str());
+    } else {
+      ImGui::TextWrapped("Configure the computer's Intel AMT (with Intel's tools, MeshCommander or the BIOS) with "
+                         "this Management Presence Server, trust this server's root certificate, and enable "
+                         "CIRA. The computer then appears in this group when it connects.");
+      if (ImGui::BeginTable("##cira", 2, ImGuiTableFlags_SizingStretchProp)) {
+        ImGui::TableSetupColumn("k", ImGuiTableColumnFlags_WidthFixed, em * 9);
+        ImGui::TableSetupColumn("v", ImGuiTableColumnFlags_WidthStretch);
+        auto row = [&](const char* k, const std::string& v, const char* test) {
+          ImGui::TableNextRow();
+          ImGui::TableSetColumnIndex(0);
+          ImGui::TextColored(kMuted, "%s", k);
+          ImGui::TableSetColumnIndex(1);
+          ImGui::TextWrapped("%s", v.c_str());
+          record(test);
+        };
+        row("MPS server", add_amt_.mps, "cira-mps");
+        row("User name", add_amt_.mps_user, "cira-user");
+        row("Password", add_amt_.show_pass ? add_amt_.mps_pass : std::string(add_amt_.mps_pass.size(), '*'), "cira-pass");
+        row("Root certificate", "SHA-384 " + add_amt_.root_sha384, "cira-root");
+        ImGui::EndTable();
+      }
+      ImGui::Checkbox("Show the password", &add_amt_.show_pass);
+      ImGui::SameLine();
+      if (ImGui::Button("Copy the password") && copy_) copy_(add_amt_.mps_pass);
+      ImGui::SameLine();
+      if (ImGui::Button("Download the root certificate")) navigate_to_ = "MeshServerRootCert.cer";
+    }
+  }
+  ImGui::End();
+  if (!open) {
+    add_amt_ = AddAmt{};
+    ++revision_;
+  }
 }
 
 // [SECTION] Terminals
@@ -533,6 +646,15 @@ void App::draw_devices(float width, float height) {
       ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize("Add Agent").x - ImGui::GetStyle().FramePadding.x * 2);
       if (action_button("Add Agent", "add" + g->id, "addagent:" + g->name)) {
         add_agent_group_ = g->id;
+        ++revision_;
+      }
+    } else if (g->mtype == 1) {  // "Intel AMT only": on the LAN by address, or over CIRA
+      const char* add_label = "Add Intel AMT device";
+      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize(add_label).x - ImGui::GetStyle().FramePadding.x * 2);
+      if (action_button(add_label, "addamt" + g->id, "addamt:" + g->name)) {
+        add_amt_ = AddAmt{};
+        add_amt_.group = g->id;
+        send_json({{"action", "ciraconfig"}, {"meshid", g->id}});
         ++revision_;
       }
     }

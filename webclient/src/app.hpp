@@ -135,6 +135,11 @@ class App {
   void set_mono_font(ImFont* f) { mono_ = f; }
   // The Add Agent dialog's install command ("" when the dialog is closed).
   std::string add_agent_command() const;
+  // The Add Intel AMT device dialog's CIRA settings as shown, and its last answer (tests).
+  struct AmtDialogInfo {
+    std::string mps, mps_user, root_sha384, result;
+  };
+  AmtDialogInfo add_amt_info() const { return {add_amt_.mps, add_amt_.mps_user, add_amt_.root_sha384, add_amt_.result}; }
 
   Connection connection() const { return connection_; }
   const std::optional<proto::ServerInfo>& server_info() const { return info_; }
@@ -168,6 +173,7 @@ class App {
   template <class View, class Draw>
   void draw_sessions(std::vector<Session<View>>& list, Draw draw);
   void draw_add_agent();
+  void draw_add_amt();
   void draw_power_menu(const proto::Device& d, const std::string& where);
   void draw_session_buttons(const proto::Device& d, const std::string& where);
   void draw_device_pages();
@@ -207,6 +213,14 @@ class App {
   std::map<std::string, std::array<float, 4>> buttons_;
   ImFont* mono_ = nullptr;
   std::string add_agent_group_;  // the group whose Add Agent dialog is open
+  struct AddAmt {
+    std::string group;  // the group whose Add Intel AMT device dialog is open
+    std::array<char, 256> name{}, host{}, user{}, pass{};
+    std::string result;
+    bool added = false;
+    bool cira_loaded = false, show_pass = false;
+    std::string cira_error, mps, mps_user, mps_pass, root_sha384;
+  } add_amt_;
   std::vector<std::unique_ptr<DevicePage>> pages_;
   std::string raise_page_;  // the page to bring to the front at the next draw
   struct EditDevice {

@@ -144,6 +144,9 @@ void report_sessions() {
   }
   const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"files", files}, {"devicePages", pages},
                                           {"events", events}, {"passwordResult", g.app.password_result()},
+                                          {"addAmt", {{"mps", g.app.add_amt_info().mps}, {"user", g.app.add_amt_info().mps_user},
+                                                      {"rootSha384", g.app.add_amt_info().root_sha384},
+                                                      {"result", g.app.add_amt_info().result}}},
                                           {"buttons", buttons},
                                           {"addAgentCommand", g.app.add_agent_command()}}.dump(-1, ' ', false,
                                                                                            nlohmann::json::error_handler_t::replace);
@@ -157,6 +160,7 @@ void report_sessions() {
         window.meshwork.devicePages = s.devicePages;
         window.meshwork.events = s.events;
         window.meshwork.passwordResult = s.passwordResult;
+        window.meshwork.addAmt = s.addAmt;
         window.meshwork.buttons = s.buttons;
         window.meshwork.addAgentCommand = s.addAgentCommand;
       },
