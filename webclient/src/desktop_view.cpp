@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <variant>
 
+#include "text.hpp"
+
 namespace mw::web {
 namespace {
 
@@ -35,19 +37,6 @@ int jpeg_quality(DesktopView::Quality q) {
   return -1;
 }
 
-std::string url_encode(const std::string& s) {
-  std::string out;
-  for (const char c : s) {  // node ids are base64 with @ and $: encode what URLs reserve
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') {
-      out += c;
-    } else {
-      char b[4];
-      std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
-      out += b;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 

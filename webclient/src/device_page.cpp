@@ -51,19 +51,6 @@ std::string connection_text(int conn) {
 
 }  // namespace
 
-std::string human_bytes(std::uint64_t n) {
-  if (n < 1024) return std::to_string(n) + " B";
-  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(n) / 1024;
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char b[32];
-  std::snprintf(b, sizeof b, v < 10 ? "%.1f %s" : "%.0f %s", v, kUnits[u]);
-  return b;
-}
 
 // MeshCentral's power states (a device's pwr): 1 on (S0), 2-4 sleep (S1-S3), 5 hibernate (S4),
 // 6 soft off (S5), 7 present (connected, state not read yet), 8 off.

@@ -11,6 +11,7 @@
 
 #include "mw/proto/control.hpp"
 #include "mw/proto/device_info.hpp"
+#include "text.hpp"
 
 namespace mw::web {
 
@@ -45,8 +46,6 @@ class DevicePage {
 // An event table (time, user, message), newest first; `loaded` false shows "Loading…".
 void draw_event_table(const std::vector<proto::EventList::Item>& events, bool loaded, const char* empty_text);
 
-// "1.5 GiB"-style sizes for people.
-std::string human_bytes(std::uint64_t n);
 // MeshCentral's power state names ("On", "Sleep", "Soft off", ...); "" for unknown.
 const char* power_name(int pwr);
 

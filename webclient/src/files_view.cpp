@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "text.hpp"
+
 namespace mw::web {
 namespace {
 
@@ -18,19 +20,6 @@ const ImVec4 kBad{0.92f, 0.35f, 0.35f, 1.0f};
 const ImVec4 kMuted{0.62f, 0.66f, 0.72f, 1.0f};
 const ImVec4 kFolder{0.45f, 0.70f, 0.95f, 1.0f};
 
-std::string url_encode(const std::string& s) {
-  std::string out;
-  for (const char c : s) {  // node ids are base64 with @ and $: encode what URLs reserve
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') {
-      out += c;
-    } else {
-      char b[4];
-      std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
-      out += b;
-    }
-  }
-  return out;
-}
 
 // Fields of hostile JSON, read without exceptions.
 std::string text_of(const Json& j, const char* key) {
@@ -42,19 +31,6 @@ std::uint64_t number_of(const Json& j, const char* key) {
   return it != j.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
 }
 
-std::string human_size(std::uint64_t n) {
-  if (n < 1024) return std::to_string(n) + " B";
-  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n) / 1024;
-  int u = 0;
-  while (v >= 1024 && u < 3) {
-    v /= 1024;
-    ++u;
-  }
-  char b[32];
-  std::snprintf(b, sizeof b, v < 10 ? "%.1f %s" : "%.0f %s", v, kUnits[u]);
-  return b;
-}
 
 std::string date_of(std::int64_t ms) {
   if (ms <= 0) return "";
@@ -357,7 +333,7 @@ void FilesView::draw_table(std::map<std::string, std::array<float, 4>>& buttons)
     record(buttons, "files-entry:" + e.name);
     if (dir) ImGui::PopStyleColor();
     ImGui::TableSetColumnIndex(1);
-    if (e.type == "file") ImGui::TextUnformatted(human_size(e.size).c_str());
+    if (e.type == "file") ImGui::TextUnformatted(human_bytes(e.size).c_str());
     ImGui::TableSetColumnIndex(2);
     ImGui::TextColored(kMuted, "%s", date_of(e.mtime_ms).c_str());
     ImGui::TableSetColumnIndex(3);
@@ -448,7 +424,7 @@ bool FilesView::draw(std::map<std::string, std::array<float, 4>>& buttons) {
     if (transfer_) {
       const float frac = transfer_->size ? static_cast<float>(static_cast<double>(transfer_->done) / static_cast<double>(transfer_->size)) : 0.0f;
       const std::string label = (transfer_->upload ? "Uploading " : "Downloading ") + transfer_->name + "  " +
-                                human_size(transfer_->done) + " / " + human_size(transfer_->size);
+                                human_bytes(transfer_->done) + " / " + human_bytes(transfer_->size);
       ImGui::ProgressBar(std::clamp(frac, 0.0f, 1.0f), ImVec2(-em * 6, 0), label.c_str());
       ImGui::SameLine();
       if (ImGui::Button("Cancel")) end_transfer(false, "Cancelled.", false);

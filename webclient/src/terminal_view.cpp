@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mw/term/input.hpp"
+#include "text.hpp"
 
 namespace mw::web {
 
@@ -52,16 +53,7 @@ TerminalView::TerminalView(std::string nodeid, std::string device_name, Terminal
 }
 
 std::string TerminalView::relay_path() const {
-  std::string id;
-  for (const char c : nodeid_) {  // node ids are base64 with @ and $: encode what URLs reserve
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') {
-      id += c;
-    } else {
-      char b[4];
-      std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
-      id += b;
-    }
-  }
+  const std::string id = url_encode(nodeid_);
   if (kind_ == TerminalKind::kSerialOverLan) return "/amtrelay.ashx?p=sol&nodeid=" + id;
   return "/meshrelay.ashx?p=1&cols=" + std::to_string(cols_) + "&rows=" + std::to_string(rows_) + "&nodeid=" + id;
 }

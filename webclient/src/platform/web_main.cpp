@@ -18,6 +18,7 @@
 #include <string>
 
 #include "app.hpp"
+#include "text.hpp"
 
 namespace {
 
@@ -70,15 +71,7 @@ std::string socket_url(const std::string& path) {
   const std::string& auth = page_auth();
   if (!auth.empty()) {
     url += path.find('?') == std::string::npos ? "?auth=" : "&auth=";
-    for (const char c : auth) {  // base64url-like session values; encode anything else
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') {
-        url += c;
-      } else {
-        char b[4];
-        std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
-        url += b;
-      }
-    }
+    url += mw::web::url_encode(auth);
   }
   return url;
 }

@@ -1,0 +1,43 @@
+// Small text helpers the app's views share.
+#pragma once
+
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace mw::web {
+
+// A URL query value: letters, digits and - _ . as they are, every other byte as %XX (node ids
+// are MeshCentral's base64 with @ and $; session values may hold anything).
+inline std::string url_encode(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') {
+      out += c;
+    } else {
+      char b[4];
+      std::snprintf(b, sizeof b, "%%%02X", static_cast<unsigned char>(c));
+      out += b;
+    }
+  }
+  return out;
+}
+
+// "1.5 GiB"-style sizes for people.
+inline std::string human_bytes(std::uint64_t n) {
+  if (n < 1024) return std::to_string(n) + " B";
+  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(n) / 1024;
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char b[32];
+  std::snprintf(b, sizeof b, v < 10 ? "%.1f %s" : "%.0f %s", v, kUnits[u]);
+  return b;
+}
+
+}  // namespace mw::web
