@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "text.hpp"
+
 namespace mw::web {
 namespace {
 
@@ -93,28 +95,21 @@ bool App::on_control_message(std::string_view text) {
     } else if (u->action == "ciraconfig" || u->action == "addamtdevice") {
       const auto j = nlohmann::json::parse(text, nullptr, false);
       if (!j.is_object()) return false;
-      auto field = [&j](const char* k) {
-        const auto it = j.find(k);
-        if (it == j.end()) return std::string();
-        if (it->is_string()) return it->get<std::string>();
-        if (it->is_number_integer()) return std::to_string(it->get<long long>());
-        return std::string();
-      };
+      const std::string result = json_text(j, "result");
       if (u->action == "addamtdevice") {
-        add_amt_.result = field("result") == "ok" ? "Added. The server reads the device now." : field("result");
-        add_amt_.added = field("result") == "ok";
-      } else if (field("meshid") == add_amt_.group) {
-        add_amt_.cira_error = field("result") == "ok" ? "" : field("result");
-        add_amt_.mps = field("mpshost") + ":" + field("mpsport");
-        add_amt_.mps_user = field("mpsuser");
-        add_amt_.mps_pass = field("mpspass");
-        add_amt_.root_sha384 = field("rootcertsha384");
+        add_amt_.result = result == "ok" ? "Added. The server reads the device now." : result;
+        add_amt_.added = result == "ok";
+      } else if (json_text(j, "meshid") == add_amt_.group) {
+        add_amt_.cira_error = result == "ok" ? "" : result;
+        add_amt_.mps = json_text(j, "mpshost") + ":" + std::to_string(json_u64(j, "mpsport"));
+        add_amt_.mps_user = json_text(j, "mpsuser");
+        add_amt_.mps_pass = json_text(j, "mpspass");
+        add_amt_.root_sha384 = json_text(j, "rootcertsha384");
         add_amt_.cira_loaded = true;
       }
     } else if (u->action == "changepassword") {
       const auto j = nlohmann::json::parse(text, nullptr, false);
-      const auto r = j.is_object() ? j.find("result") : j.end();
-      const std::string result = r != j.end() && r->is_string() ? r->get<std::string>() : "";
+      const std::string result = j.is_object() ? json_text(j, "result") : "";
       password_result_ = result == "ok" ? "Your password was changed." : result.empty() ? "The server did not say." : result;
     } else {
       return true;  // not modelled: nothing visible changed
@@ -307,22 +302,19 @@ void App::draw_sessions(std::vector<Session<View>>& list, Draw draw) {
 void App::on_relay_message(int handle, bool binary, std::string_view data) {
   // A view's own revision moves with state changes (a few frames settle the layout); data it only
   // draws is content (one frame). A desktop's content is a completed update, not every message.
-  auto deliver = [&](auto& view, bool content) {
+  auto deliver = [&](auto& view, auto new_content) {
     const unsigned before = view.revision();
     view.on_message(binary, data);
     if (view.revision() != before) ++revision_;
-    if (content) ++content_revision_;
+    if (new_content()) ++content_revision_;
   };
   if (auto* t = find_session(terminals_, handle)) {
-    deliver(*t->view, binary);
+    deliver(*t->view, [&] { return binary; });
   } else if (auto* d = find_session(desktops_, handle)) {
     const unsigned updates = d->view->updates();
-    const unsigned before = d->view->revision();
-    d->view->on_message(binary, data);
-    if (d->view->revision() != before) ++revision_;
-    if (d->view->updates() != updates) ++content_revision_;
+    deliver(*d->view, [&] { return d->view->updates() != updates; });
   } else if (auto* f = find_session(files_, handle)) {
-    deliver(*f->view, binary);
+    deliver(*f->view, [&] { return binary; });
   }
 }
 
@@ -352,10 +344,6 @@ void App::draw_add_amt() {
   const float em = ImGui::GetFontSize();
   ImGui::SetNextWindowSizeConstraints(ImVec2(em * 40, 0), ImVec2(em * 40, ImGui::GetIO().DisplaySize.y * 0.9f));
   const std::string title = "Add Intel AMT device to " + g->second.name + "###addamt";
-  auto record = [this](const std::string& name) {
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    buttons_[name] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
-  };
   if (ImGui::Begin(title.c_str(), &open, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::TextColored(kAccent, "On this network");
     ImGui::TextWrapped("The server connects to the computer's Intel AMT (ports 16992/16993) with these credentials, "
@@ -366,7 +354,7 @@ void App::draw_add_amt() {
       ImGui::SameLine(em * 8);
       ImGui::SetNextItemWidth(-1);
       ImGui::InputText(std::string("##").append(test).c_str(), buf.data(), buf.size(), flags);
-      record(test);
+      record_item(buttons_, test);
     };
     field("Name", add_amt_.name, "addamt-name", 0);
     field("Address", add_amt_.host, "addamt-host", 0);
@@ -381,7 +369,7 @@ void App::draw_add_amt() {
                  {"amtpassword", add_amt_.pass.data()}});
       add_amt_.pass.fill('\0');  // sent once, not kept
     }
-    record("addamt-add");
+    record_item(buttons_, "addamt-add");
     ImGui::EndDisabled();
     if (!add_amt_.result.empty()) {
       ImGui::SameLine();
@@ -407,7 +395,7 @@ void App::draw_add_amt() {
           ImGui::TextColored(kMuted, "%s", k);
           ImGui::TableSetColumnIndex(1);
           ImGui::TextWrapped("%s", v.c_str());
-          record(test);
+          record_item(buttons_, test);
         };
         row("MPS server", add_amt_.mps, "cira-mps");
         row("User name", add_amt_.mps_user, "cira-user");
@@ -527,10 +515,7 @@ void App::on_file_picked(int file, std::string name, std::uint64_t size) {
   if (file_port_.cancel_upload) file_port_.cancel_upload(file);
 }
 
-void App::on_upload_sent(int relay, std::uint64_t bytes) {
-  if (auto* f = find_session(files_, relay)) f->view->on_upload_sent(bytes);
-  ++content_revision_;
-}
+void App::on_upload_progress() { ++content_revision_; }
 
 std::vector<App::FilesInfo> App::files() const {
   std::vector<FilesInfo> out;
@@ -550,8 +535,7 @@ void App::draw_files() {
 bool App::action_button(const char* label, const std::string& id, const std::string& test_name) {
   ImGui::PushID(id.c_str());
   const bool clicked = ImGui::SmallButton(label);
-  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-  buttons_[test_name] = {a.x, a.y, b.x - a.x, b.y - a.y};
+  record_item(buttons_, test_name);
   ImGui::PopID();
   return clicked;
 }
@@ -681,10 +665,7 @@ void App::draw_devices(float width, float height) {
         ImGui::PushID(d->id.c_str());
         if (ImGui::Selectable(d->name.c_str(), false)) open_device_page(d->id);
         ImGui::PopID();
-        {
-          const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-          buttons_["device:" + d->name] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
-        }
+        record_item(buttons_, "device:" + d->name);
         ImGui::TableSetColumnIndex(1);
         ImGui::TextColored(d->pwr == 1 ? kOk : kMuted, "%s", power_name(d->pwr));
         ImGui::TableSetColumnIndex(2);
@@ -735,8 +716,7 @@ void App::draw_account_menu(float right) {
   if (!ImGui::BeginPopup("##account")) return;
   auto item = [this](const char* text) {
     const bool chosen = ImGui::MenuItem(text);
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    buttons_[std::string("menu:") + text] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+    record_item(buttons_, std::string("menu:") + text);
     return chosen;
   };
   if (item("Events")) open_events();
@@ -789,8 +769,7 @@ void App::draw_password_dialog() {
     ImGui::TextUnformatted(label);
     ImGui::SetNextItemWidth(em * 20);
     ImGui::InputText(std::string("##").append(test).c_str(), buf.data(), buf.size(), ImGuiInputTextFlags_Password);
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    buttons_[test] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+    record_item(buttons_, test);
   };
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   field("Current password", old_pass_, "password-old");
@@ -809,17 +788,11 @@ void App::draw_password_dialog() {
     // The server checks the current password and the password rules, and says why it refuses.
     send_json({{"action", "changepassword"}, {"oldpass", old_pass_.data()}, {"newpass", new_pass_.data()}});
   }
-  {
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    buttons_["password-change"] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
-  }
+  record_item(buttons_, "password-change");
   ImGui::EndDisabled();
   ImGui::SameLine();
   const bool close = ImGui::Button("Close", ImVec2(em * 7, 0));
-  {
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    buttons_["password-close"] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
-  }
+  record_item(buttons_, "password-close");
   if (close || !keep) {
     old_pass_.fill('\0');  // no password stays in memory longer than the dialog
     new_pass_.fill('\0');
@@ -871,10 +844,7 @@ void App::draw_device_pages() {
           ImGui::EndTabItem();
         }
         const bool events = ImGui::BeginTabItem("Events");
-        {
-          const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-          buttons_["page-events:" + d.name] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
-        }
+        record_item(buttons_, "page-events:" + d.name);
         if (events) {
           page.draw_events();
           ImGui::EndTabItem();
@@ -913,8 +883,7 @@ void App::draw_edit_device() {
     ImGui::TextUnformatted(label);
     ImGui::SetNextItemWidth(em * 24);
     if (ImGui::InputText(std::string("##").append(label).c_str(), buf, sizeof buf)) value = buf;
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    buttons_[test] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+    record_item(buttons_, test);
   };
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   field("Name", edit_.name, "edit-name");
@@ -924,10 +893,7 @@ void App::draw_edit_device() {
   const bool valid = !edit_.name.empty() && edit_.name.size() <= 256;
   ImGui::BeginDisabled(!valid);
   const bool save = ImGui::Button("Save", ImVec2(em * 6, 0));
-  {
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    buttons_["edit-save"] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
-  }
+  record_item(buttons_, "edit-save");
   ImGui::EndDisabled();
   ImGui::SameLine();
   const bool cancel = ImGui::Button("Cancel", ImVec2(em * 6, 0));
@@ -1016,8 +982,7 @@ void App::draw_power_menu(const proto::Device& d, const std::string& where) {
       power_confirm_ = {d.id, a.type};
       ++revision_;
     }
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    buttons_[std::string("power-action:") + a.label] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
+    record_item(buttons_, std::string("power-action:") + a.label);
   }
   ImGui::EndPopup();
 }
@@ -1047,10 +1012,7 @@ void App::draw_power_confirm() {
     send_json({{"action", "poweraction"}, {"nodeids", {dev->first}}, {"actiontype", action->type}});
     done = true;
   }
-  {
-    const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
-    buttons_["power-confirm"] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
-  }
+  record_item(buttons_, "power-confirm");
   ImGui::SameLine();
   if (ImGui::Button("Cancel", ImVec2(em * 7, 0)) || !keep) done = true;
   if (done) {

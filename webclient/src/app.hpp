@@ -100,7 +100,8 @@ class App {
   // The browser's file handling (picker, upload streaming, downloads).
   void set_file_port(FilePort port) { file_port_ = std::move(port); }
   void on_file_picked(int file, std::string name, std::uint64_t size);
-  void on_upload_sent(int relay, std::uint64_t bytes);
+  // An upload sent another chunk (the progress bar redraws).
+  void on_upload_progress();
   struct FilesInfo {
     std::string nodeid, status, path;
     bool ready = false;
@@ -131,7 +132,7 @@ class App {
   std::vector<TerminalInfo> terminals() const;
   // Screen rectangles (x, y, w, h in framebuffer pixels) of the last frame's action buttons, by
   // name ("terminal:<device name>"): tests click what a person would.
-  const std::map<std::string, std::array<float, 4>>& buttons() const { return buttons_; }
+  const ItemRects& buttons() const { return buttons_; }
   void set_mono_font(ImFont* f) { mono_ = f; }
   // The Add Agent dialog's install command ("" when the dialog is closed).
   std::string add_agent_command() const;
@@ -210,7 +211,7 @@ class App {
   std::string picker_;  // the device whose Files window asked for a file
   std::vector<KeyEvent> keys_;
   TexturePort textures_;
-  std::map<std::string, std::array<float, 4>> buttons_;
+  ItemRects buttons_;
   ImFont* mono_ = nullptr;
   std::string add_agent_group_;  // the group whose Add Agent dialog is open
   struct AddAmt {

@@ -70,18 +70,14 @@ void DesktopView::on_message(bool binary, std::string_view data) {
   ++revision_;
   const auto j = nlohmann::json::parse(data, nullptr, false);
   if (!j.is_object()) return;
-  auto text = [&j](const char* key) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  const std::string state = text("state");
+  const std::string state = json_text(j, "state");
   if (state == "ready" && state_ == State::kConnecting) {
     status_ = "Waiting for the remote screen…";
   } else if (state == "closed") {
-    const std::string reason = text("reason");
+    const std::string reason = json_text(j, "reason");
     on_closed(reason.empty() ? "Closed." : reason);
-  } else if (text("ctrl") == "error") {
-    const std::string reason = text("reason");
+  } else if (json_text(j, "ctrl") == "error") {
+    const std::string reason = json_text(j, "reason");
     status_ = reason.empty() ? "The remote computer could not open its desktop." : reason;
   }
 }

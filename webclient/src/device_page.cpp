@@ -68,12 +68,6 @@ const char* power_name(int pwr) {
   }
 }
 
-void DevicePage::on_live_event(const proto::Event& e, const std::string& time) {
-  if (e.action == "nodeconnect") return;  // presence changes are not stored history
-  events_.insert(events_.begin(), {time, "", e.action, e.etype, e.msg});
-  if (events_.size() > proto::kMaxListed) events_.pop_back();
-}
-
 void DevicePage::draw_general(const proto::Device& d, const proto::DeviceGroup* group) const {
   if (begin_pairs("##record")) {
     row("Group", group ? group->name : d.meshid);

@@ -25,8 +25,6 @@ class DevicePage {
     events_ = std::move(list.events);
     events_loaded_ = true;
   }
-  // A live event about this device: first in the list.
-  void on_live_event(const proto::Event& e, const std::string& time);
 
   // The General tab's sections and the Events tab (inside the App's window).
   void draw_general(const proto::Device& d, const proto::DeviceGroup* group) const;

@@ -21,17 +21,6 @@ const ImVec4 kMuted{0.62f, 0.66f, 0.72f, 1.0f};
 const ImVec4 kFolder{0.45f, 0.70f, 0.95f, 1.0f};
 
 
-// Fields of hostile JSON, read without exceptions.
-std::string text_of(const Json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-std::uint64_t number_of(const Json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
-}
-
-
 std::string date_of(std::int64_t ms) {
   if (ms <= 0) return "";
   const std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -54,10 +43,6 @@ bool valid_name(const std::string& n) {
   return !n.empty() && n != "." && n != ".." && n.find('/') == std::string::npos && n.find('\0') == std::string::npos;
 }
 
-void record(std::map<std::string, std::array<float, 4>>& buttons, const std::string& name) {
-  const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-  buttons[name] = {a.x, a.y, b.x - a.x, b.y - a.y};
-}
 
 }  // namespace
 
@@ -87,7 +72,7 @@ void FilesView::send_request(Op op, Json request) {
   if (closed_ || !sender_.text) return;
   const long long id = ++next_id_;
   request["id"] = id;
-  pending_[id] = {op, text_of(request, "path")};
+  pending_[id] = {op, json_text(request, "path")};
   if (op == Op::kDownload || op == Op::kUpload) transfer_id_ = id;
   sender_.text(request.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
@@ -108,16 +93,16 @@ void FilesView::on_message(bool binary, std::string_view data) {
   }
   const auto j = Json::parse(data, nullptr, false);
   if (!j.is_object()) return;
-  const std::string state = text_of(j, "state");
-  const std::string op = text_of(j, "op");
+  const std::string state = json_text(j, "state");
+  const std::string op = json_text(j, "op");
   if (state == "ready") {
     set_status("Opening the agent's files…", false);
   } else if (state == "closed") {
-    on_closed(text_of(j, "reason"));
-  } else if (text_of(j, "ctrl") == "error") {
-    set_status(text_of(j, "reason"), true);
+    on_closed(json_text(j, "reason"));
+  } else if (json_text(j, "ctrl") == "error") {
+    set_status(json_text(j, "reason"), true);
   } else if (op == "root") {
-    root_ = text_of(j, "path");
+    root_ = json_text(j, "path");
     if (root_.empty() || root_.front() != '/') root_ = "/";
     list(root_);
   } else if (!op.empty()) {
@@ -132,12 +117,12 @@ void FilesView::on_answer(const Json& j) {
   const auto p = pending_.find(id);
   if (p == pending_.end()) return;  // an answer to something cancelled
   const auto [what, path] = p->second;
-  const std::string op = text_of(j, "op");
+  const std::string op = json_text(j, "op");
   const bool last = op != "download" && op != "ready" && op != "progress";
   if (last) pending_.erase(p);
   const bool is_transfer = what == Op::kDownload || what == Op::kUpload;
   if (op == "error") {
-    const std::string reason = text_of(j, "reason");
+    const std::string reason = json_text(j, "reason");
     if (is_transfer) return end_transfer(false, reason, true);
     return set_status(reason.empty() ? "The agent refused." : reason, true);
   }
@@ -147,10 +132,10 @@ void FilesView::on_answer(const Json& j) {
     if (list != j.end() && list->is_array()) {
       for (const auto& e : *list) {
         if (!e.is_object()) continue;
-        Entry entry{text_of(e, "name"), text_of(e, "type"), number_of(e, "size"), 0, 0};
+        Entry entry{json_text(e, "name"), json_text(e, "type"), json_u64(e, "size"), 0, 0};
         const auto m = e.find("mtime");
         if (m != e.end() && m->is_number_integer()) entry.mtime_ms = m->get<std::int64_t>();
-        entry.mode = static_cast<unsigned>(number_of(e, "mode") & 07777);
+        entry.mode = static_cast<unsigned>(json_u64(e, "mode") & 07777);
         if (valid_name(entry.name)) entries_.push_back(std::move(entry));
       }
     }
@@ -161,7 +146,7 @@ void FilesView::on_answer(const Json& j) {
       return std::lexicographical_compare(a.name.begin(), a.name.end(), b.name.begin(), b.name.end(),
                                           [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y)); });
     });
-    const std::string listed = text_of(j, "path");
+    const std::string listed = json_text(j, "path");
     if (listed != cwd_) selected_.clear();
     cwd_ = listed.empty() ? path : listed;
     if (!selected_entry()) selected_.clear();
@@ -183,7 +168,7 @@ void FilesView::on_answer(const Json& j) {
   }
   if (!transfer_ || id != transfer_id_) return;
   if (op == "download") {
-    transfer_->size = number_of(j, "size");
+    transfer_->size = json_u64(j, "size");
     transfer_->done = 0;
     sink_ = files_ && files_->save_begin ? files_->save_begin(transfer_->name, transfer_->size) : 0;
     if (!sink_) {
@@ -191,10 +176,10 @@ void FilesView::on_answer(const Json& j) {
       end_transfer(false, "The browser cannot save the file.", true);
     }
   } else if (op == "ready") {
-    transfer_->done = number_of(j, "offset");
+    transfer_->done = json_u64(j, "offset");
     if (files_ && files_->upload) files_->upload(relay_, upload_file_, transfer_->done);
   } else if (op == "progress") {
-    transfer_->done = std::max(transfer_->done, number_of(j, "bytes"));
+    transfer_->done = std::max(transfer_->done, json_u64(j, "bytes"));
   } else if (op == "done") {
     const bool upload = transfer_->upload;
     const std::string name = transfer_->name;
@@ -248,9 +233,8 @@ void FilesView::start_upload(const Picked& p) {
   send_request(Op::kUpload, {{"op", "upload"}, {"path", child(p.name)}, {"size", p.size}, {"resume", false}});
 }
 
-void FilesView::on_upload_sent(std::uint64_t) {}  // the agent's progress answers move the bar
 
-void FilesView::draw_toolbar(std::map<std::string, std::array<float, 4>>& buttons) {
+void FilesView::draw_toolbar(ItemRects& buttons) {
   const bool usable = ready();
   const Entry* sel = selected_entry();
   ImGui::BeginDisabled(!usable || cwd_ == root_);
@@ -258,23 +242,23 @@ void FilesView::draw_toolbar(std::map<std::string, std::array<float, 4>>& button
     const auto slash = cwd_.rfind('/');
     list(slash == 0 ? std::string("/") : cwd_.substr(0, slash));
   }
-  record(buttons, "files-up");
+  record_item(buttons, "files-up");
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(!usable);
   if (ImGui::Button("Refresh")) list(cwd_);
-  record(buttons, "files-refresh");
+  record_item(buttons, "files-refresh");
   ImGui::SameLine();
   if (ImGui::Button("New folder")) {
     input_.fill('\0');
     dialog_ = Dialog::kNewFolder;
     dialog_opened_ = false;
   }
-  record(buttons, "files-newfolder");
+  record_item(buttons, "files-newfolder");
   ImGui::SameLine();
   ImGui::BeginDisabled(transfer_.has_value());
   if (ImGui::Button("Upload") && sender_.pick) sender_.pick();
-  record(buttons, "files-upload");
+  record_item(buttons, "files-upload");
   ImGui::SameLine();
   ImGui::BeginDisabled(!sel || sel->type != "file");
   if (ImGui::Button("Download") && sel) {
@@ -282,7 +266,7 @@ void FilesView::draw_toolbar(std::map<std::string, std::array<float, 4>>& button
     set_status("Downloading " + sel->name + "…", false);
     send_request(Op::kDownload, {{"op", "download"}, {"path", child(sel->name)}});
   }
-  record(buttons, "files-download");
+  record_item(buttons, "files-download");
   ImGui::EndDisabled();
   ImGui::EndDisabled();
   ImGui::SameLine();
@@ -293,20 +277,20 @@ void FilesView::draw_toolbar(std::map<std::string, std::array<float, 4>>& button
     dialog_ = Dialog::kRename;
     dialog_opened_ = false;
   }
-  record(buttons, "files-rename");
+  record_item(buttons, "files-rename");
   ImGui::SameLine();
   if (ImGui::Button("Delete")) {
     dialog_ = Dialog::kDelete;
     dialog_opened_ = false;
   }
-  record(buttons, "files-delete");
+  record_item(buttons, "files-delete");
   ImGui::EndDisabled();
   ImGui::EndDisabled();
   ImGui::AlignTextToFramePadding();
   ImGui::TextColored(kFolder, "%s", cwd_.empty() ? "…" : cwd_.c_str());
 }
 
-void FilesView::draw_table(std::map<std::string, std::array<float, 4>>& buttons) {
+void FilesView::draw_table(ItemRects& buttons) {
   const float footer = ImGui::GetFrameHeightWithSpacing() * (transfer_ ? 2.0f : 1.0f);
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerH |
                                 ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingStretchProp;
@@ -330,7 +314,7 @@ void FilesView::draw_table(std::map<std::string, std::array<float, 4>>& buttons)
       ++revision_;
       if (dir && ImGui::IsMouseDoubleClicked(0)) open_dir = e.name;
     }
-    record(buttons, "files-entry:" + e.name);
+    record_item(buttons, "files-entry:" + e.name);
     if (dir) ImGui::PopStyleColor();
     ImGui::TableSetColumnIndex(1);
     if (e.type == "file") ImGui::TextUnformatted(human_bytes(e.size).c_str());
@@ -343,7 +327,7 @@ void FilesView::draw_table(std::map<std::string, std::array<float, 4>>& buttons)
   if (!open_dir.empty()) list(child(open_dir));
 }
 
-void FilesView::draw_dialog(std::map<std::string, std::array<float, 4>>& buttons) {
+void FilesView::draw_dialog(ItemRects& buttons) {
   if (dialog_ == Dialog::kNone) return;
   const char* title = dialog_ == Dialog::kNewFolder ? "New folder###filesdialog"
                       : dialog_ == Dialog::kRename  ? "Rename###filesdialog"
@@ -366,7 +350,7 @@ void FilesView::draw_dialog(std::map<std::string, std::array<float, 4>>& buttons
     if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
     accept = ImGui::InputText("##name", input_.data(), input_.size(),
                               ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_AutoSelectAll);  // typing replaces
-    record(buttons, "files-dialog-input");
+    record_item(buttons, "files-dialog-input");
     if (!valid_name(input_.data()) && input_[0] != '\0') ImGui::TextColored(kBad, "A name cannot contain / or be . or ..");
   } else if (dialog_ == Dialog::kDelete) {
     const Entry* sel = selected_entry();
@@ -378,11 +362,11 @@ void FilesView::draw_dialog(std::map<std::string, std::array<float, 4>>& buttons
   const bool can = dialog_ == Dialog::kDelete || dialog_ == Dialog::kReplace || valid_name(input_.data());
   ImGui::BeginDisabled(!can);
   if (ImGui::Button(dialog_ == Dialog::kDelete ? "Delete" : dialog_ == Dialog::kReplace ? "Replace" : "OK", ImVec2(em * 6, 0))) accept = true;
-  record(buttons, "files-dialog-ok");
+  record_item(buttons, "files-dialog-ok");
   ImGui::EndDisabled();
   ImGui::SameLine();
   bool cancel = ImGui::Button("Cancel", ImVec2(em * 6, 0));
-  record(buttons, "files-dialog-cancel");
+  record_item(buttons, "files-dialog-cancel");
   if (accept && can) {
     const std::string name = input_.data();
     const Entry* sel = selected_entry();
@@ -413,7 +397,7 @@ void FilesView::draw_dialog(std::map<std::string, std::array<float, 4>>& buttons
   ImGui::EndPopup();
 }
 
-bool FilesView::draw(std::map<std::string, std::array<float, 4>>& buttons) {
+bool FilesView::draw(ItemRects& buttons) {
   const std::string title = "Files: " + name_ + "###files" + nodeid_;
   const float em = ImGui::GetFontSize();
   ImGui::SetNextWindowSize(ImVec2(em * 46, em * 30), ImGuiCond_FirstUseEver);
@@ -428,7 +412,7 @@ bool FilesView::draw(std::map<std::string, std::array<float, 4>>& buttons) {
       ImGui::ProgressBar(std::clamp(frac, 0.0f, 1.0f), ImVec2(-em * 6, 0), label.c_str());
       ImGui::SameLine();
       if (ImGui::Button("Cancel")) end_transfer(false, "Cancelled.", false);
-      record(buttons, "files-cancel");
+      record_item(buttons, "files-cancel");
     }
     ImGui::TextColored(error_ ? kBad : closed_ ? kMuted : kOk, "%s", status_.c_str());
     draw_dialog(buttons);

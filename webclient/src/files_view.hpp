@@ -27,7 +27,7 @@ struct FilePort {
   // Opens the file picker; the platform answers with App::on_file_picked (or nothing if cancelled).
   std::function<void()> pick;
   // Streams bytes [offset, size) of picked file `file` to relay `relay` as binary messages,
-  // reporting with App::on_upload_sent; stops when the relay closes or cancel_upload is called.
+  // reporting with App::on_upload_progress; stops when the relay closes or cancel_upload is called.
   std::function<void(int relay, int file, std::uint64_t offset)> upload;
   std::function<void(int file)> cancel_upload;  // and forgets the file
   // A download: begin returns a sink, chunks are appended, end hands the file to the browser
@@ -66,11 +66,10 @@ class FilesView {
   void on_closed(std::string reason);
   // The browser picked a file for this view's upload.
   void on_file_picked(int file, std::string name, std::uint64_t size);
-  void on_upload_sent(std::uint64_t bytes);
 
   // Draws the window; false once the user closed it. `buttons` gets the rectangles of the
   // window's controls and rows by name (for tests, as App::buttons).
-  bool draw(std::map<std::string, std::array<float, 4>>& buttons);
+  bool draw(ItemRects& buttons);
 
   const std::string& nodeid() const { return nodeid_; }
   bool ready() const { return !root_.empty() && !closed_; }
@@ -101,9 +100,9 @@ class FilesView {
   void set_status(std::string text, bool error);
   std::string child(const std::string& name) const;
   const Entry* selected_entry() const;
-  void draw_toolbar(std::map<std::string, std::array<float, 4>>& buttons);
-  void draw_table(std::map<std::string, std::array<float, 4>>& buttons);
-  void draw_dialog(std::map<std::string, std::array<float, 4>>& buttons);
+  void draw_toolbar(ItemRects& buttons);
+  void draw_table(ItemRects& buttons);
+  void draw_dialog(ItemRects& buttons);
 
   std::string nodeid_, name_;
   Sender sender_;

@@ -67,20 +67,18 @@ void TerminalView::on_message(bool binary, std::string_view data) {
   const auto j = nlohmann::json::parse(data, nullptr, false);
   if (!j.is_object()) return;
   // Fields read without exceptions: a message of the wrong shape is ignored, never fatal.
-  auto text = [&j](const char* key, const char* fallback) {
-    const auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
-  };
-  const std::string state = text("state", "");
-  const std::string action = text("action", "");
+  const std::string state = json_text(j, "state");
+  const std::string action = json_text(j, "action");
   if ((action == "meshrelay" || action == "amtrelay") && state == "ready") {
     state_ = State::kReady;
     status_ = "Connected";
     send_size();  // the window may have been fitted while the relay was opening
   } else if (state == "closed") {
-    on_closed(text("reason", "Closed."));
-  } else if (text("ctrl", "") == "error") {
-    status_ = text("reason", "The agent could not open a terminal.");
+    const std::string reason = json_text(j, "reason");
+    on_closed(reason.empty() ? "Closed." : reason);
+  } else if (json_text(j, "ctrl") == "error") {
+    const std::string reason = json_text(j, "reason");
+    status_ = reason.empty() ? "The agent could not open a terminal." : reason;
   }
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace mw::web {
 
 // A URL query value: letters, digits and - _ . as they are, every other byte as %XX (node ids
@@ -23,6 +25,16 @@ inline std::string url_encode(std::string_view s) {
     }
   }
   return out;
+}
+
+// Fields of JSON from the network, read without exceptions: "" (or 0) when absent or of another type.
+inline std::string json_text(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+inline std::uint64_t json_u64(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
 }
 
 // "1.5 GiB"-style sizes for people.

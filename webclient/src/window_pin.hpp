@@ -1,3 +1,5 @@
+// Window placement and item rectangles shared by the app's views.
+//
 // A session window pinned to a rectangle of the page: the embedded single views (URL viewmode
 // 11, 12, 13) fill the page with one remote desktop, terminal or file list that cannot be moved,
 // resized or closed, optionally without a title bar (URL hide bit 8).
@@ -6,7 +8,9 @@
 #include <imgui.h>
 
 #include <array>
+#include <map>
 #include <optional>
+#include <string>
 
 namespace mw::web {
 
@@ -22,6 +26,14 @@ inline ImGuiWindowFlags apply_pin(const std::optional<WindowPin>& pin) {
   ImGui::SetNextWindowSize(ImVec2(pin->rect[2], pin->rect[3]), ImGuiCond_Always);
   return ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
          ImGuiWindowFlags_NoBringToFrontOnFocus | (pin->no_title ? ImGuiWindowFlags_NoTitleBar : 0);
+}
+
+// The rectangle of the last ImGui item (x, y, w, h in framebuffer pixels) under `name`, for the
+// page hook that lets tests click what a person would (App::buttons).
+using ItemRects = std::map<std::string, std::array<float, 4>>;
+inline void record_item(ItemRects& rects, const std::string& name) {
+  const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+  rects[name] = {lo.x, lo.y, hi.x - lo.x, hi.y - lo.y};
 }
 
 }  // namespace mw::web

@@ -400,7 +400,7 @@ EM_JS(void, js_upload_file, (int relay, int file, double offset), {
       if (!Module.mwFiles[file] || ws.readyState !== 1) return;
       ws.send(chunk);
       at = end;
-      Module._mw_upload_sent(relay, at);
+      Module._mw_upload_sent();
     }
   })();
 });
@@ -646,9 +646,9 @@ extern "C" EMSCRIPTEN_KEEPALIVE void mw_file_picked(int file, const char* name, 
   g.app.on_file_picked(file, name, static_cast<std::uint64_t>(size));
 }
 
-extern "C" EMSCRIPTEN_KEEPALIVE void mw_upload_sent(int relay, double bytes) {
+extern "C" EMSCRIPTEN_KEEPALIVE void mw_upload_sent() {
   wake();
-  g.app.on_upload_sent(relay, static_cast<std::uint64_t>(bytes));
+  g.app.on_upload_progress();
 }
 
 int main() {
