@@ -1,4 +1,5 @@
 // Control channel session (control_session.hpp).
+#include "tls_stream.hpp"
 #include "control_session.hpp"
 
 #include "agents/registry.hpp"
@@ -295,7 +296,7 @@ void ControlSession<NextLayer>::close_after_writes() {
   if (queue_.empty()) ws_.async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
 }
 
-template class ControlSession<beast::ssl_stream<beast::tcp_stream>>;
+template class ControlSession<TlsStream>;
 template class ControlSession<beast::tcp_stream>;
 
 }  // namespace mw::server

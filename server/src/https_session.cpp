@@ -48,14 +48,14 @@ void HttpsSession::run() {
 
 void HttpsSession::do_close() {
   lowest().expires_after(std::chrono::seconds(5));
-  stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->lowest().close(); });
+  stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->stream_.close(); });
 }
 
 void HttpsSession::upgrade(http::request<http::string_body> req, const RequestInfo& info) {
   if (info.path == "/amtrelay.ashx") return amt::start_amt_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
   if (info.path == "/agent.ashx") return agents::start_agent_session(std::move(stream_), ctx_, peer_, info, std::move(req));
   if (info.path == "/meshrelay.ashx") return agents::start_mesh_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
-  std::make_shared<ControlSession<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream_), ctx_, peer_, info)
+  std::make_shared<ControlSession<TlsStream>>(std::move(stream_), ctx_, peer_, info)
       ->run(std::move(req));
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "http_session.hpp"
+#include "tls_stream.hpp"
 
 namespace mw::server {
 
@@ -13,13 +14,13 @@ class HttpsSession : public HttpSession<HttpsSession>, public std::enable_shared
 
  private:
   friend class HttpSession<HttpsSession>;
-  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  TlsStream& stream() { return stream_; }
+  TlsStream& lowest() { return stream_; }
   bool tls() const { return true; }
   void do_close();
   void upgrade(http::request<http::string_body> req, const RequestInfo& info);
 
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  TlsStream stream_;
 };
 
 // A web connection behind a TLS offloader (TlsOffload): plain HTTP, same routes.

@@ -1,5 +1,6 @@
 // meshwork-server entry point: parse switches, prepare the data folder and certificates, start the
 // listeners on a pool of I/O threads, stop cleanly on SIGINT/SIGTERM.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -224,6 +225,20 @@ int main(int argc, char** argv) {
         });
   };
   expire_old();
+
+  // A burst of TLS handshakes (agents reconnecting after a restart, a fleet of CIRA devices)
+  // takes tens of KB per connection for a moment; glibc keeps the freed pages resident. Handing
+  // them back every few seconds keeps the resident size near what the connections really hold.
+  asio::steady_timer trim(ioc);
+  std::function<void()> trim_memory = [&] {
+    trim.expires_after(std::chrono::seconds(5));
+    trim.async_wait([&](const beast::error_code& ec) {
+      if (ec) return;
+      malloc_trim(256 * 1024);
+      trim_memory();
+    });
+  };
+  trim_memory();
 
   const unsigned n = s.threads > 0 ? static_cast<unsigned>(s.threads) : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;

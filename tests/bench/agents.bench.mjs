@@ -28,7 +28,8 @@ const counts = (process.env.MW_BENCH_AGENTS || '1000,10000').split(',').map(Numb
 const relayMiB = Number(process.env.MW_BENCH_RELAY_MIB || 256);
 const soakAttempts = Number(process.env.MW_BENCH_SOAK || 2000);
 const agentBin = path.join(root, 'build', 'bin', 'meshwork-agent');
-const serverBin = path.join(root, 'build', 'bin', 'meshwork-server');
+// MW_BENCH_SERVER: another command for the server (e.g. a heaptrack wrapper when looking for memory).
+const serverBin = process.env.MW_BENCH_SERVER || path.join(root, 'build', 'bin', 'meshwork-server');
 
 const meshid = 'mesh//' + crypto.randomBytes(48).toString('base64').replace(/\+/g, '@').replace(/\//g, '$');
 const work = mkdtempSync(path.join(tmpdir(), 'bench-agents-'));

@@ -4,7 +4,8 @@
 // tools/amtsim opens MW_BENCH_DEVICES CIRA connections (default 1,000) and the script measures:
 //   time to all connected   amtsim start until it prints "ready" (every device logged in and
 //                           registered its ports: TLS, APF login, device record, presence)
-//   server memory/device    growth of the server's resident memory (process tree) over that, per device
+//   server memory/device    growth of the server's resident memory (process tree) over that, per device;
+//                           read 1 s after the last login and again after 10 s idle
 //   server CPU/device       CPU time the server spent over that, per device
 // amtsim is the same program for both and runs on the same two cores.
 import { spawn, execFileSync } from 'node:child_process';
@@ -44,7 +45,12 @@ async function connect(name, mpsPort, user, serverPid, check = async () => {}) {
     const connected = (out.match(/cira=connected/g) || []).length;
     if (connected < devices) throw new Error(`${name}: ${connected} of ${devices} devices connected`);
     await check();  // while amtsim still runs
+    // Again after 10 s with the devices connected and idle (keep-alives only): what a fleet costs
+    // once the burst of handshakes is over.
+    await sleep(10000);
+    const idle = processTree(serverPid);
     return { name, secs, memPerDevice: ((after.rssKiB - before.rssKiB) * 1024) / devices,
+      idleMemPerDevice: ((idle.rssKiB - before.rssKiB) * 1024) / devices,
       cpuPerDevice: (after.cpuSeconds - before.cpuSeconds) / devices };
   } finally {
     sim.kill('SIGTERM');
@@ -107,4 +113,5 @@ console.log(`MPS, ${devices} CIRA devices from amtsim on the same machine (${new
 console.log('                             meshwork  meshcentral   ratio');
 console.log(`time to all connected (s)  ${mw.secs.toFixed(2).padStart(8)}  ${mc.secs.toFixed(2).padStart(8)}    ${(mc.secs / mw.secs).toFixed(2)}x faster`);
 console.log(`server memory/device (KiB) ${(mw.memPerDevice / 1024).toFixed(1).padStart(8)}  ${(mc.memPerDevice / 1024).toFixed(1).padStart(8)}    ${(mc.memPerDevice / mw.memPerDevice).toFixed(2)}x less`);
+console.log(`  after 10 s idle (KiB)     ${(mw.idleMemPerDevice / 1024).toFixed(1).padStart(8)}  ${(mc.idleMemPerDevice / 1024).toFixed(1).padStart(8)}    ${(mc.idleMemPerDevice / mw.idleMemPerDevice).toFixed(2)}x less`);
 console.log(`server CPU/device (ms)     ${(mw.cpuPerDevice * 1000).toFixed(2).padStart(8)}  ${(mc.cpuPerDevice * 1000).toFixed(2).padStart(8)}    ${(mc.cpuPerDevice / mw.cpuPerDevice).toFixed(2)}x less`);

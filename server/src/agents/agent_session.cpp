@@ -1,4 +1,5 @@
 // The agent channel (agent_session.hpp).
+#include "tls_stream.hpp"
 #include "agents/agent_session.hpp"
 
 #include <deque>
@@ -167,7 +168,7 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
   }
 
   Bytes certificate_hash() {
-    if constexpr (std::is_same_v<NextLayer, beast::ssl_stream<beast::tcp_stream>>) {
+    if constexpr (std::is_same_v<NextLayer, TlsStream>) {
       return own_certificate_hash(ws_.next_layer().native_handle());
     } else {
       const auto it = ctx_.agent_facing_certs.find(domain_);
@@ -260,7 +261,7 @@ void start_agent_session(NextLayer stream, const ServerContext& ctx, std::string
   std::make_shared<AgentSession<NextLayer>>(std::move(stream), ctx, std::move(peer), info)->run(std::move(upgrade));
 }
 
-template void start_agent_session(beast::ssl_stream<beast::tcp_stream>, const ServerContext&, std::string, const RequestInfo&,
+template void start_agent_session(TlsStream, const ServerContext&, std::string, const RequestInfo&,
                                   http::request<http::string_body>);
 template void start_agent_session(beast::tcp_stream, const ServerContext&, std::string, const RequestInfo&,
                                   http::request<http::string_body>);

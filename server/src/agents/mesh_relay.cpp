@@ -1,4 +1,5 @@
 // Browser ⇄ agent relay (mesh_relay.hpp).
+#include "tls_stream.hpp"
 #include "agents/mesh_relay.hpp"
 
 #include <deque>
@@ -314,7 +315,7 @@ void start_mesh_relay(NextLayer stream, const ServerContext& ctx, std::string pe
   std::make_shared<MeshRelay<NextLayer>>(std::move(stream), ctx, std::move(peer), info)->run(std::move(upgrade));
 }
 
-template void start_mesh_relay(beast::ssl_stream<beast::tcp_stream>, const ServerContext&, std::string, const RequestInfo&,
+template void start_mesh_relay(TlsStream, const ServerContext&, std::string, const RequestInfo&,
                                http::request<http::string_body>);
 template void start_mesh_relay(beast::tcp_stream, const ServerContext&, std::string, const RequestInfo&,
                                http::request<http::string_body>);

@@ -1,4 +1,5 @@
 // Intel AMT redirection relay (amt_relay.hpp): WebSocket ⇄ shared/redir ClientSession ⇄ APF channel.
+#include "tls_stream.hpp"
 #include "amt/amt_relay.hpp"
 
 #include <chrono>
@@ -339,7 +340,7 @@ void start_amt_relay(NextLayer stream, const ServerContext& ctx, std::string pee
   std::make_shared<AmtRelay<NextLayer>>(std::move(stream), ctx, std::move(peer), info)->run(std::move(upgrade));
 }
 
-template void start_amt_relay(beast::ssl_stream<beast::tcp_stream>, const ServerContext&, std::string, const RequestInfo&,
+template void start_amt_relay(TlsStream, const ServerContext&, std::string, const RequestInfo&,
                               http::request<http::string_body>);
 template void start_amt_relay(beast::tcp_stream, const ServerContext&, std::string, const RequestInfo&,
                               http::request<http::string_body>);

@@ -2,6 +2,7 @@
 // (constant-time password check, device group by CIRA user name, device record on the store's
 // thread); presence, power timeline and live events on connect and disconnect; channels for the
 // rest of the server (WS-Management, relays).
+#include "tls_stream.hpp"
 #include "amt/mps_server.hpp"
 
 #include <openssl/crypto.h>
@@ -258,7 +259,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   }
 
   asio::any_io_executor executor() { return plain_.get_executor(); }
-  tcp::socket& lowest() { return tls_ ? tls_->next_layer() : plain_; }
+  tcp::socket& lowest() { return tls_ ? tls_->socket() : plain_; }
 
   template <class F>
   void run_here(F&& f) {
@@ -505,7 +506,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   MpsServer& server_;
   ServerContext& ctx_;
   tcp::socket plain_;
-  std::optional<ssl::stream<tcp::socket>> tls_;
+  std::optional<TlsStream> tls_;
   asio::steady_timer timer_;
   apf::MpsSession session_;
   std::array<std::uint8_t, 4 * 1024> rbuf_{};  // per idle device: kept small (the TLS layer buffers records)

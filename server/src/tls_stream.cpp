@@ -1,0 +1,145 @@
+// TlsStream: see tls_stream.hpp for the design.
+#include "tls_stream.hpp"
+
+#include <sys/socket.h>
+
+namespace mw::server {
+
+TlsStream::Impl::Impl(tcp::socket s, ssl::context& ctx)
+    : socket(std::move(s)), deadline(socket.get_executor()), ssl(SSL_new(ctx.native_handle())) {
+  if (!ssl) throw beast::system_error(beast::error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()));
+  // OpenSSL reads the descriptor itself, so it must never block the I/O thread.
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  BIO* rbio = BIO_new_socket(static_cast<int>(socket.native_handle()), BIO_NOCLOSE);
+  BIO* wbio = BIO_new(BIO_s_mem());
+  if (!rbio || !wbio) {
+    BIO_free(rbio);
+    BIO_free(wbio);
+    throw std::bad_alloc();
+  }
+  SSL_set_bio(ssl.get(), rbio, wbio);
+  SSL_set_mode(ssl.get(), SSL_MODE_RELEASE_BUFFERS);
+  SSL_set_read_ahead(ssl.get(), 1);
+  SSL_set_default_read_buffer_len(ssl.get(), kReadBuffer);
+}
+
+TlsStream::BioPtr TlsStream::Impl::take_output() {
+  BIO* current = SSL_get_wbio(ssl.get());
+  if (current == nullptr || BIO_ctrl_pending(current) == 0) return {};
+  BIO* fresh = BIO_new(BIO_s_mem());
+  if (fresh == nullptr) throw std::bad_alloc();
+  BIO_up_ref(current);
+  SSL_set0_wbio(ssl.get(), fresh);  // drops OpenSSL's reference; ours remains
+  return BioPtr(current);
+}
+
+void TlsStream::Impl::send_output_now() {
+  if (writing) return;
+  BIO* current = SSL_get_wbio(ssl.get());
+  if (current == nullptr || BIO_ctrl_pending(current) == 0) return;
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(current, &data);
+  long sent = 0;
+  while (sent < len) {
+    const ssize_t n = ::send(socket.native_handle(), data + sent, static_cast<std::size_t>(len - sent),
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n <= 0) break;
+    sent += n;
+  }
+  if (sent == len) {
+    take_output();  // all sent: drop the buffer
+    return;
+  }
+  // Partly sent (the socket is full): consume what went, the next write sends the rest.
+  char scratch[1024];
+  while (sent > 0) {
+    const int n = BIO_read(current, scratch, static_cast<int>(std::min<long>(sent, sizeof scratch)));
+    if (n <= 0) break;
+    sent -= n;
+  }
+}
+
+beast::error_code TlsStream::Impl::ssl_error(int ret) {
+  const int saved_errno = errno;
+  const int err = SSL_get_error(ssl.get(), ret);
+  if (err == SSL_ERROR_ZERO_RETURN) return asio::error::eof;
+  const unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e != 0) {
+    if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) return ssl::error::stream_truncated;
+    return {static_cast<int>(e), asio::error::get_ssl_category()};
+  }
+  if (err == SSL_ERROR_SYSCALL && saved_errno != 0 && ret != 0)
+    return {saved_errno, boost::system::system_category()};
+  return ssl::error::stream_truncated;
+}
+
+TlsStream::StepResult TlsStream::HandshakeStep::operator()(Impl& impl) {
+  if (!began) {
+    began = true;
+    if (type == ssl::stream_base::server) {
+      SSL_set_accept_state(impl.ssl.get());
+    } else {
+      SSL_set_connect_state(impl.ssl.get());
+    }
+  }
+  ERR_clear_error();
+  const int r = SSL_do_handshake(impl.ssl.get());
+  if (r == 1) return {};
+  const int err = SSL_get_error(impl.ssl.get(), r);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return {Next::wait_read, {}, 0};
+  return {Next::done, impl.ssl_error(r), 0};
+}
+
+TlsStream::StepResult TlsStream::ShutdownStep::operator()(Impl& impl) const {
+  if (SSL_is_init_finished(impl.ssl.get()) == 0) return {};
+  ERR_clear_error();
+  const int r = SSL_shutdown(impl.ssl.get());  // 0: our close_notify is out, theirs not awaited
+  if (r >= 0) return {};
+  const int err = SSL_get_error(impl.ssl.get(), r);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return {};
+  return {Next::done, impl.ssl_error(r), 0};
+}
+
+TlsStream::TlsStream(tcp::socket socket, ssl::context& ctx) : impl_(std::make_shared<Impl>(std::move(socket), ctx)) {}
+
+void TlsStream::expires_after(std::chrono::steady_clock::duration d) {
+  impl_->timed_out = false;
+  impl_->deadline.expires_after(d);
+  impl_->deadline.async_wait([weak = std::weak_ptr<Impl>(impl_)](beast::error_code ec) {
+    if (ec) return;
+    const auto impl = weak.lock();
+    if (!impl || impl->deadline.expiry() > std::chrono::steady_clock::now()) return;  // gone or re-armed
+    impl->timed_out = true;
+    beast::error_code ignored;
+    impl->socket.cancel(ignored);
+  });
+}
+
+void TlsStream::expires_never() {
+  impl_->timed_out = false;
+  impl_->deadline.expires_at(asio::steady_timer::time_point::max());
+}
+
+void TlsStream::close() {
+  beast::error_code ignored;
+  impl_->deadline.cancel();
+  impl_->socket.close(ignored);
+}
+
+void TlsStream::shutdown_and_close() {
+  if (SSL_is_init_finished(impl_->ssl.get()) != 0) {
+    ERR_clear_error();
+    SSL_shutdown(impl_->ssl.get());
+    impl_->send_output_now();
+  }
+  close();
+}
+
+void teardown(beast::role_type, TlsStream& stream, beast::error_code& ec) {
+  ec = {};
+  stream.shutdown_and_close();
+}
+
+}  // namespace mw::server
