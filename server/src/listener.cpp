@@ -57,6 +57,10 @@ void Listener::do_accept() {
     if (ec) {
       logger("web")->warn("{} accept failed: {}", self->name_, ec.message());
     } else {
+      // Interactive traffic (keys, pointer, terminal echo) and the last segment of each answer
+      // go out at once instead of waiting for the peer's delayed acknowledgement (Nagle).
+      beast::error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
       self->on_accept_(std::move(s));
     }
     if (self->acceptor_.is_open()) self->do_accept();

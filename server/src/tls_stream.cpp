@@ -5,6 +5,41 @@
 
 namespace mw::server {
 
+namespace {
+
+// The write side's BIO: appends records to the Impl's string. Flush succeeds (nothing is held).
+int out_write(BIO* b, const char* data, int len) {
+  static_cast<std::string*>(BIO_get_data(b))->append(data, static_cast<std::size_t>(len));
+  return len;
+}
+long out_ctrl(BIO* b, int cmd, long, void*) {
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_WPENDING:
+    case BIO_CTRL_PENDING:
+      return static_cast<long>(static_cast<std::string*>(BIO_get_data(b))->size());
+    default:
+      return 0;
+  }
+}
+int out_create(BIO* b) {
+  BIO_set_init(b, 1);
+  return 1;
+}
+BIO_METHOD* out_method() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "meshwork-tls-out");
+    if (m == nullptr || BIO_meth_set_write(m, out_write) != 1 || BIO_meth_set_ctrl(m, out_ctrl) != 1 ||
+        BIO_meth_set_create(m, out_create) != 1)
+      throw std::bad_alloc();
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
 TlsStream::Impl::Impl(tcp::socket s, ssl::context& ctx)
     : socket(std::move(s)), deadline(socket.get_executor()), ssl(SSL_new(ctx.native_handle())) {
   if (!ssl) throw beast::system_error(beast::error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()));
@@ -12,51 +47,31 @@ TlsStream::Impl::Impl(tcp::socket s, ssl::context& ctx)
   beast::error_code ec;
   socket.non_blocking(true, ec);
   BIO* rbio = BIO_new_socket(static_cast<int>(socket.native_handle()), BIO_NOCLOSE);
-  BIO* wbio = BIO_new(BIO_s_mem());
+  BIO* wbio = BIO_new(out_method());
   if (!rbio || !wbio) {
     BIO_free(rbio);
     BIO_free(wbio);
     throw std::bad_alloc();
   }
+  BIO_set_data(wbio, &out);
   SSL_set_bio(ssl.get(), rbio, wbio);
   SSL_set_mode(ssl.get(), SSL_MODE_RELEASE_BUFFERS);
   SSL_set_read_ahead(ssl.get(), 1);
   SSL_set_default_read_buffer_len(ssl.get(), kReadBuffer);
 }
 
-TlsStream::BioPtr TlsStream::Impl::take_output() {
-  BIO* current = SSL_get_wbio(ssl.get());
-  if (current == nullptr || BIO_ctrl_pending(current) == 0) return {};
-  BIO* fresh = BIO_new(BIO_s_mem());
-  if (fresh == nullptr) throw std::bad_alloc();
-  BIO_up_ref(current);
-  SSL_set0_wbio(ssl.get(), fresh);  // drops OpenSSL's reference; ours remains
-  return BioPtr(current);
-}
-
 void TlsStream::Impl::send_output_now() {
-  if (writing) return;
-  BIO* current = SSL_get_wbio(ssl.get());
-  if (current == nullptr || BIO_ctrl_pending(current) == 0) return;
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(current, &data);
-  long sent = 0;
-  while (sent < len) {
-    const ssize_t n = ::send(socket.native_handle(), data + sent, static_cast<std::size_t>(len - sent),
-                             MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (writing || out.empty()) return;
+  std::size_t sent = 0;
+  while (sent < out.size()) {
+    const ssize_t n = ::send(socket.native_handle(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n <= 0) break;
-    sent += n;
+    sent += static_cast<std::size_t>(n);
   }
-  if (sent == len) {
-    take_output();  // all sent: drop the buffer
-    return;
-  }
-  // Partly sent (the socket is full): consume what went, the next write sends the rest.
-  char scratch[1024];
-  while (sent > 0) {
-    const int n = BIO_read(current, scratch, static_cast<int>(std::min<long>(sent, sizeof scratch)));
-    if (n <= 0) break;
-    sent -= n;
+  if (sent == out.size()) {
+    out = std::string();
+  } else {
+    out.erase(0, sent);  // the socket is full: the next write sends the rest first
   }
 }
 

@@ -7,8 +7,9 @@
 //  - reads: OpenSSL reads the socket itself (a socket BIO on the non-blocking descriptor) with
 //    read-ahead into a 64 KB buffer, so one system call brings several records; with
 //    SSL_MODE_RELEASE_BUFFERS the buffer is freed as soon as it is empty;
-//  - writes: records go into a memory BIO that is detached and written with one system call per
-//    write (up to kWriteBudget of plaintext, several records), then freed;
+//  - writes: records are appended to a string (a small BIO of our own; OpenSSL's memory BIO would
+//    wipe every buffer it frees) that is detached and written with one system call per write (up
+//    to kWriteBudget of plaintext, several records), then freed;
 //  - readiness is waited for with socket.async_wait, which costs no buffer.
 // This is nginx's model (SSL on the descriptor, event-driven retries) in Asio clothes.
 //
@@ -32,6 +33,7 @@
 #include <cstddef>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "net.hpp"
@@ -90,13 +92,9 @@ class TlsStream {
   }
 
  private:
-  struct BioFree {
-    void operator()(BIO* b) const noexcept { BIO_free(b); }
-  };
   struct SslFree {
     void operator()(SSL* s) const noexcept { SSL_free(s); }
   };
-  using BioPtr = std::unique_ptr<BIO, BioFree>;
 
  public:
   // Connection state shared by the stream and its operations (the stream may be moved, e.g.
@@ -105,12 +103,13 @@ class TlsStream {
     Impl(tcp::socket s, ssl::context& ctx);
     tcp::socket socket;
     asio::steady_timer deadline;
+    std::string out;  // ciphertext OpenSSL has produced and nobody is writing yet (the BIO's target)
     std::unique_ptr<SSL, SslFree> ssl;
     bool timed_out = false;
     bool writing = false;  // an operation is writing ciphertext to the socket
 
-    // The ciphertext OpenSSL has produced so far, detached (a fresh BIO takes its place), or null.
-    BioPtr take_output();
+    // The ciphertext produced so far, detached (empty when there is none).
+    std::string take_output() { return std::exchange(out, std::string()); }
     // Records produced while reading: sent now if no write is in flight and the socket takes
     // them, otherwise left for the next write.
     void send_output_now();
@@ -183,6 +182,9 @@ class TlsStream {
       // a record; large ones are encrypted in place. The memory BIO takes everything, so each
       // SSL_write is all or nothing.
       StepResult r;
+      // Room for the records this write makes (each adds at most 256 bytes of header and tag).
+      const std::size_t plain = std::min(asio::buffer_size(buffers), kWriteBudget);
+      impl.out.reserve(impl.out.size() + plain + (plain / (16 * 1024) + 1) * 256);
       unsigned char stage[16 * 1024];
       std::size_t staged = 0;
       auto write = [&](const void* p, std::size_t n) {
@@ -227,7 +229,7 @@ class TlsStream {
     std::shared_ptr<Impl> impl;
     Step step;
     StepResult result{};
-    BioPtr out{};
+    std::string out{};  // ciphertext being written by this operation
     bool started = false;
     bool finished = false;  // result is final; complete after the pending write or post
 
@@ -235,11 +237,11 @@ class TlsStream {
     void operator()(Self& self, beast::error_code ec = {}, std::size_t = 0) {
       const bool first = !started;
       started = true;
-      if (out) {  // a write of ciphertext completed
-        out.reset();
+      if (!out.empty()) {  // a write of ciphertext completed
+        out = std::string();
         impl->writing = false;
         if (ec) return complete(self, impl->translate(ec));
-        if (auto more = impl->take_output()) return write_out(self, std::move(more));
+        if (!impl->out.empty()) return write_out(self);
         if (finished) return complete(self, result.ec);
         return impl->socket.async_wait(tcp::socket::wait_read, std::move(self));
       }
@@ -255,7 +257,7 @@ class TlsStream {
         // waiting for the answer, a write's records before it completes. Reads leave theirs to
         // Impl::send_output_now (a write may be in flight).
         if constexpr (Writes) {
-          if (auto o = impl->take_output()) return write_out(self, std::move(o));
+          if (!impl->out.empty()) return write_out(self);
         }
       }
       if (!finished) return impl->socket.async_wait(tcp::socket::wait_read, std::move(self));
@@ -265,12 +267,10 @@ class TlsStream {
 
    private:
     template <class Self>
-    void write_out(Self& self, BioPtr o) {
-      char* data = nullptr;
-      const long len = BIO_get_mem_data(o.get(), &data);
-      out = std::move(o);
+    void write_out(Self& self) {
+      out = impl->take_output();
       impl->writing = true;
-      asio::async_write(impl->socket, asio::buffer(data, static_cast<std::size_t>(len)), std::move(self));
+      asio::async_write(impl->socket, asio::buffer(out), std::move(self));
     }
 
     template <class Self>
