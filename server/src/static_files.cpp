@@ -73,6 +73,25 @@ std::optional<StaticFiles::Found> StaticFiles::lookup(std::string_view target, b
     start = end + 1;
   }
   if (embedded_mode_) return embedded_lookup("/" + rel.generic_string(), accepts_gzip);
+  const std::string key = (accepts_gzip ? "z" : "-") + rel.generic_string();
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = found_.find(key);
+    if (it != found_.end() && now - it->second.checked < kRecheck) return it->second.found;
+  }
+  auto found = disk_lookup(rel, accepts_gzip);
+  std::lock_guard lock(mutex_);
+  if (!found) {
+    found_.erase(key);
+    return found;
+  }
+  if (found_.size() >= kMaxRemembered) found_.clear();
+  found_[key] = Remembered{*found, now};
+  return found;
+}
+
+std::optional<StaticFiles::Found> StaticFiles::disk_lookup(const fs::path& rel, bool accepts_gzip) const {
   std::error_code ec;
   const fs::path full = root_ / rel;
   const fs::path canon = fs::weakly_canonical(full, ec);

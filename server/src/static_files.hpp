@@ -2,6 +2,7 @@
 // mapping, content types, ETag/If-None-Match, pre-compressed .gz variants for gzip clients.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -30,7 +31,10 @@ class StaticFiles {
     std::uint64_t size = 0;
   };
 
-  // Maps a request target ("/", "/app.js?v=1") to a file; nullopt when absent or unsafe.
+  // Maps a request target ("/", "/app.js?v=1") to a file; nullopt when absent or unsafe. A file
+  // found on disk is remembered for kRecheck (nginx's open_file_cache_valid): a file replaced in
+  // the web root is served within that time, and a busy server does not resolve and stat the
+  // same path a dozen system calls at a time for every request.
   std::optional<Found> lookup(std::string_view target, bool accepts_gzip) const;
   const std::filesystem::path& root() const { return root_; }
 
@@ -43,6 +47,8 @@ class StaticFiles {
     return cache_bytes_;
   }
 
+  static constexpr std::chrono::milliseconds kRecheck{1000};
+  static constexpr std::size_t kMaxRemembered = 1024;  // found paths; only files that exist count
   static constexpr std::uint64_t kMaxCachedFile = 16 * 1024 * 1024;
   static constexpr std::uint64_t kMaxCacheBytes = 128 * 1024 * 1024;
 
@@ -52,12 +58,19 @@ class StaticFiles {
     std::shared_ptr<const std::string> data;
   };
   std::optional<Found> embedded_lookup(const std::string& path, bool accepts_gzip) const;
+  std::optional<Found> disk_lookup(const std::filesystem::path& rel, bool accepts_gzip) const;
+
+  struct Remembered {
+    Found found;
+    std::chrono::steady_clock::time_point checked;
+  };
 
   std::filesystem::path root_;
   bool embedded_mode_ = false;
   mutable std::mutex mutex_;
   mutable std::map<std::filesystem::path, Entry> cache_;
   mutable std::uint64_t cache_bytes_ = 0;
+  mutable std::map<std::string, Remembered, std::less<>> found_;  // key: gzip flag + relative path
 };
 
 // A response body that shares an immutable buffer (a cached file) instead of copying it, and

@@ -1,6 +1,11 @@
 // StaticFiles: serving from an embedded table (mw_embed output, as in a release build) when the
 // web root does not exist, with the same path rules, gzip variants and ETags as from disk.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "static_files.hpp"
 
@@ -52,6 +57,38 @@ TEST(StaticFilesEmbedded, AnExistingFolderWinsOverTheTable) {
                           std::span<const mw::server::EmbeddedFile>(mw::server::kSampleWeb, 1));
   EXPECT_FALSE(files.serving_embedded());
   EXPECT_TRUE(files.lookup("/index.html", false).has_value());
+}
+
+TEST(StaticFilesDisk, AReplacedOrRemovedFileIsSeenAfterTheRecheckInterval) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("mw-static-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "styles");
+  auto write = [&](const std::string& text) {
+    std::ofstream(root / "styles" / "a.css", std::ios::binary | std::ios::trunc) << text;
+  };
+  write("first");
+  const StaticFiles files(root);
+  const auto first = files.lookup("/styles/a.css", false);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(*files.cached(*first), "first");
+  // Within the interval the remembered answer stands (no system calls for it)...
+  write("second, longer");
+  const auto soon = files.lookup("/styles/a.css?v=2", false);
+  ASSERT_TRUE(soon.has_value());
+  EXPECT_EQ(soon->etag, first->etag);
+  // ...after it the new file is found, with a new ETag and its own bytes.
+  std::this_thread::sleep_for(StaticFiles::kRecheck + std::chrono::milliseconds(100));
+  const auto later = files.lookup("/styles/a.css", false);
+  ASSERT_TRUE(later.has_value());
+  EXPECT_NE(later->etag, first->etag);
+  EXPECT_EQ(*files.cached(*later), "second, longer");
+  // A removed file is gone after the interval too; unknown paths are never remembered.
+  fs::remove(root / "styles" / "a.css");
+  std::this_thread::sleep_for(StaticFiles::kRecheck + std::chrono::milliseconds(100));
+  EXPECT_FALSE(files.lookup("/styles/a.css", false).has_value());
+  EXPECT_FALSE(files.lookup("/styles/missing.css", false).has_value());
+  fs::remove_all(root);
 }
 
 }  // namespace
