@@ -10,7 +10,7 @@
 //  - writes: records are appended to a string (a small BIO of our own; OpenSSL's memory BIO would
 //    wipe every buffer it frees) that is detached and written with one system call per write (up
 //    to kWriteBudget of plaintext, several records), then freed;
-//  - readiness is waited for with socket.async_wait, which costs no buffer.
+//  - readiness is waited for with a one-byte MSG_PEEK receive, which costs no buffer.
 // This is nginx's model (SSL on the descriptor, event-driven retries) in Asio clothes.
 //
 // Concurrency: one read and one write may be outstanding at once, on one strand (as with any
@@ -115,6 +115,17 @@ class TlsStream {
     void send_output_now();
     // The error of a failed SSL call (call right after it, with its return value).
     beast::error_code ssl_error(int ret);
+    // Completes `handler` (ec, bytes) when input is ready, without taking it. A one-byte
+    // MSG_PEEK receive, not async_wait: Asio tries a receive at once when its reactor has seen the
+    // socket become readable since, while a wait would sleep until the next edge of its
+    // edge-triggered epoll, and OpenSSL's own read() may have met the edge's EAGAIN on another
+    // thread just before (a lost wake-up: a click relayed seconds late).
+    template <class Handler>
+    void wait_readable(Handler&& handler) {
+      socket.async_receive(asio::buffer(&peek, 1), tcp::socket::message_peek, std::forward<Handler>(handler));
+    }
+    unsigned char peek = 0;
+
     beast::error_code translate(beast::error_code ec) const {
       return timed_out && ec == asio::error::operation_aborted ? beast::error_code(beast::error::timeout) : ec;
     }
@@ -243,9 +254,14 @@ class TlsStream {
         if (ec) return complete(self, impl->translate(ec));
         if (!impl->out.empty()) return write_out(self);
         if (finished) return complete(self, result.ec);
-        return impl->socket.async_wait(tcp::socket::wait_read, std::move(self));
+        return impl->wait_readable(std::move(self));
       }
-      if (ec) return complete(self, impl->translate(ec));  // a wait for input failed
+      if (!first && !finished) {
+        // A wait for input ended. End of stream and errors are OpenSSL's to classify (close_notify
+        // or truncation) on the next step; only cancellation and the deadline end the operation.
+        if (impl->timed_out) return complete(self, beast::error::timeout);
+        if (ec == asio::error::operation_aborted) return complete(self, ec);
+      }
       if (finished) return complete(self, result.ec);      // posted after an immediate result
       if (impl->timed_out) {
         result.ec = beast::error::timeout;
@@ -260,7 +276,7 @@ class TlsStream {
           if (!impl->out.empty()) return write_out(self);
         }
       }
-      if (!finished) return impl->socket.async_wait(tcp::socket::wait_read, std::move(self));
+      if (!finished) return impl->wait_readable(std::move(self));
       if (first) return asio::post(impl->socket.get_executor(), std::move(self));
       complete(self, result.ec);
     }

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <array>
 #include <functional>
+#include <thread>
 #include <random>
 #include <string>
 #include <vector>
@@ -333,4 +335,62 @@ TEST_F(TlsStreamTest, ShutdownSendsCloseNotifyToThePeer) {
   run();
   EXPECT_FALSE(sec) << sec.message();
   EXPECT_EQ(rec, asio::error::eof) << rec.message();
+}
+
+// Bursts of small records with the server's io_context on two threads and the stream on a
+// strand, as the server runs it: every wait for input must wake up. A wait that missed the
+// readiness edge (Asio's edge-triggered epoll handled by the other thread between OpenSSL's EAGAIN
+// and the wait) would stall a round trip; the race is narrow, so this guards rather than proves.
+TEST_F(TlsStreamTest, PingPongAcrossTwoIoThreadsNeverStalls) {
+  asio::io_context server_ioc(2);
+  tcp::acceptor acceptor(server_ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  ssl::context client_ctx(ssl::context::tls_client);
+  client_ctx.set_verify_mode(ssl::verify_none);
+  asio::io_context client_ioc;
+  ssl::stream<tcp::socket> client(client_ioc, client_ctx);
+  client.next_layer().connect(acceptor.local_endpoint());
+  tcp::socket accepted(asio::make_strand(server_ioc));
+  acceptor.accept(accepted);
+  TlsStream server(std::move(accepted), *server_ctx_);
+  std::array<char, 64> sbuf{};
+  std::function<void()> echo = [&] {
+    server.async_read_some(asio::buffer(sbuf), [&](beast::error_code ec, std::size_t n) {
+      if (ec) return;
+      asio::async_write(server, asio::buffer(sbuf.data(), n), [&](beast::error_code wec, std::size_t) {
+        if (!wec) echo();
+      });
+    });
+  };
+  server.async_handshake(ssl::stream_base::server, [&](beast::error_code ec) {
+    if (!ec) echo();
+  });
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) threads.emplace_back([&] { server_ioc.run(); });
+  client.handshake(ssl::stream_base::client);
+  int round_trips = 0;
+  for (; round_trips < 3000; ++round_trips) {
+    // Three records in three sends, as a viewer's pointer move, press and release: the later
+    // ones arrive while the server is busy with the first.
+    const std::string msg = "ping " + std::to_string(round_trips);
+    std::string got(3 * msg.size(), '\0');
+    bool done = false;
+    asio::async_write(client, asio::buffer(msg), [&](beast::error_code e1, std::size_t) {
+      if (e1) return;
+      asio::async_write(client, asio::buffer(msg), [&](beast::error_code e2, std::size_t) {
+        if (e2) return;
+        asio::async_write(client, asio::buffer(msg), [&](beast::error_code e3, std::size_t) {
+          if (e3) return;
+          asio::async_read(client, asio::buffer(got), [&](beast::error_code rec, std::size_t) { done = !rec; });
+        });
+      });
+    });
+    client_ioc.restart();
+    client_ioc.run_for(std::chrono::seconds(2));  // a stalled round trip ends the test here
+    if (!done || got != msg + msg + msg) break;
+  }
+  EXPECT_EQ(round_trips, 3000) << "a round trip stalled";
+  beast::error_code ignored;
+  client.next_layer().close(ignored);
+  server_ioc.stop();
+  for (auto& t : threads) t.join();
 }
