@@ -23,8 +23,9 @@ if [ -f "tests/bench/$name.bench.mjs" ]; then
     # mwcodec records inputs for some (rfb-record).
     "$ROOT/scripts/build.sh" "mw_bench_$name" "wasm:mw_bench_$name" mwcodec
   else
-    # xanimate: the changing screen the browser app's desktop figures need (web).
-    "$ROOT/scripts/build.sh" meshwork-server meshwork-agent amtsim xanimate wasm:meshwork-app
+    # xanimate: the changing screen the browser app's desktop figures need (web); ctlbench: the
+    # control channel's load (control).
+    "$ROOT/scripts/build.sh" meshwork-server meshwork-agent amtsim xanimate ctlbench wasm:meshwork-app
   fi
   exec node "tests/bench/$name.bench.mjs" "$@"
 fi

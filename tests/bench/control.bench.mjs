@@ -2,7 +2,8 @@
 // package, the baseline), same data, same machine, same run. Both servers import one database in
 // MeshCentral's --dbimport format: an administrator (MeshCentral's own password hash format), a
 // device group and MW_BENCH_DEVICES devices (default 1,000). With MW_BENCH_SESSIONS concurrent
-// WebSocket clients (default 100) it measures for MW_BENCH_SECONDS each (default 10):
+// WebSocket clients (default 100, driven by tools/ctlbench) it measures for MW_BENCH_SECONDS each
+// (default 10):
 //   password logins/s  connect with meshctrl's x-meshauth header until "userinfo" arrives, close
 //   cookie logins/s    the same with a session cookie (?auth=), as the browser app reconnects
 //   round trips/s      {"action":"nodes"} on open sessions, each waiting for its answer
@@ -10,7 +11,8 @@
 // Meshwork checks a repeated correct password against a per-process HMAC of it (a cold or wrong
 // password costs PBKDF2-SHA-384 with 210,000 iterations), MeshCentral runs its PBKDF2 (12,000
 // iterations) every time.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +30,8 @@ const seconds = Number(process.env.MW_BENCH_SECONDS || 10);
 const sessions = Number(process.env.MW_BENCH_SESSIONS || 100);
 const devices = Number(process.env.MW_BENCH_DEVICES || 1000);
 const PASS = 'Bench-pass1';
+const ctlbench = path.join(root, 'build', 'bin', 'ctlbench');
+const execFileAsync = promisify(execFile);
 
 // One database for both: MeshCentral's export format, its password hash (salt + PBKDF2-SHA-384).
 function dataset() {
@@ -63,58 +67,32 @@ function open(url, headers) {
 
 const meshauth = { 'x-meshauth': Buffer.from('admin').toString('base64') + ',' + Buffer.from(PASS).toString('base64') };
 
-// `clients` loops, each repeating `once` until the time is up; returns completions per second.
-async function loop(clients, once) {
-  let done = 0;
-  const end = Date.now() + seconds * 1000;
-  const t0 = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (Date.now() < end) { await once(); done++; }
-  }));
-  return done / (Number(process.hrtime.bigint() - t0) / 1e9);
+// tools/ctlbench (native, one thread) drives the load: Node's ws client needed about 2.3 ms of CPU
+// per 200 KB "nodes" answer and saturated a core before either server did.
+async function ctl(port, mode, clients, extra = []) {
+  const { stdout } = await execFileAsync(ctlbench, ['--port', String(port), '--mode', mode, '--clients', String(clients),
+    '--seconds', String(seconds), ...extra], { timeout: (seconds + 120) * 1000 });
+  const r = JSON.parse(stdout.trim().split('\n').pop());
+  if (r.errors) throw new Error(`ctlbench ${mode}: ${r.errors} errors, first: ${r.first_error}`);
+  return r;
 }
 
 async function measure(name, port, cookieUrl, pid) {
   const url = `wss://127.0.0.1:${port}/control.ashx`;
   // Warm-up: the first login also moves an imported MeshCentral hash to the server's own format.
   (await open(url, meshauth)).close();
-  const pwLogins = await loop(Math.min(sessions, 16), async () => { (await open(url, meshauth)).close(); });
+  const auth = ['--header', `x-meshauth: ${meshauth['x-meshauth']}`];
+  const pwLogins = (await ctl(port, 'logins', Math.min(sessions, 16), auth)).per_second;
   let cookieLogins = 0;
   if (cookieUrl) {
-    const u = await cookieUrl(url);
-    cookieLogins = await loop(sessions, async () => { (await open(u, {})).close(); });
+    const u = new URL(await cookieUrl(url));
+    cookieLogins = (await ctl(port, 'logins', sessions, ['--target', u.pathname + u.search])).per_second;
   }
-  const open_ = await Promise.all(Array.from({ length: sessions }, () => open(url, meshauth)));
-  let nodesSeen = 0;
-  let done = 0;
-  const end = Date.now() + seconds * 1000;
-  const t0 = process.hrtime.bigint();
   const cpu0 = processTree(pid).cpuSeconds;
-  await Promise.all(open_.map((ws) => new Promise((resolve) => {
-    const next = () => {
-      if (Date.now() >= end) return resolve();
-      ws.send(JSON.stringify({ action: 'nodes', responseid: 'bench' }));
-    };
-    let checked = false;
-    ws.on('message', (data) => {
-      // Both servers start the answer so; parsing 1,000 devices per answer would make this
-      // client the bottleneck, so each session checks its first answer in full only.
-      if (!data.subarray(0, 20).toString().startsWith('{"action":"nodes"')) return;
-      if (!checked) {
-        const m = JSON.parse(data);
-        nodesSeen = Math.max(nodesSeen, Object.values(m.nodes || {}).reduce((a, v) => a + v.length, 0));
-        checked = true;
-      }
-      done++;
-      next();
-    });
-    next();
-  })));
-  const rtt = done / (Number(process.hrtime.bigint() - t0) / 1e9);
-  const cpuMsPerTrip = ((processTree(pid).cpuSeconds - cpu0) * 1000) / done;
-  for (const ws of open_) ws.close();
-  if (nodesSeen !== devices) throw new Error(`${name}: "nodes" listed ${nodesSeen} devices, expected ${devices}`);
-  return { name, pwLogins, cookieLogins, rtt, cpuMsPerTrip };
+  const nodes = await ctl(port, 'nodes', sessions, auth);
+  const cpuMsPerTrip = ((processTree(pid).cpuSeconds - cpu0) * 1000) / nodes.done;
+  if (nodes.devices !== devices) throw new Error(`${name}: "nodes" listed ${nodes.devices} devices, expected ${devices}`);
+  return { name, pwLogins, cookieLogins, rtt: nodes.per_second, cpuMsPerTrip };
 }
 
 const docs = dataset();
@@ -175,5 +153,5 @@ console.log(`control channel, ${sessions} sessions, ${devices} devices, ${second
 console.log('                          meshwork  meshcentral   ratio');
 console.log(`password logins/s        ${f(mw.pwLogins)}  ${f(mc.pwLogins)}    ${(mw.pwLogins / mc.pwLogins).toFixed(2)}x  (hash cost: 210,000 vs 12,000 iterations)`);
 console.log(`cookie logins/s          ${f(mw.cookieLogins)}       n/a`);
-console.log(`"nodes" round trips/s    ${f(mw.rtt)}  ${f(mc.rtt)}    ${(mw.rtt / mc.rtt).toFixed(2)}x  (this client shares the 2 cores)`);
+console.log(`"nodes" round trips/s    ${f(mw.rtt)}  ${f(mc.rtt)}    ${(mw.rtt / mc.rtt).toFixed(2)}x  (client: tools/ctlbench, same 2 cores)`);
 console.log(`server CPU ms per trip   ${mw.cpuMsPerTrip.toFixed(2).padStart(8)}  ${mc.cpuMsPerTrip.toFixed(2).padStart(8)}    ${(mc.cpuMsPerTrip / mw.cpuMsPerTrip).toFixed(2)}x less`);

@@ -1,5 +1,6 @@
 // Browser ⇄ agent relay (mesh_relay.hpp).
 #include "tls_stream.hpp"
+#include "accounts/relay_rights.hpp"
 #include "agents/mesh_relay.hpp"
 
 #include <deque>
@@ -85,15 +86,14 @@ RelayGrant check_relay_grant(store::Store& s, const std::string& userid, const s
     g.error = "Device not found.";  // a device of a group the user cannot see does not exist for them
     return g;
   }
-  const bool full = r == mesh_right::kFull;
-  const std::uint32_t denied = p == pa::RelayProtocol::kTerminal ? mesh_right::kNoTerminal
-                               : p == pa::RelayProtocol::kFiles  ? mesh_right::kNoFiles
-                                                                 : mesh_right::kNoDesktop;
-  if (!has_all(r, mesh_right::kRemoteControl) || (!full && has_all(r, denied))) {
+  const auto right = relay_right(r, p == pa::RelayProtocol::kTerminal ? RelayKind::kAgentTerminal
+                                    : p == pa::RelayProtocol::kFiles  ? RelayKind::kAgentFiles
+                                                                      : RelayKind::kAgentDesktop);
+  if (!right.allowed) {
     g.error = std::string("Access denied: the ") + pa::relay_protocol_name(p) +
               " needs the remote control right on the device's group.";
   }
-  g.view_only = p == pa::RelayProtocol::kDesktop && !full && has_all(r, mesh_right::kViewOnly);
+  g.view_only = right.view_only;
   return g;
 }
 
@@ -130,6 +130,9 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(kMaxMessage);
+    // One frame per message: Beast would otherwise cut every message into 4 KB frames, each its
+    // own TLS write and system call (a 200 KB "nodes" answer took 50).
+    ws_.auto_fragment(false);
     auto req = std::make_shared<http::request<http::string_body>>(std::move(upgrade));
     ws_.async_accept(*req, [self = this->shared_from_this(), req](beast::error_code ec) {
       if (ec) return;

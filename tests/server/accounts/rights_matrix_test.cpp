@@ -7,6 +7,7 @@
 
 #include "accounts/model.hpp"
 #include "accounts_fixture.hpp"
+#include "accounts/relay_rights.hpp"
 
 namespace mw::server::accounts::testing {
 namespace {
@@ -129,6 +130,61 @@ TEST_F(AccountsFixture, SiteActionsNeedSiteRights) {
   ASSERT_EQ(result(admin, {{"action", "edituser"}, {"userid", "plain"}, {"siteadmin", site_right::kNoNewGroups}}), "ok");
   EXPECT_EQ(result("user//plain", {{"action", "createmesh"}, {"meshname", "x"}}), "Access denied");
   EXPECT_EQ(result("user//manager", {{"action", "createmesh"}, {"meshname", "x"}}), "ok");
+}
+
+// Relay requests (agent terminal, desktop and files; Intel AMT SOL and KVM), decided by
+// relay_right() for both relays: a single bit opens exactly what it allows, which is nothing
+// unless it is remote control; the "no ..." bits take kinds away again, except from a full
+// administrator; view only limits the agent desktop's input.
+constexpr RelayKind kRelayKinds[] = {RelayKind::kAgentTerminal, RelayKind::kAgentDesktop, RelayKind::kAgentFiles,
+                                     RelayKind::kAmtSol, RelayKind::kAmtKvm};
+
+TEST(RelayRights, EachBitAloneOpensExactlyWhatItAllows) {
+  for (const auto bit : kBits) {
+    for (const auto kind : kRelayKinds) {
+      const auto r = relay_right(bit, kind);
+      EXPECT_EQ(r.allowed, bit == mesh_right::kRemoteControl) << "bit " << bit << ", kind " << static_cast<int>(kind);
+      EXPECT_FALSE(r.view_only) << "bit " << bit;
+    }
+  }
+  for (const auto kind : kRelayKinds) EXPECT_FALSE(relay_right(0, kind).allowed);
+}
+
+TEST(RelayRights, NoBitsTakeKindsAwayExceptFromAFullAdministrator) {
+  struct Row {
+    std::uint32_t extra;
+    bool terminal, desktop, files, sol, kvm;
+  };
+  const Row rows[] = {
+      {0, true, true, true, true, true},
+      {mesh_right::kNoTerminal, false, true, true, false, true},
+      {mesh_right::kNoFiles, true, true, false, true, true},
+      {mesh_right::kNoDesktop, true, false, true, true, false},
+      {mesh_right::kNoAmt, true, true, true, false, false},
+      {mesh_right::kNoTerminal | mesh_right::kNoDesktop | mesh_right::kNoFiles, false, false, false, false, false},
+  };
+  for (const auto& row : rows) {
+    const std::uint32_t r = mesh_right::kRemoteControl | row.extra;
+    EXPECT_EQ(relay_right(r, RelayKind::kAgentTerminal).allowed, row.terminal) << row.extra;
+    EXPECT_EQ(relay_right(r, RelayKind::kAgentDesktop).allowed, row.desktop) << row.extra;
+    EXPECT_EQ(relay_right(r, RelayKind::kAgentFiles).allowed, row.files) << row.extra;
+    EXPECT_EQ(relay_right(r, RelayKind::kAmtSol).allowed, row.sol) << row.extra;
+    EXPECT_EQ(relay_right(r, RelayKind::kAmtKvm).allowed, row.kvm) << row.extra;
+  }
+  for (const auto kind : kRelayKinds) {
+    EXPECT_TRUE(relay_right(mesh_right::kFull, kind).allowed);
+    EXPECT_FALSE(relay_right(mesh_right::kFull, kind).view_only);
+  }
+  // Without remote control the "no ..." bits open nothing either.
+  EXPECT_FALSE(relay_right(mesh_right::kFull & ~mesh_right::kRemoteControl, RelayKind::kAgentTerminal).allowed);
+}
+
+TEST(RelayRights, ViewOnlyLimitsTheAgentDesktopInput) {
+  const std::uint32_t r = mesh_right::kRemoteControl | mesh_right::kViewOnly;
+  EXPECT_TRUE(relay_right(r, RelayKind::kAgentDesktop).allowed);
+  EXPECT_TRUE(relay_right(r, RelayKind::kAgentDesktop).view_only);
+  EXPECT_FALSE(relay_right(r, RelayKind::kAgentTerminal).view_only);
+  EXPECT_FALSE(relay_right(r, RelayKind::kAgentFiles).view_only);
 }
 
 }  // namespace
