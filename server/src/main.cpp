@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
     ctx.db = std::shared_ptr<store::Store>(std::move(opened.value()));
     ctx.async_db = std::make_unique<store::AsyncStore>(ctx.db);
     ctx.accounts = std::make_unique<accounts::Service>(ctx.settings, *ctx.async_db, s.session_key);
+    ctx.accounts->load_revocations(*ctx.db);
     // A server-start marker in the power timeline, as MeshCentral records one (nodeid "*", s=1).
     if (auto st = ctx.db->add_power_event({{"nodeid", "*"}, {"power", 0}, {"s", 1}}); !st) {
       throw std::runtime_error("database: " + st.error().message);

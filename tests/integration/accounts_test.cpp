@@ -87,7 +87,9 @@ TEST(Accounts, NewAccountsLetsAnyoneCreateAnOrdinaryAccount) {
   const auto users = json::parse(out.substr(out.find('[')));
   ASSERT_EQ(users.size(), 2u);
   for (const auto& u : users) {
-    if (u["_id"] == "user//zed") EXPECT_FALSE(u.contains("siteadmin"));
+    if (u["_id"] == "user//zed") {
+      EXPECT_FALSE(u.contains("siteadmin"));
+    }
   }
 }
 
@@ -151,6 +153,15 @@ TEST(Accounts, SessionsExpireAndEndAtLogout) {
   EXPECT_NE(std::string(out[http::field::set_cookie]).find("Max-Age=0"), std::string::npos);
   EXPECT_FALSE(shows_app(https_request(port, "/", with(s))));
   EXPECT_EQ(json::parse(wss_read(port, "/control.ashx", 1, cc).at(0))["action"], "close");
+  // A logout outlives a restart with the same SessionKey; other sessions carry on.
+  const auto again = https_request(port, "/login", form(f, "username=admin&password=Admin-pass1"));
+  ASSERT_EQ(again.result_int(), 303);
+  const std::string s2 = session_of(again);
+  EXPECT_EQ(server.stop(), 0) << server.output();
+  ServerProcess restarted(f.args());
+  ASSERT_TRUE(restarted.running()) << restarted.output();
+  EXPECT_FALSE(shows_app(https_request(restarted.https_port(), "/", with(s))));
+  EXPECT_TRUE(shows_app(https_request(restarted.https_port(), "/", with(s2))));
 }
 
 TEST(Accounts, LoginTokens) {

@@ -99,6 +99,10 @@ std::string cookie_value(std::string_view header, std::string_view name) {
 
 // [SECTION] Service
 
+namespace {
+constexpr const char* kRevocationsId = "SessionRevocations";
+}  // namespace
+
 Service::Service(const Settings& settings, store::AsyncStore& db, std::string session_key)
     : settings_(settings), db_(db), compute_(2) {
   if (session_key.empty()) {
@@ -254,6 +258,25 @@ void Service::logout(std::string_view cookie) {
   if (sid == j->end() || !sid->is_string()) return;
   revoked_[sid->get<std::string>()] = (time != j->end() && time->is_number_integer() ? time->get<std::int64_t>() : now) +
                                       settings_.session_time_minutes * 60LL;
+  // The whole list in one record (as small as the logouts within one SessionTime); the store's
+  // single worker keeps the writes in order.
+  Json doc{{"_id", kRevocationsId}, {"sessions", revoked_}};
+  db_.run(compute_.get_executor(), [doc = std::move(doc)](store::Store& s) { return s.put(doc); },
+          [](store::Status st) {
+            if (!st) logger("accounts")->error("could not store a logout: {}", st.error().message);
+          });
+}
+
+void Service::load_revocations(store::Store& db) {
+  auto rec = db.get(kRevocationsId);
+  if (!rec || !rec.value()) return;
+  const auto it = rec.value()->find("sessions");
+  if (it == rec.value()->end() || !it->is_object()) return;
+  const std::int64_t now = now_s();
+  std::lock_guard lock(mu_);
+  for (const auto& [sid, expiry] : it->items()) {
+    if (expiry.is_number_integer() && expiry.get<std::int64_t>() >= now) revoked_[sid] = expiry.get<std::int64_t>();
+  }
 }
 
 void Service::check_login_token(asio::any_io_executor ex, const std::string& token, const std::string& domain,

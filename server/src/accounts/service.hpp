@@ -80,6 +80,8 @@ class Service {
   // is valid (ours, not expired, not logged out, for this domain).
   std::string make_session(const std::string& userid, const std::string& domain) const;
   std::optional<std::string> session_user(std::string_view cookie, const std::string& domain) const;
+  // Reads the logged-out sessions that have not expired yet (at start, before serving).
+  void load_revocations(store::Store& db);
   void logout(std::string_view cookie);
 
   // A login token (?login=) minted with the database's LoginCookieEncryptionKey: the user id it
@@ -117,7 +119,10 @@ class Service {
   mutable std::mutex mu_;
   Counters counters_;
   std::set<std::string> domains_with_users_;
-  std::map<std::string, std::int64_t> revoked_;  // session id → expiry (s); pruned as they expire
+  // Session id → expiry (s); pruned as they expire. Kept in the database too (record
+  // "SessionRevocations"), so a cookie logged out stays refused after a restart with the same
+  // SessionKey.
+  std::map<std::string, std::int64_t> revoked_;
   std::vector<std::uint8_t> token_key_;          // empty until loaded
 
   // Recently verified passwords (scripts such as meshctrl log in for every command): per user,
