@@ -383,6 +383,21 @@ TEST_F(Mps, RelaysNeedTheRemoteControlRightAndAConnectedDeviceWithCredentials) {
     EXPECT_FALSE(r.wait_for("login:", std::chrono::seconds(5)));
     EXPECT_NE(r.status.find("Access denied"), std::string::npos) << r.status;
   }
+  // "View only": Serial-over-LAN yes, KVM no (the relay could not hold the viewer's input back).
+  ASSERT_EQ(lines(meshctrl(port, {"adduser", "--user", "watcher", "--pass", "Watcher-pass1"})), std::vector<std::string>{"ok"});
+  ASSERT_EQ(lines(meshctrl(port, {"addusertodevicegroup", "--id", kAmtGroup.substr(6), "--userid", "watcher",
+                                  "--remotecontrol", "--desktopviewonly"}))
+                .size(),
+            1u);
+  {
+    Relay r(port, f, "/amtrelay.ashx?p=kvm&nodeid=" + id, "watcher", "Watcher-pass1");
+    EXPECT_FALSE(r.wait_for("RFB", std::chrono::seconds(5)));
+    EXPECT_NE(r.status.find("Intel AMT KVM cannot be limited to viewing"), std::string::npos) << r.status;
+  }
+  {
+    Relay r(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "watcher", "Watcher-pass1");
+    EXPECT_TRUE(r.wait_for("login:")) << r.status << r.screen;
+  }
   {
     Relay r(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "wrong-password");
     EXPECT_FALSE(r.wait_for("login:", std::chrono::seconds(5)));

@@ -18,7 +18,8 @@ struct RelayRight {
 
 // Remote control is the right every session needs; the "no terminal / files / desktop / Intel
 // AMT" bits take a kind away again, except from a full administrator of the group (every bit set),
-// as in MeshCentral.
+// as in MeshCentral. View only limits the agent desktop (the agent drops that viewer's input) and
+// shuts the Intel AMT KVM (see below).
 constexpr RelayRight relay_right(std::uint32_t rights, RelayKind kind) {
   using namespace mesh_right;
   if (!has_all(rights, kRemoteControl)) return {};
@@ -29,6 +30,9 @@ constexpr RelayRight relay_right(std::uint32_t rights, RelayKind kind) {
                                  : kind == RelayKind::kAgentFiles                               ? kNoFiles
                                                                                                 : kNoDesktop;
     if (has_all(rights, denied) || (amt && has_all(rights, kNoAmt))) return {};
+    // The Intel AMT relay passes the viewer's RFB to the device as it comes and cannot hold its
+    // input back, so "view only" cannot be kept there: refused rather than given control.
+    if (kind == RelayKind::kAmtKvm && has_all(rights, kViewOnly)) return {};
   }
   return {true, kind == RelayKind::kAgentDesktop && !full && has_all(rights, kViewOnly)};
 }

@@ -63,7 +63,9 @@ Grant check_grant(store::Store& s, const std::string& userid, const std::string&
     return g;
   }
   if (!relay_right(r, kvm ? RelayKind::kAmtKvm : RelayKind::kAmtSol).allowed) {
-    g.error = "Access denied: this needs the remote control right on the device's group.";
+    g.error = kvm && relay_right(r, RelayKind::kAgentDesktop).view_only
+                  ? "Access denied: Intel AMT KVM cannot be limited to viewing, so it is closed to \"view only\" users."
+                  : "Access denied: this needs the remote control right on the device's group.";
     return g;
   }
   auto c = load_credentials(s, nodeid, key);

@@ -179,12 +179,16 @@ TEST(RelayRights, NoBitsTakeKindsAwayExceptFromAFullAdministrator) {
   EXPECT_FALSE(relay_right(mesh_right::kFull & ~mesh_right::kRemoteControl, RelayKind::kAgentTerminal).allowed);
 }
 
-TEST(RelayRights, ViewOnlyLimitsTheAgentDesktopInput) {
+TEST(RelayRights, ViewOnlyLimitsTheAgentDesktopAndShutsTheIntelAmtKvm) {
   const std::uint32_t r = mesh_right::kRemoteControl | mesh_right::kViewOnly;
   EXPECT_TRUE(relay_right(r, RelayKind::kAgentDesktop).allowed);
   EXPECT_TRUE(relay_right(r, RelayKind::kAgentDesktop).view_only);
   EXPECT_FALSE(relay_right(r, RelayKind::kAgentTerminal).view_only);
   EXPECT_FALSE(relay_right(r, RelayKind::kAgentFiles).view_only);
+  // The AMT relay cannot hold a viewer's input back: no KVM rather than control.
+  EXPECT_FALSE(relay_right(r, RelayKind::kAmtKvm).allowed);
+  EXPECT_TRUE(relay_right(r, RelayKind::kAmtSol).allowed);
+  EXPECT_TRUE(relay_right(mesh_right::kFull, RelayKind::kAmtKvm).allowed);
 }
 
 }  // namespace
