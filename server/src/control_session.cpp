@@ -1,6 +1,7 @@
 // Control channel session (control_session.hpp).
-#include "tls_stream.hpp"
 #include "control_session.hpp"
+
+#include "tls_stream.hpp"
 
 #include "agents/registry.hpp"
 #include "amt/amt_manager.hpp"

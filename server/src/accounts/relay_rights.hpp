@@ -13,7 +13,8 @@ enum class RelayKind { kAgentTerminal, kAgentDesktop, kAgentFiles, kAmtSol, kAmt
 
 struct RelayRight {
   bool allowed = false;
-  bool view_only = false;  // agent desktop: the agent ignores this viewer's input
+  bool view_only = false;          // agent desktop: the agent ignores this viewer's input
+  bool refused_view_only = false;  // Intel AMT KVM refused only because of "view only"
 };
 
 // Remote control is the right every session needs; the "no terminal / files / desktop / Intel
@@ -32,9 +33,9 @@ constexpr RelayRight relay_right(std::uint32_t rights, RelayKind kind) {
     if (has_all(rights, denied) || (amt && has_all(rights, kNoAmt))) return {};
     // The Intel AMT relay passes the viewer's RFB to the device as it comes and cannot hold its
     // input back, so "view only" cannot be kept there: refused rather than given control.
-    if (kind == RelayKind::kAmtKvm && has_all(rights, kViewOnly)) return {};
+    if (kind == RelayKind::kAmtKvm && has_all(rights, kViewOnly)) return {false, false, true};
   }
-  return {true, kind == RelayKind::kAgentDesktop && !full && has_all(rights, kViewOnly)};
+  return {true, kind == RelayKind::kAgentDesktop && !full && has_all(rights, kViewOnly), false};
 }
 
 }  // namespace mw::server::accounts

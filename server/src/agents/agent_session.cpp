@@ -1,6 +1,7 @@
 // The agent channel (agent_session.hpp).
-#include "tls_stream.hpp"
 #include "agents/agent_session.hpp"
+
+#include "tls_stream.hpp"
 
 #include <deque>
 #include <functional>

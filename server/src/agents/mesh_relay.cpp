@@ -1,7 +1,8 @@
 // Browser ⇄ agent relay (mesh_relay.hpp).
+#include "agents/mesh_relay.hpp"
+
 #include "tls_stream.hpp"
 #include "accounts/relay_rights.hpp"
-#include "agents/mesh_relay.hpp"
 
 #include <deque>
 

@@ -1,7 +1,8 @@
 // Intel AMT redirection relay (amt_relay.hpp): WebSocket ⇄ shared/redir ClientSession ⇄ APF channel.
+#include "amt/amt_relay.hpp"
+
 #include "tls_stream.hpp"
 #include "accounts/relay_rights.hpp"
-#include "amt/amt_relay.hpp"
 
 #include <chrono>
 #include <deque>
@@ -62,8 +63,9 @@ Grant check_grant(store::Store& s, const std::string& userid, const std::string&
     g.error = "Device not found.";  // a device of a group the user cannot see does not exist for them
     return g;
   }
-  if (!relay_right(r, kvm ? RelayKind::kAmtKvm : RelayKind::kAmtSol).allowed) {
-    g.error = kvm && relay_right(r, RelayKind::kAgentDesktop).view_only
+  const auto right = relay_right(r, kvm ? RelayKind::kAmtKvm : RelayKind::kAmtSol);
+  if (!right.allowed) {
+    g.error = right.refused_view_only
                   ? "Access denied: Intel AMT KVM cannot be limited to viewing, so it is closed to \"view only\" users."
                   : "Access denied: this needs the remote control right on the device's group.";
     return g;

@@ -2,8 +2,9 @@
 // (constant-time password check, device group by CIRA user name, device record on the store's
 // thread); presence, power timeline and live events on connect and disconnect; channels for the
 // rest of the server (WS-Management, relays).
-#include "tls_stream.hpp"
 #include "amt/mps_server.hpp"
+
+#include "tls_stream.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>

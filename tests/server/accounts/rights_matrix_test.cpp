@@ -187,6 +187,8 @@ TEST(RelayRights, ViewOnlyLimitsTheAgentDesktopAndShutsTheIntelAmtKvm) {
   EXPECT_FALSE(relay_right(r, RelayKind::kAgentFiles).view_only);
   // The AMT relay cannot hold a viewer's input back: no KVM rather than control.
   EXPECT_FALSE(relay_right(r, RelayKind::kAmtKvm).allowed);
+  EXPECT_TRUE(relay_right(r, RelayKind::kAmtKvm).refused_view_only);
+  EXPECT_FALSE(relay_right(r | mesh_right::kNoDesktop, RelayKind::kAmtKvm).refused_view_only);
   EXPECT_TRUE(relay_right(r, RelayKind::kAmtSol).allowed);
   EXPECT_TRUE(relay_right(mesh_right::kFull, RelayKind::kAmtKvm).allowed);
 }
