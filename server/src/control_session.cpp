@@ -1,6 +1,7 @@
 // Control channel session (control_session.hpp).
 #include "control_session.hpp"
 
+#include "http_responses.hpp"
 #include "tls_stream.hpp"
 
 #include "agents/registry.hpp"
@@ -203,6 +204,7 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
   struct Done {
     accounts::Outcome outcome;
     std::vector<std::pair<std::string, std::vector<std::string>>> subs;  // changed users' new subscriptions
+    std::vector<std::string> ended;  // changed users whose account is gone or now locked
   };
   ctx_.async_db->run(
       ws_.get_executor(),
@@ -212,6 +214,7 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         for (const auto& changed : d.outcome.users_changed) {
           auto u = s.get(changed);
           d.subs.emplace_back(changed, u && u.value() ? accounts::subscriptions(*u.value()) : std::vector<std::string>{});
+          if (u && (!u.value() || accounts::is_locked(*u.value()))) d.ended.push_back(changed);
         }
         return d;
       },
@@ -219,11 +222,27 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         --self->in_flight_;
         auto& bus = self->ctx_.accounts->bus();
         for (const auto& [uid, subs] : d.subs) bus.update_user(uid, subs);
+        for (const auto& uid : d.ended) {
+          if (uid != self->userid_) bus.end_user(uid, "The account is locked or removed.");
+        }
         for (const auto& r : d.outcome.replies) self->send(r);
         for (auto& t : d.outcome.text_replies) self->send(std::make_shared<const std::string>(std::move(t)));
+        if (d.outcome.server_stats) self->send(server_stats(self->ctx_, std::move(*d.outcome.server_stats)));
         bus.dispatch_all(self->domain_.id, d.outcome.events);
-        if (self->ctx_.amt) {
-          for (const auto& job : d.outcome.amt_jobs) self->ctx_.amt->run(job);
+        std::weak_ptr<accounts::EventSink> me = self;
+        for (const auto& job : d.outcome.amt_jobs) {
+          // Reads answer the caller (if still there); power actions and inventories answer by events.
+          amt::AmtManager::Reply reply;
+          if (job.kind == accounts::AmtJob::Kind::kRead) {
+            reply = [me](Json a) {
+              if (auto s = me.lock()) s->push(std::make_shared<const std::string>(a.dump(-1, ' ', false, Json::error_handler_t::replace)));
+            };
+          }
+          if (self->ctx_.amt) {
+            self->ctx_.amt->run(job, std::move(reply));
+          } else if (reply) {
+            reply(amt::AmtManager::read_answer(job, "Intel AMT management is off"));
+          }
         }
         for (auto& job : d.outcome.agent_jobs) self->run_agent_command(std::move(job));
         if (d.outcome.caller_gone) {
@@ -261,13 +280,22 @@ void ControlSession<NextLayer>::push(std::shared_ptr<const std::string> message)
 }
 
 template <class NextLayer>
+void ControlSession<NextLayer>::end(std::string reason) {
+  asio::post(ws_.get_executor(), [self = this->shared_from_this(), reason = std::move(reason)] {
+    if (self->closing_) return;
+    self->send(Json{{"action", "close"}, {"cause", "noauth"}, {"msg", "noauth"}, {"reason", reason}});
+    self->close_after_writes();
+  });
+}
+
+template <class NextLayer>
 void ControlSession<NextLayer>::send(const Json& message) {
   send(std::make_shared<const std::string>(message.dump(-1, ' ', false, Json::error_handler_t::replace)));
 }
 
 template <class NextLayer>
 void ControlSession<NextLayer>::send(std::shared_ptr<const std::string> text) {
-  if (closing_ && queue_.empty()) return;
+  if (closing_) return;  // closing: what is queued goes out, nothing new (the close message is last)
   if (queue_.size() >= kMaxQueued) {
     logger("control")->warn("{} control channel write queue full; closing", peer_);
     closing_ = true;

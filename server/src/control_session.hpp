@@ -39,6 +39,7 @@ class ControlSession : public accounts::EventSink, public std::enable_shared_fro
   ~ControlSession() override;
   void run(http::request<http::string_body> upgrade);
   void push(std::shared_ptr<const std::string> message) override;
+  void end(std::string reason) override;
 
  private:
   static constexpr std::size_t kMaxQueued = 1024;

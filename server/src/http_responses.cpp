@@ -1,7 +1,10 @@
 // Request routing: health, metrics, root certificate, terms and branding files, the browser app.
 #include "http_responses.hpp"
 
+#include <sys/sysinfo.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <fstream>
 #include <sstream>
@@ -126,6 +129,30 @@ std::uint64_t resident_bytes() {
 }
 
 }  // namespace
+
+nlohmann::json server_stats(const ServerContext& ctx, nlohmann::json counts) {
+  using nlohmann::json;
+  json a{{"action", "serverstats"}, {"version", kVersion}};
+  if (counts.contains("responseid")) {
+    a["responseid"] = counts["responseid"];
+    counts.erase("responseid");
+  }
+  a["uptime"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.metrics.started).count();
+  a["rss"] = resident_bytes();
+  struct sysinfo si {};
+  if (::sysinfo(&si) == 0) {
+    a["totalmem"] = static_cast<std::uint64_t>(si.totalram) * si.mem_unit;
+    a["freemem"] = static_cast<std::uint64_t>(si.freeram) * si.mem_unit;
+  }
+  double load[3] = {0, 0, 0};
+  if (::getloadavg(load, 3) == 3) a["cpuavg"] = {load[0], load[1], load[2]};
+  counts["UsersSessions"] = ctx.metrics.control_sessions.load();
+  counts["AgentSessions"] = ctx.agents ? ctx.agents->size() : 0;
+  counts["RelaySessions"] = ctx.relays ? ctx.relays->open() : 0;
+  counts["ConnectedIntelAMT"] = ctx.mps ? ctx.mps->connections() : 0;
+  a["values"] = {{"serverStats", std::move(counts)}};
+  return a;
+}
 
 std::string metrics_text(const ServerContext& ctx) {
   const auto& m = ctx.metrics;

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <variant>
 
+#include <nlohmann/json.hpp>
+
 #include "net.hpp"
 #include "request_info.hpp"
 #include "server_context.hpp"
@@ -32,5 +34,11 @@ AnyResponse handle_request(const http::request<http::string_body>& req, const Se
 
 // Prometheus text exposition of the server's counters.
 std::string metrics_text(const ServerContext& ctx);
+
+// The control channel's "serverstats" answer (My Server), as MeshCentral shapes it: totalmem,
+// freemem, cpuavg and values.serverStats (`counts`: what the database counted, UserAccounts and
+// DeviceGroups, plus its responseid), with the live connections added, and Meshwork's version,
+// uptime (s) and rss (bytes).
+nlohmann::json server_stats(const ServerContext& ctx, nlohmann::json counts);
 
 }  // namespace mw::server

@@ -1,8 +1,11 @@
 // Accounts through a real server: account creation policy on the login page, login throttling,
 // session expiry and logout, login tokens (valid, expired, forged, wrong key, removed user,
-// disabled), NoUsers mode, and live events reaching exactly the sessions that may see them.
+// disabled), NoUsers mode, live events reaching exactly the sessions that may see them, and
+// locked or removed accounts losing their open channels.
 #include <gtest/gtest.h>
 #include <signal.h>
+
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -276,6 +279,68 @@ TEST(Accounts, LiveEventsReachOnlySessionsThatMaySeeThem) {
   const auto changed = json::parse(watcher.read());
   EXPECT_EQ(changed["event"]["action"], "meshchange");
   EXPECT_EQ(changed["event"]["desc"], "now shared");
+}
+
+// Locking or removing an account ends its open control channels at once, with MeshCentral's
+// "noauth" close and a reason; the administrator's own channel stays.
+TEST(Accounts, LockedOrRemovedAccountsLoseTheirOpenChannels) {
+  Fixture f;
+  f.create_account("admin", "Admin-pass1");
+  f.create_account("carol", "Carol-pass1");
+  f.create_account("dave", "Dave-pass12");
+  ServerProcess server(f.args());
+  ASSERT_TRUE(server.running()) << server.output();
+  const int port = server.https_port();
+  auto as = [&](const char* u, const char* p) {
+    auto o = f.verifying();
+    o.headers = {meshauth(u, p)};
+    return o;
+  };
+  WssClient admin(port, "/control.ashx", as("admin", "Admin-pass1"));
+  WssClient carol(port, "/control.ashx", as("carol", "Carol-pass1"));
+  WssClient dave(port, "/control.ashx", as("dave", "Dave-pass12"));
+  for (auto* c : {&admin, &carol, &dave}) {
+    c->read();
+    c->read();
+  }
+  auto expect_ended = [](WssClient& c, const char* who) {
+    json close;
+    for (int i = 0; i < 4; ++i) {  // events about the change may come first
+      close = json::parse(c.read());
+      if (close["action"] == "close") break;
+    }
+    EXPECT_EQ(close["action"], "close") << who;
+    EXPECT_EQ(close["cause"], "noauth") << who;
+    EXPECT_EQ(close["reason"], "The account is locked or removed.") << who;
+    // Closed by the server: the read fails at once, long before its 10 s timeout.
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(c.read(std::chrono::seconds(10)), std::exception) << who;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << who << ": the channel was not closed";
+  };
+  admin.send(R"({"action":"edituser","userid":"carol","siteadmin":32,"responseid":"lock"})");
+  expect_ended(carol, "carol");
+  admin.send(R"({"action":"deleteuser","userid":"user//dave","responseid":"del"})");
+  expect_ended(dave, "dave");
+  // The administrator's channel goes on: its answers arrive, and My Server counts one session
+  // (once the server has let go of the two it closed).
+  json stats;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    admin.send(R"({"action":"serverstats","responseid":"s"})");
+    for (int i = 0; i < 8; ++i) {
+      stats = json::parse(admin.read());
+      if (stats["action"] == "serverstats") break;
+    }
+    if (stats["values"]["serverStats"]["UsersSessions"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(stats["action"], "serverstats");
+  EXPECT_EQ(stats["responseid"], "s");
+  EXPECT_EQ(stats["values"]["serverStats"]["UserAccounts"], 2);  // admin and the locked carol
+  EXPECT_EQ(stats["values"]["serverStats"]["UsersSessions"], 1);
+  EXPECT_EQ(stats["values"]["serverStats"]["AgentSessions"], 0);
+  EXPECT_GT(stats["rss"].get<std::uint64_t>(), 1000000u);
+  EXPECT_GT(stats["totalmem"].get<std::uint64_t>(), stats["freemem"].get<std::uint64_t>());
+  EXPECT_EQ(stats["cpuavg"].size(), 3u);
 }
 
 }  // namespace

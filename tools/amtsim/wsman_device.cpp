@@ -57,7 +57,7 @@ void WsmanDevice::audit(std::uint16_t app_id, std::uint16_t event_id, const std:
 // What a BIOS writes to the event log while booting: system firmware progress (sensor type 15),
 // "system firmware progress" offsets for memory init, primary processor init and the OS boot.
 void WsmanDevice::booted() {
-  for (const std::uint8_t progress : {0x01, 0x0A, 0x13}) {
+  for (const std::uint8_t progress : {0x01, 0x19, 0x13}) {
     wsman::EventRecord e;
     e.timestamp = unix_now();
     e.device_address = 0x20;
@@ -65,7 +65,7 @@ void WsmanDevice::booted() {
     e.event_type = 0x6F;
     e.event_offset = 2;
     e.event_source_type = 0x68;
-    e.event_severity = 0x08;  // informational
+    e.event_severity = 0x02;  // information (PET severity)
     e.sensor_number = 0xFF;
     e.entity = 34;  // BIOS
     e.event_data = {0x40, progress, 0, 0, 0, 0, 0, 0};

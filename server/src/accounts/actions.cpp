@@ -216,6 +216,19 @@ void do_changepassword(Store& db, const ActionEnv& env, const Json& caller, cons
   out.replies.push_back(answer(cmd, "ok"));
 }
 
+// MeshCentral's rule for "My Server": site administrators with backup, restore or update rights.
+void do_serverstats(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  if ((site_rights(caller) & (site_right::kBackup | site_right::kRestore | site_right::kUpdate)) == 0) {
+    return out.replies.push_back(answer(cmd, "Access denied"));
+  }
+  auto users = db.count("user", env.domain);
+  auto meshes = db.count("mesh", env.domain);
+  if (!users || !meshes) return out.replies.push_back(answer(cmd, "Database error"));
+  Json s{{"UserAccounts", users.value()}, {"DeviceGroups", meshes.value()}};
+  if (cmd.contains("responseid")) s["responseid"] = cmd["responseid"];
+  out.server_stats = std::move(s);
+}
+
 // [SECTION] device groups
 
 void do_meshes(Store& db, const ActionEnv&, const Json& caller, const Json& cmd, Outcome& out) {
@@ -603,7 +616,7 @@ void do_changedevice(Store& db, const ActionEnv& env, const Json& caller, const 
     if (!put_or(db, n, out, cmd)) return;
     if (amt_credentials) {
       out.amt_jobs.push_back({AmtJob::Kind::kInventory, n.value("_id", ""), n.value("meshid", ""), 0,
-                              caller.value("_id", ""), caller.value("name", "")});
+                              caller.value("_id", ""), caller.value("name", ""), {}, {}});
     }
     const auto group = load(db, n.value("meshid", ""));
     std::string msg = "Changed device " + n.value("name", "") + " from group " +
@@ -682,7 +695,7 @@ void do_addamtdevice(Store& db, const ActionEnv& env, const Json& caller, const 
   ev.update({{"etype", "node"}, {"nodeid", nodeid}, {"meshid", meshid}, {"node", n}, {"action", "addnode"},
              {"msg", "Added device " + name + " to device group " + mesh.value("name", "")}, {"domain", env.domain}});
   record_event(db, out, {"*", meshid, nodeid}, std::move(ev));
-  out.amt_jobs.push_back({AmtJob::Kind::kInventory, nodeid, meshid, 0, caller.value("_id", ""), caller.value("name", "")});
+  out.amt_jobs.push_back({AmtJob::Kind::kInventory, nodeid, meshid, 0, caller.value("_id", ""), caller.value("name", ""), {}, {}});
   Json a = answer(cmd, "ok");
   a["nodeid"] = nodeid;
   out.replies.push_back(std::move(a));
@@ -710,9 +723,28 @@ void do_poweraction(Store& db, const ActionEnv& env, const Json& caller, const J
       continue;
     }
     out.amt_jobs.push_back({AmtJob::Kind::kPower, n->value("_id", ""), n->value("meshid", ""), type - 300,
-                            caller.value("_id", ""), caller.value("name", "")});
+                            caller.value("_id", ""), caller.value("name", ""), {}, {}});
   }
   out.replies.push_back(answer(cmd, "ok"));
+}
+
+// Meshwork's "amtinfo": what Intel AMT itself reports about the computer (hardware inventory,
+// event log, security audit log), read now through WS-Management by the server. MeshCentral's
+// browser reads the same through its WS-Management relay; here the credentials stay on the
+// server. Needs remote control on the device's group, and not "no Intel AMT".
+void do_amtinfo(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const std::string what = str(cmd, "what");
+  if (what != "hardware" && what != "eventlog" && what != "auditlog") return out.replies.push_back(answer(cmd, "Invalid what"));
+  const auto ids = node_ids(cmd);
+  if (ids.size() != 1) return out.replies.push_back(answer(cmd, "Invalid node id"));
+  auto n = node_with_right(db, env, caller, ids.front(), mesh_right::kRemoteControl);
+  if (!n) return out.replies.push_back(answer(cmd, "Access denied"));
+  const auto rights = mesh_rights(caller, n->value("meshid", ""));
+  if (has_all(rights, mesh_right::kNoAmt) && rights != mesh_right::kFull) return out.replies.push_back(answer(cmd, "Access denied"));
+  if (!n->contains("intelamt") || !(*n)["intelamt"].is_object()) return out.replies.push_back(answer(cmd, "Not an Intel AMT device"));
+  AmtJob job{AmtJob::Kind::kRead, n->value("_id", ""), n->value("meshid", ""), 0, caller.value("_id", ""), caller.value("name", ""),
+             what, cmd.contains("responseid") ? cmd["responseid"] : Json()};
+  out.amt_jobs.push_back(std::move(job));
 }
 
 void do_changedevicemesh(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
@@ -896,7 +928,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   const auto policy = policy_for(action);
   if (!policy) return out;  // not offered: no answer, as MeshCentral
   auto caller_rec = load(db, caller_id);
-  if (!caller_rec || (has_all(site_rights(*caller_rec), site_right::kLocked) && site_rights(*caller_rec) != site_right::kFull)) {
+  if (!caller_rec || is_locked(*caller_rec)) {
     out.caller_gone = true;
     return out;
   }
@@ -943,6 +975,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   if (action == "userinfo") out.replies.push_back({{"action", "userinfo"}, {"userinfo", safe_user(caller)}});
   else if (action == "changepassword") do_changepassword(db, env, caller, cmd, out);
   else if (action == "users") do_users(db, env, caller, cmd, out);
+  else if (action == "serverstats") do_serverstats(db, env, caller, cmd, out);
   else if (action == "adduser") do_adduser(db, env, caller, cmd, out);
   else if (action == "edituser") do_edituser(db, env, caller, cmd, out);
   else if (action == "deleteuser") do_deleteuser(db, env, caller, cmd, out);
@@ -955,6 +988,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   else if (action == "removedevices") do_removedevices(db, env, caller, cmd, out);
   else if (action == "changeDeviceMesh") do_changedevicemesh(db, env, caller, cmd, out);
   else if (action == "poweraction") do_poweraction(db, env, caller, cmd, out);
+  else if (action == "amtinfo") do_amtinfo(db, env, caller, cmd, out);
   else if (action == "events") do_events(db, env, caller, cmd, out);
   return out;
 }

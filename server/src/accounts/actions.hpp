@@ -26,12 +26,15 @@ struct Dispatch {
 // the action's records are stored: a power action, or reading the device again after its
 // credentials changed.
 struct AmtJob {
-  enum class Kind { kInventory, kPower };
+  enum class Kind { kInventory, kPower, kRead };
   Kind kind = Kind::kInventory;
   std::string nodeid;
   std::string meshid;
   int power_state = 0;  // CIM RequestPowerStateChange value (2 on, 8 off, 10 reset, ...)
   std::string userid, username;
+  // kRead ("amtinfo"): "hardware", "eventlog" or "auditlog", answered to the caller only.
+  std::string what;
+  Json responseid;
 };
 
 // A shell command for a device's agent ("runcommands"), sent by the control session once the
@@ -51,6 +54,9 @@ struct Outcome {
   bool caller_gone = false;                 // the caller's account no longer exists or is locked
   std::vector<AmtJob> amt_jobs;             // for the AMT manager, in order
   std::vector<AgentCommandJob> agent_jobs;  // for connected agents, in order
+  // "serverstats" was allowed: what the database knows (UserAccounts, DeviceGroups, responseid);
+  // the control channel adds the live figures (connections, memory) and sends it.
+  std::optional<Json> server_stats;
 };
 
 // What an administrator needs to point Intel AMT's CIRA at this server (ciraconfig).

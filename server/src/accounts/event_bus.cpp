@@ -25,6 +25,19 @@ void EventBus::update_user(const std::string& userid, const std::vector<std::str
   }
 }
 
+std::size_t EventBus::end_user(const std::string& userid, const std::string& reason) {
+  std::vector<std::shared_ptr<EventSink>> to;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [_, e] : entries_) {
+      if (e.userid != userid) continue;
+      if (auto s = e.sink.lock()) to.push_back(std::move(s));
+    }
+  }
+  for (auto& s : to) s->end(reason);
+  return to.size();
+}
+
 std::size_t EventBus::dispatch(const std::string& domain, const Dispatch& d) {
   auto message = std::make_shared<const std::string>(Json{{"action", "event"}, {"event", d.event}}.dump(-1, ' ', false, Json::error_handler_t::replace));
   std::vector<std::shared_ptr<EventSink>> to;

@@ -19,6 +19,8 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void push(std::shared_ptr<const std::string> message) = 0;
+  // The account was removed or locked: tell the peer why ({"action":"close","cause":"noauth"}) and close.
+  virtual void end(std::string reason) = 0;
 };
 
 class EventBus {
@@ -28,6 +30,8 @@ class EventBus {
   // New subscriptions for every session of a user (after its rights changed); an empty list
   // (account removed) keeps the sessions registered but deaf.
   void update_user(const std::string& userid, const std::vector<std::string>& subs);
+  // Ends every session of a user (account removed or locked); returns how many there were.
+  std::size_t end_user(const std::string& userid, const std::string& reason);
   // Sends {"action":"event","event":...} to each session whose domain is the event's and whose
   // subscriptions meet its targets. Returns how many sessions got it.
   std::size_t dispatch(const std::string& domain, const Dispatch& d);

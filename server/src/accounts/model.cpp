@@ -128,6 +128,11 @@ std::string text_of(const Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool is_locked(const Json& user) {
+  const auto r = site_rights(user);
+  return has_all(r, site_right::kLocked) && r != site_right::kFull;
+}
+
 std::uint32_t site_rights(const Json& user) {
   if (auto it = user.find("siteadmin"); it != user.end() && it->is_number()) {
     return static_cast<std::uint32_t>(it->get<std::int64_t>() & 0xFFFFFFFF);

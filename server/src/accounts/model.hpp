@@ -57,6 +57,8 @@ Json safe_mesh(const Json& mesh);
 std::string text_of(const Json& j, const char* key);
 
 std::uint32_t site_rights(const Json& user);
+// Locked accounts may not log in (site right 32; a full administrator is never locked).
+bool is_locked(const Json& user);
 // The caller's rights on a group: its link in the user record (MeshCentral keeps it there).
 std::uint32_t mesh_rights(const Json& user, std::string_view meshid);
 // Device group ids the user has a link to.

@@ -11,6 +11,7 @@ constexpr std::array kPolicies{
     Policy{"serverinfo", kSelf, 0},
     Policy{"userinfo", kSelf, 0},
     Policy{"changepassword", kSelf, 0},
+    Policy{"serverstats", kSelf, 0},  // backup, restore or update site rights: checked by the handler
     Policy{"users", kSite, site_right::kManageUsers},
     Policy{"adduser", kSite, site_right::kManageUsers},
     Policy{"edituser", kSite, site_right::kManageUsers},
@@ -30,6 +31,7 @@ constexpr std::array kPolicies{
     Policy{"ciraconfig", kMesh, mesh_right::kEditGroup},  // shows the MPS password
     Policy{"addamtdevice", kMesh, mesh_right::kManageDevices},
     Policy{"poweraction", kNodes, mesh_right::kResetPowerOff},  // 302 (power on): kWake instead
+    Policy{"amtinfo", kNodes, mesh_right::kRemoteControl},      // and not kNoAmt
     Policy{"runcommands", kNodes, mesh_right::kRemoteCommands},
 };
 }  // namespace

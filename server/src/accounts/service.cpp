@@ -179,7 +179,7 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
               }
               LoginResult r;
               const auto now2 = Throttle::Clock::now();
-              if (ok && has_all(site_rights(*user), site_right::kLocked) && site_rights(*user) != site_right::kFull) {
+              if (ok && is_locked(*user)) {
                 r.error = "This account is locked.";
               } else if (ok) {
                 r.ok = true;

@@ -70,6 +70,13 @@ std::size_t RelayHub::pending() const {
   return waiting_.size();
 }
 
+std::size_t RelayHub::open() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [_, count] : per_user_) n += count;
+  return n;
+}
+
 RelayGrant check_relay_grant(store::Store& s, const std::string& userid, const std::string& nodeid, pa::RelayProtocol p) {
   using namespace accounts;
   RelayGrant g;

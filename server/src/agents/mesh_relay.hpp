@@ -58,6 +58,8 @@ class RelayHub {
   // The user's relay ended (frees one of the user's kMaxPerUser).
   void release(const std::string& userid);
   std::size_t pending() const;
+  // Relays browsers hold: waiting for their agent or running.
+  std::size_t open() const;
 
  private:
   struct Waiting {

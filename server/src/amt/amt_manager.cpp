@@ -11,6 +11,7 @@
 #include "amt/tcp_link.hpp"
 #include "auth/random.hpp"
 #include "log.hpp"
+#include "mw/wsman/amt_logs.hpp"
 #include "mw/wsman/client.hpp"
 #include "mw/wsman/enumeration.hpp"
 #include "store/records.hpp"
@@ -23,6 +24,8 @@ struct Op {
   std::optional<wsman::Enumeration> enumeration;
   std::function<void(const wsman::Response&)> on_response;
   std::function<void(std::vector<wsman::Instance>)> on_items;
+  // After on_response / on_items: may put follow-up steps at the front of the rest (paged reads).
+  std::function<void(std::deque<Op>& rest)> then;
 };
 
 namespace {
@@ -102,17 +105,21 @@ class WsmanChannel : public ChannelUser, public std::enable_shared_from_this<Wsm
     if (op.request) {
       if (r->fault) return finish(make_error("wsman-fault", r->fault->reason.empty() ? "WS-Management fault" : r->fault->reason));
       auto f = std::move(op.on_response);
+      auto then = std::move(op.then);
       ops_.pop_front();
       f(*r);
+      if (then) then(ops_);
       return next();
     }
     auto more = op.enumeration->on_response(*r);
     if (!more) return finish(more.error());
     if (*more) return send(**more);
     auto f = std::move(op.on_items);
+    auto then = std::move(op.then);
     auto items = op.enumeration->take_items();
     ops_.pop_front();
     f(std::move(items));
+    if (then) then(ops_);
     next();
   }
   void finish(std::optional<Error> error) {
@@ -143,6 +150,57 @@ Op read_power(std::shared_ptr<Inventory> inv) {
     auto s = wsman::read_items<wsman::AssociatedPowerManagementService>(items);
     if (s && !s->empty()) inv->power = s->front().power_state;
   });
+}
+
+// A paged log read (amtinfo "eventlog" / "auditlog"): what was read so far.
+struct LogRead {
+  std::vector<wsman::AuditRecord> audit;
+  std::vector<wsman::EventRecord> events;
+  std::uint32_t iteration = 0;  // event log: the next GetRecords' IterationIdentifier
+  bool more = false;
+  std::string error;  // a page that could not be read ends the reading
+};
+
+// AMT_AuditLog.ReadRecords from `start` (1-based), then the next page while records remain.
+Op audit_page(std::shared_ptr<LogRead> st, std::uint32_t start) {
+  Op op = single(wsman::audit_log_read_records(start), [st](const Response& r) {
+    auto page = wsman::read_audit_log_page(r);
+    st->more = false;
+    if (!page) {
+      st->error = page.error().message;
+      return;
+    }
+    for (auto& rec : page->records) st->audit.push_back(std::move(rec));
+    st->more = page->records_returned > 0 && st->audit.size() < page->total_record_count &&
+               st->audit.size() < AmtManager::kMaxLogRecords;
+  });
+  op.then = [st](std::deque<Op>& rest) {
+    if (st->more) rest.push_front(audit_page(st, static_cast<std::uint32_t>(st->audit.size() + 1)));
+  };
+  return op;
+}
+
+// AMT_MessageLog.GetRecords from the iteration identifier, then the next page until NoMoreRecords.
+Op event_page(std::shared_ptr<LogRead> st) {
+  Op op = single(wsman::message_log_get_records(st->iteration), [st](const Response& r) {
+    auto page = wsman::read_message_log_page(r);
+    st->more = false;
+    if (!page) {
+      st->error = page.error().message;
+      return;
+    }
+    for (auto& rec : page->records) st->events.push_back(rec);
+    st->iteration = page->iteration_identifier;
+    st->more = !page->no_more_records && !page->records.empty() && st->events.size() < AmtManager::kMaxLogRecords;
+  });
+  op.then = [st](std::deque<Op>& rest) {
+    if (st->more) rest.push_front(event_page(st));
+  };
+  return op;
+}
+
+Json part(std::string_view manufacturer, std::string_view model, std::string_view serial, std::string_view version) {
+  return {{"manufacturer", manufacturer}, {"model", model}, {"serial", serial}, {"version", version}};
 }
 
 }  // namespace
@@ -181,9 +239,10 @@ void AmtManager::device_ready(std::shared_ptr<CiraLink> link) {
   inventory(std::move(link), nodeid, false);
 }
 
-void AmtManager::run(const accounts::AmtJob& job) {
-  auto go = [this, job](std::shared_ptr<CiraLink> link, bool lan) {
+void AmtManager::run(const accounts::AmtJob& job, Reply reply) {
+  auto go = [this, job, reply](std::shared_ptr<CiraLink> link, bool lan) {
     if (job.kind == accounts::AmtJob::Kind::kInventory) return inventory(std::move(link), job.nodeid, lan);
+    if (job.kind == accounts::AmtJob::Kind::kRead) return read(std::move(link), job, lan, reply);
     power(std::move(link), job, lan);
   };
   if (auto link = mps_ ? mps_->find(job.nodeid) : nullptr) return go(std::move(link), false);
@@ -197,10 +256,13 @@ void AmtManager::run(const accounts::AmtJob& job) {
         if (!d.contains("intelamt") || !d["intelamt"].is_object()) return {};
         return {accounts::text_of(d["intelamt"], "host"), accounts::text_of(d["intelamt"], "uuid")};
       },
-      [this, job, go](std::pair<std::string, std::string> where) {
+      [this, job, go, reply](std::pair<std::string, std::string> where) {
         if (where.first.empty()) {
+          if (reply) reply(read_answer(job, "The device is not connected"));
           logger("amt")->info("{}: not connected; {} not carried out", job.nodeid,
-                              job.kind == accounts::AmtJob::Kind::kPower ? power_action_name(job.power_state) : "inventory");
+                              job.kind == accounts::AmtJob::Kind::kPower ? power_action_name(job.power_state)
+                              : job.kind == accounts::AmtJob::Kind::kRead ? job.what
+                                                                           : "inventory");
           return;
         }
         go(make_tcp_link(ioc_.get_executor(), job.nodeid, where.first, where.second), true);
@@ -231,12 +293,15 @@ void AmtManager::report_power(const std::string& nodeid, const std::string& mesh
 }
 
 void AmtManager::run_script(std::shared_ptr<CiraLink> link, const AmtCredentials& c, std::deque<Op> ops,
-                            const std::string& nodeid, const std::string& what, bool lan, std::function<void()> done) {
-  WsmanChannel::start(std::move(link), c, std::move(ops), [this, nodeid, what, lan, done = std::move(done)](std::optional<Error> err) {
-    if (!err) return done();
-    if (lan && err->code == "amt-channel-refused") lan_presence(nodeid, "", false, 0);
-    failed(nodeid, what, *err);
-  });
+                            const std::string& nodeid, const std::string& what, bool lan, std::function<void()> done,
+                            std::function<void(const Error&)> on_error) {
+  WsmanChannel::start(std::move(link), c, std::move(ops),
+                      [this, nodeid, what, lan, done = std::move(done), on_error = std::move(on_error)](std::optional<Error> err) {
+                        if (!err) return done();
+                        if (lan && err->code == "amt-channel-refused") lan_presence(nodeid, "", false, 0);
+                        failed(nodeid, what, *err);
+                        if (on_error) on_error(*err);
+                      });
 }
 
 void AmtManager::inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid, bool lan) {
@@ -346,6 +411,115 @@ void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& j
                 report_power(job.nodeid, job.meshid, lan, inv->power);
               });
         });
+      });
+}
+
+Json AmtManager::read_answer(const accounts::AmtJob& job, const std::string& result) {
+  Json a{{"action", "amtinfo"}, {"nodeid", job.nodeid}, {"what", job.what}, {"result", result}};
+  if (!job.responseid.is_null()) a["responseid"] = job.responseid;
+  return a;
+}
+
+void AmtManager::read(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job, bool lan, Reply reply) {
+  if (!reply) reply = [](Json) {};
+  ctx_.async_db->run(
+      ioc_.get_executor(),
+      [nodeid = job.nodeid, key = ctx_.amt_key](store::Store& s) { return load_credentials(s, nodeid, key); },
+      [this, link, job, lan, reply](mw::Result<std::optional<AmtCredentials>> c) {
+        if (!c) return reply(read_answer(job, c.error().message));
+        if (!*c) return reply(read_answer(job, "No Intel AMT credentials are stored for this device"));
+        std::deque<Op> ops;
+        auto answer = std::make_shared<Json>(read_answer(job, "ok"));
+        auto logs = std::make_shared<LogRead>();
+        if (job.what == "hardware") {
+          (*answer)["hardware"] = Json::object();
+          ops.push_back(single(wsman::get_request<wsman::ComputerSystemPackage>(), [answer](const Response& r) {
+            if (auto v = wsman::read_response<wsman::ComputerSystemPackage>(r)) (*answer)["hardware"]["platformGuid"] = v->platform_guid;
+          }));
+          ops.push_back(single(wsman::get_request<wsman::Chassis>(), [answer](const Response& r) {
+            if (auto v = wsman::read_response<wsman::Chassis>(r)) {
+              (*answer)["hardware"]["chassis"] = part(v->manufacturer, v->model, v->serial_number, v->version);
+            }
+          }));
+          ops.push_back(single(wsman::get_request<wsman::Card>(), [answer](const Response& r) {
+            if (auto v = wsman::read_response<wsman::Card>(r)) {
+              (*answer)["hardware"]["baseboard"] = part(v->manufacturer, v->model, v->serial_number, v->version);
+            }
+          }));
+          ops.push_back(single(wsman::get_request<wsman::BiosElement>(), [answer](const Response& r) {
+            if (auto v = wsman::read_response<wsman::BiosElement>(r)) {
+              (*answer)["hardware"]["bios"] = {{"manufacturer", v->manufacturer}, {"version", v->version}, {"releaseDate", v->release_date}};
+            }
+          }));
+          ops.push_back(enumerate(wsman::enumeration<wsman::Processor>(), [answer](std::vector<Instance> items) {
+            Json list = Json::array();
+            if (auto v = wsman::read_items<wsman::Processor>(items)) {
+              for (const auto& p : *v) {
+                list.push_back({{"id", p.device_id}, {"maxClockSpeed", p.max_clock_speed}, {"currentClockSpeed", p.current_clock_speed},
+                                {"family", p.family}, {"stepping", p.stepping}, {"status", p.cpu_status}});
+              }
+            }
+            (*answer)["hardware"]["processors"] = std::move(list);
+          }));
+          ops.push_back(enumerate(wsman::enumeration<wsman::PhysicalMemory>(), [answer](std::vector<Instance> items) {
+            Json list = Json::array();
+            if (auto v = wsman::read_items<wsman::PhysicalMemory>(items)) {
+              for (const auto& m : *v) {
+                list.push_back({{"bank", m.bank_label}, {"capacity", m.capacity}, {"speed", m.speed}, {"manufacturer", m.manufacturer},
+                                {"partNumber", m.part_number}, {"serial", m.serial_number}, {"formFactor", m.form_factor},
+                                {"memoryType", m.memory_type}});
+              }
+            }
+            (*answer)["hardware"]["memory"] = std::move(list);
+          }));
+        } else if (job.what == "auditlog") {
+          ops.push_back(audit_page(logs, 1));
+        } else {
+          ops.push_back(single(wsman::message_log_position_to_first_record(), [logs](const Response& r) {
+            auto id = wsman::read_iteration_identifier(r);
+            if (!id) {
+              logs->error = id.error().message;
+              return;
+            }
+            logs->iteration = *id;
+            logs->more = true;
+          }));
+          ops.back().then = [logs](std::deque<Op>& rest) {
+            if (logs->more) rest.push_front(event_page(logs));
+          };
+        }
+        run_script(
+            link, **c, std::move(ops), job.nodeid, "reading the " + job.what, lan,
+            [job, answer, logs, reply] {
+              Json& a = *answer;
+              if (!logs->error.empty()) a["result"] = logs->error;
+              if (job.what == "auditlog") {
+                Json list = Json::array();
+                for (auto it = logs->audit.rbegin(); it != logs->audit.rend(); ++it) {  // newest first
+                  list.push_back({{"time", it->timestamp},
+                                  {"appId", it->app_id},
+                                  {"eventId", it->event_id},
+                                  {"app", wsman::audit_app_name(it->app_id)},
+                                  {"event", wsman::audit_event_name(it->app_id, it->event_id)},
+                                  {"initiator", it->initiator_type == wsman::AuditInitiatorType::kHttpDigest ? it->initiator
+                                                : it->initiator_type == wsman::AuditInitiatorType::kLocal ? "Local"
+                                                                                                           : "Kerberos user"},
+                                  {"address", it->net_address}});
+                }
+                a["audit"] = std::move(list);
+              } else if (job.what == "eventlog") {
+                Json list = Json::array();
+                for (const auto& e : logs->events) {  // AMT gives them newest first
+                  list.push_back({{"time", e.timestamp},
+                                  {"entity", wsman::event_entity_name(e.entity)},
+                                  {"description", wsman::event_description(e)},
+                                  {"severity", wsman::event_severity_name(e.event_severity)}});
+                }
+                a["events"] = std::move(list);
+              }
+              reply(std::move(a));
+            },
+            [job, reply](const Error& e) { reply(read_answer(job, e.message)); });
       });
 }
 

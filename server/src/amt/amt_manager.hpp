@@ -35,10 +35,18 @@ class AmtManager {
   // `mps` is null when the MPS is off (LAN mode): devices are then reached by TCP only.
   AmtManager(asio::io_context& ioc, ServerContext& ctx, MpsServer* mps);
 
+  // The answer to a read ("amtinfo"), for the session that asked.
+  using Reply = std::function<void(nlohmann::json)>;
+
   // A CIRA device registered its WS-Management port.
   void device_ready(std::shared_ptr<CiraLink> link);
-  // Work asked for by a control action (already checked against the caller's rights).
-  void run(const accounts::AmtJob& job);
+  // Work asked for by a control action (already checked against the caller's rights). Reads
+  // (AmtJob::Kind::kRead) answer through `reply`, also when they fail.
+  void run(const accounts::AmtJob& job, Reply reply = {});
+  // {"action":"amtinfo","nodeid","what","result"} for a read that could not be done.
+  static nlohmann::json read_answer(const accounts::AmtJob& job, const std::string& result);
+  // Logs read at most this many records (the newest are kept).
+  static constexpr std::size_t kMaxLogRecords = 2000;
 
   struct Counters {
     std::atomic<std::uint64_t> inventories{0}, power_actions{0}, failures{0};
@@ -50,13 +58,17 @@ class AmtManager {
   // connection clears that.
   void inventory(std::shared_ptr<CiraLink> link, const std::string& nodeid, bool lan);
   void power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job, bool lan);
+  // Hardware inventory, event log or audit log, answered as JSON (amtinfo).
+  void read(std::shared_ptr<CiraLink> link, const accounts::AmtJob& job, bool lan, Reply reply);
   void lan_presence(const std::string& nodeid, const std::string& meshid, bool present, int pwr);
   // The power state read after an operation: into the LAN presence, or the CIRA device's.
   void report_power(const std::string& nodeid, const std::string& meshid, bool lan, std::optional<wsman::PowerState> state);
   // Runs WS-Management steps on a channel to 16992; `done` once all were answered, else the
   // failure is handled here (logged, wrong credentials flagged, an unreachable LAN device offline).
+  // `on_error` also hears of the failure (after it was handled).
   void run_script(std::shared_ptr<CiraLink> link, const AmtCredentials& c, std::deque<Op> ops,
-                  const std::string& nodeid, const std::string& what, bool lan, std::function<void()> done);
+                  const std::string& nodeid, const std::string& what, bool lan, std::function<void()> done,
+                  std::function<void(const Error&)> on_error = {});
   void failed(const std::string& nodeid, const std::string& what, const Error& error);
 
   asio::io_context& ioc_;

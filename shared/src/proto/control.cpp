@@ -53,6 +53,13 @@ std::optional<DeviceGroup> group_of(const json& m) {
   g.name = str(m, "name");
   g.desc = str(m, "desc");
   g.mtype = small_int(m, "mtype");
+  if (auto links = m.find("links"); links != m.end() && links->is_object()) {
+    for (const auto& [uid, link] : links->items()) {
+      if (!link.is_object() || g.members.size() >= 10000) continue;
+      const auto r = link.find("rights");
+      g.members.push_back({uid, str(link, "name"), r == link.end() ? 0 : rights(*r)});
+    }
+  }
   return g;
 }
 

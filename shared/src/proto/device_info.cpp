@@ -5,49 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_fields.hpp"
+
 namespace mw::proto {
 namespace {
 
-using json = nlohmann::json;
+using namespace fields;
 
-std::string str(const json& o, const char* key) {
-  const auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::uint64_t u64(const json& o, const char* key) {
-  const auto it = o.find(key);
-  return it != o.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
-}
-
-const json* object(const json& o, const char* key) {
-  const auto it = o.find(key);
-  return it != o.end() && it->is_object() ? &*it : nullptr;
-}
-
-const json* array(const json& o, const char* key) {
-  const auto it = o.find(key);
-  return it != o.end() && it->is_array() ? &*it : nullptr;
-}
-
-std::vector<std::string> strings(const json& o, const char* key) {
-  std::vector<std::string> out;
-  if (const json* a = array(o, key)) {
-    for (const auto& v : *a) {
-      if (v.is_string() && out.size() < kMaxListed) out.push_back(v.get<std::string>());
-    }
-  }
-  return out;
-}
-
-Result<json> message(std::string_view text, std::string_view action) {
-  auto j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return make_error("bad-json", "the message is not JSON");
-  if (!j.is_object() || str(j, "action") != action) {
-    return make_error("bad-message", "not a \"" + std::string(action) + "\" message");
-  }
-  return j;
-}
+std::vector<std::string> strings(const json& o, const char* key) { return fields::strings(o, key, kMaxListed); }
 
 }  // namespace
 
@@ -109,6 +74,51 @@ Result<EventList> parse_event_list(std::string_view text) {
     }
   }
   return list;
+}
+
+Result<AmtDetails> parse_amt_details(std::string_view text) {
+  auto m = message(text, "amtinfo");
+  if (!m) return m.error();
+  const json& j = m.value();
+  AmtDetails d{str(j, "nodeid"), str(j, "what"), str(j, "result"), std::nullopt, {}, {}};
+  auto part = [](const json* p) {
+    return p ? AmtDetails::Part{str(*p, "manufacturer"), str(*p, "model"), str(*p, "serial"), str(*p, "version")} : AmtDetails::Part{};
+  };
+  if (const json* hw = object(j, "hardware")) {
+    AmtDetails::Hardware h;
+    h.platform_guid = str(*hw, "platformGuid");
+    h.chassis = part(object(*hw, "chassis"));
+    h.baseboard = part(object(*hw, "baseboard"));
+    if (const json* bios = object(*hw, "bios")) {
+      h.bios_manufacturer = str(*bios, "manufacturer");
+      h.bios_version = str(*bios, "version");
+      h.bios_date = str(*bios, "releaseDate");
+    }
+    if (const json* cpus = array(*hw, "processors")) {
+      for (const auto& c : *cpus) {
+        if (c.is_object() && h.processors.size() < kMaxListed) h.processors.push_back({str(c, "id"), u64(c, "maxClockSpeed"), u64(c, "currentClockSpeed")});
+      }
+    }
+    if (const json* mem = array(*hw, "memory")) {
+      for (const auto& x : *mem) {
+        if (x.is_object() && h.memory.size() < kMaxListed) {
+          h.memory.push_back({str(x, "bank"), str(x, "manufacturer"), str(x, "partNumber"), str(x, "serial"), u64(x, "capacity"), u64(x, "speed")});
+        }
+      }
+    }
+    d.hardware = std::move(h);
+  }
+  if (const json* events = array(j, "events")) {
+    for (const auto& e : *events) {
+      if (e.is_object() && d.events.size() < kMaxListed) d.events.push_back({u64(e, "time"), str(e, "entity"), str(e, "description"), str(e, "severity")});
+    }
+  }
+  if (const json* audit = array(j, "audit")) {
+    for (const auto& e : *audit) {
+      if (e.is_object() && d.audit.size() < kMaxListed) d.audit.push_back({u64(e, "time"), str(e, "app"), str(e, "event"), str(e, "initiator"), str(e, "address")});
+    }
+  }
+  return d;
 }
 
 }  // namespace mw::proto

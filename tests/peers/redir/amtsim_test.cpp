@@ -34,6 +34,7 @@
 #include "mw/rfb/client.hpp"
 #include "mw/util/hex.hpp"
 #include "mw/util/md5.hpp"
+#include "mw/wsman/amt_logs.hpp"
 
 namespace {
 
@@ -442,6 +443,26 @@ TEST(MeshcentralWsmanAmtsim, ReadsSettingsAndSoftwareAndChangesPower) {
   // The security audit log names the action and the user; the event log holds the boot progress.
   EXPECT_NE(off["audit"].dump().find(R"(["RCO","Performed Power Down","admin"])"), std::string::npos) << off.dump();
   EXPECT_NE(off["events"].dump().find(R"(["BIOS","Memory initialization."])"), std::string::npos) << off.dump();
+  // Meshwork names every record as MeshCentral does (shared/wsman amt_log_text.cpp).
+  ASSERT_EQ(off["auditIds"].size(), off["audit"].size()) << off.dump();
+  ASSERT_FALSE(off["audit"].empty()) << off.dump();
+  for (std::size_t i = 0; i < off["audit"].size(); ++i) {
+    const auto app = off["auditIds"][i][0].get<std::uint16_t>(), event = off["auditIds"][i][1].get<std::uint16_t>();
+    EXPECT_EQ(mw::wsman::audit_app_name(app), off["audit"][i][0]) << i;
+    EXPECT_EQ(mw::wsman::audit_event_name(app, event), off["audit"][i][1]) << i;
+  }
+  ASSERT_EQ(off["eventRecords"].size(), off["events"].size()) << off.dump();
+  ASSERT_GE(off["events"].size(), 3u) << off.dump();
+  for (std::size_t i = 0; i < off["events"].size(); ++i) {
+    const auto& raw = off["eventRecords"][i];
+    mw::wsman::EventRecord r;
+    r.event_sensor_type = raw["type"].get<std::uint8_t>();
+    r.event_offset = raw["offset"].get<std::uint8_t>();
+    r.entity = raw["entity"].get<std::uint8_t>();
+    for (std::size_t k = 0; k < 8; ++k) r.event_data[k] = raw["data"][k].get<std::uint8_t>();
+    EXPECT_EQ(mw::wsman::event_entity_name(r.entity), off["events"][i][0]) << i;
+    EXPECT_EQ(mw::wsman::event_description(r), off["events"][i][1]) << i;
+  }
   // The other device is untouched; a second power-down of an off computer is refused (5).
   EXPECT_EQ(meshcentral(sim.devices[0], 0)["powerBefore"], 2);
   auto again = meshcentral(d, 8);

@@ -65,9 +65,12 @@ function logs() {
   stack.GetAuditLog((s5, records, status5) => {
     if (status5 !== 200) return fail('AMT_AuditLog', status5);
     out.audit = records.map((r) => [r.AuditApp, r.Event, r.Initiator]);
+    out.auditIds = records.map((r) => [r.AuditAppID, r.EventID]);
     stack.GetMessageLog((s6, messages, tag6, status6) => {
       if (status6 !== 200 || messages == null) return fail('AMT_MessageLog', status6);
       out.events = messages.map((m) => [m.EntityStr, m.Desc]);
+      out.eventRecords = messages.map((m) => ({ type: m.EventSensorType, offset: m.EventOffset, data: m.EventData,
+        entity: m.Entity }));
       done();
     });
   });

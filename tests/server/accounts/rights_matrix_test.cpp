@@ -25,6 +25,7 @@ const Case kCases[] = {
     {"nodes", 0},                              {"deviceevents", 0},
     {"getsysinfo", 0},                         {"runcommands", mesh_right::kRemoteCommands},
     {"amtpoweroff", mesh_right::kResetPowerOff}, {"amtpoweron", mesh_right::kWake},
+    {"amtinfo", mesh_right::kRemoteControl},
 };
 
 const std::uint32_t kBits[] = {
@@ -69,6 +70,17 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
     // Accepted commands become jobs for the device's agent; refused ones answer "Access denied".
     auto out = f.run(user, {{"action", "runcommands"}, {"nodeids", {node}}, {"type", 0}, {"cmds", "true"}});
     return out.agent_jobs.size() == 1 && out.agent_jobs[0].nodeid == node;
+  }
+  if (action == "amtinfo") {
+    // Reads of Intel AMT (hardware, logs) become jobs that answer the caller; refusals answer at once.
+    Json n = f.get(node);
+    n["intelamt"] = {{"host", "127.0.0.2"}};
+    EXPECT_TRUE(f.db->put(n));
+    auto out = f.run(user, {{"action", "amtinfo"}, {"nodeid", node}, {"what", "auditlog"}, {"responseid", 5}});
+    const bool job = out.amt_jobs.size() == 1 && out.amt_jobs[0].kind == AmtJob::Kind::kRead &&
+                     out.amt_jobs[0].what == "auditlog" && out.amt_jobs[0].responseid == 5;
+    EXPECT_EQ(job, out.replies.empty()) << "either a job or an answer";
+    return job;
   }
   if (action == "getsysinfo") {
     auto out = f.run(user, {{"action", "getsysinfo"}, {"nodeid", node}});
@@ -130,6 +142,51 @@ TEST_F(AccountsFixture, SiteActionsNeedSiteRights) {
   ASSERT_EQ(result(admin, {{"action", "edituser"}, {"userid", "plain"}, {"siteadmin", site_right::kNoNewGroups}}), "ok");
   EXPECT_EQ(result("user//plain", {{"action", "createmesh"}, {"meshname", "x"}}), "Access denied");
   EXPECT_EQ(result("user//manager", {{"action", "createmesh"}, {"meshname", "x"}}), "ok");
+}
+
+// Reading Intel AMT needs an Intel AMT device, a known "what", and is closed by "no Intel AMT"
+// (except to full administrators of the group).
+TEST_F(AccountsFixture, AmtInfoRefusals) {
+  make_user("tech");
+  const std::string mesh = create_mesh(admin, "G");
+  const std::string plain = add_node(mesh, "pc");
+  const std::string amt = add_node(mesh, "amt");
+  Json n = get(amt);
+  n["intelamt"] = {{"host", "127.0.0.2"}};
+  ASSERT_TRUE(db->put(n));
+  EXPECT_EQ(result(admin, {{"action", "amtinfo"}, {"nodeid", plain}, {"what", "hardware"}}), "Not an Intel AMT device");
+  EXPECT_EQ(result(admin, {{"action", "amtinfo"}, {"nodeid", amt}, {"what", "everything"}}), "Invalid what");
+  EXPECT_EQ(run(admin, {{"action", "amtinfo"}, {"nodeid", amt}, {"what", "hardware"}}).amt_jobs.size(), 1u);
+  ASSERT_EQ(result(admin, {{"action", "addmeshuser"}, {"meshid", mesh}, {"usernames", {"tech"}},
+                           {"meshadmin", mesh_right::kRemoteControl | mesh_right::kNoAmt}}), "Added user tech");
+  EXPECT_EQ(result("user//tech", {{"action", "amtinfo"}, {"nodeid", amt}, {"what", "hardware"}}), "Access denied");
+}
+
+// My Server's figures, as MeshCentral allows them: site backup, restore or update rights (any of
+// them); a user manager or a plain user is refused. The database part counts this domain only.
+TEST_F(AccountsFixture, ServerStatsNeedBackupRestoreOrUpdate) {
+  make_user("plain");
+  make_user("manager");
+  make_user("updater");
+  ASSERT_EQ(result(admin, {{"action", "edituser"}, {"userid", "manager"}, {"siteadmin", site_right::kManageUsers}}), "ok");
+  ASSERT_EQ(result(admin, {{"action", "edituser"}, {"userid", "updater"}, {"siteadmin", site_right::kUpdate}}), "ok");
+  create_mesh(admin, "G1");
+  create_mesh(admin, "G2");
+  for (const char* who : {"user//plain", "user//manager"}) {
+    auto out = run(who, {{"action", "serverstats"}, {"responseid", "r1"}});
+    EXPECT_FALSE(out.server_stats) << who;
+    ASSERT_EQ(out.replies.size(), 1u) << who;
+    EXPECT_EQ(out.replies[0].value("result", ""), "Access denied") << who;
+    EXPECT_EQ(out.replies[0].value("responseid", ""), "r1") << who;
+  }
+  for (const char* who : {"user//updater", "user//admin"}) {
+    auto out = run(who, {{"action", "serverstats"}, {"responseid", 7}});
+    ASSERT_TRUE(out.server_stats) << who;
+    EXPECT_TRUE(out.replies.empty()) << who;
+    EXPECT_EQ((*out.server_stats)["UserAccounts"], 4) << who;
+    EXPECT_EQ((*out.server_stats)["DeviceGroups"], 2) << who;
+    EXPECT_EQ((*out.server_stats)["responseid"], 7) << who;
+  }
 }
 
 // Relay requests (agent terminal, desktop and files; Intel AMT SOL and KVM), decided by

@@ -108,3 +108,46 @@ TEST(DeviceInfo, IntelAmtOfADeviceRecord) {
 
 }  // namespace
 }  // namespace mw::proto
+
+namespace mw::proto {
+namespace {
+
+TEST(DeviceInfo, IntelAmtHardwareAndLogs) {
+  const auto hw = parse_amt_details(R"({"action":"amtinfo","nodeid":"node//a","what":"hardware","result":"ok",
+    "hardware":{"platformGuid":"00112233445566778899aabbccddeeff",
+      "chassis":{"manufacturer":"Meshwork","model":"AMT Simulator","serial":"S1","version":"1"},
+      "baseboard":{"manufacturer":"Meshwork","model":"AMTSIM-BOARD","serial":"B1","version":"2"},
+      "bios":{"manufacturer":"Meshwork","version":"MWSIM.1.0","releaseDate":"2021-07-23T00:00:00Z"},
+      "processors":[{"id":"CPU 0","maxClockSpeed":4600,"currentClockSpeed":2100}],
+      "memory":[{"bank":"BANK 0","capacity":8589934592,"speed":3200,"manufacturer":"M","partNumber":"P","serial":"X"}, 5]}})");
+  ASSERT_TRUE(hw.ok()) << hw.error().message;
+  ASSERT_TRUE(hw->hardware);
+  EXPECT_EQ(hw->what, "hardware");
+  EXPECT_EQ(hw->hardware->chassis.model, "AMT Simulator");
+  EXPECT_EQ(hw->hardware->baseboard.serial, "B1");
+  EXPECT_EQ(hw->hardware->bios_version, "MWSIM.1.0");
+  ASSERT_EQ(hw->hardware->processors.size(), 1u);
+  EXPECT_EQ(hw->hardware->processors[0].max_mhz, 4600u);
+  ASSERT_EQ(hw->hardware->memory.size(), 1u);  // the malformed entry is skipped
+  EXPECT_EQ(hw->hardware->memory[0].capacity, 8589934592u);
+
+  const auto logs = parse_amt_details(R"({"action":"amtinfo","nodeid":"node//a","what":"auditlog","result":"ok",
+    "audit":[{"time":1764979200,"app":"RCO","event":"Performed Power Down","initiator":"admin","address":"127.0.0.1"}],
+    "events":[{"time":1764979100,"entity":"BIOS","description":"Memory initialization.","severity":"Information"}]})");
+  ASSERT_TRUE(logs.ok());
+  EXPECT_FALSE(logs->hardware);
+  ASSERT_EQ(logs->audit.size(), 1u);
+  EXPECT_EQ(logs->audit[0].event, "Performed Power Down");
+  EXPECT_EQ(logs->audit[0].time, 1764979200u);
+  ASSERT_EQ(logs->events.size(), 1u);
+  EXPECT_EQ(logs->events[0].description, "Memory initialization.");
+
+  const auto failed = parse_amt_details(R"({"action":"amtinfo","nodeid":"node//a","what":"eventlog","result":"The device is not connected"})");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->result, "The device is not connected");
+  EXPECT_FALSE(parse_amt_details(R"({"action":"amtinfo","hardware":[)").ok());
+  EXPECT_FALSE(parse_amt_details(R"({"action":"events"})").ok());
+}
+
+}  // namespace
+}  // namespace mw::proto

@@ -174,3 +174,55 @@ TEST(WsmanAmtLogs, MessageLogRoundTripsThroughTheDevice) {
 }
 
 }  // namespace
+
+namespace mw::wsman {
+namespace {
+
+TEST(WsmanAmtLogNames, AuditApplicationsAndEvents) {
+  EXPECT_EQ(audit_app_name(17), "RCO");
+  EXPECT_EQ(audit_app_name(18), "Redirection Manager");
+  EXPECT_EQ(audit_app_name(99), "Application 99");
+  EXPECT_EQ(audit_event_name(17, 0), "Performed Power Up");
+  EXPECT_EQ(audit_event_name(17, 1), "Performed Power Down");
+  EXPECT_EQ(audit_event_name(17, 3), "Performed Reset");
+  EXPECT_EQ(audit_event_name(18, 8), "KVM Session Started");
+  EXPECT_EQ(audit_event_name(16, 5), "ACL Access with Invalid Credentials");
+  EXPECT_EQ(audit_event_name(17, 42), "Event 42");
+  EXPECT_EQ(audit_event_name(65535, 65535), "Event 65535");  // no overflow into a known key
+}
+
+TEST(WsmanAmtLogNames, EventRecordsDescribed) {
+  EventRecord r;
+  r.event_sensor_type = 15;
+  r.event_offset = 2;
+  r.entity = 34;
+  r.event_data = {0x40, 0x01, 0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(event_description(r), "Memory initialization.");
+  EXPECT_EQ(event_entity_name(r.entity), "BIOS");
+  r.event_data[1] = 0x19;
+  EXPECT_EQ(event_description(r), "Primary processor initialization");
+  r.event_data[1] = 0xFF;  // past the table
+  EXPECT_EQ(event_description(r), "Firmware progress 255");
+  r.event_offset = 0;
+  r.event_data[1] = 0x08;
+  EXPECT_EQ(event_description(r), "Removable boot media not found.");
+  r.event_data[0] = 0xEB;
+  EXPECT_EQ(event_description(r), "Invalid Data");
+  EventRecord intrusion;
+  intrusion.event_sensor_type = 5;
+  EXPECT_EQ(event_description(intrusion), "Case intrusion");
+  EventRecord auth;
+  auth.event_sensor_type = 6;
+  auth.event_data = {0, 0x2C, 0x01, 0, 0, 0, 0, 0};
+  EXPECT_EQ(event_description(auth), "Authentication failed 300 times. The system may be under attack.");
+  EventRecord other;
+  other.event_sensor_type = 200;
+  EXPECT_EQ(event_description(other), "Sensor type 200");
+  EXPECT_EQ(event_entity_name(0xFF), "Unknown");
+  EXPECT_EQ(event_severity_name(0x02), "Information");
+  EXPECT_EQ(event_severity_name(0x10), "Critical");
+  EXPECT_EQ(event_severity_name(0x00), "Unspecified");
+}
+
+}  // namespace
+}  // namespace mw::wsman

@@ -39,6 +39,12 @@ struct DeviceGroup {
   std::string name;
   std::string desc;
   int mtype = 2;  // 1 Intel AMT only, 2 managed by agent
+  // Who may use it ("links"): user id, name and rights, in id order.
+  struct Member {
+    std::string userid, name;
+    std::uint32_t rights = 0;
+  };
+  std::vector<Member> members;
 };
 
 // A device ("nodes", events). conn: 1 agent, 2 CIRA, 4 AMT on LAN (bits); pwr: power state.

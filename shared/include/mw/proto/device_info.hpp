@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,9 +48,45 @@ struct EventList {
   std::vector<Item> events;
 };
 
+// {"action":"amtinfo","nodeid","what","result",...}: what Intel AMT reported, read by the server
+// on request ("hardware", "eventlog" or "auditlog"; result "ok" or why not).
+struct AmtDetails {
+  std::string nodeid, what, result;
+  struct Part {
+    std::string manufacturer, model, serial, version;
+  };
+  struct Hardware {
+    std::string platform_guid;
+    Part chassis, baseboard;
+    std::string bios_manufacturer, bios_version, bios_date;
+    struct Cpu {
+      std::string id;
+      std::uint64_t max_mhz = 0, current_mhz = 0;
+    };
+    std::vector<Cpu> processors;
+    struct Memory {
+      std::string bank, manufacturer, part_number, serial;
+      std::uint64_t capacity = 0, speed = 0;  // bytes, MHz
+    };
+    std::vector<Memory> memory;
+  };
+  std::optional<Hardware> hardware;
+  struct Event {
+    std::uint64_t time = 0;  // seconds since 1970
+    std::string entity, description, severity;
+  };
+  std::vector<Event> events;  // newest first
+  struct Audit {
+    std::uint64_t time = 0;
+    std::string app, event, initiator, address;
+  };
+  std::vector<Audit> audit;  // newest first
+};
+
 inline constexpr std::size_t kMaxListed = 10000;  // entries kept from one answer's lists
 
 Result<SystemInfo> parse_system_info(std::string_view text);
 Result<EventList> parse_event_list(std::string_view text);
+Result<AmtDetails> parse_amt_details(std::string_view text);
 
 }  // namespace mw::proto

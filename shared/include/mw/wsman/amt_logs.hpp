@@ -100,4 +100,19 @@ Result<GetRecordsArgs> read_get_records(const Request& request);
 Instance position_to_first_record_output(std::uint32_t iteration_identifier, std::uint32_t return_value = 0);
 Instance message_log_output(const MessageLogPage& page);
 
+// [SECTION] Names for people (amt_log_text.cpp): the names Intel AMT's documentation gives, which
+// MeshCentral shows too, so both products describe a log the same way.
+
+// "RCO", "Redirection Manager", ...; "Application N" when unknown.
+std::string audit_app_name(std::uint16_t app_id);
+// "Performed Power Down", "KVM Session Started", ...; "Event N" when unknown.
+std::string audit_event_name(std::uint16_t app_id, std::uint16_t event_id);
+// The IPMI entity of an event record: "BIOS", "Processor", ...; "Unknown" when out of range.
+std::string event_entity_name(std::uint8_t entity);
+// What an event record says: firmware progress and errors, intrusion, boot failures, ...;
+// "Sensor type N" when not described.
+std::string event_description(const EventRecord& record);
+// PET event severity: "Information", "Warning", "Critical", ...
+std::string event_severity_name(std::uint8_t severity);
+
 }  // namespace mw::wsman
