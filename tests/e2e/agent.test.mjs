@@ -152,7 +152,23 @@ test('a terminal on an agent: click Terminal, type a command, see its output; re
   saveArtifact('terminal-scrollback.png', await page.screenshot({ type: 'png' }));
   await page.keyboard.type('echo back');
   await page.waitForFunction(() => /^300$/m.test(window.meshwork.terminals[0].text), null, { timeout: 10000 });
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^back$/m.test(window.meshwork.terminals[0].text), null, { timeout: 10000 });
   saveArtifact('terminal.png', await page.screenshot({ type: 'png' }));
+
+  // Find: "hello-4" is only in the output of the first command, 300 lines back; the view goes there.
+  await clickButton(page, `term-find:${hostname()}`);
+  await page.keyboard.type('hello-4');
+  await page.waitForFunction(() => { const x = window.meshwork.terminals[0];
+    return x.findCount === 1 && x.findCurrent === 0 && /^hello-42$/m.test(x.text) && !/^back$/m.test(x.text); }, null,
+  { timeout: 10000 });
+  saveArtifact('terminal-find.png', await page.screenshot({ type: 'png' }));
+  // What was typed into the find field did not reach the shell: Enter at the prompt runs nothing.
+  await step(() => page.mouse.click(t.screen[0] + t.screen[2] / 2, t.screen[1] + t.screen[3] / 2));
+  await page.keyboard.type('echo done-$((3*3))');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^done-9$/m.test(window.meshwork.terminals[0].text), null, { timeout: 10000 });
+  assert.doesNotMatch(await page.evaluate(() => window.meshwork.terminals[0].text), /hello-4echo|not found/);
   assert.deepEqual(errors, []);
   await context.close();
 });

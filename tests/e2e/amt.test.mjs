@@ -151,6 +151,35 @@ test('power off from the Power menu, confirmed; the device\'s state changes live
   await context.close();
 });
 
+test('Intel AMT tab (viewmode 14): hardware, event log, and the audit log naming the power actions', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  const id = device._id.slice(device._id.lastIndexOf('/') + 1);
+  await page.goto(`${server.url}?viewmode=14&node=${encodeURIComponent(id)}`);
+  await page.waitForFunction(() => { const p = ((window.meshwork && window.meshwork.devicePages) || [])[0];
+    return p && p.amt && p.amt.hardware && p.amt.events && p.amt.audit; }, null, { timeout: 30000 });
+  const a = await page.evaluate(() => window.meshwork.devicePages[0].amt);
+  // What amtsim's WS-Management reports, read by the server over the CIRA connection.
+  assert.equal(a.hardwareResult, 'ok');
+  assert.equal(a.hardware.chassis, 'AMT Simulator');
+  assert.equal(a.hardware.board, 'AMTSIM-BOARD');
+  assert.equal(a.hardware.bios, 'MWSIM.1.0');
+  assert.equal(a.hardware.processors, 1);
+  assert.equal(a.hardware.memory, 2);
+  assert.ok(a.events.includes('BIOS: Memory initialization.'), JSON.stringify(a.events));
+  // The power actions of the test before were made with the stored credentials: Intel AMT logged them.
+  assert.ok(a.audit.includes('RCO: Performed Power Down by admin'), JSON.stringify(a.audit));
+  assert.ok(a.audit.includes('RCO: Performed Power Up by admin'), JSON.stringify(a.audit));
+  assert.ok(a.audit.indexOf('RCO: Performed Power Up by admin') < a.audit.indexOf('RCO: Performed Power Down by admin'),
+    'newest first');
+  saveArtifact('amt-tab.png', await page.screenshot({ type: 'png' }));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('Add Intel AMT device: the CIRA settings to configure, and a computer on the LAN added by its address', async () => {
   // A second simulated computer, on the LAN only (its own loopback address, AMT's standard ports).
   const lan = spawn(path.join(buildDir, 'bin', 'amtsim'), ['--mode', 'lan', '--count', '1', '--first-ip', '127.0.0.94',

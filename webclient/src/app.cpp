@@ -40,14 +40,6 @@ ImVec4 connection_colour(Connection c) {
 }
 
 
-// Intel AMT power actions (MeshCentral's poweraction numbers) in the order the menu offers them.
-struct PowerAction {
-  int type;
-  const char* label;
-};
-constexpr PowerAction kPowerActions[] = {{302, "Power on"}, {308, "Power off"}, {310, "Reset"},
-                                         {305, "Power cycle"}, {304, "Sleep"}, {307, "Hibernate"}};
-
 }  // namespace
 
 bool App::on_control_message(std::string_view text) {
@@ -92,31 +84,61 @@ bool App::on_control_message(std::string_view text) {
       } else if (auto* page = device_page(list.value().nodeid)) {
         page->on_events(std::move(list.value()));
       }
-    } else if (u->action == "ciraconfig" || u->action == "addamtdevice") {
-      const auto j = nlohmann::json::parse(text, nullptr, false);
-      if (!j.is_object()) return false;
-      const std::string result = json_text(j, "result");
-      if (u->action == "addamtdevice") {
-        add_amt_.result = result == "ok" ? "Added. The server reads the device now." : result;
-        add_amt_.added = result == "ok";
-      } else if (json_text(j, "meshid") == add_amt_.group) {
-        add_amt_.cira_error = result == "ok" ? "" : result;
-        add_amt_.mps = json_text(j, "mpshost") + ":" + std::to_string(json_u64(j, "mpsport"));
-        add_amt_.mps_user = json_text(j, "mpsuser");
-        add_amt_.mps_pass = json_text(j, "mpspass");
-        add_amt_.root_sha384 = json_text(j, "rootcertsha384");
+    } else if (u->action == "amtinfo") {
+      auto details = proto::parse_amt_details(text);
+      if (!details) return false;
+      if (auto* page = device_page(details->nodeid)) page->on_amt(std::move(details.value()));
+    } else if (u->action == "ciraconfig") {
+      auto cira = proto::parse_cira_config(text);
+      if (!cira) return false;
+      if (cira->meshid == add_amt_.group) {
+        add_amt_.cira_error = cira->result == "ok" ? "" : cira->result;
+        add_amt_.mps = cira->mps_host + ":" + std::to_string(cira->mps_port);
+        add_amt_.mps_user = cira->mps_user;
+        add_amt_.mps_pass = cira->mps_pass;
+        add_amt_.root_sha384 = cira->root_sha384;
         add_amt_.cira_loaded = true;
       }
-    } else if (u->action == "changepassword") {
-      const auto j = nlohmann::json::parse(text, nullptr, false);
-      const std::string result = j.is_object() ? json_text(j, "result") : "";
-      password_result_ = result == "ok" ? "Your password was changed." : result.empty() ? "The server did not say." : result;
+    } else if (u->action == "users") {
+      auto list = proto::parse_user_list(text);
+      if (list) users_panel_.on_list(std::move(list.value()));
+      // A refusal ("Access denied") leaves the tab showing what it had.
+    } else if (u->action == "serverstats") {
+      auto r = proto::parse_action_result(text);
+      if (!r) return false;
+      if (!r->result.empty()) {
+        server_panel_.on_refused(r->result);
+      } else if (auto st = proto::parse_server_stats(text)) {
+        server_panel_.on_stats(std::move(st.value()));
+      }
+    } else if (u->action == "msg" || u->action == "runcommands") {
+      auto out = proto::parse_command_output(text);
+      if (!out) return true;  // another kind of "msg": not modelled
+      bulk_.on_command_output(out.value());
     } else {
-      return true;  // not modelled: nothing visible changed
+      // Plain answers to requests: {action, result}.
+      auto r = proto::parse_action_result(text);
+      if (!r) return false;
+      const std::string& a = r->action;
+      if (a == "addamtdevice") {
+        add_amt_.result = r->result == "ok" ? "Added. The server reads the device now." : r->result;
+        add_amt_.added = r->result == "ok";
+      } else if (a == "changepassword") {
+        password_result_ = r->result == "ok" ? "Your password was changed." : r->result.empty() ? "The server did not say." : r->result;
+      } else if (a == "adduser" || a == "edituser" || a == "deleteuser") {
+        users_panel_.on_result(r.value(), [this](const nlohmann::json& j) { send_json(j); });
+      } else if (a == "createmesh" || a == "editmesh" || a == "deletemesh" || a == "addmeshuser" || a == "removemeshuser") {
+        group_panel_.on_result(r.value());
+      } else if (a == "removedevices" || a == "changeDeviceMesh") {
+        bulk_.on_result(r.value());
+      } else {
+        return true;  // not modelled: nothing visible changed
+      }
     }
   } else {
     return true;  // not modelled: nothing visible changed
   }
+  bulk_.prune(devices_);
   ++revision_;
   return true;
 }
@@ -145,8 +167,11 @@ void App::open_device_page(const std::string& nodeid) {
 }
 
 void App::on_event(const proto::Event& e) {
-  if (events_open_ && e.action != "nodeconnect") send_json({{"action", "events"}, {"limit", 500}});
+  // Open lists reload at the next tick: a burst of events costs one request.
+  if (tab_ == Tab::kEvents && e.action != "nodeconnect") events_stale_ = true;
+  if (tab_ == Tab::kUsers && e.etype == "user") users_stale_ = true;
   if (e.etype == "mesh") {
+    send("userinfo");  // this account's rights on the group may have changed
     // Group changes may also change who sees what: reload both lists (cheap, and always right).
     if (e.action == "deletemesh") {
       groups_.erase(e.meshid);
@@ -196,17 +221,22 @@ void App::on_connection(Connection state, std::string detail) {
 void App::draw(float width, float height) {
   buttons_.clear();
   const bool header = !(embed_.hide & 1);
+  apply_viewmode();
   if (header) draw_header(width);
   if (single_view()) {
     draw_single_view(width, height, header ? ImGui::GetFrameHeight() * 1.8f : 0.0f);
   } else {
-    draw_devices(width, height);
+    draw_main(width, height);
   }
   draw_terminals();
   draw_desktops();
   draw_files();
   draw_device_pages();
-  draw_events_window();
+  if (user_ && tab_ == Tab::kDevices && !single_view()) {  // My Devices' windows and dialogs
+    const auto send = [this](const nlohmann::json& j) { send_json(j); };
+    group_panel_.draw(send, buttons_, groups_, devices_, *user_);
+    bulk_.draw_dialogs(send, buttons_, devices_, groups_);
+  }
   draw_password_dialog();
   draw_add_agent();
   draw_add_amt();
@@ -435,7 +465,7 @@ std::vector<App::TerminalInfo> App::terminals() const {
   std::vector<TerminalInfo> out;
   for (const auto& t : terminals_) {
     out.push_back({t.view->nodeid(), t.view->status(), t.view->screen_text(), t.view->ready(), t.view->copied(),
-                   t.view->screen_rect(), t.view->cols(), t.view->rows()});
+                   t.view->screen_rect(), t.view->cols(), t.view->rows(), t.view->find_count(), t.view->find_current()});
   }
   return out;
 }
@@ -447,7 +477,7 @@ void App::on_paste(std::string_view text) {
 }
 
 void App::draw_terminals() {
-  draw_sessions(terminals_, [this](TerminalView& v) { return v.draw(mono_, input_); });
+  draw_sessions(terminals_, [this](TerminalView& v) { return v.draw(mono_, input_, &buttons_); });
   input_.clear();  // typed into the focused terminal, or into nothing
 }
 
@@ -552,8 +582,9 @@ void App::draw_header(float width) {
   ImGui::TextColored(kAccent, "Meshwork");
   if (info_) {
     ImGui::SameLine();
-    ImGui::TextColored(kMuted, "  %s  \xC2\xB7  v%s", info_->name.c_str(), info_->version.c_str());
+    ImGui::TextColored(kMuted, "  %s  \xC2\xB7  v%s  ", info_->name.c_str(), info_->version.c_str());
   }
+  if (!single_view()) draw_tabs();
   const char* label = connection_label(connection_);
   const float label_w = ImGui::CalcTextSize(label).x;
   const float status_x = width - label_w - ImGui::GetStyle().WindowPadding.x - ImGui::GetTextLineHeight();
@@ -610,6 +641,16 @@ void App::draw_devices(float width, float height) {
   ImGui::SameLine();
   ImGui::TextColored(kMuted, "%zu device group%s, %zu device%s", groups_.size(), groups_.size() == 1 ? "" : "s",
                      devices_.size(), devices_.size() == 1 ? "" : "s");
+  // "No new device groups" (site right 64) hides the button; the server refuses it anyway.
+  if (user_->siteadmin == 0xFFFFFFFF || (user_->siteadmin & 64) == 0) {
+    const char* label = "New device group";
+    ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize(label).x - ImGui::GetStyle().FramePadding.x * 2);
+    if (action_button(label, "newgroup", "newgroup")) {
+      group_panel_.open_new();
+      ++revision_;
+    }
+  }
+  bulk_.draw_toolbar(buttons_, devices_);
   if (groups_.empty()) {
     ImGui::Spacing();
     ImGui::TextWrapped("No device groups yet. Create one, then add agents or Intel AMT devices to it.");
@@ -626,15 +667,22 @@ void App::draw_devices(float width, float height) {
     std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
     const std::string label = g->name + "  (" + std::to_string(list.size()) + ")###" + g->id;
     const bool open = ImGui::CollapsingHeader(label.c_str(), ImGuiTreeNodeFlags_DefaultOpen | ImGuiTreeNodeFlags_AllowItemOverlap);
+    const char* add_label = g->mtype == 1 ? "Add Intel AMT device" : "Add Agent";
+    const float pad = ImGui::GetStyle().FramePadding.x * 2, gap = ImGui::GetStyle().ItemSpacing.x;
+    const float add_x = ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize(add_label).x - pad;
+    ImGui::SameLine(add_x - ImGui::CalcTextSize("Settings").x - pad - gap);
+    if (action_button("Settings", "settings" + g->id, "groupsettings:" + g->name)) {
+      group_panel_.open_settings(g->id);
+      ++revision_;
+    }
     if (g->mtype == 2) {  // "managed by agent": how to add one
-      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize("Add Agent").x - ImGui::GetStyle().FramePadding.x * 2);
+      ImGui::SameLine(add_x);
       if (action_button("Add Agent", "add" + g->id, "addagent:" + g->name)) {
         add_agent_group_ = g->id;
         ++revision_;
       }
     } else if (g->mtype == 1) {  // "Intel AMT only": on the LAN by address, or over CIRA
-      const char* add_label = "Add Intel AMT device";
-      ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - ImGui::CalcTextSize(add_label).x - ImGui::GetStyle().FramePadding.x * 2);
+      ImGui::SameLine(add_x);
       if (action_button(add_label, "addamt" + g->id, "addamt:" + g->name)) {
         add_amt_ = AddAmt{};
         add_amt_.group = g->id;
@@ -648,17 +696,41 @@ void App::draw_devices(float width, float height) {
       ImGui::TextColored(kMuted, filter_.empty() ? "No devices in this group." : "No device matches the search.");
       continue;
     }
-    if (ImGui::BeginTable(g->id.c_str(), 6, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
+    if (ImGui::BeginTable(g->id.c_str(), 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
+      ImGui::TableSetupColumn("##select", ImGuiTableColumnFlags_WidthFixed);
       ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 1.2f);
       ImGui::TableSetupColumn("Power", ImGuiTableColumnFlags_WidthStretch, 0.5f);
       ImGui::TableSetupColumn("Address", ImGuiTableColumnFlags_WidthStretch, 0.8f);
       ImGui::TableSetupColumn("Description", ImGuiTableColumnFlags_WidthStretch, 1.2f);
       ImGui::TableSetupColumn("Tags", ImGuiTableColumnFlags_WidthStretch, 0.7f);
       ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed);
-      ImGui::TableHeadersRow();
+      ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+      ImGui::TableSetColumnIndex(0);
+      // The header's box selects the whole group (of what the search shows).
+      bool all = std::all_of(list.begin(), list.end(), [&](const auto* d) { return bulk_.selected(d->id); });
+      ImGui::PushID((g->id + "/all").c_str());
+      if (ImGui::Checkbox("##all", &all)) {
+        for (const auto* d : list) bulk_.set(d->id, all);
+        ++revision_;
+      }
+      ImGui::PopID();
+      record_item(buttons_, "select-all:" + g->name);
+      for (int c = 1; c < 7; ++c) {
+        ImGui::TableSetColumnIndex(c);
+        ImGui::TableHeader(ImGui::TableGetColumnName(c));
+      }
       for (const auto* d : list) {
         ImGui::TableNextRow();
         ImGui::TableSetColumnIndex(0);
+        bool on = bulk_.selected(d->id);
+        ImGui::PushID((d->id + "/select").c_str());
+        if (ImGui::Checkbox("##select", &on)) {
+          bulk_.set(d->id, on);
+          ++revision_;
+        }
+        ImGui::PopID();
+        record_item(buttons_, "select:" + d->name);
+        ImGui::TableSetColumnIndex(1);
         ImGui::TextColored(d->conn ? kOk : kMuted, "\xE2\x97\x8F");
         ImGui::SameLine();
         // The name opens the device's page.
@@ -666,17 +738,17 @@ void App::draw_devices(float width, float height) {
         if (ImGui::Selectable(d->name.c_str(), false)) open_device_page(d->id);
         ImGui::PopID();
         record_item(buttons_, "device:" + d->name);
-        ImGui::TableSetColumnIndex(1);
-        ImGui::TextColored(d->pwr == 1 ? kOk : kMuted, "%s", power_name(d->pwr));
         ImGui::TableSetColumnIndex(2);
-        ImGui::TextUnformatted(d->host.c_str());
+        ImGui::TextColored(d->pwr == 1 ? kOk : kMuted, "%s", power_name(d->pwr));
         ImGui::TableSetColumnIndex(3);
-        ImGui::TextUnformatted(d->desc.c_str());
+        ImGui::TextUnformatted(d->host.c_str());
         ImGui::TableSetColumnIndex(4);
+        ImGui::TextUnformatted(d->desc.c_str());
+        ImGui::TableSetColumnIndex(5);
         std::string tags;
         for (const auto& t : d->tags) tags += (tags.empty() ? "" : ", ") + t;
         ImGui::TextColored(kAccent, "%s", tags.c_str());
-        ImGui::TableSetColumnIndex(5);
+        ImGui::TableSetColumnIndex(6);
         draw_session_buttons(*d, "");
       }
       ImGui::EndTable();
@@ -733,23 +805,143 @@ void App::draw_account_menu(float right) {
   ImGui::EndPopup();
 }
 
-void App::open_events() {
-  events_open_ = true;
-  all_events_.reset();
-  send_json({{"action", "events"}, {"limit", 500}});
+void App::open_events() { select_tab(Tab::kEvents); }
+
+// [SECTION] Tabs: My Devices, My Account, My Events, My Users, My Server
+
+const char* App::tab_name(Tab t) {
+  switch (t) {
+    case Tab::kDevices: return "My Devices";
+    case Tab::kAccount: return "My Account";
+    case Tab::kEvents: return "My Events";
+    case Tab::kUsers: return "My Users";
+    case Tab::kServer: return "My Server";
+  }
+  return "";
+}
+
+bool App::may_open(Tab t) const {
+  if (!user_) return t == Tab::kDevices;
+  if (t == Tab::kUsers) return (user_->siteadmin & 2) != 0;        // manage users
+  if (t == Tab::kServer) return (user_->siteadmin & (1 | 4 | 16)) != 0;  // backup, restore, update
+  return true;
+}
+
+void App::select_tab(Tab t) {
+  if (!may_open(t)) t = Tab::kDevices;
+  tab_ = t;
+  const auto send = [this](const nlohmann::json& j) { send_json(j); };
+  if (t == Tab::kEvents) {
+    all_events_.reset();
+    send_json({{"action", "events"}, {"limit", 500}});
+  } else if (t == Tab::kUsers) {
+    users_panel_.load(send);
+  } else if (t == Tab::kServer) {
+    server_panel_.load(send, now_);
+  }
   ++revision_;
 }
 
-void App::draw_events_window() {
-  if (!events_open_) return;
+void App::tick(double now) {
+  now_ = now;
+  if (connection_ != Connection::kOpen || !user_) return;
+  if (events_stale_ && tab_ == Tab::kEvents) send_json({{"action", "events"}, {"limit", 500}});
+  if (users_stale_ && tab_ == Tab::kUsers) users_panel_.load([this](const nlohmann::json& j) { send_json(j); });
+  events_stale_ = users_stale_ = false;
+  if (tab_ == Tab::kServer) server_panel_.tick([this](const nlohmann::json& j) { send_json(j); }, now);
+}
+
+// The URL's view mode, once the account is known (MeshCentral's numbers).
+void App::apply_viewmode() {
+  if (viewmode_applied_ || !user_) return;
+  viewmode_applied_ = true;
+  switch (embed_.viewmode) {
+    case 2: select_tab(Tab::kAccount); break;
+    case 3: select_tab(Tab::kEvents); break;
+    case 4: select_tab(Tab::kUsers); break;
+    case 6: select_tab(Tab::kServer); break;
+    case 10:
+    case 14:
+      viewmode_applied_ = false;  // waits until the device list has the node
+      if (const proto::Device* d = embedded_device()) {
+        open_device_page(d->id);
+        if (embed_.viewmode == 14) device_page(d->id)->select_amt_tab = true;
+        viewmode_applied_ = true;
+      }
+      break;
+    default: break;
+  }
+}
+
+void App::draw_tabs() {
+  if (!user_ || (embed_.hide & 2)) return;
+  for (const Tab t : {Tab::kDevices, Tab::kAccount, Tab::kEvents, Tab::kUsers, Tab::kServer}) {
+    if (!may_open(t)) continue;
+    ImGui::SameLine();
+    const bool active = t == tab_;
+    ImGui::PushStyleColor(ImGuiCol_Button, active ? ImVec4(0.20f, 0.45f, 0.75f, 1.0f) : ImVec4(0, 0, 0, 0));
+    if (action_button(tab_name(t), std::string("tab") + tab_name(t), std::string("tab:") + tab_name(t)) && !active) select_tab(t);
+    ImGui::PopStyleColor();
+  }
+}
+
+void App::draw_main(float width, float height) {
+  if (tab_ == Tab::kDevices || !user_ || !may_open(tab_)) return draw_devices(width, height);
   const float em = ImGui::GetFontSize();
-  ImGui::SetNextWindowSize(ImVec2(em * 48, em * 30), ImGuiCond_FirstUseEver);
-  if (ImGui::Begin("Events###allevents", &events_open_, ImGuiWindowFlags_NoSavedSettings)) {
-    draw_event_table(all_events_ ? *all_events_ : std::vector<proto::EventList::Item>{}, all_events_.has_value(),
-                     "No events yet.");
+  const float top = ((embed_.hide & 1) ? 0.0f : ImGui::GetFrameHeight() * 1.8f) + em;
+  const float w = std::min(em * 60.0f, width - 2.0f * em);
+  const float h = std::max(em * 8.0f, height - top - em);
+  ImGui::SetNextWindowPos(ImVec2((width - w) * 0.5f, top));
+  ImGui::SetNextWindowSize(ImVec2(w, h));
+  const std::string title = std::string(tab_name(tab_)) + "###main";
+  ImGui::Begin(title.c_str(), nullptr,
+               ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoResize);
+  const auto send = [this](const nlohmann::json& j) { send_json(j); };
+  switch (tab_) {
+    case Tab::kAccount: draw_account_tab(); break;
+    case Tab::kEvents:
+      draw_event_table(all_events_ ? *all_events_ : std::vector<proto::EventList::Item>{}, all_events_.has_value(), "No events yet.");
+      break;
+    case Tab::kUsers: users_panel_.draw(send, buttons_, user_->id, user_->siteadmin); break;
+    case Tab::kServer: server_panel_.draw(info_); break;
+    case Tab::kDevices: break;
   }
   ImGui::End();
-  if (!events_open_) all_events_.reset();
+}
+
+void App::draw_account_tab() {
+  const float em = ImGui::GetFontSize();
+  ImGui::TextColored(kAccent, "%s", user_->name.c_str());
+  ImGui::TextColored(kMuted, "%s", user_->id.c_str());
+  ImGui::Spacing();
+  ImGui::Text("Site rights: %s", rights_summary(user_->siteadmin, kSiteRightBits, "none (a user)").c_str());
+  ImGui::Spacing();
+  if (ImGui::Button("Change password", ImVec2(em * 10, 0))) {
+    old_pass_.fill('\0');
+    new_pass_.fill('\0');
+    new_pass2_.fill('\0');
+    password_result_.clear();
+    password_open_ = true;
+    password_popup_ = false;
+  }
+  record_item(buttons_, "account-password");
+  ImGui::Separator();
+  ImGui::TextUnformatted("Device groups and your rights there");
+  if (ImGui::BeginTable("##myrights", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("Group", ImGuiTableColumnFlags_WidthStretch, 0.5f);
+    ImGui::TableSetupColumn("Rights", ImGuiTableColumnFlags_WidthStretch, 1.5f);
+    ImGui::TableHeadersRow();
+    for (const auto& [meshid, rights] : user_->mesh_rights) {
+      const auto g = groups_.find(meshid);
+      if (g == groups_.end()) continue;
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      ImGui::TextUnformatted(g->second.name.c_str());
+      ImGui::TableSetColumnIndex(1);
+      ImGui::TextWrapped("%s", rights_summary(rights, kGroupRightBits, "No rights").c_str());
+    }
+    ImGui::EndTable();
+  }
 }
 
 void App::draw_password_dialog() {
@@ -849,6 +1041,19 @@ void App::draw_device_pages() {
           page.draw_events();
           ImGui::EndTabItem();
         }
+        if (d.amt) {
+          const bool amt = ImGui::BeginTabItem("Intel AMT", nullptr, page.select_amt_tab ? ImGuiTabItemFlags_SetSelected : 0);
+          record_item(buttons_, "page-amt:" + d.name);
+          page.select_amt_tab = false;
+          if (amt) {
+            ImGui::BeginChild("##amt");
+            page.draw_amt([this, id = d.id](const std::string& what) {
+              send_json({{"action", "amtinfo"}, {"nodeid", id}, {"what", what}});
+            }, buttons_, d.name);
+            ImGui::EndChild();
+            ImGui::EndTabItem();
+          }
+        }
         ImGui::EndTabBar();
       }
     }
@@ -918,7 +1123,27 @@ void App::draw_edit_device() {
 std::vector<App::DevicePageInfo> App::device_pages() const {
   std::vector<DevicePageInfo> out;
   for (const auto& p : pages_) {
-    DevicePageInfo info{p->nodeid(), {}, {}, {}};
+    DevicePageInfo info{p->nodeid(), {}, {}, {}, nlohmann::json::object()};
+    if (const auto& h = p->amt_hardware()) {
+      info.amt["hardwareResult"] = h->result;
+      if (h->hardware) {
+        info.amt["hardware"] = {{"chassis", h->hardware->chassis.model}, {"board", h->hardware->baseboard.model},
+                                {"bios", h->hardware->bios_version}, {"processors", h->hardware->processors.size()},
+                                {"memory", h->hardware->memory.size()}};
+      }
+    }
+    if (const auto& ev = p->amt_event_log()) {
+      info.amt["eventsResult"] = ev->result;
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& e : ev->events) list.push_back(e.entity + ": " + e.description);
+      info.amt["events"] = std::move(list);
+    }
+    if (const auto& au = p->amt_audit_log()) {
+      info.amt["auditResult"] = au->result;
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& a : au->audit) list.push_back(a.app + ": " + a.event + " by " + a.initiator);
+      info.amt["audit"] = std::move(list);
+    }
     if (const auto& s = p->system_info(); s && s->known) {
       info.hostname = s->hostname;
       info.os = s->os_name + (s->os_version.empty() ? "" : " " + s->os_version);

@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "mw/proto/control.hpp"
+#include "admin_views.hpp"
+#include "bulk_actions.hpp"
 #include "desktop_view.hpp"
 #include "device_page.hpp"
 #include "files_view.hpp"
@@ -45,6 +47,20 @@ class App {
 
   // Draws one frame of the whole UI into the current ImGui context (viewport-sized).
   void draw(float width, float height);
+  // The platform's clock, about once a second (seconds): My Server reloads its figures.
+  void tick(double now);
+
+  // MeshCentral's top-level tabs (URL viewmode 1, 2, 3, 4, 6).
+  enum class Tab { kDevices, kAccount, kEvents, kUsers, kServer };
+  void select_tab(Tab t);
+  Tab tab() const { return tab_; }
+  static const char* tab_name(Tab t);
+  // Tabs this account may open (My Users: manage users; My Server: backup, restore or update).
+  bool may_open(Tab t) const;
+  const UsersPanel& users_panel() const { return users_panel_; }
+  const ServerPanel& server_panel() const { return server_panel_; }
+  const GroupPanel& group_panel() const { return group_panel_; }
+  const BulkActions& bulk() const { return bulk_; }
 
   // Relays (terminals and desktops; files later): the platform opens a WebSocket to `path`
   // on the page's server and returns a handle, carries messages, and reports what arrives.
@@ -71,7 +87,10 @@ class App {
   // Opens a terminal window for a device (agent shell, or Intel AMT Serial-over-LAN).
   void open_terminal(const std::string& nodeid, TerminalKind kind);
   // Embedding (URL arguments, as MeshCentral's): viewmode 11 desktop, 12 terminal, 13 files of
-  // `node` fill the page alone; other view modes show My Devices. hide bits: 1 header, 8 title.
+  // `node` fill the page alone; 1, 2, 3, 4 and 6 choose the tab (My Devices, My Account, My
+  // Events, My Users, My Server), 10 opens `node`'s page (14: at its Intel AMT tab); other view
+  // modes show My Devices.
+  // hide bits: 1 header, 2 tabs, 8 title.
   struct Embedding {
     int viewmode = 0;
     unsigned hide = 0;
@@ -93,6 +112,8 @@ class App {
   struct DevicePageInfo {
     std::string nodeid, hostname, os;
     std::vector<std::string> events;  // messages, newest first
+    // The Intel AMT tab: {hardware: {chassis, bios, memory: n}, events: [...], audit: [...], errors}
+    nlohmann::json amt;
   };
   std::vector<DevicePageInfo> device_pages() const;
   // Opens the Files window for an agent's device.
@@ -128,6 +149,8 @@ class App {
     std::string copied;  // what its last selection copied
     std::array<float, 4> screen{};  // where its cells are drawn
     int cols = 0, rows = 0;
+    std::size_t find_count = 0;  // matches of the find bar's query
+    int find_current = -1;
   };
   std::vector<TerminalInfo> terminals() const;
   // Screen rectangles (x, y, w, h in framebuffer pixels) of the last frame's action buttons, by
@@ -161,6 +184,10 @@ class App {
   void on_event(const proto::Event& e);
   void draw_header(float width);
   void draw_devices(float width, float height);
+  void draw_tabs();
+  void draw_main(float width, float height);
+  void draw_account_tab();
+  void apply_viewmode();
   void draw_terminals();
   void draw_desktops();
   void draw_files();
@@ -179,7 +206,6 @@ class App {
   void draw_session_buttons(const proto::Device& d, const std::string& where);
   void draw_device_pages();
   void draw_account_menu(float right);
-  void draw_events_window();
   void draw_password_dialog();
   void draw_edit_device();
   DevicePage* device_page(const std::string& nodeid);
@@ -229,7 +255,7 @@ class App {
   } edit_;
   bool edit_open_ = false;
   std::string navigate_to_;
-  bool events_open_ = false;
+  bool events_stale_ = false, users_stale_ = false;  // an open list waits for the next tick
   std::optional<std::vector<proto::EventList::Item>> all_events_;  // nullopt: loading
   bool password_open_ = false, password_popup_ = false;
   std::array<char, 256> old_pass_{}, new_pass_{}, new_pass2_{};
@@ -237,6 +263,13 @@ class App {
   Embedding embed_;
   bool embed_opened_ = false;
   std::pair<std::string, int> power_confirm_;  // device and poweraction type awaiting confirmation
+  Tab tab_ = Tab::kDevices;
+  bool viewmode_applied_ = false;
+  double now_ = 0;  // the platform's clock at the last tick
+  UsersPanel users_panel_;
+  ServerPanel server_panel_;
+  GroupPanel group_panel_;
+  BulkActions bulk_;  // My Devices' selection and what it runs
 };
 
 // Installs Meshwork's ImGui style (colours, rounding, spacing) scaled by `scale`.

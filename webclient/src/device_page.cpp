@@ -4,6 +4,7 @@
 #include <imgui.h>
 
 #include <cstdio>
+#include <ctime>
 
 namespace mw::web {
 namespace {
@@ -149,6 +150,140 @@ void DevicePage::draw_general(const proto::Device& d, const proto::DeviceGroup* 
       ImGui::ProgressBar(used, ImVec2(-1, 0), label.c_str());
     }
     ImGui::EndTable();
+  }
+}
+
+void DevicePage::on_amt(proto::AmtDetails d) {
+  amt_loading_.erase(d.what);
+  if (d.what == "hardware") amt_hw_ = std::move(d);
+  else if (d.what == "eventlog") amt_events_ = std::move(d);
+  else if (d.what == "auditlog") amt_audit_ = std::move(d);
+}
+
+namespace {
+std::string utc_time(std::uint64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[32];
+  std::strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);
+  return b;
+}
+
+// The state of one read: its error, or "Reading…" while it runs. False when there is nothing to show.
+bool amt_status(const std::optional<proto::AmtDetails>& d, bool loading) {
+  if (loading) {
+    ImGui::TextColored(kMuted, "Reading from Intel AMT…");
+    return false;
+  }
+  if (!d) return false;
+  if (d->result != "ok") {
+    ImGui::TextColored(kWarn, "%s", d->result.c_str());
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
+void DevicePage::draw_amt(const AmtRequest& request, ItemRects& buttons, const std::string& device_name) {
+  auto ask = [&](const char* what) {
+    amt_loading_.insert(what);
+    request(what);
+  };
+  if (!amt_asked_) {
+    amt_asked_ = true;
+    for (const char* what : {"hardware", "eventlog", "auditlog"}) ask(what);
+  }
+  const bool busy = !amt_loading_.empty();
+  ImGui::BeginDisabled(busy);
+  if (ImGui::SmallButton("Read again")) {
+    for (const char* what : {"hardware", "eventlog", "auditlog"}) ask(what);
+  }
+  record_item(buttons, "page-amt-refresh:" + device_name);
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::TextColored(kMuted, "Read by the server from Intel AMT, through WS-Management.");
+
+  section("Hardware");
+  if (amt_status(amt_hw_, amt_loading_.count("hardware") != 0) && amt_hw_->hardware) {
+    const auto& h = *amt_hw_->hardware;
+    if (begin_pairs("##amthw")) {
+      auto part = [](const proto::AmtDetails::Part& p) {
+        std::string out = p.manufacturer;
+        if (!p.model.empty()) out += (out.empty() ? "" : " ") + p.model;
+        if (!p.version.empty()) out += ", version " + p.version;
+        if (!p.serial.empty()) out += ", serial " + p.serial;
+        return out;
+      };
+      row("Computer", part(h.chassis));
+      row("Board", part(h.baseboard));
+      row("BIOS", h.bios_manufacturer + " " + h.bios_version + (h.bios_date.size() >= 10 ? ", " + h.bios_date.substr(0, 10) : ""));
+      if (!h.platform_guid.empty()) row("Platform GUID", h.platform_guid);
+      for (const auto& c : h.processors) {
+        char b[96];
+        std::snprintf(b, sizeof b, "%llu MHz (now %llu MHz)", static_cast<unsigned long long>(c.max_mhz),
+                      static_cast<unsigned long long>(c.current_mhz));
+        row(c.id.empty() ? "Processor" : c.id.c_str(), b);
+      }
+      for (const auto& m : h.memory) {
+        std::string v = human_bytes(m.capacity);
+        if (m.speed) v += ", " + std::to_string(m.speed) + " MHz";
+        if (!m.manufacturer.empty()) v += ", " + m.manufacturer;
+        if (!m.part_number.empty()) v += " " + m.part_number;
+        row(m.bank.empty() ? "Memory" : m.bank.c_str(), v);
+      }
+      ImGui::EndTable();
+    }
+  }
+
+  section("Event log");
+  if (amt_status(amt_events_, amt_loading_.count("eventlog") != 0)) {
+    if (amt_events_->events.empty()) {
+      ImGui::TextColored(kMuted, "The event log is empty.");
+    } else if (ImGui::BeginTable("##amtevents", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+      ImGui::TableSetupColumn("Time (UTC)", ImGuiTableColumnFlags_WidthStretch, 1.1f);
+      ImGui::TableSetupColumn("Source", ImGuiTableColumnFlags_WidthStretch, 0.6f);
+      ImGui::TableSetupColumn("Severity", ImGuiTableColumnFlags_WidthStretch, 0.6f);
+      ImGui::TableSetupColumn("Event", ImGuiTableColumnFlags_WidthStretch, 2.2f);
+      ImGui::TableHeadersRow();
+      for (const auto& e : amt_events_->events) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextColored(kMuted, "%s", utc_time(e.time).c_str());
+        ImGui::TableSetColumnIndex(1);
+        ImGui::TextUnformatted(e.entity.c_str());
+        ImGui::TableSetColumnIndex(2);
+        ImGui::TextColored(e.severity == "Critical" || e.severity == "Non-recoverable" ? kWarn : kMuted, "%s", e.severity.c_str());
+        ImGui::TableSetColumnIndex(3);
+        ImGui::TextWrapped("%s", e.description.c_str());
+      }
+      ImGui::EndTable();
+    }
+  }
+
+  section("Audit log");
+  if (amt_status(amt_audit_, amt_loading_.count("auditlog") != 0)) {
+    if (amt_audit_->audit.empty()) {
+      ImGui::TextColored(kMuted, "The audit log is empty.");
+    } else if (ImGui::BeginTable("##amtaudit", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+      ImGui::TableSetupColumn("Time (UTC)", ImGuiTableColumnFlags_WidthStretch, 1.1f);
+      ImGui::TableSetupColumn("By", ImGuiTableColumnFlags_WidthStretch, 0.7f);
+      ImGui::TableSetupColumn("Where", ImGuiTableColumnFlags_WidthStretch, 0.8f);
+      ImGui::TableSetupColumn("Event", ImGuiTableColumnFlags_WidthStretch, 2.0f);
+      ImGui::TableHeadersRow();
+      for (const auto& a : amt_audit_->audit) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextColored(kMuted, "%s", utc_time(a.time).c_str());
+        ImGui::TableSetColumnIndex(1);
+        ImGui::TextUnformatted(a.initiator.c_str());
+        ImGui::TableSetColumnIndex(2);
+        ImGui::TextUnformatted(a.address.c_str());
+        ImGui::TableSetColumnIndex(3);
+        ImGui::TextWrapped("%s: %s", a.app.c_str(), a.event.c_str());
+      }
+      ImGui::EndTable();
+    }
   }
 }
 

@@ -5,13 +5,16 @@
 // the server answered; the App draws the window (it owns the session buttons and the requests).
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "mw/proto/control.hpp"
 #include "mw/proto/device_info.hpp"
 #include "text.hpp"
+#include "window_pin.hpp"
 
 namespace mw::web {
 
@@ -34,11 +37,24 @@ class DevicePage {
   const std::vector<proto::EventList::Item>& events() const { return events_; }
   bool open = true;
 
+  // The Intel AMT tab: what Intel AMT reports (hardware, event log, audit log), read by the
+  // server on request. `request(what)` asks for one ("hardware", "eventlog", "auditlog").
+  using AmtRequest = std::function<void(const std::string& what)>;
+  void on_amt(proto::AmtDetails d);
+  void draw_amt(const AmtRequest& request, ItemRects& buttons, const std::string& device_name);
+  const std::optional<proto::AmtDetails>& amt_hardware() const { return amt_hw_; }
+  const std::optional<proto::AmtDetails>& amt_event_log() const { return amt_events_; }
+  const std::optional<proto::AmtDetails>& amt_audit_log() const { return amt_audit_; }
+  bool select_amt_tab = false;  // URL viewmode 14: the tab opens selected
+
  private:
   std::string nodeid_;
   std::optional<proto::SystemInfo> info_;
   std::vector<proto::EventList::Item> events_;
   bool events_loaded_ = false;
+  std::optional<proto::AmtDetails> amt_hw_, amt_events_, amt_audit_;
+  std::set<std::string> amt_loading_;  // asked, no answer yet
+  bool amt_asked_ = false;             // the tab was opened (everything is asked once then)
 };
 
 // An event table (time, user, message), newest first; `loaded` false shows "Loading…".
@@ -46,5 +62,13 @@ void draw_event_table(const std::vector<proto::EventList::Item>& events, bool lo
 
 // MeshCentral's power state names ("On", "Sleep", "Soft off", ...); "" for unknown.
 const char* power_name(int pwr);
+
+// Intel AMT power actions (MeshCentral's poweraction numbers) in the order menus offer them.
+struct PowerAction {
+  int type;
+  const char* label;
+};
+inline constexpr PowerAction kPowerActions[] = {{302, "Power on"}, {308, "Power off"}, {310, "Reset"},
+                                                {305, "Power cycle"}, {304, "Sleep"}, {307, "Hibernate"}};
 
 }  // namespace mw::web

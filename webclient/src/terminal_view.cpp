@@ -4,6 +4,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -170,7 +171,91 @@ void TerminalView::type(const std::vector<InputEvent>& input) {
   }
 }
 
-bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input) {
+namespace {
+std::string lower_ascii(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+// Cells before byte `offset` of a line's UTF-8 text (one per code point).
+int cells_before(const std::string& text, std::size_t offset) {
+  int n = 0;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) n += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  return n;
+}
+}  // namespace
+
+void TerminalView::find(int step) {
+  const std::string q = lower_ascii(find_query_);
+  const Mark current = match_ >= 0 && static_cast<std::size_t>(match_) < matches_.size() ? matches_[static_cast<std::size_t>(match_)] : Mark{};
+  const bool had = match_ >= 0;
+  matches_.clear();
+  match_ = -1;
+  if (q.empty()) return;
+  const std::size_t total = term_.total_lines();
+  const std::uint64_t dropped = term_.lines_dropped();
+  match_len_ = static_cast<std::size_t>(cells_before(q, q.size()));
+  for (std::size_t i = total; i-- > 0;) {  // newest line first
+    const std::string text = lower_ascii(term_.line_text(i));
+    std::vector<Mark> in_line;
+    for (std::size_t at = text.find(q); at != std::string::npos; at = text.find(q, at + 1)) {
+      in_line.push_back({dropped + i, cells_before(text, at)});
+    }
+    matches_.insert(matches_.end(), in_line.rbegin(), in_line.rend());
+    if (matches_.size() >= 10000) break;
+  }
+  if (matches_.empty()) return;
+  // From the current match (if it still exists), one step older or newer; else the newest.
+  int index = 0;
+  if (had) {
+    const auto it = std::find(matches_.begin(), matches_.end(), current);
+    if (it != matches_.end()) index = static_cast<int>(it - matches_.begin()) - step;
+  }
+  match_ = std::clamp(index, 0, static_cast<int>(matches_.size()) - 1);
+  // Scroll so the match is in view (centred when it was not).
+  const std::size_t line = static_cast<std::size_t>(matches_[static_cast<std::size_t>(match_)].line - dropped);
+  const std::size_t visible = std::min<std::size_t>(static_cast<std::size_t>(term_.rows()), total);
+  const std::size_t first_now = total - visible - std::min(scroll_, total - visible);
+  if (line < first_now || line >= first_now + visible) {
+    const std::size_t first = std::min(line > visible / 2 ? line - visible / 2 : 0, total - visible);
+    scroll_ = total - visible - first;
+  }
+  ++revision_;
+}
+
+void TerminalView::draw_find_bar(ItemRects* buttons) {
+  const float em = ImGui::GetFontSize();
+  const float bar_w = em * 20;
+  ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - bar_w));
+  ImGui::SetNextItemWidth(em * 9);
+  const bool enter = ImGui::InputTextWithHint("##find", "Find", find_buf_.data(), find_buf_.size(), ImGuiInputTextFlags_EnterReturnsTrue);
+  find_active_ = ImGui::IsItemActive();
+  if (buttons) record_item(*buttons, "term-find:" + name_);
+  if (find_query_ != find_buf_.data()) {
+    find_query_ = find_buf_.data();
+    match_ = -1;
+    find(0);
+  } else if (enter) {
+    find(-1);  // Enter: the next older match, as a search back through history
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(matches_.empty());
+  if (ImGui::ArrowButton("##older", ImGuiDir_Up)) find(-1);
+  if (buttons) record_item(*buttons, "term-find-older:" + name_);
+  ImGui::SameLine();
+  if (ImGui::ArrowButton("##newer", ImGuiDir_Down)) find(+1);
+  if (buttons) record_item(*buttons, "term-find-newer:" + name_);
+  ImGui::EndDisabled();
+  if (!find_query_.empty()) {
+    ImGui::SameLine();
+    if (matches_.empty()) {
+      ImGui::TextColored(ImVec4(0.62f, 0.66f, 0.72f, 1), "none");
+    } else {
+      ImGui::TextColored(ImVec4(0.62f, 0.66f, 0.72f, 1), "%d/%zu", match_ + 1, matches_.size());
+    }
+  }
+}
+
+bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input, ItemRects* buttons) {
   const std::string title = (kind_ == TerminalKind::kAgent ? "Terminal: " : "Serial-over-LAN: ") + name_ + "###term" + nodeid_;
   const float em = ImGui::GetFontSize();
   ImGui::SetNextWindowSize(ImVec2(em * 46, em * 28), ImGuiCond_FirstUseEver);
@@ -181,6 +266,7 @@ bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input) {
   }
   ImGui::TextColored(state_ == State::kReady ? ImVec4(0.30f, 0.78f, 0.45f, 1) : ImVec4(0.95f, 0.70f, 0.25f, 1), "%s",
                      status_.c_str());
+  draw_find_bar(buttons);
   if (mono) ImGui::PushFont(mono);
   const float cell_h = ImGui::GetTextLineHeight();
   const float cell_w = ImGui::CalcTextSize("M").x;
@@ -256,6 +342,14 @@ bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input) {
       if (style.underline() != term::Underline::kNone) dl->AddLine(ImVec2(x0, y + cell_h - 1), ImVec2(x1, y + cell_h - 1), fg);
       c = end;
     }
+    for (std::size_t m = 0; m < matches_.size(); ++m) {  // find matches (few per screen; the list is newest first)
+      const Mark& k = matches_[m];
+      if (k.line < abs) break;
+      if (k.line != abs) continue;
+      const float x0 = origin.x + k.col * cell_w, x1 = x0 + static_cast<float>(match_len_) * cell_w;
+      dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + cell_h), IM_COL32(230, 190, 60, 90));
+      if (static_cast<int>(m) == match_) dl->AddRect(ImVec2(x0, y), ImVec2(x1, y + cell_h), IM_COL32(255, 210, 70, 255));
+    }
     if (has_selection && abs >= lo.line && abs <= hi.line) {  // the selection, over the text
       const int from = abs == lo.line ? lo.col : 0, to = abs == hi.line ? hi.col : term_.cols();
       if (to > from) dl->AddRectFilled(ImVec2(origin.x + from * cell_w, y), ImVec2(origin.x + to * cell_w, y + cell_h), kSelection);
@@ -274,7 +368,7 @@ bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input) {
     dl->AddRect(ImVec2(x, y), ImVec2(x + cell_w, y + cell_h), IM_COL32(220, 223, 228, focused_ ? 255 : 120));
   }
   if (mono) ImGui::PopFont();
-  if (focused_ && state_ == State::kReady && !input.empty()) {
+  if (focused_ && !find_active_ && state_ == State::kReady && !input.empty()) {
     scroll_ = 0;  // typing shows the prompt again
     type(input);
   }

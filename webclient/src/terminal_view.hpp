@@ -49,7 +49,7 @@ class TerminalView {
 
   // Draws the window and, when it has the keyboard focus, types `input`; false once the user
   // closed it (the platform then closes the relay).
-  bool draw(ImFont* mono, const std::vector<InputEvent>& input);
+  bool draw(ImFont* mono, const std::vector<InputEvent>& input, ItemRects* buttons = nullptr);
 
   const std::string& nodeid() const { return nodeid_; }
   bool ready() const { return state_ == State::kReady; }
@@ -71,6 +71,12 @@ class TerminalView {
   // Pins the window to a rectangle of the page (embedded single view); nullopt unpins.
   void pin(std::optional<WindowPin> p) { pin_ = p; }
 
+  // Find (the bar over the screen): matches of the query in the scrollback and the screen,
+  // ignoring case; the current one is shown (scrolled to) and framed, the others highlighted.
+  const std::string& find_query() const { return find_query_; }
+  std::size_t find_count() const { return matches_.size(); }
+  int find_current() const { return match_; }  // -1: none; 0 is the newest match
+
  private:
   enum class State { kConnecting, kReady, kClosed };
   void type(const std::vector<InputEvent>& input);
@@ -78,6 +84,8 @@ class TerminalView {
   void send_input(std::string_view bytes);
   void send_size();
   std::string selection_text() const;
+  void draw_find_bar(ItemRects* buttons);
+  void find(int step);  // recomputes the matches; step -1 goes to an older one, +1 to a newer one
   struct Mark {  // a position between cells: absolute line (lines_dropped() + index), column
     std::uint64_t line = 0;
     int col = 0;
@@ -101,6 +109,12 @@ class TerminalView {
   std::array<float, 4> screen_rect_{};
   unsigned revision_ = 0;
   std::optional<WindowPin> pin_;
+  std::array<char, 128> find_buf_{};
+  std::string find_query_;
+  bool find_active_ = false;     // the find field has the keyboard: keys are not typed into the shell
+  std::vector<Mark> matches_;    // newest first (absolute lines)
+  int match_ = -1;
+  std::size_t match_len_ = 0;    // in cells
 };
 
 }  // namespace mw::web

@@ -4,6 +4,7 @@
 #include <GLES3/gl3.h>
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
+#include <emscripten/eventloop.h>
 #include <emscripten/html5.h>
 #include <emscripten/websocket.h>
 #include <imgui.h>
@@ -99,7 +100,7 @@ void report_sessions() {
     const auto& r = t.screen;
     terms.push_back({{"nodeid", t.nodeid}, {"ready", t.ready}, {"status", t.status}, {"text", t.text}, {"copied", t.copied},
                      {"screen", {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale}},
-                     {"cols", t.cols}, {"rows", t.rows}});
+                     {"cols", t.cols}, {"rows", t.rows}, {"findCount", t.find_count}, {"findCurrent", t.find_current}});
   }
   nlohmann::json desks = nlohmann::json::array();
   for (const auto& d : g.app.desktops()) {
@@ -128,7 +129,7 @@ void report_sessions() {
   }
   nlohmann::json pages = nlohmann::json::array();
   for (const auto& p : g.app.device_pages()) {
-    pages.push_back({{"nodeid", p.nodeid}, {"hostname", p.hostname}, {"os", p.os}, {"events", p.events}});
+    pages.push_back({{"nodeid", p.nodeid}, {"hostname", p.hostname}, {"os", p.os}, {"events", p.events}, {"amt", p.amt}});
   }
   nlohmann::json events = nullptr;
   if (const auto& all = g.app.all_events()) {
@@ -160,16 +161,63 @@ void report_sessions() {
       text.c_str());
 }
 
+// Administration tabs for tests (window.meshwork.admin): the tab, the accounts My Users lists,
+// My Server's figures, each group's members with their rights, and the panels' last answers.
+void report_admin() {
+  using mw::web::App;
+  nlohmann::json users = nullptr;
+  if (const auto& list = g.app.users_panel().users()) {
+    users = nlohmann::json::object();
+    for (const auto& u : *list) users[u.name] = {{"siteadmin", u.siteadmin}, {"email", u.email}, {"reset", u.reset_next_login}};
+  }
+  nlohmann::json stats = nullptr;
+  if (const auto& st = g.app.server_panel().stats()) {
+    stats = {{"version", st->version}, {"uptime", st->uptime}, {"rss", st->rss}, {"userAccounts", st->user_accounts},
+             {"deviceGroups", st->device_groups}, {"userSessions", st->user_sessions}, {"agents", st->agent_sessions},
+             {"amt", st->connected_amt}, {"relays", st->relay_sessions}};
+  }
+  nlohmann::json groups = nlohmann::json::object();
+  for (const auto& [id, grp] : g.app.groups()) {
+    nlohmann::json members = nlohmann::json::object();
+    for (const auto& m : grp.members) members[m.name.empty() ? m.userid : m.name] = m.rights;
+    groups[grp.name] = {{"id", id}, {"mtype", grp.mtype}, {"desc", grp.desc}, {"members", members}};
+  }
+  // The selection (device names) and the last command's output per device (by id: names repeat).
+  auto device_name = [](const std::string& id) {
+    const auto d = g.app.devices().find(id);
+    return d == g.app.devices().end() ? id : d->second.name;
+  };
+  nlohmann::json selected = nlohmann::json::array();
+  for (const auto& id : g.app.bulk().ids()) selected.push_back(device_name(id));
+  nlohmann::json outputs = nlohmann::json::object();
+  for (const auto& [id, o] : g.app.bulk().outputs()) {
+    outputs[id] = {{"name", device_name(id)}, {"text", o.text}, {"exitcode", o.exitcode}, {"finished", o.finished}};
+  }
+  const std::string text =
+      nlohmann::json{{"tab", App::tab_name(g.app.tab())}, {"users", users}, {"serverStats", stats}, {"groups", groups},
+                     {"selected", selected}, {"commandOutputs", outputs}, {"bulkMessage", g.app.bulk().message()},
+                     {"usersMessage", g.app.users_panel().message()}, {"groupMessage", g.app.group_panel().message()},
+                     {"groupSettings", g.app.group_panel().settings_group()}}
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  EM_ASM({ window.meshwork = window.meshwork || {}; window.meshwork.admin = JSON.parse(UTF8ToString($0)); }, text.c_str());
+}
+
 void report_to_page() {
   report_sessions();
+  report_admin();
   const auto& info = g.app.server_info();
   // Device names for tests (window.meshwork.deviceNames), sorted, newline-separated.
   std::string names;
   nlohmann::json states = nlohmann::json::object();
+  nlohmann::json list = nlohmann::json::object();
   for (const auto& [id, d] : g.app.devices()) {
     names += d.name + "\n";
     states[d.name] = {{"id", id}, {"conn", d.conn}, {"pwr", d.pwr}, {"desc", d.desc}};
+    list[id] = {{"name", d.name}, {"conn", d.conn}, {"pwr", d.pwr}, {"meshid", d.meshid}};
   }
+  // The same by device id (names need not be unique): window.meshwork.deviceList.
+  const std::string list_text = list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  EM_ASM({ window.meshwork = window.meshwork || {}; window.meshwork.deviceList = JSON.parse(UTF8ToString($0)); }, list_text.c_str());
   // Connection bits and power state by device name (window.meshwork.deviceStates).
   const std::string states_text = states.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   EM_ASM({ window.meshwork = window.meshwork || {}; window.meshwork.deviceStates = JSON.parse(UTF8ToString($0)); }, states_text.c_str());
@@ -525,8 +573,10 @@ void connect() {
         if (e->isText && e->numBytes > 0) {
           // numBytes counts the terminating NUL of text frames.
           g.app.on_control_message(std::string_view(reinterpret_cast<const char*>(e->data), e->numBytes - 1));
-          // The session ended on the server: back to the login page.
-          if (g.app.needs_login()) EM_ASM({ location.reload(); });
+          // The session ended on the server: back to the login page, through "logout", which
+          // also drops the cookie (a reload would serve the app again to a cookie whose account
+          // was removed or locked, and loop).
+          if (g.app.needs_login()) EM_ASM({ location.replace('logout'); });
         }
         return EM_TRUE;
       });
@@ -574,6 +624,8 @@ void start_main_loop() {
                        [](int sink, std::string_view bytes) { js_save_chunk(sink, bytes.data(), static_cast<int>(bytes.size())); },
                        [](int sink, bool complete) { js_save_end(sink, complete ? 1 : 0); }});
   connect();
+  // The app's clock: My Server's figures and debounced list reloads.
+  emscripten_set_interval([](void*) { g.app.tick(emscripten_get_now() / 1000.0); }, 1000, nullptr);
   emscripten_set_main_loop(frame, 0, false);
 }
 
