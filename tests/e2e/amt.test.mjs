@@ -223,3 +223,28 @@ test('Add Intel AMT device: the CIRA settings to configure, and a computer on th
     lan.kill('SIGTERM');
   }
 });
+
+test('boot options: Reset to BIOS setup shows the setup screen on the open serial console, once', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  const name = (await control(server.port, { action: 'nodes' }, 'nodes')).nodes[GROUP][0].name;
+  await clickButton(page, `serial:${name}`);
+  await page.waitForFunction(() => window.meshwork.terminals && window.meshwork.terminals.length === 1 &&
+    /login:/.test(window.meshwork.terminals[0].text), null, { timeout: 30000 });
+  await clickButton(page, `power:${name}`);
+  await clickButton(page, 'power-action:Reset to BIOS setup');
+  await clickButton(page, 'power-confirm');
+  await page.waitForFunction(() => /BIOS Setup Utility/.test(window.meshwork.terminals[0].text), null, { timeout: 30000 });
+  saveArtifact('amt-boot-bios.png', await page.screenshot({ type: 'png' }));
+  // The option was for one boot: a plain reset brings the operating system's login back.
+  await clickButton(page, `power:${name}`);
+  await clickButton(page, 'power-action:Reset');
+  await clickButton(page, 'power-confirm');
+  await page.waitForFunction(() => /login:/.test(window.meshwork.terminals[0].text) &&
+    !/BIOS Setup Utility/.test(window.meshwork.terminals[0].text), null, { timeout: 30000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

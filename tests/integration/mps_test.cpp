@@ -305,6 +305,63 @@ TEST_F(Mps, SerialOverLanRelayThroughTheServerReachesTheConsole) {
   ASSERT_TRUE(sol.wait_for("\r\namtsim-1\r\n")) << sol.screen;
 }
 
+// MeshCentral's boot actions: "reset to BIOS setup" (312) and "reset to PXE" (316) set Intel AMT's
+// one-shot boot options and reset; the open serial console shows where the computer went, a
+// plain reset afterwards boots the OS again, and Intel AMT's own logs (amtinfo) record it.
+TEST_F(Mps, BootOptionsResetIntoBiosSetupOrANetworkBootOnce) {
+  peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
+  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
+  const std::string id = node_value(uuids_in(sim.output).at(0));
+  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
+  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
+                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
+  Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+  ASSERT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen << server->poll();
+
+  auto power = [&](int action) {
+    return control(port, f, {{"action", "poweraction"}, {"nodeids", {"node//" + id}}, {"actiontype", action}});
+  };
+  EXPECT_NE(power(312).find("\"result\":\"ok\""), std::string::npos);
+  ASSERT_TRUE(sol.wait_for("BIOS Setup Utility")) << sol.screen << server->poll();
+  EXPECT_NE(sol.screen.find("Entered at the request of Intel(R) AMT"), std::string::npos) << sol.screen;
+  // One boot only: a plain reset starts the operating system again.
+  sol.screen.clear();
+  EXPECT_NE(power(310).find("\"result\":\"ok\""), std::string::npos);
+  ASSERT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.screen << server->poll();
+  EXPECT_EQ(sol.screen.find("BIOS Setup Utility"), std::string::npos) << sol.screen;
+  sol.screen.clear();
+  EXPECT_NE(power(316).find("\"result\":\"ok\""), std::string::npos);
+  ASSERT_TRUE(sol.wait_for("PXE-E18")) << sol.screen << server->poll();
+
+  // The events name the actions; Intel AMT's audit log has the boot options set and the resets.
+  std::string events;
+  for (int i = 0; i < 50 && events.find("Intel AMT Reset to PXE boot of amtsim-1") == std::string::npos; ++i) {
+    events = meshctrl(port, {"listevents"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(events.find("Intel AMT Reset to BIOS setup of amtsim-1"), std::string::npos) << events;
+  EXPECT_NE(events.find("Intel AMT Reset to PXE boot of amtsim-1"), std::string::npos) << events;
+  const auto audit = json::parse(control(port, f, {{"action", "amtinfo"}, {"nodeid", "node//" + id}, {"what", "auditlog"}}));
+  ASSERT_EQ(audit["result"], "ok") << audit.dump();
+  std::vector<std::string> names;
+  for (const auto& a : audit["audit"]) names.push_back(a["app"].get<std::string>() + ": " + a["event"].get<std::string>());
+  ASSERT_GE(names.size(), 5u) << audit.dump();
+  // Newest first: the PXE reset and its boot options, the plain reset, the BIOS reset and its options.
+  EXPECT_EQ(names[0], "RCO: Performed Reset") << audit.dump();
+  EXPECT_EQ(names[1], "RCO: Set Boot Options") << audit.dump();
+  EXPECT_EQ(names[2], "RCO: Performed Reset") << audit.dump();
+  EXPECT_EQ(names[3], "RCO: Performed Reset") << audit.dump();
+  EXPECT_EQ(names[4], "RCO: Set Boot Options") << audit.dump();
+  // Hardware and the event log through the same path.
+  const auto hw = json::parse(control(port, f, {{"action", "amtinfo"}, {"nodeid", "node//" + id}, {"what", "hardware"}}));
+  EXPECT_EQ(hw["hardware"]["chassis"]["model"], "AMT Simulator") << hw.dump();
+  EXPECT_EQ(hw["hardware"]["memory"].size(), 2u) << hw.dump();
+  const auto ev = json::parse(control(port, f, {{"action", "amtinfo"}, {"nodeid", "node//" + id}, {"what", "eventlog"}}));
+  ASSERT_FALSE(ev["events"].empty()) << ev.dump();
+  EXPECT_EQ(ev["events"][0]["description"], "Option ROM initialization") << ev.dump();  // the PXE boot, newest
+  EXPECT_NE(ev.dump().find("Entering BIOS setup"), std::string::npos) << ev.dump();
+}
+
 TEST_F(Mps, KvmRelayThroughTheServerShowsTheDevicesDesktop) {
   peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
   ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;

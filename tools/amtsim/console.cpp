@@ -26,11 +26,27 @@ std::string Console::attach() {
   user_.clear();
   std::string s;
   s += "\x1b[2J\x1b[H";  // clear the screen, cursor home
+  if (boot_ == FirmwareBoot::kBiosSetup) {  // Intel AMT asked for the setup screen (it stays there)
+    s += "Meshwork AMT simulator BIOS Setup Utility (amtsim)\r\n";
+    s += "  Main    Advanced    Boot    Security    Exit\r\n\r\n";
+    s += "System UUID: " + info_.uuid + "\r\n";
+    s += "Intel(R) Active Management Technology " + info_.amt_version + "\r\n";
+    s += "Entered at the request of Intel(R) AMT\r\n\r\n";
+    s += "F10: Save and Exit    ESC: Exit\r\n";
+    return s;
+  }
   s += "Meshwork AMT simulator BIOS v1.0 (amtsim)\r\n";
   s += "Intel(R) Active Management Technology " + info_.amt_version + "\r\n";
   s += "System UUID: " + info_.uuid + "\r\n";
   s += "Memory Test: 16384 MB OK\r\n";
   s += "Press <F2> to enter SETUP, <F12> for network boot\r\n\r\n";
+  if (boot_ == FirmwareBoot::kPxe) {  // Intel AMT forced a network boot; no server answers here
+    s += "Booting from network (PXE), requested by Intel(R) AMT...\r\n";
+    s += "PXE-E18: Server response timeout.\r\n";
+    s += "PXE-M0F: Exiting PXE ROM.\r\n";
+    s += "No bootable device -- insert boot disk and press any key\r\n";
+    return s;
+  }
   s += "Booting from Hard Disk...\r\n\r\n";
   s += "Meshwork simulated OS 1.0 amtsim-" + std::to_string(info_.index) + " ttyS0\r\n\r\n";
   s += prompt();
@@ -48,6 +64,7 @@ std::string Console::input(std::span<const std::uint8_t> typed) {
     return {};
   }
   if (!booted_) return attach();  // powered on since: the keystroke wakes the boot screen
+  if (boot_ != FirmwareBoot::kOperatingSystem) return {};  // setup / a failed network boot: keys do nothing here
   std::string out;
   for (const std::uint8_t c : typed) {
     if (c == '\r' || c == '\n') {

@@ -11,6 +11,9 @@
 namespace mw::amtsim {
 
 enum class PowerState { kOn, kSleep, kHibernate, kSoftOff };
+// What the firmware starts at a power-on: the operating system, or what Intel AMT's boot options
+// asked for once (AMT_BootSettingData.BIOSSetup, a forced PXE boot source).
+enum class FirmwareBoot { kOperatingSystem, kBiosSetup, kPxe };
 
 struct ConsoleInfo {
   int index = 1;             // device number, 1-based (host name amtsim-N)
@@ -35,6 +38,8 @@ class Console {
 
   bool logged_in() const { return !user_.empty(); }
   PowerState power() const { return power_; }
+  // Where the current power-on went (the device's WS-Management side decides; default: the OS).
+  void set_firmware_boot(FirmwareBoot boot) { boot_ = boot; }
 
  private:
   std::string prompt() const;
@@ -43,6 +48,7 @@ class Console {
   ConsoleInfo info_;
   const PowerState& power_;
   bool booted_ = false;  // the boot screen was shown since the last power-on
+  FirmwareBoot boot_ = FirmwareBoot::kOperatingSystem;
   std::string line_;  // the line being typed
   std::string user_;  // empty: at the login prompt
 };

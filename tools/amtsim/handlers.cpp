@@ -21,8 +21,11 @@ Bytes RedirHandler::feed(std::span<const std::uint8_t> bytes) { return handle(se
 Bytes RedirHandler::tick(std::uint64_t now_ms) {
   Bytes out = handle(session_.tick(now_ms));
   if (kvm_ && !kvm_failed_) kvm_send(out, kvm_->tick(now_ms));
-  if (attach_pending_ && session_.state() == redir::DeviceState::kRunning) {
+  const bool rebooted = sol_open_ && audit_.boots() != boots_seen_ && power_ == PowerState::kOn;
+  if ((attach_pending_ || rebooted) && session_.state() == redir::DeviceState::kRunning) {
     attach_pending_ = false;
+    boots_seen_ = audit_.boots();
+    console_.set_firmware_boot(audit_.firmware_boot());
     sol(out, console_.attach());
   }
   return out;
@@ -71,6 +74,7 @@ Bytes RedirHandler::handle(redir::Output out) {
     } else if (const auto* raw = std::get_if<redir::RawData>(&e)) {
       if (kvm_ && !kvm_failed_) kvm_send(send, kvm_->feed(raw->data));
     } else if (const auto* typed = std::get_if<redir::SolData>(&e)) {
+      console_.set_firmware_boot(audit_.firmware_boot());
       sol(send, console_.input(typed->data));
     } else if (const auto* failed = std::get_if<redir::Failed>(&e)) {
       std::cerr << "amtsim: redirection session ended: " << failed->error.message << "\n";

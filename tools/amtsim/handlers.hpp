@@ -52,6 +52,9 @@ class RedirHandler {
   // SOL started: the console's first output goes out on the next tick, never in the same write
   // as the StartSol reply (amtterm takes everything it reads with that reply as the reply).
   bool attach_pending_ = false;
+  // The device's boots when the console last attached: a power-on or reset while SOL runs shows
+  // the new boot (BIOS, setup, PXE or the OS) at once, as a real serial console would.
+  std::uint64_t boots_seen_ = 0;
 };
 
 // The WS-Management port (16992): HTTP/1.1 requests answered by the device's WsmanDevice.

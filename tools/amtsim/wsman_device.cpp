@@ -57,7 +57,20 @@ void WsmanDevice::audit(std::uint16_t app_id, std::uint16_t event_id, const std:
 // What a BIOS writes to the event log while booting: system firmware progress (sensor type 15),
 // "system firmware progress" offsets for memory init, primary processor init and the OS boot.
 void WsmanDevice::booted() {
-  for (const std::uint8_t progress : {0x01, 0x19, 0x13}) {
+  // One-shot boot options armed by SetBootConfigRole apply to this boot, then are cleared.
+  firmware_boot_ = FirmwareBoot::kOperatingSystem;
+  if (boot_armed_) {
+    if (boot_settings_.bios_setup) firmware_boot_ = FirmwareBoot::kBiosSetup;
+    else if (forced_source_ == wsman::boot_source_instance_id(wsman::BootTarget::kPxe)) firmware_boot_ = FirmwareBoot::kPxe;
+    boot_armed_ = false;
+    boot_settings_.bios_setup = false;
+    forced_source_.clear();
+  }
+  ++boots_;
+  const std::uint8_t last = firmware_boot_ == FirmwareBoot::kBiosSetup ? 0x05   // entering BIOS setup
+                            : firmware_boot_ == FirmwareBoot::kPxe     ? 0x08   // option ROM (the NIC's PXE)
+                                                                       : 0x13;  // starting the OS boot
+  for (const std::uint8_t progress : {std::uint8_t{0x01}, std::uint8_t{0x19}, last}) {
     wsman::EventRecord e;
     e.timestamp = unix_now();
     e.device_address = 0x20;
@@ -224,6 +237,48 @@ wsman::Response WsmanDevice::answer(const wsman::Request& request, const std::st
     }
     auto r = wsman::make_reply(request, id);
     r.instance = wsman::to_instance(p);
+    return r;
+  }
+  // Boot options (MeshCommander's "boot to BIOS setup" / PXE sequence, wsman.md 4.3).
+  if (cls == "AMT_BootCapabilities" && op == wsman::Operation::kGet) {
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::to_instance(wsman::BootCapabilities{});
+    return r;
+  }
+  if (cls == "AMT_BootSettingData" && op == wsman::Operation::kGet) {
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::to_instance(boot_settings_);
+    return r;
+  }
+  if (cls == "AMT_BootSettingData" && op == wsman::Operation::kPut) {
+    if (!request.instance) return fault(wsman::FaultKind::kInvalidParameter, "AMT_BootSettingData");
+    auto put = wsman::from_instance<wsman::BootSettingData>(*request.instance);
+    if (!put) return fault(wsman::FaultKind::kInvalidParameter, put.error().message);
+    boot_settings_ = *put;
+    audit(17, 4, user);  // RCO: Set Boot Options
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::to_instance(boot_settings_);
+    return r;
+  }
+  if (cls == "CIM_BootConfigSetting" && op == wsman::Operation::kInvoke && request.method() == "ChangeBootOrder") {
+    auto source = wsman::read_change_boot_order(request);
+    if (!source) return fault(wsman::FaultKind::kInvalidParameter, source.error().message);
+    forced_source_.clear();
+    if (*source) {
+      for (const auto& sel : (*source)->selectors) {
+        if (sel.name == "InstanceID") forced_source_ = sel.value;
+      }
+    }
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::method_output(request, 0);
+    return r;
+  }
+  if (cls == "CIM_BootService" && op == wsman::Operation::kInvoke && request.method() == "SetBootConfigRole") {
+    auto role = wsman::read_set_boot_config_role(request);
+    if (!role) return fault(wsman::FaultKind::kInvalidParameter, role.error().message);
+    boot_armed_ = role->role == 1;
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::method_output(request, 0);
     return r;
   }
   // Hardware inventory (what MeshCentral's and MeshCommander's "Hardware" pages read).

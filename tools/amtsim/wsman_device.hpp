@@ -41,6 +41,11 @@ class WsmanDevice {
   // Appends to the security audit log (AMT keeps the newest records of a bounded log).
   void audit(std::uint16_t app_id, std::uint16_t event_id, const std::string& user);
 
+  // Power-ons and resets so far, and where the last one booted (boot options are one-shot:
+  // AMT_BootSettingData, CIM_BootConfigSetting.ChangeBootOrder, CIM_BootService.SetBootConfigRole).
+  std::uint64_t boots() const { return boots_; }
+  FirmwareBoot firmware_boot() const { return firmware_boot_; }
+
  private:
   std::string unauthorized(bool stale);
   std::string http(int status, const std::string& body);
@@ -60,6 +65,11 @@ class WsmanDevice {
   std::map<std::string, std::vector<wsman::Instance>> contexts_;  // enumeration context -> items left
   std::vector<wsman::AuditRecord> audit_log_;
   std::vector<wsman::EventRecord> event_log_;
+  wsman::BootSettingData boot_settings_;
+  std::string forced_source_;  // CIM_BootSourceSetting InstanceID of the boot order, "" for none
+  bool boot_armed_ = false;    // SetBootConfigRole(1): the settings apply to the next boot
+  std::uint64_t boots_ = 0;
+  FirmwareBoot firmware_boot_ = FirmwareBoot::kOperatingSystem;
 };
 
 }  // namespace mw::amtsim

@@ -1203,6 +1203,7 @@ void App::draw_power_menu(const proto::Device& d, const std::string& where) {
   if (action_button("Power", where + d.id + "/power", where + "power:" + d.name)) ImGui::OpenPopup(popup.c_str());
   if (!ImGui::BeginPopup(popup.c_str())) return;
   for (const auto& a : kPowerActions) {
+    if (a.type == 311) ImGui::Separator();  // boot options
     if (ImGui::MenuItem(a.label)) {
       power_confirm_ = {d.id, a.type};
       ++revision_;
@@ -1229,7 +1230,7 @@ void App::draw_power_confirm() {
     return;
   }
   ImGui::Text("%s %s?", action->label, dev->second.name.c_str());
-  if (action->type != 302) ImGui::TextColored(kWarn, "Programs running on it are not asked to close first.");
+  if (interrupts_running(action->type)) ImGui::TextColored(kWarn, "Programs running on it are not asked to close first.");
   ImGui::Spacing();
   const float em = ImGui::GetFontSize();
   bool done = false;

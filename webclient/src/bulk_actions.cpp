@@ -57,6 +57,7 @@ void BulkActions::draw_toolbar(ItemRects& buttons, const std::map<std::string, p
   ImGui::EndDisabled();
   if (ImGui::BeginPopup("##bulkpower")) {
     for (const auto& a : kPowerActions) {
+      if (a.type == 311) ImGui::Separator();  // boot options
       if (ImGui::MenuItem(a.label)) {
         power_ = a.type;
         popup_ = false;
@@ -144,7 +145,7 @@ void BulkActions::draw_dialogs(const Send& send, ItemRects& buttons, const std::
   if (power_open && action != std::end(kPowerActions)) {
     modal("Intel AMT power action###bulkpowerconfirm", power_open, [&] {
       ImGui::Text("%s %zu device%s?", action->label, ids_.size(), ids_.size() == 1 ? "" : "s");
-      if (action->type != 302) ImGui::TextColored(kWarn, "Programs running on them are not asked to close first.");
+      if (interrupts_running(action->type)) ImGui::TextColored(kWarn, "Programs running on them are not asked to close first.");
       ImGui::TextColored(kMuted, "Devices without Intel AMT, or without the right, are skipped.");
       bool done = false;
       if (button(action->label, "bulk-power-confirm", buttons, em * 7)) {

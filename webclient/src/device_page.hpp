@@ -68,7 +68,12 @@ struct PowerAction {
   int type;
   const char* label;
 };
-inline constexpr PowerAction kPowerActions[] = {{302, "Power on"}, {308, "Power off"}, {310, "Reset"},
-                                                {305, "Power cycle"}, {304, "Sleep"}, {307, "Hibernate"}};
+inline constexpr PowerAction kPowerActions[] = {
+    {302, "Power on"},    {308, "Power off"},          {310, "Reset"},
+    {305, "Power cycle"}, {304, "Sleep"},              {307, "Hibernate"},
+    {311, "Power on to BIOS setup"}, {312, "Reset to BIOS setup"},
+    {315, "Power on to PXE boot"},   {316, "Reset to PXE boot"}};
+// Power-on actions start a computer that is off: nothing running is interrupted.
+constexpr bool interrupts_running(int type) { return type != 302 && type != 311 && type != 313 && type != 315; }
 
 }  // namespace mw::web

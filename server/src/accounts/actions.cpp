@@ -708,9 +708,11 @@ void do_addamtdevice(Store& db, const ActionEnv& env, const Json& caller, const 
 void do_poweraction(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   if (!cmd.contains("actiontype") || !cmd["actiontype"].is_number_integer()) return out.replies.push_back(answer(cmd, "Invalid action type"));
   const int type = cmd["actiontype"].get<int>();
-  static constexpr int kAmtActions[] = {302, 304, 305, 307, 308, 310};
+  // MeshCentral's Intel AMT actions: 302 on, 304 sleep, 305 power cycle, 307 hibernate, 308 off,
+  // 310 reset; 311/312 power on / reset to BIOS setup, 313/314 the same with SOL, 315/316 PXE.
+  static constexpr int kAmtActions[] = {302, 304, 305, 307, 308, 310, 311, 312, 313, 314, 315, 316};
   if (std::find(std::begin(kAmtActions), std::end(kAmtActions), type) == std::end(kAmtActions)) {
-    return out.replies.push_back(answer(cmd, type >= 311 && type <= 316 ? "Boot options are not supported yet" : "Invalid action type"));
+    return out.replies.push_back(answer(cmd, "Invalid action type"));
   }
   const std::uint32_t needs = type == 302 ? mesh_right::kWake : mesh_right::kResetPowerOff;
   const auto ids = node_ids(cmd);

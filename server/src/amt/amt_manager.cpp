@@ -199,6 +199,25 @@ Op event_page(std::shared_ptr<LogRead> st) {
   return op;
 }
 
+// MeshCentral's boot actions (poweraction 311-316, minus 300): where to boot, with SOL, and
+// whether the computer is reset (on) or powered on (off).
+struct BootPlan {
+  wsman::BootTarget target;
+  bool use_sol;
+  bool reset;
+};
+std::optional<BootPlan> boot_plan(int power_state) {
+  switch (power_state) {
+    case 11: return BootPlan{wsman::BootTarget::kBiosSetup, false, false};
+    case 12: return BootPlan{wsman::BootTarget::kBiosSetup, false, true};
+    case 13: return BootPlan{wsman::BootTarget::kBiosSetup, true, false};
+    case 14: return BootPlan{wsman::BootTarget::kBiosSetup, true, true};
+    case 15: return BootPlan{wsman::BootTarget::kPxe, false, false};
+    case 16: return BootPlan{wsman::BootTarget::kPxe, false, true};
+    default: return std::nullopt;
+  }
+}
+
 Json part(std::string_view manufacturer, std::string_view model, std::string_view serial, std::string_view version) {
   return {{"manufacturer", manufacturer}, {"model", model}, {"serial", serial}, {"version", version}};
 }
@@ -228,6 +247,12 @@ std::string power_action_name(int s) {
     case 7: return "Hibernate";
     case 8: return "Power off";
     case 10: return "Reset";
+    case 11: return "Power on to BIOS setup";
+    case 12: return "Reset to BIOS setup";
+    case 13: return "Power on to BIOS setup with SOL";
+    case 14: return "Reset to BIOS setup with SOL";
+    case 15: return "Power on to PXE boot";
+    case 16: return "Reset to PXE boot";
     default: return "Power action " + std::to_string(s);
   }
 }
@@ -377,18 +402,60 @@ void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& j
         }
         auto inv = std::make_shared<Inventory>();
         auto rv = std::make_shared<std::optional<std::uint32_t>>();
+        auto why = std::make_shared<std::string>();  // a boot option Intel AMT refused
         std::deque<Op> ops;
-        ops.push_back(single(wsman::request_power_state_change(static_cast<wsman::PowerState>(job.power_state)),
-                             [rv](const Response& r) {
-                               if (auto v = wsman::read_return_value(r, "RequestPowerStateChange")) *rv = *v;
-                             }));
+        auto power_change = [rv](wsman::Request r) {
+          return single(std::move(r), [rv](const Response& resp) {
+            if (auto v = wsman::read_return_value(resp, "RequestPowerStateChange")) *rv = *v;
+          });
+        };
+        if (const auto plan = boot_plan(job.power_state)) {
+          // Boot options first (wsman.md 4.3): read what the firmware can do and its settings, then
+          // clear the boot order, Put the settings, arm them for one boot, force the source, and
+          // power on or reset.
+          auto caps = std::make_shared<std::optional<wsman::BootCapabilities>>();
+          auto settings = std::make_shared<std::optional<wsman::BootSettingData>>();
+          ops.push_back(single(wsman::get_request<wsman::BootCapabilities>(), [caps](const Response& r) {
+            if (auto v = wsman::read_response<wsman::BootCapabilities>(r)) *caps = *v;
+          }));
+          ops.push_back(single(wsman::get_request<wsman::BootSettingData>(), [settings](const Response& r) {
+            if (auto v = wsman::read_response<wsman::BootSettingData>(r)) *settings = *v;
+          }));
+          ops.back().then = [caps, settings, plan, why, power_change](std::deque<Op>& rest) {
+            if (!*caps || !*settings) {
+              *why = "its boot settings could not be read";
+              return;
+            }
+            const bool can = plan->target == wsman::BootTarget::kBiosSetup ? (*caps)->bios_setup : (*caps)->force_pxe_boot;
+            if (!can) {
+              *why = plan->target == wsman::BootTarget::kBiosSetup ? "it cannot boot to BIOS setup" : "it cannot force a PXE boot";
+              return;
+            }
+            auto steps = wsman::boot_sequence(**settings, plan->target, plan->use_sol, plan->reset);
+            for (std::size_t i = steps.size(); i-- > 0;) {
+              const std::string method(steps[i].method());
+              if (i + 1 == steps.size()) {
+                rest.push_front(power_change(std::move(steps[i])));
+              } else if (!method.empty()) {  // ChangeBootOrder, SetBootConfigRole: 0 is success
+                rest.push_front(single(std::move(steps[i]), [why, method](const Response& r) {
+                  auto v = wsman::read_return_value(r, method);
+                  if ((!v || *v != 0) && why->empty()) *why = method + " returned " + (v ? std::to_string(*v) : "no value");
+                }));
+              } else {
+                rest.push_front(single(std::move(steps[i]), [](const Response&) {}));
+              }
+            }
+          };
+        } else {
+          ops.push_back(power_change(wsman::request_power_state_change(static_cast<wsman::PowerState>(job.power_state))));
+        }
         ops.push_back(read_power(inv));
-        run_script(link, **c, std::move(ops), job.nodeid, power_action_name(job.power_state), lan, [this, job, inv, rv, lan] {
-          const bool ok = rv->has_value() && **rv == 0;
+        run_script(link, **c, std::move(ops), job.nodeid, power_action_name(job.power_state), lan, [this, job, inv, rv, why, lan] {
+          const bool ok = rv->has_value() && **rv == 0 && why->empty();
           if (ok) counters_.power_actions.fetch_add(1, std::memory_order_relaxed);
           ctx_.async_db->run(
               ioc_.get_executor(),
-              [job, ok, code = rv->value_or(0xFFFFFFFFu)](store::Store& s) {
+              [job, ok, code = rv->value_or(0xFFFFFFFFu), why = *why](store::Store& s) {
                 accounts::Outcome out;
                 auto got = s.get(job.nodeid);
                 const std::string name = got && got.value() ? got.value()->value("name", "") : job.nodeid;
@@ -400,8 +467,9 @@ void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& j
                         {"username", job.username},
                         {"actiontype", 300 + job.power_state},
                         {"msg", ok ? "Intel AMT " + power_action_name(job.power_state) + " of " + name
-                                   : "Intel AMT refused " + power_action_name(job.power_state) + " of " + name +
-                                         " (return value " + std::to_string(code) + ")"},
+                                : !why.empty() ? "Intel AMT refused " + power_action_name(job.power_state) + " of " + name + ": " + why
+                                               : "Intel AMT refused " + power_action_name(job.power_state) + " of " + name +
+                                                     " (return value " + std::to_string(code) + ")"},
                         {"domain", accounts::domain_of(job.nodeid)}};
                 accounts::record_event(s, out, {"*", job.meshid, job.nodeid, job.userid}, std::move(ev));
                 return out;
