@@ -107,6 +107,27 @@ test('the agent desktop: known pixels on the page, pointer and keys reach the X 
   await until(() => /keysym 0x57, W/.test(xevOut), 'xev to report the keys');
   assert.match(xevOut, /KeyPress event[^]*?keysym 0x71, q\)/);
   assert.match(xevOut, /KeyPress event[^]*?keysym 0xffe1, Shift_L\)/);
+
+  // Full screen: the desktop covers the page (no header, no other window), larger; the pixels
+  // are still where the remote screen has them. The same button brings the window back.
+  await clickButton(page, `desktop-fullscreen:${hostname()}`);
+  await page.waitForFunction((h) => { const x = window.meshwork.desktops[0];
+    return x.fullscreen && x.screen[3] > h + 60 && window.meshwork.idle; }, d.screen[3], { timeout: 10000 });
+  const big = await page.evaluate(() => window.meshwork.desktops[0]);
+  assert.ok(big.screen[1] < 60, `full screen starts at the top: ${big.screen}`);
+  assert.ok(Math.abs(big.screen[2] / big.screen[3] - 640 / 480) < 0.01, `aspect kept: ${big.screen}`);
+  const fullShot = decodePng(await page.screenshot({ type: 'png' }));
+  saveArtifact('desktop-fullscreen.png', await page.screenshot({ type: 'png' }));
+  const bigAt = (fx, fy) => {
+    const px = big.screen[0] + (fx + 0.5) * big.screen[2] / 640, py = big.screen[1] + (fy + 0.5) * big.screen[3] / 480;
+    return fullShot.pixel(Math.floor(px * scale), Math.floor(py * scale)).slice(0, 3);
+  };
+  assert.ok(near(bigAt(40, 440), ROOT), `root colour in full screen: ${bigAt(40, 440)}`);
+  assert.ok(near(bigAt(XEV.x + 150, XEV.y + 100), [255, 255, 255]), `xev in full screen: ${bigAt(XEV.x + 150, XEV.y + 100)}`);
+  await clickButton(page, `desktop-fullscreen:${hostname()}`);
+  await page.waitForFunction((r) => { const x = window.meshwork.desktops[0];
+    return !x.fullscreen && Math.abs(x.screen[3] - r[3]) < 2 && Math.abs(x.screen[1] - r[1]) < 2 && window.meshwork.idle; },
+  d.screen, { timeout: 10000 });
   assert.deepEqual(errors, []);
   await context.close();
 });

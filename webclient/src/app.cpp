@@ -220,7 +220,7 @@ void App::on_connection(Connection state, std::string detail) {
 
 void App::draw(float width, float height) {
   buttons_.clear();
-  const bool header = !(embed_.hide & 1);
+  const bool header = !(embed_.hide & 1) && fullscreen_.empty();
   apply_viewmode();
   if (header) draw_header(width);
   if (single_view()) {
@@ -228,6 +228,7 @@ void App::draw(float width, float height) {
   } else {
     draw_main(width, height);
   }
+  update_fullscreen(width, height);
   draw_terminals();
   draw_desktops();
   draw_files();
@@ -500,7 +501,7 @@ std::vector<App::DesktopInfo> App::desktops() const {
   std::vector<DesktopInfo> out;
   for (const auto& d : desktops_) {
     const auto& v = *d.view;
-    out.push_back({v.nodeid(), v.status(), v.kind(), v.ready(), v.width(), v.height(), v.updates(), v.screen_rect()});
+    out.push_back({v.nodeid(), v.status(), v.kind(), v.ready(), v.width(), v.height(), v.updates(), v.screen_rect(), v.fullscreen()});
   }
   return out;
 }
@@ -514,8 +515,47 @@ bool App::desktop_has_keyboard() const {
   return std::any_of(desktops_.begin(), desktops_.end(), [](const auto& d) { return d.view->focused() && d.view->ready(); });
 }
 
+// A desktop's "Full screen" button: its window covers the page (over every other window), and
+// the browser is asked for full screen; the same button, or the browser leaving (Esc), ends it.
+void App::update_fullscreen(float width, float height) {
+  for (auto& d : desktops_) {
+    if (!d.view->take_fullscreen_request()) continue;
+    const bool entering = !d.view->fullscreen();
+    if (!fullscreen_.empty()) leave_fullscreen();
+    if (entering) {
+      fullscreen_ = d.view->nodeid();
+      d.view->set_fullscreen(true);
+      if (fullscreen_port_) fullscreen_port_(true);
+    }
+    ++revision_;
+  }
+  if (fullscreen_.empty()) return;
+  bool shown = false;
+  for (auto& d : desktops_) {
+    if (!d.view->fullscreen()) continue;
+    d.view->pin(WindowPin{{0.0f, 0.0f, width, height}, true, true});
+    shown = true;
+  }
+  if (!shown) leave_fullscreen();  // its session ended
+}
+
+void App::leave_fullscreen() {
+  for (auto& d : desktops_) {
+    if (!d.view->fullscreen()) continue;
+    d.view->set_fullscreen(false);
+    d.view->pin(std::nullopt);  // an embedded single view pins it again at its next draw
+  }
+  fullscreen_.clear();
+  if (fullscreen_port_) fullscreen_port_(false);
+  ++revision_;
+}
+
+void App::on_fullscreen_changed(bool on) {
+  if (!on && !fullscreen_.empty()) leave_fullscreen();
+}
+
 void App::draw_desktops() {
-  draw_sessions(desktops_, [this](DesktopView& v) { return v.draw(keys_); });
+  draw_sessions(desktops_, [this](DesktopView& v) { return v.draw(keys_, &buttons_); });
   keys_.clear();
 }
 

@@ -139,10 +139,15 @@ class App {
     int width = 0, height = 0;
     unsigned updates = 0;
     std::array<float, 4> screen{};  // where the remote screen is drawn (framebuffer pixels)
+    bool fullscreen = false;
   };
   std::vector<DesktopInfo> desktops() const;
   // A remote desktop has the keyboard: the platform keeps the browser's own shortcuts from it.
   bool desktop_has_keyboard() const;
+  // Full screen for a remote desktop: the platform asks the browser (true) or leaves (false), and
+  // reports when the browser left on its own (Esc).
+  void set_fullscreen_port(std::function<void(bool on)> port) { fullscreen_port_ = std::move(port); }
+  void on_fullscreen_changed(bool on);
   struct TerminalInfo {
     std::string nodeid, status, text;
     bool ready = false;
@@ -190,6 +195,8 @@ class App {
   void apply_viewmode();
   void draw_terminals();
   void draw_desktops();
+  void update_fullscreen(float width, float height);
+  void leave_fullscreen();
   void draw_files();
   struct RelaySend {
     std::function<void(std::string_view)> binary, text;
@@ -270,6 +277,8 @@ class App {
   ServerPanel server_panel_;
   GroupPanel group_panel_;
   BulkActions bulk_;  // My Devices' selection and what it runs
+  std::string fullscreen_;  // the desktop shown full screen ("": none)
+  std::function<void(bool)> fullscreen_port_;
 };
 
 // Installs Meshwork's ImGui style (colours, rounding, spacing) scaled by `scale`.

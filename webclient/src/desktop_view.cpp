@@ -191,7 +191,7 @@ void DesktopView::release_keys() {
   for (const auto& [sym, down] : keys_.release_all()) handle(client_.key(sym, down));
 }
 
-void DesktopView::draw_toolbar() {
+void DesktopView::draw_toolbar(ItemRects* buttons) {
   const ImVec4 colour = state_ == State::kRunning ? kOk : state_ == State::kClosed ? kBad : kWarn;
   ImGui::AlignTextToFramePadding();  // text on the same line as the buttons and boxes
   ImGui::TextColored(colour, "%s", status_.c_str());
@@ -206,6 +206,15 @@ void DesktopView::draw_toolbar() {
   ImGui::Checkbox("Scale to fit", &fit_);
   ImGui::SameLine();
   if (ImGui::Checkbox("View only", &view_only_) && view_only_) release_keys();
+  ImGui::SameLine();
+  if (ImGui::Button(fullscreen_ ? "Exit full screen" : "Full screen")) {
+    if (!fullscreen_) {  // where the window was, for the way back
+      saved_pos_ = ImGui::GetWindowPos();
+      saved_size_ = ImGui::GetWindowSize();
+    }
+    fullscreen_request_ = true;
+  }
+  if (buttons) record_item(*buttons, "desktop-fullscreen:" + name_);
   if (kind_ == DesktopKind::kAgent) {
     static const char* const kNames[] = {"Lossless", "High quality", "Medium quality", "Low quality"};
     ImGui::SameLine();
@@ -270,13 +279,18 @@ void DesktopView::draw_screen() {
   ImGui::PopStyleVar();
 }
 
-bool DesktopView::draw(const std::vector<KeyEvent>& keys) {
+bool DesktopView::draw(const std::vector<KeyEvent>& keys, ItemRects* buttons) {
   const std::string title =
       (kind_ == DesktopKind::kAgent ? "Desktop: " : "Intel AMT KVM: ") + name_ + "###desk" + nodeid_;
   // Most of the page, centred: a remote screen is what the person came for.
   const ImVec2 page = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowSize(ImVec2(std::floor(page.x * 0.8f), std::floor(page.y * 0.84f)), ImGuiCond_FirstUseEver);
   ImGui::SetNextWindowPos(ImVec2(page.x * 0.5f, page.y * 0.54f), ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
+  if (restore_) {
+    ImGui::SetNextWindowPos(saved_pos_);
+    ImGui::SetNextWindowSize(saved_size_);
+    restore_ = false;
+  }
   if (raise_) {
     ImGui::SetNextWindowFocus();
     raise_ = false;
@@ -286,7 +300,7 @@ bool DesktopView::draw(const std::vector<KeyEvent>& keys) {
                                     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar |
                                         ImGuiWindowFlags_NoScrollWithMouse | pinned);
   if (visible) {
-    draw_toolbar();
+    draw_toolbar(buttons);
     draw_screen();
   }
   focused_ = visible && ImGui::IsWindowFocused(ImGuiFocusedFlags_ChildWindows);
@@ -298,6 +312,14 @@ bool DesktopView::draw(const std::vector<KeyEvent>& keys) {
   ImGui::End();
   if (!open_) release_keys();
   return open_;
+}
+
+void DesktopView::set_fullscreen(bool on) {
+  if (on == fullscreen_) return;
+  fullscreen_ = on;
+  restore_ = !on && saved_size_.x > 0;
+  raise_ = true;
+  ++revision_;
 }
 
 }  // namespace mw::web

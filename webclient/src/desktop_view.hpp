@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -52,7 +53,7 @@ class DesktopView {
   void on_closed(std::string reason);
 
   // Draws the window; when it has the keyboard focus, sends `keys`. False once the user closed it.
-  bool draw(const std::vector<KeyEvent>& keys);
+  bool draw(const std::vector<KeyEvent>& keys, ItemRects* buttons = nullptr);
 
   const std::string& nodeid() const { return nodeid_; }
   DesktopKind kind() const { return kind_; }
@@ -77,6 +78,12 @@ class DesktopView {
   // Pins the window to a rectangle of the page (embedded single view); nullopt unpins.
   void pin(std::optional<WindowPin> p) { pin_ = p; }
 
+  // Full screen: the toolbar's button asks (taken once by the App, which pins the view over the
+  // whole page and asks the browser for full screen); set_fullscreen tells the view which it is.
+  bool take_fullscreen_request() { return std::exchange(fullscreen_request_, false); }
+  void set_fullscreen(bool on);
+  bool fullscreen() const { return fullscreen_; }
+
  private:
   enum class State { kConnecting, kRunning, kClosed };
   void handle(rfb::ClientOutput out);
@@ -84,7 +91,7 @@ class DesktopView {
   void send_keys(const std::vector<KeyEvent>& keys);
   void send_pointer(int x, int y, std::uint8_t buttons);
   void set_quality(Quality q);
-  void draw_toolbar();
+  void draw_toolbar(ItemRects* buttons);
   void draw_screen();
 
   std::string nodeid_, name_;
@@ -116,6 +123,9 @@ class DesktopView {
   unsigned revision_ = 0;
   std::array<float, 4> screen_rect_{};
   std::optional<WindowPin> pin_;
+  bool fullscreen_ = false, fullscreen_request_ = false;
+  bool restore_ = false;             // back from full screen: the window's place before it
+  ImVec2 saved_pos_{}, saved_size_{};
 };
 
 }  // namespace mw::web

@@ -17,6 +17,7 @@ namespace mw::web {
 struct WindowPin {
   std::array<float, 4> rect{};  // x, y, w, h in framebuffer pixels
   bool no_title = false;
+  bool on_top = false;  // full screen: over every other window (else it stays behind them)
 };
 
 // Call right before ImGui::Begin; returns the flags to add. With a pin, pass no close flag to Begin.
@@ -25,7 +26,7 @@ inline ImGuiWindowFlags apply_pin(const std::optional<WindowPin>& pin) {
   ImGui::SetNextWindowPos(ImVec2(pin->rect[0], pin->rect[1]), ImGuiCond_Always);
   ImGui::SetNextWindowSize(ImVec2(pin->rect[2], pin->rect[3]), ImGuiCond_Always);
   return ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
-         ImGuiWindowFlags_NoBringToFrontOnFocus | (pin->no_title ? ImGuiWindowFlags_NoTitleBar : 0);
+         (pin->on_top ? 0 : ImGuiWindowFlags_NoBringToFrontOnFocus) | (pin->no_title ? ImGuiWindowFlags_NoTitleBar : 0);
 }
 
 // The rectangle of the last ImGui item (x, y, w, h in framebuffer pixels) under `name`, for the

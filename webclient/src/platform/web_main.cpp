@@ -112,7 +112,8 @@ void report_sessions() {
                      {"width", d.width},
                      {"height", d.height},
                      {"updates", d.updates},
-                     {"screen", {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale}}});
+                     {"screen", {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale}},
+                     {"fullscreen", d.fullscreen}});
   }
   nlohmann::json buttons = nlohmann::json::object();
   for (const auto& [name, r] : g.app.buttons()) {
@@ -499,6 +500,20 @@ EM_JS(void, js_copy_text, (const char* text), {
   if (navigator.clipboard) navigator.clipboard.writeText(UTF8ToString(text)).catch(() => {});
 });
 
+// Full screen for a remote desktop (App::set_fullscreen_port). The browser may refuse (no recent
+// click, or full screen disabled): the desktop then still covers the whole page. Leaving full
+// screen in the browser (Esc) is reported to the app.
+EM_JS(void, js_fullscreen, (int on), {
+  if (on) {
+    if (document.fullscreenEnabled && !document.fullscreenElement) document.documentElement.requestFullscreen().catch(() => {});
+  } else if (document.fullscreenElement) {
+    document.exitFullscreen().catch(() => {});
+  }
+});
+EM_JS(void, js_listen_fullscreen, (), {
+  document.addEventListener("fullscreenchange", () => Module._mw_fullscreen_changed(document.fullscreenElement ? 1 : 0));
+});
+
 EM_JS(void, js_listen_paste, (), {
   document.addEventListener("paste", (e) => {
     const text = e.clipboardData ? e.clipboardData.getData("text/plain") : "";
@@ -617,6 +632,8 @@ void start_main_loop() {
   g.app.set_texture_port({create_texture, update_texture, destroy_texture});
   g.app.set_clipboard([](const std::string& text) { js_copy_text(text.c_str()); });
   js_listen_paste();
+  js_listen_fullscreen();
+  g.app.set_fullscreen_port([](bool on) { js_fullscreen(on ? 1 : 0); });
   g.app.set_file_port({[] { js_pick_file(); },
                        [](int relay, int file, std::uint64_t offset) { js_upload_file(relay, file, static_cast<double>(offset)); },
                        [](int file) { js_forget_file(file); },
@@ -684,6 +701,12 @@ void load_fonts() {
 extern "C" EMSCRIPTEN_KEEPALIVE void mw_font_loaded(int index, void* data, int size) {
   if (size > 0) add_font(data, size, index == 1);
   if (--g.fonts_pending == 0) start_main_loop();
+}
+
+// Called from JS (js_listen_fullscreen).
+extern "C" EMSCRIPTEN_KEEPALIVE void mw_fullscreen_changed(int on) {
+  g.app.on_fullscreen_changed(on != 0);
+  wake();
 }
 
 // Called from JS (js_listen_paste).
