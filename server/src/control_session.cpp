@@ -6,6 +6,7 @@
 
 #include "agents/registry.hpp"
 #include "amt/amt_manager.hpp"
+#include "amt/amt_scanner.hpp"
 
 #include "accounts/actions.hpp"
 #include "accounts/service.hpp"
@@ -228,6 +229,7 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         for (const auto& r : d.outcome.replies) self->send(r);
         for (auto& t : d.outcome.text_replies) self->send(std::make_shared<const std::string>(std::move(t)));
         if (d.outcome.server_stats) self->send(server_stats(self->ctx_, std::move(*d.outcome.server_stats)));
+        if (d.outcome.amt_scan) self->run_amt_scan(std::move(*d.outcome.amt_scan));
         bus.dispatch_all(self->domain_.id, d.outcome.events);
         std::weak_ptr<accounts::EventSink> me = self;
         for (const auto& job : d.outcome.amt_jobs) {
@@ -251,6 +253,30 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         }
         self->do_read();
       });
+}
+
+// A network scan (scanamtdevice): MeshCentral's answer, {action, range, results: {address: {ver,
+// tls, state, hostname, hosttype}}} (results null when no scan could start), to this session.
+template <class NextLayer>
+void ControlSession<NextLayer>::run_amt_scan(accounts::AmtScanJob job) {
+  auto answer = [range = job.range, responseid = job.responseid](Json results) {
+    Json a{{"action", "scanamtdevice"}, {"range", range}, {"results", std::move(results)}};
+    if (!responseid.is_null()) a["responseid"] = responseid;
+    return std::make_shared<const std::string>(a.dump(-1, ' ', false, Json::error_handler_t::replace));
+  };
+  std::weak_ptr<accounts::EventSink> me = this->shared_from_this();
+  auto done = [me, answer](std::vector<amt::ScanHit> hits) {
+    Json results = Json::object();
+    for (const auto& h : hits) {
+      // MeshCentral gives major.minor; state 2: provisioned (it asks for Digest credentials).
+      const auto second_dot = h.version.find('.', h.version.find('.') + 1);
+      results[h.address] = {{"ver", h.version.substr(0, second_dot)}, {"tls", 0}, {"state", h.realm.empty() ? 0 : 2},
+                            {"hostname", h.address}, {"hosttype", "addr"}};
+    }
+    if (auto s = me.lock()) s->push(answer(std::move(results)));
+  };
+  logger("amt")->info("{} scans {} for Intel AMT", userid_, job.range);
+  if (!ctx_.amt_scanner || !ctx_.amt_scanner->scan({job.first, job.last}, done)) send(answer(nullptr));
 }
 
 // A "runcommands" job: MeshCentral's answers — "OK" at once without reply, the output as

@@ -52,11 +52,13 @@ class ControlSession : public accounts::EventSink, public std::enable_shared_fro
   void on_read(beast::error_code ec, std::size_t bytes);
   void run_action(nlohmann::json cmd);
   void run_agent_command(accounts::AgentCommandJob job);
+  void run_amt_scan(accounts::AmtScanJob job);
   accounts::ActionEnv action_env() const {
     auto env = accounts::env_for(domain_);
     env.presence = &ctx_.accounts->presence();
     if (!ctx_.amt_key.empty()) env.amt_key = &ctx_.amt_key;
     if (ctx_.cira) env.cira = &*ctx_.cira;
+    env.wan_only = ctx_.settings.wan_only;
     return env;
   }
   void send(std::shared_ptr<const std::string> text);

@@ -23,6 +23,7 @@
 #include "agents/mesh_relay.hpp"
 #include "agents/registry.hpp"
 #include "amt/amt_manager.hpp"
+#include "amt/amt_scanner.hpp"
 #include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
 #include "log.hpp"
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
   WebServer web(ioc, ctx);
   std::unique_ptr<amt::MpsServer> mps;
   std::unique_ptr<amt::AmtManager> amt_manager;
+  std::unique_ptr<amt::AmtScanner> amt_scanner;
   agents::AgentRegistry agent_registry;
   agents::RelayHub relay_hub;
   ctx.agents = &agent_registry;
@@ -175,6 +177,10 @@ int main(int argc, char** argv) {
     // Intel AMT management: CIRA devices through the MPS, LAN devices by TCP (also in LAN mode).
     amt_manager = std::make_unique<amt::AmtManager>(ioc, ctx, mps.get());
     ctx.amt = amt_manager.get();
+    if (!s.wan_only) {
+      amt_scanner = std::make_unique<amt::AmtScanner>(ioc.get_executor());
+      ctx.amt_scanner = amt_scanner.get();
+    }
     if (mps) mps->on_device_ready = [m = amt_manager.get()](std::shared_ptr<amt::CiraLink> link) { m->device_ready(std::move(link)); };
   } catch (const std::exception& e) {
     std::fprintf(stderr, "meshwork-server: %s\n", e.what());

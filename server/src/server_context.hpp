@@ -25,6 +25,7 @@ class Service;
 namespace mw::server::amt {
 class MpsServer;
 class AmtManager;
+class AmtScanner;
 }
 namespace mw::server::agents {
 class AgentRegistry;
@@ -65,6 +66,7 @@ struct ServerContext {
   std::optional<accounts::CiraInfo> cira;  // set when the MPS listens
   amt::MpsServer* mps = nullptr;
   amt::AmtManager* amt = nullptr;
+  amt::AmtScanner* amt_scanner = nullptr;  // "Scan network"; null in WanOnly
   std::vector<std::uint8_t> amt_key;  // seals Intel AMT credentials (amt/credentials.hpp)
   // Agents: the key that proves the server to them, who is connected, relays waiting for agents.
   std::unique_ptr<agents::ServerAgentKey> agent_key;

@@ -204,9 +204,20 @@ test('Add Intel AMT device: the CIRA settings to configure, and a computer on th
     assert.equal(cira.user, CIRA_USER);
     assert.equal(cira.mps, `127.0.0.1:${server.mpsPort}`);
     assert.match(cira.rootSha384, /^[0-9a-f]{96}$/i);
-    // The LAN computer, through the form.
-    for (const [field, text] of [['addamt-name', 'lab-pc'], ['addamt-host', '127.0.0.94'], ['addamt-user', 'admin'],
-      ['addamt-pass', AMT_PASS]]) {
+    // The LAN computer: named, then found by a network scan of the addresses around it ("Use"
+    // puts its address in the form), then its credentials.
+    await clickButton(page, 'addamt-name');
+    await page.keyboard.type('lab-pc');
+    await clickButton(page, 'addamt-range');
+    await page.keyboard.type('127.0.0.90-127.0.0.99');
+    await clickButton(page, 'addamt-scan');
+    await page.waitForFunction(() => window.meshwork.addAmt.scanResult === '1 found in 127.0.0.90-127.0.0.99.', null,
+      { timeout: 20000 });
+    assert.deepEqual(await page.evaluate(() => window.meshwork.addAmt.found), ['127.0.0.94 16.1']);
+    await clickButton(page, 'addamt-use:127.0.0.94');
+    await page.waitForFunction(() => window.meshwork.addAmt.host === '127.0.0.94', null, { timeout: 10000 });
+    saveArtifact('amt-scan.png', await page.screenshot({ type: 'png' }));
+    for (const [field, text] of [['addamt-user', 'admin'], ['addamt-pass', AMT_PASS]]) {
       await clickButton(page, field);
       await page.keyboard.type(text);
     }
@@ -230,7 +241,8 @@ test('boot options: Reset to BIOS setup shows the setup screen on the open seria
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await login(page, server.url);
-  const name = (await control(server.port, { action: 'nodes' }, 'nodes')).nodes[GROUP][0].name;
+  // The CIRA computer (the group also holds the LAN one of the test before, whose simulator is gone).
+  const name = (await control(server.port, { action: 'nodes' }, 'nodes')).nodes[GROUP].find((n) => n._id === device._id).name;
   await clickButton(page, `serial:${name}`);
   await page.waitForFunction(() => window.meshwork.terminals && window.meshwork.terminals.length === 1 &&
     /login:/.test(window.meshwork.terminals[0].text), null, { timeout: 30000 });

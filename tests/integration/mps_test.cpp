@@ -480,6 +480,36 @@ TEST_F(Mps, RelaysNeedTheRemoteControlRightAndAConnectedDeviceWithCredentials) {
   EXPECT_NE(events.find("Intel AMT Serial-over-LAN session to amtsim-1 ended"), std::string::npos) << events;
 }
 
+// "Scan network" from the Add Intel AMT device dialog: the server probes a range and lists the
+// computers whose port 16992 answers as Intel AMT, with their version (amtsim on three addresses).
+TEST_F(Mps, ScanNetworkFindsIntelAmtComputersInARange) {
+  int out[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  auto child = peer::Child::spawn({MW_AMTSIM, "--mode", "lan", "--count", "3", "--first-ip", "127.0.0.70", "--amt-pass",
+                                   kAmtPass, "--seed", "scan-test"},
+                                  peer::current_env(), {}, -1, -1, out[1]);
+  ::close(out[1]);
+  std::string sim_out;
+  ASSERT_NE(peer::read_until(out[0], sim_out, "ready\n", 0, Clock::now() + std::chrono::seconds(30)), std::string::npos) << sim_out;
+  ::close(out[0]);
+  const auto found = json::parse(control(port, f, {{"action", "scanamtdevice"}, {"meshid", kAmtGroup}, {"range", "127.0.0.66-127.0.0.77"}}));
+  ASSERT_EQ(found["action"], "scanamtdevice") << found.dump();
+  EXPECT_EQ(found["range"], "127.0.0.66-127.0.0.77");
+  ASSERT_TRUE(found["results"].is_object()) << found.dump();
+  EXPECT_EQ(found["results"].size(), 3u) << found.dump();
+  for (const char* ip : {"127.0.0.70", "127.0.0.71", "127.0.0.72"}) {
+    EXPECT_EQ(found["results"][ip]["ver"], "16.1") << ip << found.dump();
+    EXPECT_EQ(found["results"][ip]["state"], 2) << ip;
+    EXPECT_EQ(found["results"][ip]["hostname"], ip);
+  }
+  // Ranges are checked before anything is probed.
+  EXPECT_EQ(json::parse(control(port, f, {{"action", "scanamtdevice"}, {"meshid", kAmtGroup}, {"range", "10.0.0.0/8"}}))["result"],
+            "a network scan covers at most 4096 addresses (/20)");
+  EXPECT_EQ(json::parse(control(port, f, {{"action", "scanamtdevice"}, {"meshid", kAmtGroup}, {"range", "nowhere"}}))["result"],
+            "\"nowhere\" is not an IPv4 address, range (a-b) or network (a/n)");
+  EXPECT_NE(server->poll().find("scans 127.0.0.66-127.0.0.77 for Intel AMT"), std::string::npos);
+}
+
 TEST_F(Mps, LanDevicesAddedByAddressAreManagedOverTcp) {
   // amtsim on the LAN (its own loopback address, AMT's standard ports), not connected by CIRA.
   int out[2];

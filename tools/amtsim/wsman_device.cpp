@@ -111,7 +111,7 @@ std::string WsmanDevice::unauthorized(bool stale) {
   wsman::HttpResponseHead head;
   head.status = 401;
   head.headers = {{"WWW-Authenticate", wsman::format_digest_challenge(c).value_or("Digest")},
-                  {"Content-Type", "text/html"}};
+                  {"Content-Type", "text/html"}, {"Server", "Intel(R) Active Management Technology " + id_.amt_version}};
   auto r = wsman::build_http_response(head, "<html><body>401 Unauthorized</body></html>");
   return r ? *r : std::string("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
 }
@@ -120,6 +120,7 @@ std::string WsmanDevice::handle(const wsman::HttpMessage& request) {
   if (request.method != "POST" || request.target != "/wsman") {
     wsman::HttpResponseHead head;
     head.status = request.method == "POST" ? 404 : 405;
+    head.headers = {{"Server", "Intel(R) Active Management Technology " + id_.amt_version}};
     return wsman::build_http_response(head, {}).value_or("");
   }
   const std::string_view auth = request.header("Authorization");

@@ -9,15 +9,11 @@
 #include <ctime>
 
 #include "text.hpp"
+#include "theme.hpp"
 
 namespace mw::web {
 namespace {
 
-const ImVec4 kOk{0.30f, 0.78f, 0.45f, 1.0f};
-const ImVec4 kWarn{0.95f, 0.70f, 0.25f, 1.0f};
-const ImVec4 kBad{0.92f, 0.35f, 0.35f, 1.0f};
-const ImVec4 kMuted{0.62f, 0.66f, 0.72f, 1.0f};
-const ImVec4 kAccent{0.20f, 0.55f, 0.90f, 1.0f};
 
 constexpr std::uint32_t kFull = 0xFFFFFFFF;
 constexpr std::uint32_t kSiteLocked = 32;

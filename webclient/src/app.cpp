@@ -11,15 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "text.hpp"
+#include "theme.hpp"
 
 namespace mw::web {
 namespace {
-
-const ImVec4 kAccent{0.20f, 0.55f, 0.90f, 1.0f};
-const ImVec4 kOk{0.30f, 0.78f, 0.45f, 1.0f};
-const ImVec4 kWarn{0.95f, 0.70f, 0.25f, 1.0f};
-const ImVec4 kBad{0.92f, 0.35f, 0.35f, 1.0f};
-const ImVec4 kMuted{0.62f, 0.66f, 0.72f, 1.0f};
 
 const char* connection_label(Connection c) {
   switch (c) {
@@ -99,6 +94,15 @@ bool App::on_control_message(std::string_view text) {
         add_amt_.root_sha384 = cira->root_sha384;
         add_amt_.cira_loaded = true;
       }
+    } else if (u->action == "scanamtdevice") {
+      auto scan = proto::parse_amt_scan(text);
+      if (!scan) return false;
+      add_amt_.scanning = false;
+      add_amt_.found = std::move(scan->found);
+      add_amt_.scan_result = !scan->result.empty() ? scan->result
+                             : !scan->started     ? "The server is busy with other scans; try again in a few seconds."
+                             : add_amt_.found.empty() ? "No Intel AMT computer answered in " + scan->range + "."
+                                                      : std::to_string(add_amt_.found.size()) + " found in " + scan->range + ".";
     } else if (u->action == "users") {
       auto list = proto::parse_user_list(text);
       if (list) users_panel_.on_list(std::move(list.value()));
@@ -406,6 +410,42 @@ void App::draw_add_amt() {
       ImGui::SameLine();
       ImGui::TextColored(add_amt_.added ? kOk : kBad, "%s", add_amt_.result.c_str());
     }
+    // Scan network: the server probes a range for Intel AMT; a found address fills the form.
+    ImGui::Spacing();
+    ImGui::TextColored(kMuted, "Or find it: an address range to scan (a-b or a/n, at most 4,096 addresses).");
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted("Range");
+    ImGui::SameLine(em * 8);
+    ImGui::SetNextItemWidth(em * 16);
+    ImGui::InputText("##addamt-range", add_amt_.range.data(), add_amt_.range.size());
+    record_item(buttons_, "addamt-range");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(!add_amt_.range[0] || add_amt_.scanning);
+    if (ImGui::Button("Scan network")) {
+      add_amt_.scanning = true;
+      add_amt_.scan_result.clear();
+      add_amt_.found.clear();
+      send_json({{"action", "scanamtdevice"}, {"meshid", add_amt_.group}, {"range", add_amt_.range.data()}});
+    }
+    record_item(buttons_, "addamt-scan");
+    ImGui::EndDisabled();
+    if (add_amt_.scanning) {
+      ImGui::SameLine();
+      ImGui::TextColored(kMuted, "Scanning…");
+    }
+    if (!add_amt_.scan_result.empty()) ImGui::TextColored(add_amt_.found.empty() ? kWarn : kOk, "%s", add_amt_.scan_result.c_str());
+    for (const auto& f : add_amt_.found) {
+      ImGui::PushID(f.address.c_str());
+      if (ImGui::SmallButton("Use")) {
+        std::snprintf(add_amt_.host.data(), add_amt_.host.size(), "%s", f.address.c_str());
+        if (!add_amt_.name[0]) std::snprintf(add_amt_.name.data(), add_amt_.name.size(), "%s", f.address.c_str());
+        ++revision_;
+      }
+      record_item(buttons_, "addamt-use:" + f.address);
+      ImGui::PopID();
+      ImGui::SameLine();
+      ImGui::Text("%s  Intel AMT %s%s", f.address.c_str(), f.version.c_str(), f.state == 2 ? "" : " (not provisioned)");
+    }
     ImGui::Spacing();
     ImGui::Separator();
     ImGui::TextColored(kAccent, "Over the Internet (CIRA)");
@@ -446,6 +486,12 @@ void App::draw_add_amt() {
     add_amt_ = AddAmt{};
     ++revision_;
   }
+}
+
+App::AmtDialogInfo App::add_amt_info() const {
+  AmtDialogInfo info{add_amt_.mps, add_amt_.mps_user, add_amt_.root_sha384, add_amt_.result, add_amt_.scan_result, {}, add_amt_.host.data()};
+  for (const auto& f : add_amt_.found) info.found.push_back(f.address + " " + f.version);
+  return info;
 }
 
 // [SECTION] Terminals
@@ -832,14 +878,7 @@ void App::draw_account_menu(float right) {
     return chosen;
   };
   if (item("Events")) open_events();
-  if (item("Change password")) {
-    old_pass_.fill('\0');
-    new_pass_.fill('\0');
-    new_pass2_.fill('\0');
-    password_result_.clear();
-    password_open_ = true;
-    password_popup_ = false;
-  }
+  if (item("Change password")) open_password_dialog();
   ImGui::Separator();
   if (item("Log out")) navigate_to_ = "logout";
   ImGui::EndPopup();
@@ -956,14 +995,7 @@ void App::draw_account_tab() {
   ImGui::Spacing();
   ImGui::Text("Site rights: %s", rights_summary(user_->siteadmin, kSiteRightBits, "none (a user)").c_str());
   ImGui::Spacing();
-  if (ImGui::Button("Change password", ImVec2(em * 10, 0))) {
-    old_pass_.fill('\0');
-    new_pass_.fill('\0');
-    new_pass2_.fill('\0');
-    password_result_.clear();
-    password_open_ = true;
-    password_popup_ = false;
-  }
+  if (ImGui::Button("Change password", ImVec2(em * 10, 0))) open_password_dialog();
   record_item(buttons_, "account-password");
   ImGui::Separator();
   ImGui::TextUnformatted("Device groups and your rights there");
@@ -982,6 +1014,15 @@ void App::draw_account_tab() {
     }
     ImGui::EndTable();
   }
+}
+
+void App::open_password_dialog() {
+  old_pass_.fill('\0');
+  new_pass_.fill('\0');
+  new_pass2_.fill('\0');
+  password_result_.clear();
+  password_open_ = true;
+  password_popup_ = false;
 }
 
 void App::draw_password_dialog() {

@@ -167,8 +167,11 @@ class App {
   // The Add Intel AMT device dialog's CIRA settings as shown, and its last answer (tests).
   struct AmtDialogInfo {
     std::string mps, mps_user, root_sha384, result;
+    std::string scan_result;
+    std::vector<std::string> found;  // "address version"
+    std::string host;                // the Address field
   };
-  AmtDialogInfo add_amt_info() const { return {add_amt_.mps, add_amt_.mps_user, add_amt_.root_sha384, add_amt_.result}; }
+  AmtDialogInfo add_amt_info() const;
 
   Connection connection() const { return connection_; }
   const std::optional<proto::ServerInfo>& server_info() const { return info_; }
@@ -214,6 +217,7 @@ class App {
   void draw_device_pages();
   void draw_account_menu(float right);
   void draw_password_dialog();
+  void open_password_dialog();
   void draw_edit_device();
   DevicePage* device_page(const std::string& nodeid);
   void send_json(const nlohmann::json& request);
@@ -254,6 +258,10 @@ class App {
     bool added = false;
     bool cira_loaded = false, show_pass = false;
     std::string cira_error, mps, mps_user, mps_pass, root_sha384;
+    std::array<char, 64> range{};  // Scan network
+    bool scanning = false;
+    std::string scan_result;
+    std::vector<proto::AmtScan::Found> found;
   } add_amt_;
   std::vector<std::unique_ptr<DevicePage>> pages_;
   std::string raise_page_;  // the page to bring to the front at the next draw

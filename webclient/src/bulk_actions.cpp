@@ -7,14 +7,11 @@
 #include <vector>
 
 #include "device_page.hpp"
+#include "theme.hpp"
 
 namespace mw::web {
 namespace {
 
-const ImVec4 kOk{0.30f, 0.78f, 0.45f, 1.0f};
-const ImVec4 kWarn{0.95f, 0.70f, 0.25f, 1.0f};
-const ImVec4 kBad{0.92f, 0.35f, 0.35f, 1.0f};
-const ImVec4 kMuted{0.62f, 0.66f, 0.72f, 1.0f};
 
 bool button(const char* label, const std::string& test, ItemRects& buttons, float width = 0) {
   const bool clicked = ImGui::Button(label, ImVec2(width, 0));

@@ -11,13 +11,11 @@
 #include <variant>
 
 #include "text.hpp"
+#include "theme.hpp"
 
 namespace mw::web {
 namespace {
 
-const ImVec4 kOk{0.30f, 0.78f, 0.45f, 1.0f};
-const ImVec4 kWarn{0.95f, 0.70f, 0.25f, 1.0f};
-const ImVec4 kBad{0.92f, 0.35f, 0.35f, 1.0f};
 
 // More rectangles than this in one frame: one upload of the whole screen is cheaper.
 constexpr std::size_t kMaxDirtyRects = 256;

@@ -6,12 +6,11 @@
 #include <cstdio>
 #include <ctime>
 
+#include "theme.hpp"
+
 namespace mw::web {
 namespace {
 
-const ImVec4 kMuted{0.62f, 0.66f, 0.72f, 1.0f};
-const ImVec4 kOk{0.30f, 0.78f, 0.45f, 1.0f};
-const ImVec4 kWarn{0.95f, 0.70f, 0.25f, 1.0f};
 
 void section(const char* title) {
   ImGui::Spacing();

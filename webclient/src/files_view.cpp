@@ -9,15 +9,13 @@
 #include <ctime>
 
 #include "text.hpp"
+#include "theme.hpp"
 
 namespace mw::web {
 namespace {
 
 using Json = nlohmann::json;
 
-const ImVec4 kOk{0.30f, 0.78f, 0.45f, 1.0f};
-const ImVec4 kBad{0.92f, 0.35f, 0.35f, 1.0f};
-const ImVec4 kMuted{0.62f, 0.66f, 0.72f, 1.0f};
 const ImVec4 kFolder{0.45f, 0.70f, 0.95f, 1.0f};
 
 

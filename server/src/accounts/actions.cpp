@@ -7,6 +7,7 @@
 #include <set>
 
 #include "accounts/rights.hpp"
+#include "amt/amt_scanner.hpp"
 #include "amt/credentials.hpp"
 #include "auth/password.hpp"
 #include "store/records.hpp"
@@ -749,6 +750,17 @@ void do_amtinfo(Store& db, const ActionEnv& env, const Json& caller, const Json&
   out.amt_jobs.push_back(std::move(job));
 }
 
+// MeshCentral's "scanamtdevice" from a group's Add Intel AMT device dialog: the range is checked
+// here (syntax and size), the probing is the control channel's (amt/amt_scanner.hpp).
+void do_scanamtdevice(const ActionEnv& env, const Json& cmd, Outcome& out) {
+  if (env.wan_only) return out.replies.push_back(answer(cmd, "This is a WAN-only server: it does not scan networks"));
+  const std::string text = str(cmd, "range");
+  if (text.empty() || text.size() > 256) return out.replies.push_back(answer(cmd, "Invalid range"));
+  auto range = amt::parse_ipv4_range(text);
+  if (!range) return out.replies.push_back(answer(cmd, range.error().message));
+  out.amt_scan = AmtScanJob{text, range->first, range->last, cmd.contains("responseid") ? cmd["responseid"] : Json()};
+}
+
 void do_changedevicemesh(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   auto target = resolve_mesh(db, env, caller, cmd);
   if (!target) return out.replies.push_back(answer(cmd, "Invalid group id"));
@@ -971,6 +983,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
       else if (action == "removemeshuser") do_removemeshuser(db, env, caller, *mesh, cmd, out);
       else if (action == "ciraconfig") do_ciraconfig(env, *mesh, cmd, out);
       else if (action == "addamtdevice") do_addamtdevice(db, env, caller, *mesh, cmd, out);
+      else if (action == "scanamtdevice") do_scanamtdevice(env, cmd, out);
       return out;
     }
   }

@@ -37,6 +37,13 @@ struct AmtJob {
   Json responseid;
 };
 
+// "Scan network" (scanamtdevice) allowed: the range to probe, for the server's AMT scanner.
+struct AmtScanJob {
+  std::string range;               // as the caller wrote it
+  std::uint32_t first = 0, last = 0;  // IPv4, host order, inclusive
+  Json responseid;
+};
+
 // A shell command for a device's agent ("runcommands"), sent by the control session once the
 // action's checks and event are done. `responseid` is the caller's, echoed in the answers.
 struct AgentCommandJob {
@@ -57,6 +64,7 @@ struct Outcome {
   // "serverstats" was allowed: what the database knows (UserAccounts, DeviceGroups, responseid);
   // the control channel adds the live figures (connections, memory) and sends it.
   std::optional<Json> server_stats;
+  std::optional<AmtScanJob> amt_scan;  // for the control channel's AMT scanner
 };
 
 // What an administrator needs to point Intel AMT's CIRA at this server (ciraconfig).
@@ -76,6 +84,7 @@ struct ActionEnv {
   PresenceTable* presence = nullptr;  // live connectivity: "nodes" adds conn and pwr from it
   const std::vector<std::uint8_t>* amt_key = nullptr;  // seals Intel AMT credentials (amt/credentials.hpp)
   const CiraInfo* cira = nullptr;                      // null when the MPS is off
+  bool wan_only = false;                               // WanOnly: no LAN scanning
 };
 
 // Runs one control message for the user `caller_id`. Unknown actions get no answer (as

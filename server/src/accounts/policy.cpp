@@ -30,6 +30,7 @@ constexpr std::array kPolicies{
     Policy{"events", kSelf, 0},  // filtered by what the caller may see
     Policy{"ciraconfig", kMesh, mesh_right::kEditGroup},  // shows the MPS password
     Policy{"addamtdevice", kMesh, mesh_right::kManageDevices},
+    Policy{"scanamtdevice", kMesh, mesh_right::kManageDevices},  // probes a LAN range (amt_scanner.hpp)
     Policy{"poweraction", kNodes, mesh_right::kResetPowerOff},  // 302 (power on): kWake instead
     Policy{"amtinfo", kNodes, mesh_right::kRemoteControl},      // and not kNoAmt
     Policy{"runcommands", kNodes, mesh_right::kRemoteCommands},

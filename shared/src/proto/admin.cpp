@@ -1,6 +1,8 @@
 // Administration answers (admin.hpp).
 #include "mw/proto/admin.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "mw/proto/device_info.hpp"
@@ -107,6 +109,23 @@ Result<CommandOutput> parse_command_output(std::string_view text) {
   }
   if (action == "runcommands") return c;
   return make_error("bad-message", "not a runcommands answer");
+}
+
+Result<AmtScan> parse_amt_scan(std::string_view text) {
+  auto m = message(text, "scanamtdevice");
+  if (!m) return m.error();
+  const json& j = m.value();
+  AmtScan s;
+  s.range = str(j, "range");
+  s.result = str(j, "result");
+  if (const json* results = object(j, "results")) {
+    s.started = true;
+    for (const auto& [address, r] : results->items()) {
+      if (!r.is_object() || s.found.size() >= kMaxListed) continue;
+      s.found.push_back({address, str(r, "ver"), static_cast<int>(std::min<std::int64_t>(i64(r, "state"), 100))});
+    }
+  }
+  return s;
 }
 
 }  // namespace mw::proto

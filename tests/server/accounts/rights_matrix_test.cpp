@@ -25,7 +25,7 @@ const Case kCases[] = {
     {"nodes", 0},                              {"deviceevents", 0},
     {"getsysinfo", 0},                         {"runcommands", mesh_right::kRemoteCommands},
     {"amtpoweroff", mesh_right::kResetPowerOff}, {"amtpoweron", mesh_right::kWake},
-    {"amtinfo", mesh_right::kRemoteControl},
+    {"amtinfo", mesh_right::kRemoteControl},  {"scanamtdevice", mesh_right::kManageDevices},
 };
 
 const std::uint32_t kBits[] = {
@@ -70,6 +70,10 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
     // Accepted commands become jobs for the device's agent; refused ones answer "Access denied".
     auto out = f.run(user, {{"action", "runcommands"}, {"nodeids", {node}}, {"type", 0}, {"cmds", "true"}});
     return out.agent_jobs.size() == 1 && out.agent_jobs[0].nodeid == node;
+  }
+  if (action == "scanamtdevice") {
+    auto out = f.run(user, {{"action", "scanamtdevice"}, {"meshid", mesh}, {"range", "127.0.0.1-127.0.0.3"}});
+    return out.amt_scan && out.amt_scan->first == 0x7F000001u && out.amt_scan->last == 0x7F000003u;
   }
   if (action == "amtinfo") {
     // Reads of Intel AMT (hardware, logs) become jobs that answer the caller; refusals answer at once.

@@ -132,6 +132,25 @@ TEST(Admin, CommandOutputBothForms) {
   EXPECT_FALSE(parse_command_output("nope").ok());
 }
 
+TEST(Admin, AmtScanAnswers) {
+  const auto s = parse_amt_scan(R"({"action":"scanamtdevice","range":"10.0.0.1-10.0.0.9","results":{
+    "10.0.0.2":{"ver":"16.1","tls":0,"state":2,"hostname":"10.0.0.2","hosttype":"addr"},"10.0.0.7":{"ver":"11.8"},"x":5}})");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->started);
+  EXPECT_EQ(s->range, "10.0.0.1-10.0.0.9");
+  ASSERT_EQ(s->found.size(), 2u);  // the malformed entry is skipped
+  EXPECT_EQ(s->found[0].address, "10.0.0.2");
+  EXPECT_EQ(s->found[0].version, "16.1");
+  EXPECT_EQ(s->found[0].state, 2);
+  const auto busy = parse_amt_scan(R"({"action":"scanamtdevice","range":"r","results":null})");
+  ASSERT_TRUE(busy.ok());
+  EXPECT_FALSE(busy->started);
+  const auto refused = parse_amt_scan(R"({"action":"scanamtdevice","result":"Invalid range"})");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->result, "Invalid range");
+  EXPECT_FALSE(parse_amt_scan(R"({"action":"users"})").ok());
+}
+
 TEST(Admin, GroupMembersFromLinks) {
   const auto m = parse_control_message(R"({"action":"meshes","meshes":[{"_id":"mesh//g","name":"G","mtype":2,
     "links":{"user//admin":{"name":"admin","rights":4294967295},"user//bob":{"name":"bob","rights":264},"user//x":3}}]})");

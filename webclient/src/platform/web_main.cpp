@@ -141,7 +141,10 @@ void report_sessions() {
                                           {"events", events}, {"passwordResult", g.app.password_result()},
                                           {"addAmt", {{"mps", g.app.add_amt_info().mps}, {"user", g.app.add_amt_info().mps_user},
                                                       {"rootSha384", g.app.add_amt_info().root_sha384},
-                                                      {"result", g.app.add_amt_info().result}}},
+                                                      {"result", g.app.add_amt_info().result},
+                                                      {"scanResult", g.app.add_amt_info().scan_result},
+                                                      {"found", g.app.add_amt_info().found},
+                                                      {"host", g.app.add_amt_info().host}}},
                                           {"buttons", buttons},
                                           {"addAgentCommand", g.app.add_agent_command()}}.dump(-1, ' ', false,
                                                                                            nlohmann::json::error_handler_t::replace);

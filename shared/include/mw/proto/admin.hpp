@@ -59,11 +59,25 @@ struct CommandOutput {
   bool finished = false;  // true: `result` is the commands' output and exitcode is set
 };
 
+// {"action":"scanamtdevice","range","results":{"<address>":{"ver","tls","state","hostname"}}}:
+// Intel AMT computers a network scan found (results null: the scan could not start), or
+// {"action":"scanamtdevice","result":"<why not>"}.
+struct AmtScan {
+  std::string range, result;  // result: why the scan was refused ("" when it ran)
+  bool started = false;
+  struct Found {
+    std::string address, version;
+    int state = 0;  // 2: provisioned (asks for credentials)
+  };
+  std::vector<Found> found;  // in address order as the server sent them
+};
+
 Result<std::vector<Account>> parse_user_list(std::string_view text);
 Result<ServerStats> parse_server_stats(std::string_view text);
 Result<CiraConfig> parse_cira_config(std::string_view text);
 Result<ActionResult> parse_action_result(std::string_view text);
 // Either form above; an error for other messages.
 Result<CommandOutput> parse_command_output(std::string_view text);
+Result<AmtScan> parse_amt_scan(std::string_view text);
 
 }  // namespace mw::proto
