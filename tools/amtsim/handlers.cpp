@@ -8,7 +8,20 @@ RedirHandler::RedirHandler(const redir::DeviceConfig& config, const ConsoleInfo&
                            WsmanDevice& audit)
     : session_(config), info_(info), power_(power), console_(info, power), audit_(audit) {}
 
-RedirHandler::~RedirHandler() { sol_closed(); }
+RedirHandler::~RedirHandler() {
+  sol_closed();
+  kvm_closed();
+}
+
+// What the KVM viewer sent, on amtsim's output when its session ends (tests read it: a "view
+// only" viewer's input must never arrive).
+void RedirHandler::kvm_closed() {
+  if (!kvm_) return;
+  const auto& s = kvm_->rfb().stats();
+  std::cout << "kvm " << info_.index << " ended: keys " << s.key_events << ", pointer " << s.pointer_events << ", cut texts "
+            << s.cut_texts << std::endl;
+  kvm_.reset();
+}
 
 // Audit events of the Redirection Manager (18): 4 SoL session opened, 5 closed.
 void RedirHandler::sol_closed() {
@@ -60,7 +73,7 @@ Bytes RedirHandler::handle(redir::Output out) {
       sol_closed();
     } else if (std::holds_alternative<redir::Closed>(e)) {
       sol_closed();
-      kvm_.reset();
+      kvm_closed();
     } else if (const auto* ready = std::get_if<redir::Ready>(&e)) {
       if (ready->type == redir::SessionType::kSol) {
         attach_pending_ = true;

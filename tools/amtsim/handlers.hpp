@@ -38,6 +38,7 @@ class RedirHandler {
   void kvm_send(Bytes& out, RfbOutput rfb);
 
   void sol_closed();
+  void kvm_closed();
   void sol(Bytes& out, const std::string& text);
 
   redir::DeviceSession session_;

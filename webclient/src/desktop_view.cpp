@@ -71,6 +71,11 @@ void DesktopView::on_message(bool binary, std::string_view data) {
   const std::string state = json_text(j, "state");
   if (state == "ready" && state_ == State::kConnecting) {
     status_ = "Waiting for the remote screen…";
+    // The server keeps this viewer's input back ("view only" right): the box says so, locked.
+    if (const auto v = j.find("viewonly"); v != j.end() && v->is_boolean() && v->get<bool>()) {
+      view_only_ = true;
+      view_only_locked_ = true;
+    }
   } else if (state == "closed") {
     const std::string reason = json_text(j, "reason");
     on_closed(reason.empty() ? "Closed." : reason);
@@ -203,7 +208,9 @@ void DesktopView::draw_toolbar(ItemRects* buttons) {
   ImGui::SameLine();
   ImGui::Checkbox("Scale to fit", &fit_);
   ImGui::SameLine();
+  ImGui::BeginDisabled(view_only_locked_);
   if (ImGui::Checkbox("View only", &view_only_) && view_only_) release_keys();
+  ImGui::EndDisabled();
   ImGui::SameLine();
   if (ImGui::Button(fullscreen_ ? "Exit full screen" : "Full screen")) {
     if (!fullscreen_) {  // where the window was, for the way back

@@ -113,6 +113,7 @@ class DesktopView {
   std::optional<rfb::Framebuffer> pending_cursor_;
   bool fit_ = true;
   bool view_only_ = false;
+  bool view_only_locked_ = false;  // the server limits this viewer to watching
   Quality quality_ = Quality::kLossless;
   int last_x_ = -1, last_y_ = -1;
   std::uint8_t last_buttons_ = 0;

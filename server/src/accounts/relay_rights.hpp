@@ -13,14 +13,14 @@ enum class RelayKind { kAgentTerminal, kAgentDesktop, kAgentFiles, kAmtSol, kAmt
 
 struct RelayRight {
   bool allowed = false;
-  bool view_only = false;          // agent desktop: the agent ignores this viewer's input
-  bool refused_view_only = false;  // Intel AMT KVM refused only because of "view only"
+  // Desktops: this viewer only watches. The agent drops the viewer's input; the Intel AMT relay
+  // filters it out of the RFB stream (shared/rfb view_only.hpp).
+  bool view_only = false;
 };
 
 // Remote control is the right every session needs; the "no terminal / files / desktop / Intel
 // AMT" bits take a kind away again, except from a full administrator of the group (every bit set),
-// as in MeshCentral. View only limits the agent desktop (the agent drops that viewer's input) and
-// shuts the Intel AMT KVM (see below).
+// as in MeshCentral. View only limits both desktops (agent and Intel AMT KVM) to watching.
 constexpr RelayRight relay_right(std::uint32_t rights, RelayKind kind) {
   using namespace mesh_right;
   if (!has_all(rights, kRemoteControl)) return {};
@@ -31,11 +31,9 @@ constexpr RelayRight relay_right(std::uint32_t rights, RelayKind kind) {
                                  : kind == RelayKind::kAgentFiles                               ? kNoFiles
                                                                                                 : kNoDesktop;
     if (has_all(rights, denied) || (amt && has_all(rights, kNoAmt))) return {};
-    // The Intel AMT relay passes the viewer's RFB to the device as it comes and cannot hold its
-    // input back, so "view only" cannot be kept there: refused rather than given control.
-    if (kind == RelayKind::kAmtKvm && has_all(rights, kViewOnly)) return {false, false, true};
   }
-  return {true, kind == RelayKind::kAgentDesktop && !full && has_all(rights, kViewOnly), false};
+  const bool desktop = kind == RelayKind::kAgentDesktop || kind == RelayKind::kAmtKvm;
+  return {true, desktop && !full && has_all(rights, kViewOnly)};
 }
 
 }  // namespace mw::server::accounts

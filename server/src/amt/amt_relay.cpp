@@ -18,6 +18,7 @@
 #include "control_session.hpp"
 #include "log.hpp"
 #include "mw/redir/session.hpp"
+#include "mw/rfb/view_only.hpp"
 #include "mw/util/hex.hpp"
 #include "mw/util/md5.hpp"
 #include "store/records.hpp"
@@ -39,6 +40,7 @@ struct Grant {
   std::string username, meshid, device_name;
   std::string lan_host, uuid;  // intelamt.host (a device added on the LAN) and intelamt.uuid
   std::optional<AmtCredentials> credentials;
+  bool view_only = false;  // KVM: the viewer's input is filtered out (rfb::ViewOnlyFilter)
 };
 
 Grant check_grant(store::Store& s, const std::string& userid, const std::string& nodeid, bool kvm,
@@ -65,11 +67,10 @@ Grant check_grant(store::Store& s, const std::string& userid, const std::string&
   }
   const auto right = relay_right(r, kvm ? RelayKind::kAmtKvm : RelayKind::kAmtSol);
   if (!right.allowed) {
-    g.error = right.refused_view_only
-                  ? "Access denied: Intel AMT KVM cannot be limited to viewing, so it is closed to \"view only\" users."
-                  : "Access denied: this needs the remote control right on the device's group.";
+    g.error = "Access denied: this needs the remote control right on the device's group.";
     return g;
   }
+  g.view_only = right.view_only;
   auto c = load_credentials(s, nodeid, key);
   if (!c) {
     g.error = c.error().message;
@@ -136,6 +137,7 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
       return end(g.error);
     }
     grant_ = std::move(g);
+    if (kvm_ && grant_.view_only) filter_.emplace();
     link_ = ctx_.mps ? ctx_.mps->find(nodeid_) : nullptr;
     if (!link_ && !grant_.lan_host.empty()) link_ = make_tcp_link(ws_.get_executor(), nodeid_, grant_.lan_host, grant_.uuid);
     if (!link_) return end("The device is not connected to the server (CIRA).");
@@ -217,10 +219,13 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
       if (std::get_if<redir::Ready>(&e)) {
         ready_ = true;
         logger("amt")->info("{} {} relay to {} open for {}", peer_, kvm_ ? "KVM" : "SOL", nodeid_, userid_);
-        send_text(Json{{"action", "amtrelay"}, {"state", "ready"}, {"type", kvm_ ? "kvm" : "sol"}}.dump());
+        Json ready{{"action", "amtrelay"}, {"state", "ready"}, {"type", kvm_ ? "kvm" : "sol"}};
+        if (filter_) ready["viewonly"] = true;  // the app shows the limit
+        send_text(ready.dump());
       } else if (auto* s = std::get_if<redir::SolData>(&e)) {
         send_binary(std::move(s->data));
       } else if (auto* raw = std::get_if<redir::RawData>(&e)) {
+        if (filter_) filter_->server_bytes(raw->data);
         send_binary(std::move(raw->data));
       } else if (std::get_if<redir::AuthFailed>(&e)) {
         return end("Intel AMT refused the device's credentials.");
@@ -270,7 +275,16 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
         const auto data = self->buffer_.data();
         std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data.data()), data.size());
         self->from_browser_ += bytes.size();
-        self->handle(self->kvm_ ? self->session_->send_raw(bytes) : self->session_->send_sol_data(bytes));
+        if (self->filter_) {  // view only: what the viewer needs to watch goes on, its input does not
+          Bytes pass;
+          if (auto r = self->filter_->feed(bytes, pass); !r) {
+            self->buffer_.consume(self->buffer_.size());
+            return self->end("The viewer sent what a view-only session cannot pass: " + r.error().message);
+          }
+          if (!pass.empty()) self->handle(self->session_->send_raw(pass));
+        } else {
+          self->handle(self->kvm_ ? self->session_->send_raw(bytes) : self->session_->send_sol_data(bytes));
+        }
       }
       self->buffer_.consume(self->buffer_.size());
       self->do_read();
@@ -328,6 +342,7 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
   Grant grant_;
   std::shared_ptr<CiraLink> link_;
   std::optional<redir::ClientSession> session_;
+  std::optional<rfb::ViewOnlyFilter> filter_;  // KVM for a "view only" user
   std::uint32_t channel_ = 0;
   bool channel_open_ = false, ready_ = false, reading_ = false, writing_ = false;
   bool closed_ = false, closing_after_writes_ = false, ws_closed_ = false;

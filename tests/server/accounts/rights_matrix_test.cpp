@@ -196,7 +196,7 @@ TEST_F(AccountsFixture, ServerStatsNeedBackupRestoreOrUpdate) {
 // Relay requests (agent terminal, desktop and files; Intel AMT SOL and KVM), decided by
 // relay_right() for both relays: a single bit opens exactly what it allows, which is nothing
 // unless it is remote control; the "no ..." bits take kinds away again, except from a full
-// administrator; view only limits the agent desktop's input.
+// administrator; view only limits both desktops' input.
 constexpr RelayKind kRelayKinds[] = {RelayKind::kAgentTerminal, RelayKind::kAgentDesktop, RelayKind::kAgentFiles,
                                      RelayKind::kAmtSol, RelayKind::kAmtKvm};
 
@@ -240,18 +240,20 @@ TEST(RelayRights, NoBitsTakeKindsAwayExceptFromAFullAdministrator) {
   EXPECT_FALSE(relay_right(mesh_right::kFull & ~mesh_right::kRemoteControl, RelayKind::kAgentTerminal).allowed);
 }
 
-TEST(RelayRights, ViewOnlyLimitsTheAgentDesktopAndShutsTheIntelAmtKvm) {
+TEST(RelayRights, ViewOnlyLimitsBothDesktopsToWatching) {
   const std::uint32_t r = mesh_right::kRemoteControl | mesh_right::kViewOnly;
   EXPECT_TRUE(relay_right(r, RelayKind::kAgentDesktop).allowed);
   EXPECT_TRUE(relay_right(r, RelayKind::kAgentDesktop).view_only);
   EXPECT_FALSE(relay_right(r, RelayKind::kAgentTerminal).view_only);
   EXPECT_FALSE(relay_right(r, RelayKind::kAgentFiles).view_only);
-  // The AMT relay cannot hold a viewer's input back: no KVM rather than control.
-  EXPECT_FALSE(relay_right(r, RelayKind::kAmtKvm).allowed);
-  EXPECT_TRUE(relay_right(r, RelayKind::kAmtKvm).refused_view_only);
-  EXPECT_FALSE(relay_right(r | mesh_right::kNoDesktop, RelayKind::kAmtKvm).refused_view_only);
+  // The Intel AMT relay filters the viewer's input out of the RFB stream.
+  EXPECT_TRUE(relay_right(r, RelayKind::kAmtKvm).allowed);
+  EXPECT_TRUE(relay_right(r, RelayKind::kAmtKvm).view_only);
+  EXPECT_FALSE(relay_right(r | mesh_right::kNoDesktop, RelayKind::kAmtKvm).allowed);
   EXPECT_TRUE(relay_right(r, RelayKind::kAmtSol).allowed);
+  EXPECT_FALSE(relay_right(r, RelayKind::kAmtSol).view_only);
   EXPECT_TRUE(relay_right(mesh_right::kFull, RelayKind::kAmtKvm).allowed);
+  EXPECT_FALSE(relay_right(mesh_right::kFull, RelayKind::kAmtKvm).view_only);
 }
 
 }  // namespace
