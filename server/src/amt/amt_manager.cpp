@@ -218,6 +218,24 @@ std::optional<BootPlan> boot_plan(int power_state) {
   }
 }
 
+// Step i of a boot sequence (wsman::boot_sequence). The next step is queued only once this one
+// succeeded, so a step Intel AMT refuses never leads on to the power change at the end.
+Op boot_step(std::shared_ptr<std::vector<wsman::Request>> steps, std::size_t i, std::shared_ptr<std::string> why,
+             std::function<Op(wsman::Request)> power_change) {
+  wsman::Request& r = (*steps)[i];
+  if (i + 1 == steps->size()) return power_change(std::move(r));
+  const std::string method(r.method());  // empty for the Put of the settings
+  Op op = single(std::move(r), [why, method](const Response& resp) {
+    if (method.empty()) return;
+    auto v = wsman::read_return_value(resp, method);  // ChangeBootOrder, SetBootConfigRole: 0 is success
+    if (!v || *v != 0) *why = method + " returned " + (v ? std::to_string(*v) : "no value");
+  });
+  op.then = [steps, i, why, power_change](std::deque<Op>& rest) {
+    if (why->empty()) rest.push_front(boot_step(steps, i + 1, why, power_change));
+  };
+  return op;
+}
+
 Json part(std::string_view manufacturer, std::string_view model, std::string_view serial, std::string_view version) {
   return {{"manufacturer", manufacturer}, {"model", model}, {"serial", serial}, {"version", version}};
 }
@@ -431,20 +449,9 @@ void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& j
               *why = plan->target == wsman::BootTarget::kBiosSetup ? "it cannot boot to BIOS setup" : "it cannot force a PXE boot";
               return;
             }
-            auto steps = wsman::boot_sequence(**settings, plan->target, plan->use_sol, plan->reset);
-            for (std::size_t i = steps.size(); i-- > 0;) {
-              const std::string method(steps[i].method());
-              if (i + 1 == steps.size()) {
-                rest.push_front(power_change(std::move(steps[i])));
-              } else if (!method.empty()) {  // ChangeBootOrder, SetBootConfigRole: 0 is success
-                rest.push_front(single(std::move(steps[i]), [why, method](const Response& r) {
-                  auto v = wsman::read_return_value(r, method);
-                  if ((!v || *v != 0) && why->empty()) *why = method + " returned " + (v ? std::to_string(*v) : "no value");
-                }));
-              } else {
-                rest.push_front(single(std::move(steps[i]), [](const Response&) {}));
-              }
-            }
+            auto steps = std::make_shared<std::vector<wsman::Request>>(
+                wsman::boot_sequence(**settings, plan->target, plan->use_sol, plan->reset));
+            rest.push_front(boot_step(std::move(steps), 0, why, power_change));
           };
         } else {
           ops.push_back(power_change(wsman::request_power_state_change(static_cast<wsman::PowerState>(job.power_state))));
