@@ -270,7 +270,7 @@ void ControlSession<NextLayer>::run_amt_scan(accounts::AmtScanJob job) {
     for (const auto& h : hits) {
       // MeshCentral gives major.minor; state 2: provisioned (it asks for Digest credentials).
       const auto second_dot = h.version.find('.', h.version.find('.') + 1);
-      results[h.address] = {{"ver", h.version.substr(0, second_dot)}, {"tls", 0}, {"state", h.realm.empty() ? 0 : 2},
+      results[h.address] = {{"ver", h.version.substr(0, second_dot)}, {"tls", h.tls ? 1 : 0}, {"state", h.realm.empty() ? 0 : 2},
                             {"hostname", h.address}, {"hosttype", "addr"}};
     }
     if (auto s = me.lock()) s->push(answer(std::move(results)));

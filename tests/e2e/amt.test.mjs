@@ -181,8 +181,9 @@ test('Intel AMT tab (viewmode 14): hardware, event log, and the audit log naming
 });
 
 test('Add Intel AMT device: the CIRA settings to configure, and a computer on the LAN added by its address', async () => {
-  // A second simulated computer, on the LAN only (its own loopback address, AMT's standard ports).
-  const lan = spawn(path.join(buildDir, 'bin', 'amtsim'), ['--mode', 'lan', '--count', '1', '--first-ip', '127.0.0.94',
+  // A second simulated computer, on the LAN only (its own loopback address), configured for TLS:
+  // only 16993 and 16995 answer, with a self-signed certificate.
+  const lan = spawn(path.join(buildDir, 'bin', 'amtsim'), ['--mode', 'lan', '--tls', '--count', '1', '--first-ip', '127.0.0.94',
     '--amt-pass', AMT_PASS, '--seed', 'e2e-lan'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let lanOut = '';
   lan.stdout.on('data', (d) => { lanOut += d; });
@@ -213,9 +214,12 @@ test('Add Intel AMT device: the CIRA settings to configure, and a computer on th
     await clickButton(page, 'addamt-scan');
     await page.waitForFunction(() => window.meshwork.addAmt.scanResult === '1 found in 127.0.0.90-127.0.0.99.', null,
       { timeout: 20000 });
-    assert.deepEqual(await page.evaluate(() => window.meshwork.addAmt.found), ['127.0.0.94 16.1']);
+    // Found on the TLS port; "Use" also ticks TLS.
+    assert.deepEqual(await page.evaluate(() => window.meshwork.addAmt.found), ['127.0.0.94 16.1 tls']);
+    assert.equal(await page.evaluate(() => window.meshwork.addAmt.tls), false);
     await clickButton(page, 'addamt-use:127.0.0.94');
-    await page.waitForFunction(() => window.meshwork.addAmt.host === '127.0.0.94', null, { timeout: 10000 });
+    await page.waitForFunction(() => window.meshwork.addAmt.host === '127.0.0.94' && window.meshwork.addAmt.tls === true, null,
+      { timeout: 10000 });
     saveArtifact('amt-scan.png', await page.screenshot({ type: 'png' }));
     for (const [field, text] of [['addamt-user', 'admin'], ['addamt-pass', AMT_PASS]]) {
       await clickButton(page, field);
@@ -225,9 +229,13 @@ test('Add Intel AMT device: the CIRA settings to configure, and a computer on th
     await clickButton(page, 'addamt-add');
     await page.waitForFunction(() => window.meshwork.addAmt.result === 'Added. The server reads the device now.', null,
       { timeout: 10000 });
-    // Listed at once, then read over TCP: on the LAN (conn 4) and powered on.
+    // Listed at once, then read over TLS: on the LAN (conn 4) and powered on; its certificate pinned.
     await page.waitForFunction(() => window.meshwork.deviceStates['lab-pc'] && window.meshwork.deviceStates['lab-pc'].conn === 4 &&
       window.meshwork.deviceStates['lab-pc'].pwr === 1, null, { timeout: 20000 });
+    const simHash = /tls-sha384=([0-9a-f]{96})/.exec(lanOut)[1];
+    const record = (await control(server.port, { action: 'nodes' }, 'nodes')).nodes[GROUP].find((n) => n.name === 'lab-pc');
+    assert.equal(record.intelamt.tls, 1);
+    assert.equal(record.intelamt.hash, simHash);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -625,6 +625,111 @@ TEST_F(Mps, LanDevicesAddedByAddressAreManagedOverTcp) {
   EXPECT_EQ(refused["result"], "Intel AMT agentless mesh only allowed") << refused.dump();
 }
 
+// Intel AMT configured for TLS (amtsim --tls: 16993 and 16995 only, a new self-signed
+// certificate each run). The server pins the certificate it first meets, refuses a different one
+// before sending credentials (the device is flagged, an event says why), and pins again once an
+// administrator saves the device's Intel AMT settings.
+TEST_F(Mps, LanDevicesWithTlsArePinnedAndAChangedCertificateIsRefused) {
+  const std::regex hash_re("tls-sha384=([0-9a-f]{96})");
+  auto start_sim = [&](std::string& sim_out) {
+    int out[2];
+    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+    auto child = peer::Child::spawn({MW_AMTSIM, "--mode", "lan", "--tls", "--count", "1", "--first-ip", "127.0.0.97",
+                                     "--amt-pass", kAmtPass, "--seed", "lan-tls-test"},
+                                    peer::current_env(), {}, -1, -1, out[1]);
+    ::close(out[1]);
+    EXPECT_NE(peer::read_until(out[0], sim_out, "ready\n", 0, Clock::now() + std::chrono::seconds(30)), std::string::npos) << sim_out;
+    ::close(out[0]);
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(sim_out, m, hash_re)) << sim_out;
+    return std::make_pair(std::move(child), m.size() > 1 ? m[1].str() : std::string());
+  };
+  auto record = [&](const std::string& id) {
+    for (const auto& d : json::parse(meshctrl(port, {"listdevices", "--json"}))) {
+      if (d.value("_id", "") == "node//" + id) return d;
+    }
+    return json();
+  };
+  std::string out1;
+  auto [sim1, hash1] = start_sim(out1);
+  EXPECT_NE(out1.find("redir=127.0.0.97:16995 wsman=127.0.0.97:16993"), std::string::npos) << out1;
+  // Scan network finds it on the TLS port (the plain one refuses), as MeshCentral's "tls":1.
+  const auto found = json::parse(control(port, f, {{"action", "scanamtdevice"}, {"meshid", kAmtGroup}, {"range", "127.0.0.96-127.0.0.98"}}));
+  ASSERT_TRUE(found["results"].is_object()) << found.dump();
+  EXPECT_EQ(found["results"].size(), 1u) << found.dump();
+  EXPECT_EQ(found["results"]["127.0.0.97"]["tls"], 1) << found.dump();
+  EXPECT_EQ(found["results"]["127.0.0.97"]["ver"], "16.1") << found.dump();
+
+  const auto added = json::parse(control(port, f, {{"action", "addamtdevice"}, {"meshid", kAmtGroup}, {"devicename", "lab-tls"},
+                                                   {"hostname", "127.0.0.97"}, {"amtusername", "admin"}, {"amtpassword", kAmtPass},
+                                                   {"amttls", 1}}));
+  ASSERT_EQ(added["result"], "ok") << added.dump();
+  const std::string id = added["nodeid"].get<std::string>().substr(6);
+  auto d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[2] == "4" && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id], (std::vector<std::string>{"lab-tls", "1", "4", "1"})) << server->poll();
+  auto r = record(id);
+  EXPECT_EQ(r["intelamt"]["tls"], 1) << r.dump();
+  EXPECT_EQ(r["intelamt"]["ver"], "16.1.25");
+  EXPECT_EQ(r["intelamt"]["hash"], hash1) << r.dump();
+  {
+    Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+    EXPECT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen;
+  }
+  EXPECT_EQ(lines(meshctrl(port, {"devicepower", "--id", id, "--amtoff"})), std::vector<std::string>{"ok"});
+  d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "6"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id].size() > 3 ? d[id][3] : "", "6") << server->poll();
+
+  // Another certificate at the same address (amtsim restarted: a new key).
+  sim1.stop();
+  std::string out2;
+  auto [sim2, hash2] = start_sim(out2);
+  ASSERT_NE(hash1, hash2);
+  // (It starts powered on; the power-off asked now must never reach it.)
+  EXPECT_EQ(lines(meshctrl(port, {"devicepower", "--id", id, "--amtoff"})), std::vector<std::string>{"ok"});
+  auto deadline = Clock::now() + std::chrono::seconds(15);
+  while (server->poll().find("is not the one pinned for it; connection refused") == std::string::npos && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(server->output().find("(SHA-384 " + hash2 + ") is not the one pinned for it; connection refused"), std::string::npos)
+      << server->output();
+  {
+    Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+    EXPECT_FALSE(sol.wait_for("login: ", std::chrono::seconds(3))) << sol.screen;
+  }
+  r = record(id);
+  EXPECT_EQ(r["intelamt"]["hash"], hash1) << r.dump();
+  EXPECT_EQ(r["intelamt"].value("warn", 0) & 4, 4) << r.dump();
+  deadline = Clock::now() + std::chrono::seconds(10);
+  std::string events;
+  while (Clock::now() < deadline) {
+    events = meshctrl(port, {"listevents"});
+    if (events.find("Intel AMT TLS certificate of lab-tls changed") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_NE(events.find("Intel AMT TLS certificate of lab-tls changed"), std::string::npos) << events;
+
+  // The administrator saves the device's Intel AMT settings: the new certificate is pinned.
+  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id}, {"intelamt", {{"tls", 1}}}}).find("\"ok\""),
+            std::string::npos);
+  deadline = Clock::now() + std::chrono::seconds(15);
+  while (Clock::now() < deadline) {
+    r = record(id);
+    if (r["intelamt"].value("hash", "") == hash2 && !r["intelamt"].contains("warn")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(r["intelamt"]["hash"], hash2) << r.dump() << server->poll();
+  EXPECT_FALSE(r["intelamt"].contains("warn")) << r.dump();
+  // Read again over TLS: still on, so the power-off refused above never reached it.
+  d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[2] == "4"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id], (std::vector<std::string>{"lab-tls", "1", "4", "1"})) << server->poll();
+  Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+  EXPECT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen;
+
+  const auto refused = json::parse(control(port, f, {{"action", "addamtdevice"}, {"meshid", kAmtGroup}, {"devicename", "x"},
+                                                     {"hostname", "127.0.0.98"}, {"amtpassword", kAmtPass}, {"amttls", "yes"}}));
+  EXPECT_EQ(refused["result"], "Invalid amttls");
+}
+
 TEST_F(Mps, GroupAdministratorsGetTheCiraSettingsOthersDoNot) {
   const auto cfg = json::parse(control(port, f, {{"action", "ciraconfig"}, {"meshid", kAmtGroup}}));
   EXPECT_EQ(cfg["result"], "ok") << cfg.dump();

@@ -2,7 +2,9 @@
 //
 // LAN mode: each device listens on its own loopback address (--first-ip, then the next ones) on
 // the redirection port (16994, or --redir-port) and the WS-Management port (16992, or
-// --wsman-port; 0 = an ephemeral port per device).
+// --wsman-port; 0 = an ephemeral port per device). With --tls, as Intel AMT configured for TLS:
+// TLS only, on 16995 and 16993, with a self-signed RSA 2048 certificate made at start (a new one
+// each run, so tests can see a device whose certificate changed).
 // CIRA mode: each device connects over TLS to an MPS (--mps), logs in with --mps-user/--mps-pass,
 // registers its ports with tcpip-forward and serves the channels the MPS opens to 16992 and 16994;
 // it reconnects with back-off when the connection fails or ends.
@@ -12,10 +14,14 @@
 // inventory, power state and power actions.
 // stdout: one line per device when it listens (LAN) or has registered its ports (CIRA),
 //   device 1 uuid=... redir=127.0.0.2:16994 wsman=127.0.0.2:16992 power=on
+//   device 1 uuid=... redir=127.0.0.2:16995 wsman=127.0.0.2:16993 power=on tls-sha384=<hex>
 //   device 1 uuid=... cira=connected mps=127.0.0.1:4433 power=on
 // then "ready" once every device got there; CIRA state changes later are printed the same way
 // (cira=auth-failed, cira=disconnected). SIGINT/SIGTERM stop it.
+#include <openssl/bn.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -28,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "console.hpp"
@@ -150,11 +157,16 @@ class Writer {
   bool writing_ = false;
 };
 
-// A TCP connection to the redirection or WS-Management port.
-class LanConnection : public std::enable_shared_from_this<LanConnection> {
+// The TCP socket under a stream (plain, or TLS on 16993/16995).
+tcp::socket& lowest(tcp::socket& s) { return s; }
+tcp::socket& lowest(ssl::stream<tcp::socket>& s) { return s.next_layer(); }
+
+// A connection to the redirection or WS-Management port, plain TCP or TLS.
+template <typename Stream>
+class LanConnection : public std::enable_shared_from_this<LanConnection<Stream>> {
  public:
-  LanConnection(tcp::socket socket, Device& device, bool wsman)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), writer_(socket_) {
+  LanConnection(Stream stream, Device& device, bool wsman)
+      : stream_(std::move(stream)), timer_(stream_.get_executor()), writer_(stream_) {
     if (wsman) {
       wsman_ = std::make_unique<WsmanHandler>(*device.wsman);
     } else {
@@ -163,8 +175,20 @@ class LanConnection : public std::enable_shared_from_this<LanConnection> {
   }
 
   void start() {
-    read();
-    if (redir_) tick();
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      begin();
+    } else {
+      // A handshake that never completes holds nothing for long.
+      timer_.expires_after(std::chrono::seconds(10));
+      timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+        if (!ec && !self->began_) self->stop();
+      });
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](boost::system::error_code ec) {
+        if (ec) return self->stop();
+        self->timer_.cancel();
+        self->begin();
+      });
+    }
   }
 
   void drained() {
@@ -176,13 +200,19 @@ class LanConnection : public std::enable_shared_from_this<LanConnection> {
     stopped_ = true;
     timer_.cancel();
     boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    lowest(stream_).shutdown(tcp::socket::shutdown_both, ignored);
+    lowest(stream_).close(ignored);
   }
 
  private:
+  void begin() {
+    began_ = true;
+    read();
+    if (redir_) tick();
+  }
+
   void read() {
-    socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+    stream_.async_read_some(asio::buffer(in_), [self = this->shared_from_this()](boost::system::error_code ec, std::size_t n) {
       if (ec) {
         if (self->redir_) self->redir_->end_of_stream();
         return self->stop();
@@ -207,7 +237,7 @@ class LanConnection : public std::enable_shared_from_this<LanConnection> {
 
   void tick() {
     timer_.expires_after(std::chrono::milliseconds(250));
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (ec || self->stopped_) return;
       self->writer_.send(self->redir_->tick(now_ms()), self);
       if (self->redir_->finished()) return self->close_after_writes();
@@ -215,22 +245,61 @@ class LanConnection : public std::enable_shared_from_this<LanConnection> {
     });
   }
 
-  tcp::socket socket_;
+  Stream stream_;
   asio::steady_timer timer_;
-  Writer<tcp::socket> writer_;
+  Writer<Stream> writer_;
   std::unique_ptr<RedirHandler> redir_;
   std::unique_ptr<WsmanHandler> wsman_;
   std::array<std::uint8_t, 8192> in_{};
   bool closing_ = false;
   bool stopped_ = false;
+  bool began_ = false;
 };
 
-void accept(tcp::acceptor& acceptor, Device& device, bool wsman) {
-  acceptor.async_accept([&acceptor, &device, wsman](boost::system::error_code ec, tcp::socket socket) {
+// `tls` is null for plain TCP.
+void accept(tcp::acceptor& acceptor, Device& device, bool wsman, ssl::context* tls) {
+  acceptor.async_accept([&acceptor, &device, wsman, tls](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<LanConnection>(std::move(socket), device, wsman)->start();
-    accept(acceptor, device, wsman);
+    if (!ec) {
+      if (tls) {
+        std::make_shared<LanConnection<ssl::stream<tcp::socket>>>(ssl::stream<tcp::socket>(std::move(socket), *tls), device, wsman)
+            ->start();
+      } else {
+        std::make_shared<LanConnection<tcp::socket>>(std::move(socket), device, wsman)->start();
+      }
+    }
+    accept(acceptor, device, wsman, tls);
   });
+}
+
+// Intel AMT's own TLS certificate, as a device not provisioned with an enterprise certificate
+// has: self-signed RSA 2048, SHA-256. Returns the SHA-384 of its DER (what the server pins).
+std::string make_device_certificate(ssl::context& ctx) {
+  EVP_PKEY* key = EVP_RSA_gen(2048);
+  X509* cert = X509_new();
+  if (!key || !cert) throw std::runtime_error("cannot make a TLS key");
+  X509_set_version(cert, 2);
+  std::uint8_t serial[8];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7F;
+  BIGNUM* bn = BN_bin2bn(serial, sizeof serial, nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
+  BN_free(bn);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 365L * 24 * 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("iAMT amtsim"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  if (X509_sign(cert, key, EVP_sha256()) == 0) throw std::runtime_error("cannot sign the TLS certificate");
+  SSL_CTX_use_certificate(ctx.native_handle(), cert);
+  SSL_CTX_use_PrivateKey(ctx.native_handle(), key);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  X509_digest(cert, EVP_sha384(), md, &len);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return mw::util::hex_encode(std::span<const std::uint8_t>(md, len));
 }
 
 // A listening socket on addr:port; nullptr (and a message) when it cannot listen.
@@ -444,21 +513,31 @@ int main(int argc, char** argv) {
   CLI::App app{"amtsim: simulated Intel AMT computers (redirection with Serial-over-LAN and KVM, WS-Management; LAN or CIRA)"};
   std::string mode = "lan", first_ip = "127.0.0.2", user = "admin", pass, power = "on", seed = "meshwork";
   std::string mps, mps_user, mps_pass;
-  int count = 1, redir_port = 16994, wsman_port = 16992;
+  int count = 1, redir_port = -1, wsman_port = -1;
+  bool use_tls = false;
   app.add_option("--mode", mode, "lan (each device on its own loopback address) or cira (devices connect to an MPS)")
       ->check(CLI::IsMember({"lan", "cira"}));
   app.add_option("--count", count, "number of devices")->check(CLI::Range(1, 10000));
   app.add_option("--first-ip", first_ip, "LAN: address of the first device; the next ones follow (127.0.0.2, 127.0.0.3, ...)");
   app.add_option("--amt-user", user, "admin user name of every device");
   app.add_option("--amt-pass", pass, "admin password of every device")->required();
-  app.add_option("--redir-port", redir_port, "LAN: redirection port (0 = an ephemeral port per device)")->check(CLI::Range(0, 65535));
-  app.add_option("--wsman-port", wsman_port, "LAN: WS-Management port (0 = an ephemeral port per device)")->check(CLI::Range(0, 65535));
+  app.add_option("--redir-port", redir_port, "LAN: redirection port (16994, with --tls 16995; 0 = an ephemeral port per device)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--wsman-port", wsman_port, "LAN: WS-Management port (16992, with --tls 16993; 0 = an ephemeral port per device)")
+      ->check(CLI::Range(0, 65535));
+  app.add_flag("--tls", use_tls, "LAN: TLS only, on 16993 and 16995, with a self-signed certificate made at start");
   app.add_option("--mps", mps, "CIRA: the MPS as HOST:PORT");
   app.add_option("--mps-user", mps_user, "CIRA: user name (MeshCentral: 16 characters of the device group id)");
   app.add_option("--mps-pass", mps_pass, "CIRA: password");
   app.add_option("--power", power, "initial power state")->check(CLI::IsMember({"on", "sleep", "hibernate", "off"}));
   app.add_option("--seed", seed, "device UUIDs are derived from it and the device number");
   CLI11_PARSE(app, argc, argv);
+  if (redir_port < 0) redir_port = use_tls ? 16995 : 16994;
+  if (wsman_port < 0) wsman_port = use_tls ? 16993 : 16992;
+  if (use_tls && mode != "lan") {
+    std::cerr << "amtsim: --tls is for --mode lan (CIRA connections are TLS already)\n";
+    return 2;
+  }
 
   std::string mps_host, mps_port;
   if (mode == "cira") {
@@ -493,6 +572,15 @@ int main(int argc, char** argv) {
   // not provisioned and takes any certificate (loopback tests only).
   ssl::context tls(ssl::context::tls_client);
   tls.set_verify_mode(ssl::verify_none);
+  // LAN with --tls: the devices' server side (one certificate for all of them).
+  std::unique_ptr<ssl::context> lan_tls;
+  std::string lan_tls_hash;
+  if (use_tls) {
+    lan_tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+    lan_tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    lan_tls_hash = make_device_certificate(*lan_tls);
+  }
 
   // The simulated computers' clocks (the KVM desktop's) show wall-clock time; ticks carry the
   // steady clock, which does not jump.
@@ -531,9 +619,10 @@ int main(int argc, char** argv) {
       if (!redir || !wsman) return 1;
       std::cout << "device " << i << " uuid=" << d->info.uuid << " redir=" << addr.to_string() << ":"
                 << redir->local_endpoint().port() << " wsman=" << addr.to_string() << ":"
-                << wsman->local_endpoint().port() << " power=" << power_name(d->power) << "\n";
-      accept(*redir, *d, false);
-      accept(*wsman, *d, true);
+                << wsman->local_endpoint().port() << " power=" << power_name(d->power)
+                << (use_tls ? " tls-sha384=" + lan_tls_hash : std::string()) << "\n";
+      accept(*redir, *d, false, lan_tls.get());
+      accept(*wsman, *d, true, lan_tls.get());
       acceptors.push_back(std::move(redir));
       acceptors.push_back(std::move(wsman));
       readiness.one();

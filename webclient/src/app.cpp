@@ -381,8 +381,8 @@ void App::draw_add_amt() {
   const std::string title = "Add Intel AMT device to " + g->second.name + "###addamt";
   if (ImGui::Begin(title.c_str(), &open, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::TextColored(kAccent, "On this network");
-    ImGui::TextWrapped("The server connects to the computer's Intel AMT (ports 16992/16993) with these credentials, "
-                       "which it keeps sealed and never shows again.");
+    ImGui::TextWrapped("The server connects to the computer's Intel AMT (ports 16992 and 16994, or 16993 and 16995 "
+                       "with TLS) with these credentials, which it keeps sealed and never shows again.");
     auto field = [&](const char* label, std::array<char, 256>& buf, const char* test, ImGuiInputTextFlags flags) {
       ImGui::AlignTextToFramePadding();
       ImGui::TextUnformatted(label);
@@ -395,13 +395,19 @@ void App::draw_add_amt() {
     field("Address", add_amt_.host, "addamt-host", 0);
     field("User", add_amt_.user, "addamt-user", 0);
     field("Password", add_amt_.pass, "addamt-pass", ImGuiInputTextFlags_Password);
+    ImGui::SetCursorPosX(em * 8);  // under the fields
+    ImGui::Checkbox("TLS (Intel AMT configured for TLS: 16993, 16995)", &add_amt_.tls);
+    record_item(buttons_, "addamt-tls");
+    if (add_amt_.tls) {
+      ImGui::TextColored(kMuted, "The certificate it presents first is pinned: a different one is refused later.");
+    }
     const bool ready = add_amt_.name[0] && add_amt_.host[0] && add_amt_.pass[0];
     ImGui::BeginDisabled(!ready);
     if (ImGui::Button("Add device")) {
       add_amt_.result.clear();
       send_json({{"action", "addamtdevice"}, {"meshid", add_amt_.group}, {"devicename", add_amt_.name.data()},
                  {"hostname", add_amt_.host.data()}, {"amtusername", add_amt_.user[0] ? add_amt_.user.data() : "admin"},
-                 {"amtpassword", add_amt_.pass.data()}});
+                 {"amtpassword", add_amt_.pass.data()}, {"amttls", add_amt_.tls ? 1 : 0}});
       add_amt_.pass.fill('\0');  // sent once, not kept
     }
     record_item(buttons_, "addamt-add");
@@ -438,13 +444,15 @@ void App::draw_add_amt() {
       ImGui::PushID(f.address.c_str());
       if (ImGui::SmallButton("Use")) {
         std::snprintf(add_amt_.host.data(), add_amt_.host.size(), "%s", f.address.c_str());
+        add_amt_.tls = f.tls;
         if (!add_amt_.name[0]) std::snprintf(add_amt_.name.data(), add_amt_.name.size(), "%s", f.address.c_str());
         ++revision_;
       }
       record_item(buttons_, "addamt-use:" + f.address);
       ImGui::PopID();
       ImGui::SameLine();
-      ImGui::Text("%s  Intel AMT %s%s", f.address.c_str(), f.version.c_str(), f.state == 2 ? "" : " (not provisioned)");
+      ImGui::Text("%s  Intel AMT %s%s%s", f.address.c_str(), f.version.c_str(), f.tls ? ", TLS" : "",
+                  f.state == 2 ? "" : " (not provisioned)");
     }
     ImGui::Spacing();
     ImGui::Separator();
@@ -489,8 +497,9 @@ void App::draw_add_amt() {
 }
 
 App::AmtDialogInfo App::add_amt_info() const {
-  AmtDialogInfo info{add_amt_.mps, add_amt_.mps_user, add_amt_.root_sha384, add_amt_.result, add_amt_.scan_result, {}, add_amt_.host.data()};
-  for (const auto& f : add_amt_.found) info.found.push_back(f.address + " " + f.version);
+  AmtDialogInfo info{add_amt_.mps, add_amt_.mps_user, add_amt_.root_sha384, add_amt_.result, add_amt_.scan_result, {},
+                     add_amt_.host.data(), add_amt_.tls};
+  for (const auto& f : add_amt_.found) info.found.push_back(f.address + " " + f.version + (f.tls ? " tls" : ""));
   return info;
 }
 
@@ -1105,7 +1114,7 @@ void App::draw_device_pages() {
       draw_session_buttons(d, "page-");
       ImGui::SameLine();
       if (action_button("Edit", d.id + "/edit", "page-edit:" + d.name)) {
-        edit_ = {d.id, d.name, d.desc, {}};
+        edit_ = {d.id, d.name, d.desc, {}, d.amt && d.amt->tls, false};
         for (const auto& t : d.tags) edit_.tags += (edit_.tags.empty() ? "" : ", ") + t;
         edit_open_ = false;
       }
@@ -1175,6 +1184,16 @@ void App::draw_edit_device() {
   field("Name", edit_.name, "edit-name");
   field("Description", edit_.desc, "edit-desc");
   field("Tags (separated by commas)", edit_.tags, "edit-tags");
+  const proto::Device& shown = dev->second;
+  if (shown.amt) {
+    ImGui::Checkbox("Intel AMT over TLS (16993, 16995)", &edit_.amt_tls);
+    record_item(buttons_, "edit-amt-tls");
+    if (shown.amt->tls && edit_.amt_tls) {
+      ImGui::Checkbox("Trust the certificate it presents now", &edit_.trust_cert);
+      record_item(buttons_, "edit-amt-trust");
+      if (shown.amt->tls_mismatch) ImGui::TextColored(kWarn, "Its certificate changed; connections are refused until you trust it.");
+    }
+  }
   ImGui::Spacing();
   const bool valid = !edit_.name.empty() && edit_.name.size() <= 256;
   ImGui::BeginDisabled(!valid);
@@ -1191,6 +1210,8 @@ void App::draw_edit_device() {
     if (edit_.name != d.name) req["name"] = edit_.name;
     if (edit_.desc != d.desc) req["desc"] = edit_.desc;
     if (edit_.tags != tags) req["tags"] = edit_.tags;
+    // Saving the TLS setting also forgets the pinned certificate (the server pins the next one).
+    if (d.amt && (edit_.amt_tls != d.amt->tls || edit_.trust_cert)) req["intelamt"] = {{"tls", edit_.amt_tls ? 1 : 0}};
     if (req.size() > 2) send_json(req);
   }
   if (save || cancel || !keep) {

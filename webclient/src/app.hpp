@@ -168,8 +168,9 @@ class App {
   struct AmtDialogInfo {
     std::string mps, mps_user, root_sha384, result;
     std::string scan_result;
-    std::vector<std::string> found;  // "address version"
+    std::vector<std::string> found;  // "address version", then " tls" when found on the TLS port
     std::string host;                // the Address field
+    bool tls = false;                // the TLS check box
   };
   AmtDialogInfo add_amt_info() const;
 
@@ -262,11 +263,14 @@ class App {
     bool scanning = false;
     std::string scan_result;
     std::vector<proto::AmtScan::Found> found;
+    bool tls = false;  // Intel AMT configured for TLS (16993/16995)
   } add_amt_;
   std::vector<std::unique_ptr<DevicePage>> pages_;
   std::string raise_page_;  // the page to bring to the front at the next draw
   struct EditDevice {
     std::string nodeid, name, desc, tags;
+    bool amt_tls = false;     // Intel AMT devices: reached over TLS
+    bool trust_cert = false;  // forget the pinned certificate (pin the one it presents next)
   } edit_;
   bool edit_open_ = false;
   std::string navigate_to_;

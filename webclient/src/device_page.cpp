@@ -87,8 +87,20 @@ void DevicePage::draw_general(const proto::Device& d, const proto::DeviceGroup* 
       if (!d.amt->uuid.empty()) row("UUID", d.amt->uuid);
       row("Credentials", d.amt->credentials_refused ? "Refused by Intel AMT: set them again"
                          : d.amt->user.empty()       ? "None stored"
+                         : d.amt->trying             ? "Stored for " + d.amt->user + ", being tried"
                                                      : "Stored for " + d.amt->user,
           d.amt->credentials_refused ? kWarn : ImVec4(0, 0, 0, 0));
+      if (d.amt->tls) {
+        // The pinned certificate, as administrators compare it with what Intel AMT shows (MEBx, MeshCommander).
+        const std::string& h = d.amt->tls_hash;
+        const std::string pin = h.empty() ? "TLS, certificate not seen yet"
+                                : "TLS, certificate pinned (" + std::string(h.size() == 40 ? "SHA-1 " : "SHA-384 ") +
+                                      h.substr(0, 16) + "…)";
+        row("Security", d.amt->tls_mismatch ? "TLS: it presented another certificate; refused (Edit to trust it)" : pin,
+            d.amt->tls_mismatch ? kWarn : ImVec4(0, 0, 0, 0));
+      } else {
+        row("Security", "No TLS (16992, 16994)");
+      }
       ImGui::EndTable();
     }
   }

@@ -593,6 +593,24 @@ void do_changedevice(Store& db, const ActionEnv& env, const Json& caller, const 
     changes.push_back("tags");
   }
   bool amt_credentials = false;
+  if (cmd.contains("intelamt") && cmd["intelamt"].is_object() && cmd["intelamt"].contains("tls")) {
+    // TLS on or off (MeshCentral's intelamt.tls). Saving it also forgets the pinned certificate:
+    // the next connection pins what the device presents then (a device given a new certificate).
+    const Json& t = cmd["intelamt"]["tls"];
+    int tls = 0;
+    if (t == 1 || t == "1" || t == true) tls = 1;
+    else if (!(t == 0 || t == "0" || t == false)) return out.replies.push_back(answer(cmd, "Invalid Intel AMT TLS setting"));
+    if (!n.contains("intelamt") || !n["intelamt"].is_object()) n["intelamt"] = Json::object();
+    Json& a = n["intelamt"];
+    a["tls"] = tls;
+    a.erase("hash");
+    if (a.contains("warn") && a["warn"].is_number_integer()) {
+      const int warn = a["warn"].get<int>() & ~4;
+      if (warn) a["warn"] = warn; else a.erase("warn");
+    }
+    changes.push_back(tls ? "Intel AMT TLS on" : "Intel AMT TLS off");
+    amt_credentials = true;  // read it again
+  }
   if (cmd.contains("intelamt") && cmd["intelamt"].is_object() && cmd["intelamt"].contains("pass")) {
     // Intel AMT credentials, as MeshCentral's device page sends them: sealed in their own record,
     // only the user name in the device record ("warn" 8: being tried).
@@ -678,6 +696,13 @@ void do_addamtdevice(Store& db, const ActionEnv& env, const Json& caller, const 
   if (host.empty() || host.size() > 256 || host.find_first_of(" /\\@") != std::string::npos) {
     return out.replies.push_back(answer(cmd, "Invalid hostname"));
   }
+  // MeshCentral's amttls: 0 or 1 (as a number or a string); absent is 0.
+  int tls = 0;
+  if (cmd.contains("amttls")) {
+    const Json& t = cmd["amttls"];
+    if (t == 1 || t == "1" || t == true) tls = 1;
+    else if (!(t == 0 || t == "0" || t == false)) return out.replies.push_back(answer(cmd, "Invalid amttls"));
+  }
   amt::AmtCredentials c;
   c.user = has_str(cmd, "amtusername") && !str(cmd, "amtusername").empty() ? str(cmd, "amtusername") : "admin";
   c.pass = str(cmd, "amtpassword");
@@ -687,7 +712,7 @@ void do_addamtdevice(Store& db, const ActionEnv& env, const Json& caller, const 
   const std::string nodeid = "node/" + env.domain + "/" + random_id();
   Json n{{"_id", nodeid}, {"type", "node"}, {"mtype", 1}, {"meshid", meshid}, {"icon", 1}, {"name", name},
          {"host", host}, {"domain", env.domain},
-         {"intelamt", {{"user", c.user}, {"host", host}, {"tls", 0}, {"state", 2}, {"warn", 8}}}};
+         {"intelamt", {{"user", c.user}, {"host", host}, {"tls", tls}, {"state", 2}, {"warn", 8}}}};
   if (auto st = amt::store_credentials(db, nodeid, c, *env.amt_key); !st) {
     return out.replies.push_back(answer(cmd, "Database error: " + st.error().message));
   }

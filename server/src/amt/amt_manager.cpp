@@ -292,15 +292,13 @@ void AmtManager::run(const accounts::AmtJob& job, Reply reply) {
   // Not connected by CIRA: a device added on the LAN is reached by TCP at intelamt.host.
   ctx_.async_db->run(
       ioc_.get_executor(),
-      [nodeid = job.nodeid](store::Store& s) -> std::pair<std::string, std::string> {
+      [nodeid = job.nodeid](store::Store& s) -> LanTarget {
         auto n = s.get(nodeid);
         if (!n || !n.value()) return {};
-        const Json& d = *n.value();
-        if (!d.contains("intelamt") || !d["intelamt"].is_object()) return {};
-        return {accounts::text_of(d["intelamt"], "host"), accounts::text_of(d["intelamt"], "uuid")};
+        return lan_target(*n.value());
       },
-      [this, job, go, reply](std::pair<std::string, std::string> where) {
-        if (where.first.empty()) {
+      [this, job, go, reply](LanTarget where) {
+        if (where.host.empty()) {
           if (reply) reply(read_answer(job, "The device is not connected"));
           logger("amt")->info("{}: not connected; {} not carried out", job.nodeid,
                               job.kind == accounts::AmtJob::Kind::kPower ? power_action_name(job.power_state)
@@ -308,8 +306,44 @@ void AmtManager::run(const accounts::AmtJob& job, Reply reply) {
                                                                            : "inventory");
           return;
         }
-        go(make_tcp_link(ioc_.get_executor(), job.nodeid, where.first, where.second), true);
+        go(make_tcp_link(ioc_.get_executor(), job.nodeid, std::move(where), cert_sink()), true);
       });
+}
+
+CertSink AmtManager::cert_sink() {
+  return [this](const std::string& nodeid, const std::string& sha384, bool accepted) { certificate_seen(nodeid, sha384, accepted); };
+}
+
+// A LAN device's TLS certificate: pinned when first seen (intelamt.hash), or a mismatch recorded
+// on the device (MeshCentral's warn bit 4, "TLS certificate mismatch") with an event.
+void AmtManager::certificate_seen(const std::string& nodeid, const std::string& sha384, bool accepted) {
+  ctx_.async_db->run(
+      ioc_.get_executor(),
+      [nodeid, sha384, accepted](store::Store& s) {
+        accounts::Outcome out;
+        auto got = s.get(nodeid);
+        if (!got || !got.value()) return out;
+        Json n = *got.value();
+        if (!n.contains("intelamt") || !n["intelamt"].is_object()) return out;
+        Json& a = n["intelamt"];
+        const std::string name = n.value("name", "");
+        if (accepted) {
+          if (accounts::text_of(a, "hash") == sha384) return out;
+          a["hash"] = sha384;
+          if (!s.put(n)) return out;
+          accounts::record_node_change(s, out, n, "Intel AMT TLS certificate of " + name + " pinned (SHA-384 " + sha384.substr(0, 16) + "...)");
+        } else {
+          const int warn = a.contains("warn") && a["warn"].is_number_integer() ? a["warn"].get<int>() : 0;
+          if (warn & 4) return out;
+          a["warn"] = warn | 4;
+          if (!s.put(n)) return out;
+          accounts::record_node_change(s, out, n,
+                                       "Intel AMT TLS certificate of " + name + " changed (SHA-384 " + sha384.substr(0, 16) +
+                                           "...): connections refused until its Intel AMT settings are saved again");
+        }
+        return out;
+      },
+      [this, nodeid](accounts::Outcome out) { ctx_.accounts->bus().dispatch_all(accounts::domain_of(nodeid), out.events); });
 }
 
 void AmtManager::lan_presence(const std::string& nodeid, const std::string& meshid, bool present, int pwr) {

@@ -17,6 +17,7 @@
 #include "accounts/actions.hpp"
 #include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
+#include "amt/tcp_link.hpp"
 #include "mw/wsman/amt.hpp"
 #include "server_context.hpp"
 
@@ -48,6 +49,9 @@ class AmtManager {
   // Logs read at most this many records (the newest are kept).
   static constexpr std::size_t kMaxLogRecords = 2000;
 
+  // Where LAN connections report the TLS certificate they met (pinned or refused).
+  CertSink cert_sink();
+
   struct Counters {
     std::atomic<std::uint64_t> inventories{0}, power_actions{0}, failures{0};
   };
@@ -70,6 +74,7 @@ class AmtManager {
                   const std::string& nodeid, const std::string& what, bool lan, std::function<void()> done,
                   std::function<void(const Error&)> on_error = {});
   void failed(const std::string& nodeid, const std::string& what, const Error& error);
+  void certificate_seen(const std::string& nodeid, const std::string& sha384, bool accepted);
 
   asio::io_context& ioc_;
   ServerContext& ctx_;

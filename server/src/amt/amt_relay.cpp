@@ -11,6 +11,7 @@
 #include "accounts/model.hpp"
 #include "accounts/rights.hpp"
 #include "accounts/service.hpp"
+#include "amt/amt_manager.hpp"
 #include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
 #include "amt/tcp_link.hpp"
@@ -38,7 +39,7 @@ constexpr std::size_t kMaxMessage = 64 * 1024;      // largest message a browser
 struct Grant {
   std::string error;  // for the person, when refused
   std::string username, meshid, device_name;
-  std::string lan_host, uuid;  // intelamt.host (a device added on the LAN) and intelamt.uuid
+  LanTarget lan;  // intelamt.host (a device added on the LAN), uuid, tls, hash
   std::optional<AmtCredentials> credentials;
   bool view_only = false;  // KVM: the viewer's input is filtered out (rfb::ViewOnlyFilter)
 };
@@ -56,10 +57,7 @@ Grant check_grant(store::Store& s, const std::string& userid, const std::string&
   g.username = user.value()->value("name", "");
   g.meshid = node.value()->value("meshid", "");
   g.device_name = node.value()->value("name", "");
-  if (const auto a = node.value()->find("intelamt"); a != node.value()->end() && a->is_object()) {
-    g.lan_host = text_of(*a, "host");
-    g.uuid = text_of(*a, "uuid");
-  }
+  g.lan = lan_target(*node.value());
   const std::uint32_t r = mesh_rights(*user.value(), g.meshid);
   if (r == 0) {
     g.error = "Device not found.";  // a device of a group the user cannot see does not exist for them
@@ -139,7 +137,9 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
     grant_ = std::move(g);
     if (kvm_ && grant_.view_only) filter_.emplace();
     link_ = ctx_.mps ? ctx_.mps->find(nodeid_) : nullptr;
-    if (!link_ && !grant_.lan_host.empty()) link_ = make_tcp_link(ws_.get_executor(), nodeid_, grant_.lan_host, grant_.uuid);
+    if (!link_ && !grant_.lan.host.empty()) {
+      link_ = make_tcp_link(ws_.get_executor(), nodeid_, grant_.lan, ctx_.amt ? ctx_.amt->cert_sink() : CertSink{});
+    }
     if (!link_) return end("The device is not connected to the server (CIRA).");
     redir::ClientConfig c;
     c.type = kvm_ ? redir::SessionType::kKvm : redir::SessionType::kSol;

@@ -8,6 +8,7 @@
 #include <map>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,9 +22,22 @@
 namespace mw::server::amt {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// Probes of Intel AMT's TLS port take any certificate: they only ask who answers.
+ssl::context& probe_tls_context() {
+  static ssl::context ctx = [] {
+    ssl::context c(ssl::context::tls_client);
+    c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    c.set_verify_mode(ssl::verify_none);
+    return c;
+  }();
+  return ctx;
+}
 
 std::optional<std::uint32_t> parse_address(std::string_view s) {
   std::uint32_t out = 0;
@@ -128,11 +142,13 @@ struct AmtScanner::Scan : std::enable_shared_from_this<Scan> {
 
   struct Probe {
     explicit Probe(asio::strand<asio::any_io_executor>& s) : socket(s), timer(s) {}
-    tcp::socket socket;
+    tcp::socket socket;                           // the plain port
+    std::optional<ssl::stream<tcp::socket>> tls;  // then the TLS port, when the plain one refused
     asio::steady_timer timer;
     asio::streambuf in{8192};
     std::string request;
     std::uint32_t address = 0;
+    tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
   };
 
   void start() {
@@ -162,19 +178,42 @@ struct AmtScanner::Scan : std::enable_shared_from_this<Scan> {
                  "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     p->timer.expires_after(kProbeTimeout);
     p->timer.async_wait([p](boost::system::error_code ec) {
-      if (!ec) p->socket.close();  // the pending operation ends with an error
+      if (!ec) p->lowest().close();  // the pending operation ends with an error
     });
     auto self = shared_from_this();
     p->socket.async_connect(tcp::endpoint(asio::ip::address_v4(address), port), [self, p](boost::system::error_code ec) {
+      // Refused: Intel AMT configured for TLS keeps only 16993 open to the network.
+      if (ec == asio::error::connection_refused) return self->probe_tls(p);
       if (ec) return self->probe_done(p, {});
-      asio::async_write(p->socket, asio::buffer(p->request), [self, p](boost::system::error_code ec2, std::size_t) {
-        if (ec2) return self->probe_done(p, {});
-        asio::async_read_until(p->socket, p->in, "\r\n\r\n", [self, p](boost::system::error_code ec3, std::size_t n) {
-          if (ec3) return self->probe_done(p, {});
-          const auto data = p->in.data();
-          const std::string head(asio::buffers_begin(data), asio::buffers_begin(data) + static_cast<std::ptrdiff_t>(n));
-          self->probe_done(p, head);
+      ask(p->socket, p, self);
+    });
+  }
+
+  void probe_tls(const std::shared_ptr<Probe>& p) {
+    boost::system::error_code ignored;
+    p->socket.close(ignored);
+    p->tls.emplace(tcp::socket(strand), probe_tls_context());
+    auto self = shared_from_this();
+    p->tls->next_layer().async_connect(
+        tcp::endpoint(asio::ip::address_v4(p->address), static_cast<std::uint16_t>(port + 1)), [self, p](boost::system::error_code ec) {
+          if (ec) return self->probe_done(p, {});
+          p->tls->async_handshake(ssl::stream_base::client, [self, p](boost::system::error_code ec2) {
+            if (ec2) return self->probe_done(p, {});
+            ask(*p->tls, p, self);
+          });
         });
+  }
+
+  // The unauthenticated POST and the head of its answer.
+  template <class Stream>
+  static void ask(Stream& stream, const std::shared_ptr<Probe>& p, const std::shared_ptr<Scan>& self) {
+    asio::async_write(stream, asio::buffer(p->request), [self, p, &stream](boost::system::error_code ec2, std::size_t) {
+      if (ec2) return self->probe_done(p, {});
+      asio::async_read_until(stream, p->in, "\r\n\r\n", [self, p](boost::system::error_code ec3, std::size_t n) {
+        if (ec3) return self->probe_done(p, {});
+        const auto data = p->in.data();
+        const std::string head(asio::buffers_begin(data), asio::buffers_begin(data) + static_cast<std::ptrdiff_t>(n));
+        self->probe_done(p, head);
       });
     });
   }
@@ -182,9 +221,12 @@ struct AmtScanner::Scan : std::enable_shared_from_this<Scan> {
   void probe_done(const std::shared_ptr<Probe>& p, const std::string& head) {
     p->timer.cancel();
     boost::system::error_code ignored;
-    p->socket.close(ignored);
+    p->lowest().close(ignored);
     if (!head.empty()) {
-      if (auto hit = read_probe_answer(ipv4_text(p->address), head)) hits.emplace(p->address, std::move(*hit));
+      if (auto hit = read_probe_answer(ipv4_text(p->address), head)) {
+        hit->tls = p->tls.has_value();
+        hits.emplace(p->address, std::move(*hit));
+      }
     }
     --in_flight;
     launch();

@@ -4,7 +4,8 @@
 // is "Digest:<32 hex digits>", naming itself in the Server header ("Intel(R) Active Management
 // Technology 16.1.25"). (MeshCentral pings RMCP on UDP 623 instead; that port is privileged, which
 // the simulator and the tests cannot bind, and the TCP probe also proves the port a LAN device is
-// then managed on.)
+// then managed on.) When the plain port refuses the connection, the same probe goes over TLS to
+// the next port (16993): Intel AMT configured for TLS closes 16992 to the network.
 //
 // Bounded: at most kMaxScanAddresses per scan, kConcurrency probes at once, a new probe at most
 // every kPace (250 per second), each probe kProbeTimeout, kMaxScans scans at once per server.
@@ -41,6 +42,7 @@ struct ScanHit {
   std::string address;
   std::string version;  // "16.1.25" from the Server header, "" when it does not say
   std::string realm;
+  bool tls = false;  // found on the TLS port (16993): the plain one refused
 };
 // What a probe's answer (the HTTP head) says: an Intel AMT WS-Management port, or not.
 std::optional<ScanHit> read_probe_answer(std::string_view address, std::string_view http_head);

@@ -1,11 +1,19 @@
 // LAN devices over TCP (tcp_link.hpp).
 #include "amt/tcp_link.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <array>
+#include <boost/asio/ssl.hpp>
 #include <deque>
 #include <map>
+#include <optional>
 
+#include "accounts/model.hpp"
 #include "log.hpp"
+#include "mw/util/hex.hpp"
 
 namespace mw::server::amt {
 
@@ -13,11 +21,36 @@ namespace {
 
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 
+// The client side of TLS to Intel AMT: TLS 1.2 or later (Intel AMT 11 and later), no PKI check
+// (the certificate is pinned, tcp_link.hpp).
+ssl::context& client_tls() {
+  static ssl::context ctx = [] {
+    ssl::context c(ssl::context::tls_client);
+    c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    c.set_verify_mode(ssl::verify_none);
+    return c;
+  }();
+  return ctx;
+}
+
+std::string digest_hex(X509* cert, const EVP_MD* md) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (X509_digest(cert, md, out, &len) != 1) return {};
+  return util::hex_encode(std::span<const std::uint8_t>(out, len));
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
  public:
-  TcpLink(asio::any_io_executor ex, std::string nodeid, std::string host, std::string uuid)
-      : strand_(asio::make_strand(ex)), resolver_(strand_), nodeid_(std::move(nodeid)), host_(std::move(host)),
-        uuid_(std::move(uuid)) {}
+  TcpLink(asio::any_io_executor ex, std::string nodeid, LanTarget target, CertSink sink)
+      : strand_(asio::make_strand(ex)), resolver_(strand_), nodeid_(std::move(nodeid)), host_(std::move(target.host)),
+        uuid_(std::move(target.uuid)), tls_(target.tls), pin_(lower(std::move(target.pin))), sink_(std::move(sink)) {}
 
   void open_channel(std::uint32_t port, std::shared_ptr<ChannelUser> user) override {
     asio::post(strand_, [self = shared_from_this(), port, user = std::move(user)]() mutable {
@@ -29,7 +62,8 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
       c->timer.async_wait([self, id](beast::error_code ec) {
         if (!ec) self->fail(id, "timed out");
       });
-      self->resolver_.async_resolve(self->host_, std::to_string(port),
+      // With TLS Intel AMT serves the same protocols one port up (16993, 16995).
+      self->resolver_.async_resolve(self->host_, std::to_string(self->tls_ ? port + 1 : port),
                                     [self, id](beast::error_code ec, tcp::resolver::results_type r) {
                                       if (ec) return self->fail(id, ec.message());
                                       auto conn = self->find(id);
@@ -38,10 +72,8 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
                                         if (ec2) return self->fail(id, ec2.message());
                                         auto c2 = self->find(id);
                                         if (!c2) return;
-                                        c2->timer.cancel();
-                                        c2->open = true;
-                                        c2->user->on_open(true, id);
-                                        self->read(id);
+                                        if (self->tls_) return self->handshake(id);
+                                        self->opened(id);
                                       });
                                     });
     });
@@ -84,7 +116,9 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
  private:
   struct Conn {
     explicit Conn(asio::strand<asio::any_io_executor>& s) : socket(s), timer(s) {}
-    tcp::socket socket;
+    tcp::socket socket;                            // until a TLS handshake begins
+    std::optional<ssl::stream<tcp::socket>> tls;   // then the socket is in here
+    tcp::socket& lowest() { return tls ? tls->next_layer() : socket; }
     asio::steady_timer timer;
     std::shared_ptr<ChannelUser> user;
     std::array<std::uint8_t, 16 * 1024> buf{};
@@ -102,7 +136,8 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
     auto c = find(id);
     if (!c || c->reading || c->unconsumed > 0 || c->closing) return;
     c->reading = true;
-    c->socket.async_read_some(asio::buffer(c->buf), [self = shared_from_this(), id](beast::error_code ec, std::size_t n) {
+    // `keep`: a TLS stream must outlive its pending operation (end() may drop the channel first).
+    auto done = [self = shared_from_this(), id, keep = c](beast::error_code ec, std::size_t n) {
       auto conn = self->find(id);
       if (!conn) return;
       conn->reading = false;
@@ -110,14 +145,60 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
       conn->unconsumed += n;
       auto user = conn->user;  // the callback may close the channel
       user->on_data(std::span<const std::uint8_t>(conn->buf.data(), n));
+    };
+    if (c->tls) {
+      c->tls->async_read_some(asio::buffer(c->buf), std::move(done));
+    } else {
+      c->socket.async_read_some(asio::buffer(c->buf), std::move(done));
+    }
+  }
+
+  // TLS to 16993/16995: the certificate is checked against the pin before the channel opens, so
+  // no credentials reach a device that is not the one first seen.
+  void handshake(std::uint32_t id) {
+    auto c = find(id);
+    if (!c) return;
+    c->tls.emplace(std::move(c->socket), client_tls());
+    // SNI with a host name (not with an address, RFC 6066 section 3).
+    beast::error_code ec;
+    asio::ip::make_address(host_, ec);
+    if (ec) SSL_set_tlsext_host_name(c->tls->native_handle(), host_.c_str());
+    c->tls->async_handshake(ssl::stream_base::client, [self = shared_from_this(), id, keep = c](beast::error_code ec2) {
+      auto conn = self->find(id);
+      if (!conn) return;
+      if (ec2) return self->fail(id, "TLS: " + ec2.message());
+      X509* cert = SSL_get1_peer_certificate(conn->tls->native_handle());
+      if (!cert) return self->fail(id, "TLS: no certificate");
+      const std::string sha384 = digest_hex(cert, EVP_sha384()), sha1 = digest_hex(cert, EVP_sha1());
+      X509_free(cert);
+      if (self->pin_.empty() || (self->pin_.size() == 40 && certificate_matches(self->pin_, sha384, sha1))) {
+        // First use (or MeshCentral's SHA-1 pin matched): pinned from now on.
+        self->pin_ = sha384;
+        if (self->sink_) self->sink_(self->nodeid_, sha384, true);
+      } else if (!certificate_matches(self->pin_, sha384, sha1)) {
+        logger("amt")->warn("{}: the TLS certificate of {} (SHA-384 {}) is not the one pinned for it; connection refused",
+                            self->nodeid_, self->host_, sha384);
+        if (self->sink_) self->sink_(self->nodeid_, sha384, false);
+        return self->fail(id, "TLS certificate does not match the pinned one");
+      }
+      self->opened(id);
     });
+  }
+
+  void opened(std::uint32_t id) {
+    auto c = find(id);
+    if (!c) return;
+    c->timer.cancel();
+    c->open = true;
+    c->user->on_open(true, id);
+    read(id);
   }
 
   void write(std::uint32_t id) {
     auto c = find(id);
     if (!c || c->writing || c->wq.empty()) return;
     c->writing = true;
-    asio::async_write(c->socket, asio::buffer(c->wq.front()), [self = shared_from_this(), id](beast::error_code ec, std::size_t) {
+    auto done = [self = shared_from_this(), id, keep = c](beast::error_code ec, std::size_t) {
       auto conn = self->find(id);
       if (!conn) return;
       conn->writing = false;
@@ -128,7 +209,12 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
         if (conn->closing) return self->end(id);
       }
       self->write(id);
-    });
+    };
+    if (c->tls) {
+      asio::async_write(*c->tls, asio::buffer(c->wq.front()), std::move(done));
+    } else {
+      asio::async_write(c->socket, asio::buffer(c->wq.front()), std::move(done));
+    }
   }
 
   void fail(std::uint32_t id, const std::string& why) {
@@ -137,7 +223,7 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
     logger("amt")->info("{}: cannot connect to {}: {}", nodeid_, host_, why);
     conns_.erase(id);
     beast::error_code ec;
-    c->socket.close(ec);
+    c->lowest().close(ec);
     c->timer.cancel();
     c->user->on_open(false, id);
   }
@@ -147,8 +233,8 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
     if (!c) return;
     conns_.erase(id);
     beast::error_code ec;
-    c->socket.shutdown(tcp::socket::shutdown_both, ec);
-    c->socket.close(ec);
+    c->lowest().shutdown(tcp::socket::shutdown_both, ec);
+    c->lowest().close(ec);
     c->timer.cancel();
     if (c->open) c->user->on_closed(); else c->user->on_open(false, id);
   }
@@ -156,14 +242,34 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
   asio::strand<asio::any_io_executor> strand_;
   tcp::resolver resolver_;
   std::string nodeid_, host_, uuid_;
+  bool tls_ = false;
+  std::string pin_;  // lower-case hex
+  CertSink sink_;
   std::uint32_t next_id_ = 1;
   std::map<std::uint32_t, std::shared_ptr<Conn>> conns_;
 };
 
 }  // namespace
 
-std::shared_ptr<CiraLink> make_tcp_link(asio::any_io_executor ex, std::string nodeid, std::string host, std::string uuid) {
-  return std::make_shared<TcpLink>(std::move(ex), std::move(nodeid), std::move(host), std::move(uuid));
+LanTarget lan_target(const nlohmann::json& node) {
+  LanTarget t;
+  const auto a = node.find("intelamt");
+  if (a == node.end() || !a->is_object()) return t;
+  t.host = accounts::text_of(*a, "host");
+  t.uuid = accounts::text_of(*a, "uuid");
+  if (const auto tls = a->find("tls"); tls != a->end()) t.tls = (tls->is_number() && tls->get<double>() == 1) || (tls->is_boolean() && tls->get<bool>());
+  t.pin = accounts::text_of(*a, "hash");
+  return t;
+}
+
+bool certificate_matches(const std::string& pin, const std::string& cert_sha384_hex, const std::string& cert_sha1_hex) {
+  const std::string p = lower(pin);
+  const std::string& want = p.size() == 40 ? cert_sha1_hex : cert_sha384_hex;
+  return p.size() == want.size() && !want.empty() && CRYPTO_memcmp(p.data(), want.data(), want.size()) == 0;
+}
+
+std::shared_ptr<CiraLink> make_tcp_link(asio::any_io_executor ex, std::string nodeid, LanTarget target, CertSink sink) {
+  return std::make_shared<TcpLink>(std::move(ex), std::move(nodeid), std::move(target), std::move(sink));
 }
 
 }  // namespace mw::server::amt

@@ -1,11 +1,22 @@
 // A device on the LAN ("Add local device"), reached the way a CIRA device is, with TCP: each
 // "channel" is a TCP connection from the server to the device's port (16992 WS-Management, 16994
-// redirection). It implements CiraLink, so the AMT manager and the relays do not care how the
-// device is reached. Flow control: the next read waits until the user has consumed what the
-// previous one gave (a slow browser stalls the device's TCP window, never the server's memory).
+// redirection; with TLS 16993 and 16995). It implements CiraLink, so the AMT manager and the
+// relays do not care how the device is reached. Flow control: the next read waits until the user
+// has consumed what the previous one gave (a slow browser stalls the device's TCP window, never
+// the server's memory).
+//
+// TLS (intelamt.tls 1, as Intel AMT configured for TLS, which then closes 16992/16994 to the
+// network): Intel AMT's certificate is usually self-signed or from an enterprise CA the server
+// does not know, so it is pinned instead of checked against a PKI — trust on first use, as SSH.
+// The SHA-384 of the certificate the device first presents becomes intelamt.hash; from then on a
+// different certificate is refused before any credentials are sent. A MeshCentral record's
+// intelamt.hash (the SHA-1 of the certificate, 40 hex digits) is honoured and replaced by the
+// SHA-384 when it matches. MeshCentral itself records the hash but does not check it.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "amt/mps_server.hpp"
@@ -13,7 +24,24 @@
 
 namespace mw::server::amt {
 
-// `host` is a name or address; the connection is opened when a channel is.
-std::shared_ptr<CiraLink> make_tcp_link(asio::any_io_executor ex, std::string nodeid, std::string host, std::string uuid);
+// How a LAN device is reached: its device record's intelamt {host, uuid, tls, hash}.
+struct LanTarget {
+  std::string host;  // a name or address; empty: not a LAN device
+  std::string uuid;
+  bool tls = false;
+  std::string pin;  // intelamt.hash: SHA-384 (96 hex digits) or MeshCentral's SHA-1 (40); empty: not seen yet
+};
+LanTarget lan_target(const nlohmann::json& node);
+
+// True when `cert_der` is the certificate `pin` names (SHA-384 or SHA-1 hex, any case).
+bool certificate_matches(const std::string& pin, const std::string& cert_sha384_hex, const std::string& cert_sha1_hex);
+
+// What a TLS connection learned about the device's certificate (SHA-384 hex): `accepted` with no
+// SHA-384 pin yet (first use, or a MeshCentral SHA-1 pin that matched: pin it now), or refused
+// because it does not match the pin.
+using CertSink = std::function<void(const std::string& nodeid, const std::string& sha384, bool accepted)>;
+
+// The connection is opened when a channel is.
+std::shared_ptr<CiraLink> make_tcp_link(asio::any_io_executor ex, std::string nodeid, LanTarget target, CertSink sink = {});
 
 }  // namespace mw::server::amt

@@ -122,7 +122,7 @@ Result<AmtScan> parse_amt_scan(std::string_view text) {
     s.started = true;
     for (const auto& [address, r] : results->items()) {
       if (!r.is_object() || s.found.size() >= kMaxListed) continue;
-      s.found.push_back({address, str(r, "ver"), static_cast<int>(std::min<std::int64_t>(i64(r, "state"), 100))});
+      s.found.push_back({address, str(r, "ver"), static_cast<int>(std::min<std::int64_t>(i64(r, "state"), 100)), i64(r, "tls") == 1});
     }
   }
   return s;

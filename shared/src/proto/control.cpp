@@ -76,7 +76,10 @@ std::optional<Device> device_of(const json& n, const std::string& meshid) {
   d.conn = small_int(n, "conn");
   d.pwr = small_int(n, "pwr");
   if (auto a = n.find("intelamt"); a != n.end() && a->is_object()) {
-    Device::IntelAmt amt{str(*a, "ver"), str(*a, "user"), str(*a, "uuid"), str(*a, "hostname"), small_int(*a, "warn") != 0};
+    // MeshCentral's warn bits: 1 unknown credentials, 2 realm mismatch, 4 TLS certificate mismatch, 8 trying.
+    const int warn = small_int(*a, "warn");
+    Device::IntelAmt amt{str(*a, "ver"), str(*a, "user"), str(*a, "uuid"), str(*a, "hostname"), (warn & 1) != 0,
+                         (warn & 8) != 0, small_int(*a, "tls") == 1, str(*a, "hash"), (warn & 4) != 0};
     d.amt = std::move(amt);
   }
   if (auto t = n.find("tags"); t != n.end() && t->is_array()) {

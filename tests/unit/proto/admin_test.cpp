@@ -134,7 +134,7 @@ TEST(Admin, CommandOutputBothForms) {
 
 TEST(Admin, AmtScanAnswers) {
   const auto s = parse_amt_scan(R"({"action":"scanamtdevice","range":"10.0.0.1-10.0.0.9","results":{
-    "10.0.0.2":{"ver":"16.1","tls":0,"state":2,"hostname":"10.0.0.2","hosttype":"addr"},"10.0.0.7":{"ver":"11.8"},"x":5}})");
+    "10.0.0.2":{"ver":"16.1","tls":0,"state":2,"hostname":"10.0.0.2","hosttype":"addr"},"10.0.0.7":{"ver":"11.8","tls":1},"x":5}})");
   ASSERT_TRUE(s.ok());
   EXPECT_TRUE(s->started);
   EXPECT_EQ(s->range, "10.0.0.1-10.0.0.9");
@@ -142,6 +142,8 @@ TEST(Admin, AmtScanAnswers) {
   EXPECT_EQ(s->found[0].address, "10.0.0.2");
   EXPECT_EQ(s->found[0].version, "16.1");
   EXPECT_EQ(s->found[0].state, 2);
+  EXPECT_FALSE(s->found[0].tls);
+  EXPECT_TRUE(s->found[1].tls);
   const auto busy = parse_amt_scan(R"({"action":"scanamtdevice","range":"r","results":null})");
   ASSERT_TRUE(busy.ok());
   EXPECT_FALSE(busy->started);

@@ -90,10 +90,11 @@ TEST(DeviceInfo, IntelAmtOfADeviceRecord) {
   const auto m = parse_control_message(R"({"action":"nodes","nodes":{"mesh//a":[
     {"_id":"node//1","name":"amt","intelamt":{"ver":"16.1.25","user":"admin","uuid":"u-1","hostname":"amt.example","state":2}},
     {"_id":"node//2","name":"bad","intelamt":{"ver":3,"warn":1}},
-    {"_id":"node//3","name":"plain"}]}})");
+    {"_id":"node//3","name":"plain"},
+    {"_id":"node//4","name":"tls","intelamt":{"tls":1,"hash":"ab12","warn":12}}]}})");
   ASSERT_TRUE(m.ok());
   const auto& d = std::get<Devices>(m.value()).devices;
-  ASSERT_EQ(d.size(), 3u);
+  ASSERT_EQ(d.size(), 4u);
   ASSERT_TRUE(d[0].amt.has_value());
   EXPECT_EQ(d[0].amt->version, "16.1.25");
   EXPECT_EQ(d[0].amt->user, "admin");
@@ -103,7 +104,18 @@ TEST(DeviceInfo, IntelAmtOfADeviceRecord) {
   ASSERT_TRUE(d[1].amt.has_value());
   EXPECT_EQ(d[1].amt->version, "");
   EXPECT_TRUE(d[1].amt->credentials_refused);
+  EXPECT_FALSE(d[1].amt->trying);
+  EXPECT_FALSE(d[1].amt->tls);
   EXPECT_FALSE(d[2].amt.has_value());
+  // TLS, its pinned certificate, and the warn bits 4 (certificate changed) and 8 (being tried).
+  ASSERT_TRUE(d[3].amt.has_value());
+  EXPECT_TRUE(d[3].amt->tls);
+  EXPECT_EQ(d[3].amt->tls_hash, "ab12");
+  EXPECT_TRUE(d[3].amt->tls_mismatch);
+  EXPECT_TRUE(d[3].amt->trying);
+  EXPECT_FALSE(d[3].amt->credentials_refused);
+  EXPECT_FALSE(d[0].amt->tls);
+  EXPECT_FALSE(d[0].amt->tls_mismatch);
 }
 
 }  // namespace

@@ -144,7 +144,8 @@ void report_sessions() {
                                                       {"result", g.app.add_amt_info().result},
                                                       {"scanResult", g.app.add_amt_info().scan_result},
                                                       {"found", g.app.add_amt_info().found},
-                                                      {"host", g.app.add_amt_info().host}}},
+                                                      {"host", g.app.add_amt_info().host},
+                                                      {"tls", g.app.add_amt_info().tls}}},
                                           {"buttons", buttons},
                                           {"addAgentCommand", g.app.add_agent_command()}}.dump(-1, ' ', false,
                                                                                            nlohmann::json::error_handler_t::replace);

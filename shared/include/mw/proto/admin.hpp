@@ -67,7 +67,8 @@ struct AmtScan {
   bool started = false;
   struct Found {
     std::string address, version;
-    int state = 0;  // 2: provisioned (asks for credentials)
+    int state = 0;     // 2: provisioned (asks for credentials)
+    bool tls = false;  // answered on the TLS port only
   };
   std::vector<Found> found;  // in address order as the server sent them
 };

@@ -61,7 +61,11 @@ struct Device {
   // Intel AMT as the server last read it ("intelamt"; never the credentials' password).
   struct IntelAmt {
     std::string version, user, uuid, hostname;
-    bool credentials_refused = false;  // "warn": the stored credentials did not work
+    bool credentials_refused = false;  // "warn" bit 1: the stored credentials did not work
+    bool trying = false;               // "warn" bit 8: new credentials, not tried yet
+    bool tls = false;                  // "tls" 1: reached over TLS (16993/16995)
+    std::string tls_hash;              // "hash": the pinned certificate (SHA-384 hex, or MeshCentral's SHA-1)
+    bool tls_mismatch = false;         // "warn" bit 4: the device presented another certificate (refused)
   };
   std::optional<IntelAmt> amt;
 };
