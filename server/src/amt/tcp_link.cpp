@@ -10,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "accounts/model.hpp"
 #include "log.hpp"
@@ -34,10 +35,10 @@ ssl::context& client_tls() {
   return ctx;
 }
 
-std::string digest_hex(X509* cert, const EVP_MD* md) {
+std::string digest_hex(std::span<const unsigned char> data, const EVP_MD* md) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (X509_digest(cert, md, out, &len) != 1) return {};
+  if (EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) return {};
   return util::hex_encode(std::span<const std::uint8_t>(out, len));
 }
 
@@ -169,13 +170,19 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
       if (ec2) return self->fail(id, "TLS: " + ec2.message());
       X509* cert = SSL_get1_peer_certificate(conn->tls->native_handle());
       if (!cert) return self->fail(id, "TLS: no certificate");
-      const std::string sha384 = digest_hex(cert, EVP_sha384()), sha1 = digest_hex(cert, EVP_sha1());
+      unsigned char* der = nullptr;
+      const int der_len = i2d_X509(cert, &der);
       X509_free(cert);
-      if (self->pin_.empty() || (self->pin_.size() == 40 && certificate_matches(self->pin_, sha384, sha1))) {
-        // First use (or MeshCentral's SHA-1 pin matched): pinned from now on.
+      if (der_len <= 0) return self->fail(id, "TLS: unreadable certificate");
+      const std::vector<unsigned char> cert_der(der, der + der_len);
+      OPENSSL_free(der);
+      const std::string sha384 = digest_hex(cert_der, EVP_sha384());
+      const bool matches = certificate_matches(self->pin_, cert_der);
+      if (self->pin_.empty() || (matches && self->pin_.size() != sha384.size())) {
+        // First use (or a MeshCentral SHA-1/SHA-256 pin matched): pinned by SHA-384 from now on.
         self->pin_ = sha384;
         if (self->sink_) self->sink_(self->nodeid_, sha384, true);
-      } else if (!certificate_matches(self->pin_, sha384, sha1)) {
+      } else if (!matches) {
         logger("amt")->warn("{}: the TLS certificate of {} (SHA-384 {}) is not the one pinned for it; connection refused",
                             self->nodeid_, self->host_, sha384);
         if (self->sink_) self->sink_(self->nodeid_, sha384, false);
@@ -262,10 +269,12 @@ LanTarget lan_target(const nlohmann::json& node) {
   return t;
 }
 
-bool certificate_matches(const std::string& pin, const std::string& cert_sha384_hex, const std::string& cert_sha1_hex) {
+bool certificate_matches(const std::string& pin, std::span<const unsigned char> cert_der) {
   const std::string p = lower(pin);
-  const std::string& want = p.size() == 40 ? cert_sha1_hex : cert_sha384_hex;
-  return p.size() == want.size() && !want.empty() && CRYPTO_memcmp(p.data(), want.data(), want.size()) == 0;
+  const EVP_MD* md = p.size() == 96 ? EVP_sha384() : p.size() == 64 ? EVP_sha256() : p.size() == 40 ? EVP_sha1() : nullptr;
+  if (!md || cert_der.empty()) return false;
+  const std::string want = digest_hex(cert_der, md);
+  return want.size() == p.size() && CRYPTO_memcmp(p.data(), want.data(), want.size()) == 0;
 }
 
 std::shared_ptr<CiraLink> make_tcp_link(asio::any_io_executor ex, std::string nodeid, LanTarget target, CertSink sink) {

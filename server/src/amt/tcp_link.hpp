@@ -10,13 +10,14 @@
 // does not know, so it is pinned instead of checked against a PKI — trust on first use, as SSH.
 // The SHA-384 of the certificate the device first presents becomes intelamt.hash; from then on a
 // different certificate is refused before any credentials are sent. A MeshCentral record's
-// intelamt.hash (the SHA-1 of the certificate, 40 hex digits) is honoured and replaced by the
-// SHA-384 when it matches. MeshCentral itself records the hash but does not check it.
+// intelamt.hash (the SHA-1 of the certificate, 40 hex digits; SHA-256 is read too) is honoured and
+// replaced by the SHA-384 when it matches. MeshCentral itself records the hash but does not check it.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 
 #include "amt/mps_server.hpp"
@@ -29,12 +30,13 @@ struct LanTarget {
   std::string host;  // a name or address; empty: not a LAN device
   std::string uuid;
   bool tls = false;
-  std::string pin;  // intelamt.hash: SHA-384 (96 hex digits) or MeshCentral's SHA-1 (40); empty: not seen yet
+  std::string pin;  // intelamt.hash: SHA-384 (96 hex digits), or SHA-1 (40) / SHA-256 (64) from MeshCentral; empty: not seen yet
 };
 LanTarget lan_target(const nlohmann::json& node);
 
-// True when `cert_der` is the certificate `pin` names (SHA-384 or SHA-1 hex, any case).
-bool certificate_matches(const std::string& pin, const std::string& cert_sha384_hex, const std::string& cert_sha1_hex);
+// True when `cert_der` is the certificate `pin` names: its SHA-384, SHA-256 or SHA-1 in hex (by the
+// pin's length, any case), as MeshCentral's own check reads intelamt.hash.
+bool certificate_matches(const std::string& pin, std::span<const unsigned char> cert_der);
 
 // What a TLS connection learned about the device's certificate (SHA-384 hex): `accepted` with no
 // SHA-384 pin yet (first use, or a MeshCentral SHA-1 pin that matched: pin it now), or refused

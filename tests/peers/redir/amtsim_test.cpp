@@ -48,12 +48,13 @@ constexpr const char* kPassword = "P@ssw0rd-sim";
 // amtsim on 127.0.0.N with ephemeral ports; reads its device lines until "ready".
 class Amtsim {
  public:
-  explicit Amtsim(int count, const std::string& first_ip = "127.0.0.1", const std::string& power = "on") {
+  explicit Amtsim(int count, const std::string& first_ip = "127.0.0.1", const std::string& power = "on", bool tls = false) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) return;
-    child_ = Child::spawn({MW_AMTSIM, "--mode", "lan", "--count", std::to_string(count), "--first-ip", first_ip,
-                           "--redir-port", "0", "--wsman-port", "0", "--amt-pass", kPassword, "--power", power},
-                          current_env(), {}, -1, -1, out[1]);
+    std::vector<std::string> argv{MW_AMTSIM, "--mode", "lan", "--count", std::to_string(count), "--first-ip", first_ip,
+                                  "--redir-port", "0", "--wsman-port", "0", "--amt-pass", kPassword, "--power", power};
+    if (tls) argv.push_back("--tls");
+    child_ = Child::spawn(argv, current_env(), {}, -1, -1, out[1]);
     close(out[1]);
     std::string text;
     read_until(out[0], text, "ready\n", 0, Clock::now() + std::chrono::seconds(20));
@@ -64,6 +65,8 @@ class Amtsim {
     }
     ready = text.find("ready\n") != std::string::npos;
     output = text;
+    std::smatch m;
+    if (std::regex_search(text, m, std::regex("tls-sha384=([0-9a-f]{96})"))) tls_sha384 = m[1];
   }
 
   struct Device {
@@ -75,6 +78,7 @@ class Amtsim {
   std::vector<Device> devices;
   bool ready = false;
   std::string output;
+  std::string tls_sha384;  // --tls: the certificate's SHA-384 as amtsim printed it
 
  private:
   Child child_;
@@ -408,14 +412,38 @@ TEST(KvmAmtsim, WrongPasswordGetsNoPicture) {
 }
 
 // MeshCentral's WS-Management stack against one device: the JSON its calls gave.
-nlohmann::json meshcentral(const Amtsim::Device& d, int action, const std::string& password = kPassword) {
-  const auto r = mw::test::peer::run({"node", std::string(MW_TEST_DATA) + "/../peers/redir/meshcentral_wsman.cjs", d.address,
-                                     std::to_string(d.wsman_port), "admin", password, std::to_string(action)},
-                                    current_env(), std::chrono::seconds(30));
+nlohmann::json meshcentral(const Amtsim::Device& d, int action, const std::string& password = kPassword, bool tls = false) {
+  std::vector<std::string> argv{"node", std::string(MW_TEST_DATA) + "/../peers/redir/meshcentral_wsman.cjs", d.address,
+                                std::to_string(d.wsman_port), "admin", password, std::to_string(action)};
+  if (tls) argv.push_back("tls");
+  const auto r = mw::test::peer::run(argv, current_env(), std::chrono::seconds(30));
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   if (j.is_discarded()) return {{"error", "no JSON from node (status " + std::to_string(r.status) + "): " + r.out + r.err}};
   j["status"] = r.status;
   return j;
+}
+
+// amtsim --tls (Intel AMT configured for TLS) with MeshCentral's stack over TLS, as its
+// amtmanager reaches such a LAN device: the same answers, and the certificate it meets is the
+// one amtsim announced (the SHA-384 Meshwork pins; MeshCentral records the SHA-1 fingerprint).
+TEST(MeshcentralWsmanAmtsim, OverTlsAsIntelAmtConfiguredForTls) {
+  Amtsim sim(1, "127.0.0.1", "on", true);
+  ASSERT_TRUE(sim.ready) << sim.output;
+  ASSERT_EQ(sim.tls_sha384.size(), 96u) << sim.output;
+  const auto& d = sim.devices[0];
+  auto off = meshcentral(d, 8, kPassword, true);
+  ASSERT_EQ(off["status"], 0) << off.dump();
+  EXPECT_EQ(off["generalSettings"]["HostName"], "amtsim-1") << off.dump();
+  EXPECT_NE(off["software"].dump().find(R"(["AMT","16.1.25"])"), std::string::npos) << off.dump();
+  EXPECT_EQ(off["powerBefore"], 2) << off.dump();
+  EXPECT_EQ(off["returnValue"], 0) << off.dump();
+  EXPECT_EQ(off["powerAfter"], 8) << off.dump();
+  EXPECT_EQ(off["tlsCertificate"]["sha384"], sim.tls_sha384) << off.dump();
+  EXPECT_EQ(off["tlsCertificate"]["fingerprint"].get<std::string>().size(), 40u) << off.dump();
+  // Plain HTTP to the TLS port gets no WS-Management answer.
+  auto plain = meshcentral(d, 0);
+  EXPECT_NE(plain["status"], 0) << plain.dump();
+  EXPECT_FALSE(plain.contains("generalSettings")) << plain.dump();
 }
 
 TEST(MeshcentralWsmanAmtsim, ReadsSettingsAndSoftwareAndChangesPower) {

@@ -1,10 +1,12 @@
 // Drives MeshCentral's own WS-Management stack (npm meshcentral, amt/amt-wsman-comm.js,
 // amt-wsman.js, amt.js: what its server uses to manage Intel AMT) against one device:
-//   node meshcentral_wsman.cjs HOST PORT USER PASS ACTION
+//   node meshcentral_wsman.cjs HOST PORT USER PASS ACTION [tls]
 // Reads AMT_GeneralSettings, enumerates CIM_SoftwareIdentity, reads the hardware inventory, the power state
 // (CIM_ServiceAvailableToElement), requests power state ACTION (a DSP1027 number, 0 = none) and
 // reads the power state again, then the audit and event logs. Prints one JSON object; exits 1 on
-// a failed call.
+// a failed call. With "tls" it connects with TLS as MeshCentral's amtmanager does to a LAN device
+// configured for TLS (no certificate check, xtlsFingerprint 0) and adds the certificate it met:
+// tlsCertificate {fingerprint: the hash amtmanager records as intelamt.hash, sha384}.
 'use strict';
 const path = require('path');
 const mc = path.dirname(require.resolve('meshcentral/package.json'));
@@ -12,12 +14,18 @@ const CreateWsmanComm = require(path.join(mc, 'amt', 'amt-wsman-comm.js'));
 const WsmanStackCreateService = require(path.join(mc, 'amt', 'amt-wsman.js'));
 const AmtStackCreateService = require(path.join(mc, 'amt', 'amt.js'));
 
-const [host, port, user, pass, action] = process.argv.slice(2);
-const comm = CreateWsmanComm(host, Number(port), user, pass, 0);
+const [host, port, user, pass, action, tls] = process.argv.slice(2);
+const comm = CreateWsmanComm(host, Number(port), user, pass, tls === 'tls' ? 1 : 0);
+if (tls === 'tls') comm.xtlsFingerprint = 0;
 const stack = AmtStackCreateService(WsmanStackCreateService(comm));
 const out = {};
 // The stack keeps its HTTP connection open (keep-alive, as to AMT): end the process when done.
-const done = () => { process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(0)); };
+const done = () => {
+  if (tls === 'tls' && comm.xtlsCertificate) {
+    out.tlsCertificate = { fingerprint: comm.getPeerCertificateFingerprint(),
+      sha384: require('crypto').createHash('sha384').update(comm.xtlsCertificate.raw).digest('hex') };
+  }
+  process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(0)); };
 const fail = (what, status) => { out.error = `${what}: HTTP status ${status}`; process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(1)); };
 
 function powerState(done) {

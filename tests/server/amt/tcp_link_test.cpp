@@ -12,7 +12,6 @@ using mw::server::amt::lan_target;
 using nlohmann::json;
 
 const std::string kSha384 = "eaf60af5da8aa4d9437ed6cea0564e793fc218ad4dc665b2f6654f30b9d469473775b813e9ffdba5a94223dbeab4dd1f";
-const std::string kSha1 = "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12";
 
 TEST(LanTarget, ReadsHostTlsAndPinFromTheDeviceRecord) {
   auto t = lan_target(json{{"intelamt", {{"host", "pc.lab"}, {"uuid", "u"}, {"tls", 1}, {"hash", kSha384}}}});
@@ -31,22 +30,31 @@ TEST(LanTarget, ReadsHostTlsAndPinFromTheDeviceRecord) {
   EXPECT_EQ(lan_target(json::object()).host, "");
 }
 
+// The digests of "abc" are the FIPS 180 examples, standing in for a certificate's DER bytes.
 TEST(LanTarget, APinMatchesItsOwnDigestOnly) {
-  EXPECT_TRUE(certificate_matches(kSha384, kSha384, kSha1));
+  const std::string sha1 = "a9993e364706816aba3e25717850c26c9cd0d89d";
+  const std::string sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  const std::string sha384 = "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7";
+  const std::string abc = "abc";
+  const std::span<const unsigned char> der(reinterpret_cast<const unsigned char*>(abc.data()), abc.size());
+  EXPECT_TRUE(certificate_matches(sha384, der));
   // Upper case (as some tools print fingerprints) is the same pin.
-  std::string upper = kSha384;
+  std::string upper = sha384;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  EXPECT_TRUE(certificate_matches(upper, kSha384, kSha1));
-  // MeshCentral's pins are SHA-1 fingerprints.
-  EXPECT_TRUE(certificate_matches(kSha1, kSha384, kSha1));
-  std::string other = kSha384;
-  other.back() = '0';
-  EXPECT_FALSE(certificate_matches(other, kSha384, kSha1));
-  EXPECT_FALSE(certificate_matches(kSha1.substr(0, 39) + "0", kSha384, kSha1));
+  EXPECT_TRUE(certificate_matches(upper, der));
+  // MeshCentral's pins: SHA-1 fingerprints (what its amtmanager records), SHA-256 read too.
+  EXPECT_TRUE(certificate_matches(sha1, der));
+  EXPECT_TRUE(certificate_matches(sha256, der));
+  for (std::string other : {sha1, sha256, sha384}) {
+    other.back() = other.back() == '0' ? '1' : '0';
+    EXPECT_FALSE(certificate_matches(other, der)) << other;
+  }
+  const std::string abd = "abd";
+  EXPECT_FALSE(certificate_matches(sha384, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(abd.data()), 3)));
   // Anything else is no pin a certificate can match.
-  EXPECT_FALSE(certificate_matches(kSha384.substr(0, 64), kSha384, kSha1));
-  EXPECT_FALSE(certificate_matches("", kSha384, kSha1));
-  EXPECT_FALSE(certificate_matches("", "", ""));
+  EXPECT_FALSE(certificate_matches(sha384.substr(0, 50), der));
+  EXPECT_FALSE(certificate_matches("", der));
+  EXPECT_FALSE(certificate_matches(sha384, {}));
 }
 
 }  // namespace
