@@ -303,6 +303,21 @@ TEST(Accounts, LockedOrRemovedAccountsLoseTheirOpenChannels) {
     c->read();
     c->read();
   }
+  // Browser sessions of carol and dave (cookies), valid before the change.
+  auto session = [&](const char* body) {
+    const auto r = https_request(port, "/login", form(f, body));
+    EXPECT_EQ(r.result_int(), 303);
+    return session_of(r);
+  };
+  const std::string carol_cookie = session("username=carol&password=Carol-pass1");
+  const std::string dave_cookie = session("username=dave&password=Dave-pass12");
+  auto with = [&](const std::string& c) {
+    auto o = f.verifying();
+    o.headers = {{"Cookie", c}};
+    return o;
+  };
+  EXPECT_TRUE(shows_app(https_request(port, "/", with(carol_cookie))));
+  EXPECT_EQ(json::parse(wss_read(port, "/control.ashx", 1, with(dave_cookie)).at(0))["action"], "serverinfo");
   auto expect_ended = [](WssClient& c, const char* who) {
     json close;
     for (int i = 0; i < 4; ++i) {  // events about the change may come first
@@ -321,6 +336,16 @@ TEST(Accounts, LockedOrRemovedAccountsLoseTheirOpenChannels) {
   expect_ended(carol, "carol");
   admin.send(R"({"action":"deleteuser","userid":"user//dave","responseid":"del"})");
   expect_ended(dave, "dave");
+  // Their cookies are still signed and unexpired, but open nothing any more: the login page,
+  // no control channel, no relay.
+  for (const auto* c : {&carol_cookie, &dave_cookie}) {
+    const auto page = https_request(port, "/", with(*c));
+    EXPECT_FALSE(shows_app(page)) << *c;
+    EXPECT_NE(page.body().find("password"), std::string::npos);
+    const auto refused = json::parse(wss_read(port, "/control.ashx", 1, with(*c)).at(0));
+    EXPECT_EQ(refused["action"], "close");
+    EXPECT_EQ(refused["reason"], "The account is locked or no longer exists.");
+  }
   // The administrator's channel goes on: its answers arrive, and My Server counts one session
   // (once the server has let go of the two it closed).
   json stats;

@@ -279,6 +279,19 @@ void Service::load_revocations(store::Store& db) {
   }
 }
 
+void Service::check_session(boost::asio::any_io_executor ex, std::string_view cookie, const std::string& domain,
+                            std::function<void(std::optional<std::string>)> done) const {
+  auto uid = session_user(cookie, domain);
+  if (!uid) return boost::asio::post(ex, [done = std::move(done)] { done(std::nullopt); });
+  db_.run(ex,
+          [uid = *uid](store::Store& s) -> std::optional<std::string> {
+            auto user = s.get(uid);
+            if (!user || !user.value() || is_locked(*user.value())) return std::nullopt;
+            return uid;
+          },
+          std::move(done));
+}
+
 void Service::check_login_token(asio::any_io_executor ex, const std::string& token, const std::string& domain,
                                 std::function<void(std::optional<std::string>)> done) {
   db_.run(ex,
