@@ -362,6 +362,39 @@ TEST_F(Mps, BootOptionsResetIntoBiosSetupOrANetworkBootOnce) {
   EXPECT_NE(ev.dump().find("Entering BIOS setup"), std::string::npos) << ev.dump();
 }
 
+// A boot option Intel AMT refuses (amtsim --refuse SetBootConfigRole, as a firmware whose boot
+// options are locked): the sequence stops before the reset, the computer keeps running, and the
+// event names the refused step.
+TEST_F(Mps, ABootOptionIntelAmtRefusesStopsTheSequenceBeforeThePowerChange) {
+  peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass, {"--refuse", "SetBootConfigRole"});
+  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
+  const std::string id = node_value(uuids_in(sim.output).at(0));
+  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
+  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
+                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
+  Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+  ASSERT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen << server->poll();
+  sol.screen.clear();
+  EXPECT_NE(control(port, f, {{"action", "poweraction"}, {"nodeids", {"node//" + id}}, {"actiontype", 312}}).find("\"result\":\"ok\""),
+            std::string::npos);
+  std::string events;
+  const std::string refused = "Intel AMT refused Reset to BIOS setup of amtsim-1: SetBootConfigRole returned 1";
+  for (int i = 0; i < 100 && events.find(refused) == std::string::npos; ++i) {
+    events = meshctrl(port, {"listevents"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(events.find(refused), std::string::npos) << events << server->poll();
+  // No reset: the console shows no new boot, and Intel AMT's audit log ends with the boot
+  // options that were set before the refused step, with no reset after them.
+  EXPECT_FALSE(sol.wait_for("BIOS", std::chrono::seconds(2))) << sol.screen;
+  const auto audit = json::parse(control(port, f, {{"action", "amtinfo"}, {"nodeid", "node//" + id}, {"what", "auditlog"}}));
+  ASSERT_EQ(audit["result"], "ok") << audit.dump();
+  ASSERT_FALSE(audit["audit"].empty()) << audit.dump();
+  EXPECT_EQ(audit["audit"][0]["event"], "Set Boot Options") << audit.dump();
+  EXPECT_EQ(audit.dump().find("Performed Reset"), std::string::npos) << audit.dump();
+  EXPECT_EQ(devices()[id][3], "1");  // still on
+}
+
 // Reads a KVM relay into `viewer` until `want` updates arrived (or 20 s); the relay's text
 // messages go to `status`.
 int watch_kvm(WssClient& ws, mw::rfb::Client& viewer, int want, std::string& status) {

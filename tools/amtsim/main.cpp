@@ -531,6 +531,9 @@ int main(int argc, char** argv) {
   app.add_option("--mps-pass", mps_pass, "CIRA: password");
   app.add_option("--power", power, "initial power state")->check(CLI::IsMember({"on", "sleep", "hibernate", "off"}));
   app.add_option("--seed", seed, "device UUIDs are derived from it and the device number");
+  std::vector<std::string> refuse;
+  app.add_option("--refuse", refuse,
+                 "WS-Management methods every device answers with ReturnValue 1 and ignores (e.g. SetBootConfigRole); repeatable");
   CLI11_PARSE(app, argc, argv);
   if (redir_port < 0) redir_port = use_tls ? 16995 : 16994;
   if (wsman_port < 0) wsman_port = use_tls ? 16993 : 16992;
@@ -607,6 +610,7 @@ int main(int argc, char** argv) {
     wid.amt_version = d->info.amt_version;
     wid.username = user;
     wid.password = pass;
+    wid.refused_methods.insert(refuse.begin(), refuse.end());
     wid.realm = random_hex(16);  // AMT's realm: "Digest:" and 32 upper-case hex digits
     for (char& c : wid.realm) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     wid.realm.insert(0, "Digest:");

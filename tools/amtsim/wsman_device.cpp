@@ -214,6 +214,11 @@ wsman::Response WsmanDevice::answer(const wsman::Request& request, const std::st
     return wsman::make_fault_reply(request, id, wsman::make_fault(kind, std::move(reason)));
   };
 
+  if (op == wsman::Operation::kInvoke && id_.refused_methods.count(std::string(request.method()))) {
+    auto r = wsman::make_reply(request, id);
+    r.instance = wsman::method_output(request, 1);
+    return r;
+  }
   if (op == wsman::Operation::kPull) return pull(request);
   if (op == wsman::Operation::kRelease) {
     contexts_.erase(request.enumeration_context);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct WsmanIdentity {
   std::string username = "admin";
   std::string password;
   std::string realm;  // "Digest:" + 32 hex digits
+  // Methods answered with ReturnValue 1 (failed) and no effect, as a firmware that refuses them
+  // (e.g. SetBootConfigRole while boot options are locked): tests of the refused paths.
+  std::set<std::string> refused_methods;
 };
 
 class WsmanDevice {
