@@ -85,6 +85,16 @@ class TlsStream {
         Op<ReadStep<MutableBuffers>, true>{impl_, ReadStep<MutableBuffers>{buffers}}, token, impl_->socket);
   }
 
+  // Completes when a read would find something (decrypted bytes OpenSSL holds, or bytes on the
+  // socket), without a buffer: a connection that idles holds none. It counts as the read
+  // operation in flight. Errors are left to the read that follows (only cancellation and the
+  // deadline end the wait with an error).
+  template <class Token>
+  auto async_wait_readable(Token&& token) {
+    return asio::async_compose<Token, void(beast::error_code)>(Op<WaitStep, false, false>{impl_, WaitStep{}}, token,
+                                                               impl_->socket);
+  }
+
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     return asio::async_compose<Token, void(beast::error_code, std::size_t)>(
@@ -147,6 +157,14 @@ class TlsStream {
   };
   struct ShutdownStep {
     StepResult operator()(Impl& impl) const;
+  };
+  struct WaitStep {
+    bool waited = false;
+    StepResult operator()(Impl& impl) {
+      if (waited || SSL_has_pending(impl.ssl.get()) != 0) return {};
+      waited = true;
+      return {Next::wait_read, {}, 0};
+    }
   };
 
   template <class MutableBuffers>

@@ -293,28 +293,40 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     });
   }
 
+  // The read buffer exists only from the moment input is there until it has been fed to the
+  // session: thousands of idle devices hold none (docs/performance.md, MPS memory).
   void do_read() {
     if (closed_ || reading_ || paused_) return;
     reading_ = true;
-    auto handler = [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); };
+    auto ready = [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->on_read(ec, 0);
+      self->rbuf_ = std::make_unique<std::array<std::uint8_t, kReadBuffer>>();
+      auto handler = [self](beast::error_code ec2, std::size_t n) { self->on_read(ec2, n); };
+      if (self->tls_) {
+        self->tls_->async_read_some(asio::buffer(*self->rbuf_), std::move(handler));
+      } else {
+        self->plain_.async_read_some(asio::buffer(*self->rbuf_), std::move(handler));
+      }
+    };
     if (tls_) {
-      tls_->async_read_some(asio::buffer(rbuf_), std::move(handler));
+      tls_->async_wait_readable(std::move(ready));
     } else {
-      plain_.async_read_some(asio::buffer(rbuf_), std::move(handler));
+      plain_.async_wait(tcp::socket::wait_read, std::move(ready));
     }
   }
 
   void on_read(beast::error_code ec, std::size_t n) {
     reading_ = false;
+    const auto buffer = std::move(rbuf_);  // freed when this returns (the session copies what it keeps)
     if (closed_) return;
     if (ec) {
       session_.end_of_stream();
       return pump();
     }
-    std::span<const std::uint8_t> data(rbuf_.data(), n);
+    std::span<const std::uint8_t> data(buffer->data(), n);
     if (first_read_) {
       first_read_ = false;
-      const std::string_view head(reinterpret_cast<const char*>(rbuf_.data()), n);
+      const std::string_view head(reinterpret_cast<const char*>(buffer->data()), n);
       if (head.rfind("GET ", 0) == 0 || head.rfind("HEAD ", 0) == 0 || head.rfind("POST ", 0) == 0) {
         return http_probe();
       }
@@ -510,7 +522,8 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   std::optional<TlsStream> tls_;
   asio::steady_timer timer_;
   apf::MpsSession session_;
-  std::array<std::uint8_t, 4 * 1024> rbuf_{};  // per idle device: kept small (the TLS layer buffers records)
+  static constexpr std::size_t kReadBuffer = 16 * 1024;
+  std::unique_ptr<std::array<std::uint8_t, kReadBuffer>> rbuf_;  // only while a read is under way (do_read)
   std::deque<std::vector<std::uint8_t>> wq_;
   std::size_t queued_ = 0;
   std::map<std::uint32_t, std::shared_ptr<ChannelUser>> users_;
