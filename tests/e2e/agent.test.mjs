@@ -119,6 +119,20 @@ test('a terminal on an agent: click Terminal, type a command, see its output; re
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => /^pasted-42$/m.test(window.meshwork.terminals[0].text), null, { timeout: 10000 });
 
+  // An input method (IME): a composition, then its committed text, as Chromium delivers them
+  // (compositionstart/update/end on the focused element, no key presses for the text).
+  const cdp = await page.context().newCDPSession(page);
+  await page.keyboard.type('echo ime-');
+  await cdp.send('Input.imeSetComposition', { text: 'にほんご', selectionStart: 4, selectionEnd: 4 });
+  await cdp.send('Input.imeSetComposition', { text: '日本語', selectionStart: 3, selectionEnd: 3 });
+  await cdp.send('Input.insertText', { text: '日本語' });
+  // Text from an emoji picker or dictation: an input event with no key press.
+  await cdp.send('Input.insertText', { text: '-ü' });
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /^ime-日本語-ü$/m.test(window.meshwork.terminals[0].text), null, { timeout: 10000 })
+    .catch(async (e) => { throw new Error(`${e.message}\n${await page.evaluate(() => window.meshwork.terminals[0].text)}`); });
+  await cdp.detach();
+
   // Selection: dragging over the output line copies its text.
   const t = await page.evaluate(() => window.meshwork.terminals[0]);
   const row = t.text.split('\n').lastIndexOf('pasted-42');

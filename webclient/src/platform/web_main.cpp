@@ -531,6 +531,65 @@ EM_JS(void, js_listen_paste, (), {
   });
 });
 
+// Text that comes without key presses: input methods (IME composition for Chinese, Japanese,
+// Korean...), emoji pickers, dictation, on-screen keyboards. The canvas cannot receive it, so the
+// keyboard focus lives in an almost invisible textarea (#mw-ime) over the canvas: key events still
+// reach GLFW's window listeners as before, and the textarea's own events bring the rest —
+// compositionend's committed text, and "input" events that no keypress preceded. While a
+// composition runs, the textarea shows it (the browser draws the preedit and places the input
+// method's candidate window) at the text cursor: ImGui's input position (ImeSetInputScreenPosFn)
+// or, for terminals and desktops, where the user last clicked.
+EM_JS(void, js_setup_ime, (), {
+  const ta = document.createElement("textarea");
+  ta.id = "mw-ime";
+  ta.setAttribute("autocomplete", "off");
+  ta.setAttribute("autocorrect", "off");
+  ta.setAttribute("autocapitalize", "off");
+  ta.setAttribute("spellcheck", "false");
+  ta.setAttribute("aria-label", "Keyboard input");
+  ta.setAttribute("tabindex", "-1");
+  const hidden = "position:fixed;left:0;top:0;width:1px;height:1px;opacity:0;border:0;padding:0;margin:0;resize:none;" +
+                 "overflow:hidden;z-index:5;pointer-events:none;outline:none;caret-color:transparent;";
+  const shown = "opacity:1;width:24em;height:1.6em;background:#20242c;color:#e8eaf0;border:1px solid #4a8fe7;" +
+                "font:16px 'DejaVu Sans',sans-serif;padding:1px 3px;";
+  ta.style.cssText = hidden;
+  document.body.appendChild(ta);
+  let x = 0, y = 0, keypressed = false;
+  Module.mwImeAt = (cx, cy) => { x = cx; y = cy; if (!ta.composing) { ta.style.left = x + "px"; ta.style.top = y + "px"; } };
+  const send = (text) => {
+    if (!text) return;
+    const size = lengthBytesUTF8(text) + 1;
+    const ptr = _malloc(size);
+    stringToUTF8(text, ptr, size);
+    Module._mw_ime_text(ptr);
+    _free(ptr);
+  };
+  const focus = () => { if (document.activeElement !== ta) ta.focus({ preventScroll: true }); };
+  const canvas = document.getElementById("canvas");
+  canvas.addEventListener("pointerdown", (e) => { Module.mwImeAt(e.clientX, e.clientY); setTimeout(focus, 0); });
+  window.addEventListener("keypress", () => { keypressed = true; }, true);
+  window.addEventListener("keyup", () => { keypressed = false; }, true);
+  ta.addEventListener("compositionstart", () => {
+    ta.composing = true;
+    ta.value = "";
+    ta.style.cssText = hidden + shown + "left:" + x + "px;top:" + y + "px;";
+  });
+  ta.addEventListener("compositionend", (e) => {
+    ta.composing = false;
+    ta.style.cssText = hidden + "left:" + x + "px;top:" + y + "px;";
+    ta.value = "";
+    send(e.data);
+  });
+  ta.addEventListener("input", (e) => {
+    if (ta.composing || e.isComposing) return;
+    // Typed keys already arrived as keypress events (GLFW); anything else is text to type.
+    if (!keypressed && e.inputType === "insertText") send(e.data);
+    keypressed = false;
+    ta.value = "";
+  });
+  focus();
+});
+
 // Key presses for terminals, in order with typed characters (see InputEvent).
 void queue_key(int key, int glfw_mods) {
   using mw::term::Key;
@@ -637,6 +696,11 @@ void start_main_loop() {
   g.app.set_clipboard([](const std::string& text) { js_copy_text(text.c_str()); });
   js_listen_paste();
   js_listen_fullscreen();
+  js_setup_ime();
+  // ImGui's text cursor, in framebuffer pixels: where an input method composes.
+  ImGui::GetIO().ImeSetInputScreenPosFn = [](int x, int y) {
+    EM_ASM({ if (Module.mwImeAt) Module.mwImeAt($0, $1); }, x / g.scale, y / g.scale);
+  };
   g.app.set_fullscreen_port([](bool on) { js_fullscreen(on ? 1 : 0); });
   g.app.set_file_port({[] { js_pick_file(); },
                        [](int relay, int file, std::uint64_t offset) { js_upload_file(relay, file, static_cast<double>(offset)); },
@@ -711,6 +775,23 @@ extern "C" EMSCRIPTEN_KEEPALIVE void mw_font_loaded(int index, void* data, int s
 extern "C" EMSCRIPTEN_KEEPALIVE void mw_fullscreen_changed(int on) {
   g.app.on_fullscreen_changed(on != 0);
   wake();
+}
+
+// Called from JS (js_setup_ime): committed input-method text, typed as characters.
+extern "C" EMSCRIPTEN_KEEPALIVE void mw_ime_text(const char* text) {
+  wake();
+  ImGuiIO& io = ImGui::GetIO();
+  const std::string_view s(text);
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + static_cast<std::size_t>(n) > s.size()) break;  // stringToUTF8 writes valid UTF-8
+    char32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+    i += static_cast<std::size_t>(n);
+    g.app.on_input({mw::web::InputEvent::Kind::kChar, cp, {}, 0u});
+    io.AddInputCharacter(static_cast<unsigned int>(cp));
+  }
 }
 
 // Called from JS (js_listen_paste).
