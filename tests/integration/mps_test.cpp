@@ -579,15 +579,8 @@ TEST_F(Mps, RelaysNeedTheRemoteControlRightAndAConnectedDeviceWithCredentials) {
 // "Scan network" from the Add Intel AMT device dialog: the server probes a range and lists the
 // computers whose port 16992 answers as Intel AMT, with their version (amtsim on three addresses).
 TEST_F(Mps, ScanNetworkFindsIntelAmtComputersInARange) {
-  int out[2];
-  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-  auto child = peer::Child::spawn({MW_AMTSIM, "--mode", "lan", "--count", "3", "--first-ip", "127.0.0.70", "--amt-pass",
-                                   kAmtPass, "--seed", "scan-test"},
-                                  peer::current_env(), {}, -1, -1, out[1]);
-  ::close(out[1]);
-  std::string sim_out;
-  ASSERT_NE(peer::read_until(out[0], sim_out, "ready\n", 0, Clock::now() + std::chrono::seconds(30)), std::string::npos) << sim_out;
-  ::close(out[0]);
+  peer::LanSim sim(MW_AMTSIM, "127.0.0.70", 3, kAmtPass, "scan-test");
+  ASSERT_TRUE(sim.ready) << sim.output;
   const auto found = json::parse(control(port, f, {{"action", "scanamtdevice"}, {"meshid", kAmtGroup}, {"range", "127.0.0.66-127.0.0.77"}}));
   ASSERT_EQ(found["action"], "scanamtdevice") << found.dump();
   EXPECT_EQ(found["range"], "127.0.0.66-127.0.0.77");
@@ -608,15 +601,8 @@ TEST_F(Mps, ScanNetworkFindsIntelAmtComputersInARange) {
 
 TEST_F(Mps, LanDevicesAddedByAddressAreManagedOverTcp) {
   // amtsim on the LAN (its own loopback address, AMT's standard ports), not connected by CIRA.
-  int out[2];
-  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-  auto child = peer::Child::spawn({MW_AMTSIM, "--mode", "lan", "--count", "1", "--first-ip", "127.0.0.93", "--amt-pass",
-                                   kAmtPass, "--seed", "lan-test"},
-                                  peer::current_env(), {}, -1, -1, out[1]);
-  ::close(out[1]);
-  std::string sim_out;
-  ASSERT_NE(peer::read_until(out[0], sim_out, "ready\n", 0, Clock::now() + std::chrono::seconds(30)), std::string::npos) << sim_out;
-  ::close(out[0]);
+  peer::LanSim sim(MW_AMTSIM, "127.0.0.93", 1, kAmtPass, "lan-test");
+  ASSERT_TRUE(sim.ready) << sim.output;
 
   const auto added = json::parse(control(port, f, {{"action", "addamtdevice"}, {"meshid", kAmtGroup}, {"devicename", "lab-pc"},
                                                    {"hostname", "127.0.0.93"}, {"amtusername", "admin"}, {"amtpassword", kAmtPass}}));
@@ -664,18 +650,11 @@ TEST_F(Mps, LanDevicesAddedByAddressAreManagedOverTcp) {
 // administrator saves the device's Intel AMT settings.
 TEST_F(Mps, LanDevicesWithTlsArePinnedAndAChangedCertificateIsRefused) {
   const std::regex hash_re("tls-sha384=([0-9a-f]{96})");
-  auto start_sim = [&](std::string& sim_out) {
-    int out[2];
-    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
-    auto child = peer::Child::spawn({MW_AMTSIM, "--mode", "lan", "--tls", "--count", "1", "--first-ip", "127.0.0.97",
-                                     "--amt-pass", kAmtPass, "--seed", "lan-tls-test"},
-                                    peer::current_env(), {}, -1, -1, out[1]);
-    ::close(out[1]);
-    EXPECT_NE(peer::read_until(out[0], sim_out, "ready\n", 0, Clock::now() + std::chrono::seconds(30)), std::string::npos) << sim_out;
-    ::close(out[0]);
+  // The certificate's SHA-384 as amtsim printed it.
+  auto hash_of = [&](const peer::LanSim& sim) {
     std::smatch m;
-    EXPECT_TRUE(std::regex_search(sim_out, m, hash_re)) << sim_out;
-    return std::make_pair(std::move(child), m.size() > 1 ? m[1].str() : std::string());
+    EXPECT_TRUE(std::regex_search(sim.output, m, hash_re)) << sim.output;
+    return m.size() > 1 ? m[1].str() : std::string();
   };
   auto record = [&](const std::string& id) {
     for (const auto& d : json::parse(meshctrl(port, {"listdevices", "--json"}))) {
@@ -683,9 +662,10 @@ TEST_F(Mps, LanDevicesWithTlsArePinnedAndAChangedCertificateIsRefused) {
     }
     return json();
   };
-  std::string out1;
-  auto [sim1, hash1] = start_sim(out1);
-  EXPECT_NE(out1.find("redir=127.0.0.97:16995 wsman=127.0.0.97:16993"), std::string::npos) << out1;
+  auto sim1 = std::make_unique<peer::LanSim>(MW_AMTSIM, "127.0.0.97", 1, kAmtPass, "lan-tls-test", std::vector<std::string>{"--tls"});
+  ASSERT_TRUE(sim1->ready) << sim1->output;
+  const std::string hash1 = hash_of(*sim1);
+  EXPECT_NE(sim1->output.find("redir=127.0.0.97:16995 wsman=127.0.0.97:16993"), std::string::npos) << sim1->output;
   // Scan network finds it on the TLS port (the plain one refuses), as MeshCentral's "tls":1.
   const auto found = json::parse(control(port, f, {{"action", "scanamtdevice"}, {"meshid", kAmtGroup}, {"range", "127.0.0.96-127.0.0.98"}}));
   ASSERT_TRUE(found["results"].is_object()) << found.dump();
@@ -713,9 +693,10 @@ TEST_F(Mps, LanDevicesWithTlsArePinnedAndAChangedCertificateIsRefused) {
   EXPECT_EQ(d[id].size() > 3 ? d[id][3] : "", "6") << server->poll();
 
   // Another certificate at the same address (amtsim restarted: a new key).
-  sim1.stop();
-  std::string out2;
-  auto [sim2, hash2] = start_sim(out2);
+  sim1.reset();  // stops it
+  peer::LanSim sim2(MW_AMTSIM, "127.0.0.97", 1, kAmtPass, "lan-tls-test", {"--tls"});
+  ASSERT_TRUE(sim2.ready) << sim2.output;
+  const std::string hash2 = hash_of(sim2);
   ASSERT_NE(hash1, hash2);
   // (It starts powered on; the power-off asked now must never reach it.)
   EXPECT_EQ(lines(meshctrl(port, {"devicepower", "--id", id, "--amtoff"})), std::vector<std::string>{"ok"});

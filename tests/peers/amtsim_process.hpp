@@ -1,5 +1,6 @@
-// amtsim in CIRA mode as a child process whose output a test reads (the peer tests against
-// MeshCentral's MPS and the integration tests against meshwork-server's MPS share it).
+// amtsim as a child process whose output a test reads: in CIRA mode (the peer tests against
+// MeshCentral's MPS and the integration tests against meshwork-server's MPS share it) and in LAN
+// mode (devices listening on their own loopback addresses).
 #pragma once
 
 #include <cstdint>
@@ -61,6 +62,29 @@ class CiraSim {
  private:
   Child child_;
   int fd_ = -1;
+};
+
+// amtsim in LAN mode: `count` devices from `first_ip` on, with AMT's standard ports (or, with
+// "--tls" among `extra`, 16993 and 16995); the constructor waits until they listen.
+class LanSim {
+ public:
+  LanSim(const std::string& amtsim, const std::string& first_ip, int count, const std::string& amt_pass,
+         const std::string& seed, std::vector<std::string> extra = {}) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return;
+    std::vector<std::string> argv{amtsim, "--mode", "lan", "--count", std::to_string(count), "--first-ip", first_ip,
+                                  "--amt-pass", amt_pass, "--seed", seed};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    child_ = Child::spawn(argv, current_env(), {}, -1, -1, out[1]);
+    close(out[1]);
+    ready = read_until(out[0], output, "ready\n", 0, Clock::now() + std::chrono::seconds(30)) != std::string::npos;
+    close(out[0]);
+  }
+  bool ready = false;
+  std::string output;  // its lines up to "ready"
+
+ private:
+  Child child_;
 };
 
 }  // namespace mw::test::peer
