@@ -45,6 +45,9 @@ std::vector<std::string> uuids_in(const std::string& output) {
   return out;
 }
 
+// One control action as the administrator, its answer (defined below).
+std::string control(int port, const Fixture& f, json cmd);
+
 class Mps : public ::testing::Test {
  protected:
   Fixture f;
@@ -72,6 +75,27 @@ class Mps : public ::testing::Test {
       if (std::regex_match(l, m, row)) out[m[3]] = {m[4], m[5], m[6], m[7]};
     }
     return out;
+  }
+
+  // The node value of `sim`'s one device once it is listed, with its Intel AMT credentials set;
+  // "" (and a recorded failure) when it did not get there.
+  std::string device_with_credentials(peer::CiraSim& sim) {
+    if (!sim.wait_for("ready\n", std::chrono::seconds(60))) {
+      ADD_FAILURE() << "amtsim not ready: " << sim.output;
+      return {};
+    }
+    const std::string id = node_value(uuids_in(sim.output).at(0));
+    if (devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).count(id) == 0) {
+      ADD_FAILURE() << "device not listed: " << server->poll();
+      return {};
+    }
+    const std::string answer = control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
+                                                 {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}});
+    if (answer.find("\"ok\"") == std::string::npos) {
+      ADD_FAILURE() << "credentials not set: " << answer;
+      return {};
+    }
+    return id;
   }
 
   // Polls listdevices until `pred` holds (bounded).
@@ -289,11 +313,8 @@ struct Relay {
 
 TEST_F(Mps, SerialOverLanRelayThroughTheServerReachesTheConsole) {
   peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
-  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
-  const std::string id = node_value(uuids_in(sim.output).at(0));
-  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
-  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
-                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
+  const std::string id = device_with_credentials(sim);
+  ASSERT_FALSE(id.empty());
 
   Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
   // The server authenticated to Intel AMT and started SOL; the console shows its login prompt.
@@ -310,11 +331,8 @@ TEST_F(Mps, SerialOverLanRelayThroughTheServerReachesTheConsole) {
 // plain reset afterwards boots the OS again, and Intel AMT's own logs (amtinfo) record it.
 TEST_F(Mps, BootOptionsResetIntoBiosSetupOrANetworkBootOnce) {
   peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
-  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
-  const std::string id = node_value(uuids_in(sim.output).at(0));
-  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
-  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
-                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
+  const std::string id = device_with_credentials(sim);
+  ASSERT_FALSE(id.empty());
   Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
   ASSERT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen << server->poll();
 
@@ -367,11 +385,8 @@ TEST_F(Mps, BootOptionsResetIntoBiosSetupOrANetworkBootOnce) {
 // event names the refused step.
 TEST_F(Mps, ABootOptionIntelAmtRefusesStopsTheSequenceBeforeThePowerChange) {
   peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass, {"--refuse", "SetBootConfigRole"});
-  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
-  const std::string id = node_value(uuids_in(sim.output).at(0));
-  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
-  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
-                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
+  const std::string id = device_with_credentials(sim);
+  ASSERT_FALSE(id.empty());
   Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
   ASSERT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen << server->poll();
   sol.screen.clear();
@@ -426,11 +441,8 @@ int watch_kvm(WssClient& ws, mw::rfb::Client& viewer, int want, std::string& sta
 // never reach the device (amtsim counts what its KVM received); a full user's input does.
 TEST_F(Mps, ViewOnlyKvmShowsTheDesktopAndKeepsTheViewersInputBack) {
   peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
-  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
-  const std::string id = node_value(uuids_in(sim.output).at(0));
-  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
-  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
-                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
+  const std::string id = device_with_credentials(sim);
+  ASSERT_FALSE(id.empty());
   ASSERT_EQ(lines(meshctrl(port, {"adduser", "--user", "watcher", "--pass", "Watcher-pass1"})), std::vector<std::string>{"ok"});
   ASSERT_EQ(lines(meshctrl(port, {"addusertodevicegroup", "--id", kAmtGroup.substr(6), "--userid", "watcher",
                                   "--remotecontrol", "--desktopviewonly"}))
@@ -465,12 +477,9 @@ TEST_F(Mps, ViewOnlyKvmShowsTheDesktopAndKeepsTheViewersInputBack) {
 
 TEST_F(Mps, KvmRelayThroughTheServerShowsTheDevicesDesktop) {
   peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
-  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output;
+  const std::string id = device_with_credentials(sim);
+  ASSERT_FALSE(id.empty());
   const std::string uuid = uuids_in(sim.output).at(0);
-  const std::string id = node_value(uuid);
-  ASSERT_FALSE(devices_until([&](const auto& m) { return m.count(id) > 0; }, std::chrono::seconds(10)).empty());
-  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id},
-                              {"intelamt", {{"user", "admin"}, {"pass", kAmtPass}}}}).find("\"ok\""), std::string::npos);
 
   auto o = f.verifying();
   o.headers = {meshauth("admin", "Admin-pass1")};

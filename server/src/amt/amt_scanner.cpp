@@ -16,6 +16,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include "amt/tcp_link.hpp"
 #include "mw/wsman/digest.hpp"
 #include "mw/wsman/http.hpp"
 
@@ -27,17 +28,6 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Probes of Intel AMT's TLS port take any certificate: they only ask who answers.
-ssl::context& probe_tls_context() {
-  static ssl::context ctx = [] {
-    ssl::context c(ssl::context::tls_client);
-    c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    c.set_verify_mode(ssl::verify_none);
-    return c;
-  }();
-  return ctx;
-}
 
 std::optional<std::uint32_t> parse_address(std::string_view s) {
   std::uint32_t out = 0;
@@ -192,7 +182,8 @@ struct AmtScanner::Scan : std::enable_shared_from_this<Scan> {
   void probe_tls(const std::shared_ptr<Probe>& p) {
     boost::system::error_code ignored;
     p->socket.close(ignored);
-    p->tls.emplace(tcp::socket(strand), probe_tls_context());
+    // Any certificate: a probe only asks who answers (nothing secret is sent).
+    p->tls.emplace(tcp::socket(strand), amt_client_tls());
     auto self = shared_from_this();
     p->tls->next_layer().async_connect(
         tcp::endpoint(asio::ip::address_v4(p->address), static_cast<std::uint16_t>(port + 1)), [self, p](boost::system::error_code ec) {

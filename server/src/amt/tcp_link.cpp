@@ -22,19 +22,6 @@ namespace {
 
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
 
-// The client side of TLS to Intel AMT: TLS 1.2 or later (Intel AMT 11 and later), no PKI check
-// (the certificate is pinned, tcp_link.hpp).
-ssl::context& client_tls() {
-  static ssl::context ctx = [] {
-    ssl::context c(ssl::context::tls_client);
-    c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    c.set_verify_mode(ssl::verify_none);
-    return c;
-  }();
-  return ctx;
-}
-
 std::string digest_hex(std::span<const unsigned char> data, const EVP_MD* md) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -159,7 +146,7 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
   void handshake(std::uint32_t id) {
     auto c = find(id);
     if (!c) return;
-    c->tls.emplace(std::move(c->socket), client_tls());
+    c->tls.emplace(std::move(c->socket), amt_client_tls());
     // SNI with a host name (not with an address, RFC 6066 section 3).
     beast::error_code ec;
     asio::ip::make_address(host_, ec);
@@ -257,6 +244,17 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
 };
 
 }  // namespace
+
+ssl::context& amt_client_tls() {
+  static ssl::context ctx = [] {
+    ssl::context c(ssl::context::tls_client);
+    c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    c.set_verify_mode(ssl::verify_none);
+    return c;
+  }();
+  return ctx;
+}
 
 LanTarget lan_target(const nlohmann::json& node) {
   LanTarget t;

@@ -43,6 +43,10 @@ bool certificate_matches(const std::string& pin, std::span<const unsigned char> 
 // because it does not match the pin.
 using CertSink = std::function<void(const std::string& nodeid, const std::string& sha384, bool accepted)>;
 
+// The client side of TLS to Intel AMT (LAN connections and network scan probes): TLS 1.2 or later
+// (Intel AMT 11 and later), no PKI check — LAN connections pin the certificate instead.
+ssl::context& amt_client_tls();
+
 // The connection is opened when a channel is.
 std::shared_ptr<CiraLink> make_tcp_link(asio::any_io_executor ex, std::string nodeid, LanTarget target, CertSink sink = {});
 
