@@ -175,16 +175,16 @@ void App::on_event(const proto::Event& e) {
   if (tab_ == Tab::kEvents && e.action != "nodeconnect") events_stale_ = true;
   if (tab_ == Tab::kUsers && e.etype == "user") users_stale_ = true;
   if (e.etype == "mesh") {
-    send("userinfo");  // this account's rights on the group may have changed
-    // Group changes may also change who sees what: reload both lists (cheap, and always right).
+    // This account's rights on the group may have changed, and with them who sees what: the
+    // account, the groups and the devices reload at the next tick (a burst of group events, as
+    // from a script, costs three requests, not three per event). The group itself shows at once.
+    groups_stale_ = true;
     if (e.action == "deletemesh") {
       groups_.erase(e.meshid);
       std::erase_if(devices_, [&](const auto& kv) { return kv.second.meshid == e.meshid; });
     } else if (e.mesh) {
       groups_[e.mesh->id] = *e.mesh;
     }
-    send("meshes");
-    send("nodes");
   } else if (e.etype == "node") {
     // An open page of this device reloads its history (stored events come with their time).
     if (e.action != "nodeconnect" && device_page(e.nodeid)) send_json({{"action", "events"}, {"nodeid", e.nodeid}, {"limit", 500}});
@@ -936,6 +936,12 @@ void App::tick(double now) {
   if (events_stale_ && tab_ == Tab::kEvents) send_json({{"action", "events"}, {"limit", 500}});
   if (users_stale_ && tab_ == Tab::kUsers) users_panel_.load([this](const nlohmann::json& j) { send_json(j); });
   events_stale_ = users_stale_ = false;
+  if (groups_stale_) {
+    groups_stale_ = false;
+    send("userinfo");
+    send("meshes");
+    send("nodes");
+  }
   if (tab_ == Tab::kServer) server_panel_.tick([this](const nlohmann::json& j) { send_json(j); }, now);
 }
 

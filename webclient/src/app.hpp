@@ -275,6 +275,7 @@ class App {
   bool edit_open_ = false;
   std::string navigate_to_;
   bool events_stale_ = false, users_stale_ = false;  // an open list waits for the next tick
+  bool groups_stale_ = false;  // a group event: account, groups and devices reload at the next tick
   std::optional<std::vector<proto::EventList::Item>> all_events_;  // nullopt: loading
   bool password_open_ = false, password_popup_ = false;
   std::array<char, 256> old_pass_{}, new_pass_{}, new_pass2_{};
