@@ -119,8 +119,9 @@ void authenticate_websocket(const ServerContext& ctx, asio::any_io_executor ex, 
     return;
   }
   for (const std::string* c : {&creds.cookie, &creds.auth_param}) {
-    if (!acc.session_user(*c, domain.id)) continue;
-    acc.check_session(ex, *c, domain.id, [ok = std::move(ok), refused = std::move(refused)](std::optional<std::string> uid) {
+    const auto session = acc.session_user(*c, domain.id);
+    if (!session) continue;
+    acc.check_account(ex, *session, [ok = std::move(ok), refused = std::move(refused)](std::optional<std::string> uid) {
       if (uid) return ok(*uid);
       refused("The account is locked or no longer exists.");
     });

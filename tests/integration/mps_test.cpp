@@ -488,28 +488,10 @@ TEST_F(Mps, KvmRelayThroughTheServerShowsTheDevicesDesktop) {
   // presets ask Intel AMT.
   mw::rfb::Client viewer(mw::rfb::ClientConfig::intel_amt());
   const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  int updates = 0;
   std::string status;
-  const auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (updates < 2 && Clock::now() < deadline) {
-    std::string m;
-    try {
-      m = ws.read(std::chrono::milliseconds(500));
-    } catch (const std::exception&) {
-      continue;
-    }
-    if (!ws.last_was_binary()) {
-      status += m + "\n";
-      ASSERT_EQ(m.find("\"closed\""), std::string::npos) << status;
-      continue;
-    }
-    auto out = viewer.feed(std::span(reinterpret_cast<const std::uint8_t*>(m.data()), m.size()));
-    for (const auto& e : out.events) {
-      if (std::holds_alternative<mw::rfb::UpdateDone>(e)) ++updates;
-      if (const auto* fail = std::get_if<mw::rfb::Failed>(&e)) FAIL() << fail->error.message;
-    }
-    if (!out.send.empty()) ws.send_binary(std::string(out.send.begin(), out.send.end()));
-  }
+  const int updates = watch_kvm(ws, viewer, 2, status);
+  ASSERT_EQ(status.find("\"closed\""), std::string::npos) << status;
+  ASSERT_EQ(status.find("rfb failed:"), std::string::npos) << status;
   ASSERT_GE(updates, 1) << status;
   EXPECT_NE(status.find("\"state\":\"ready\",\"type\":\"kvm\""), std::string::npos) << status;
   EXPECT_EQ(viewer.server().name, "amtsim-1");

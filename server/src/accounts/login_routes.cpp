@@ -256,11 +256,10 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
       });
       return true;
     }
-    const std::string session = std::string(cookie_value(req[http::field::cookie], kSessionCookie));
-    if (acc.session_user(session, d.id)) {
+    if (const auto session = acc.session_user(cookie_value(req[http::field::cookie], kSessionCookie), d.id)) {
       // Only while the account exists and is not locked; otherwise the login page again.
       auto req_copy = std::make_shared<http::request<http::string_body>>(req);
-      acc.check_session(ex, session, d.id, [&ctx, info, peer_ip, req_copy, respond, show_login](std::optional<std::string> uid) {
+      acc.check_account(ex, *session, [&ctx, info, peer_ip, req_copy, respond, show_login](std::optional<std::string> uid) {
         if (!uid) return show_login(http::status::ok, "", 0);
         serve_app(*req_copy, ctx, info, peer_ip, nullptr, respond);
       });

@@ -279,12 +279,10 @@ void Service::load_revocations(store::Store& db) {
   }
 }
 
-void Service::check_session(boost::asio::any_io_executor ex, std::string_view cookie, const std::string& domain,
+void Service::check_account(boost::asio::any_io_executor ex, const std::string& userid,
                             std::function<void(std::optional<std::string>)> done) const {
-  auto uid = session_user(cookie, domain);
-  if (!uid) return boost::asio::post(ex, [done = std::move(done)] { done(std::nullopt); });
   db_.run(ex,
-          [uid = *uid](store::Store& s) -> std::optional<std::string> {
+          [uid = userid](store::Store& s) -> std::optional<std::string> {
             auto user = s.get(uid);
             if (!user || !user.value() || is_locked(*user.value())) return std::nullopt;
             return uid;

@@ -80,9 +80,9 @@ class Service {
   // is valid (ours, not expired, not logged out, for this domain).
   std::string make_session(const std::string& userid, const std::string& domain) const;
   std::optional<std::string> session_user(std::string_view cookie, const std::string& domain) const;
-  // session_user, then the account itself: `done` gets the user id only while the account exists
-  // and is not locked (a cookie outlives neither a removal nor a lock).
-  void check_session(boost::asio::any_io_executor ex, std::string_view cookie, const std::string& domain,
+  // After session_user: `done` gets `userid` back only while the account exists and is not
+  // locked (a cookie outlives neither a removal nor a lock).
+  void check_account(boost::asio::any_io_executor ex, const std::string& userid,
                      std::function<void(std::optional<std::string>)> done) const;
   // Reads the logged-out sessions that have not expired yet (at start, before serving).
   void load_revocations(store::Store& db);
