@@ -6,7 +6,9 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { hostname } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, startAgent, startXvfb, launchBrowser, saveArtifact, login, decodePng, adminWithGroup, clickButton }
   from './lib/harness.mjs';
 
@@ -128,6 +130,60 @@ test('the agent desktop: known pixels on the page, pointer and keys reach the X 
   await page.waitForFunction((r) => { const x = window.meshwork.desktops[0];
     return !x.fullscreen && Math.abs(x.screen[3] - r[3]) < 2 && Math.abs(x.screen[1] - r[1]) < 2 && window.meshwork.idle; },
   d.screen, { timeout: 10000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+function output(cmd, args, env) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('exit', () => resolve(out));
+  });
+}
+
+test('the agent desktop clipboard: the remote one reaches the browser, Ctrl+V sends the browser\'s', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  await clickButton(page, `desktop:${hostname()}`);
+  await page.waitForFunction(() => window.meshwork.desktops && window.meshwork.desktops.length === 1 &&
+    window.meshwork.desktops[0].ready && window.meshwork.desktops[0].updates > 0, null, { timeout: 30000 });
+
+  // A program on the remote display copies text (xclip serves it until another owner comes).
+  const remote = 'Remote \u2713 \u65e5\u672c\nsecond line';
+  const file = join(mkdtempSync(join(tmpdir(), 'mw-clip-')), 'clip.txt');
+  writeFileSync(file, remote);
+  const copier = spawn('xclip', ['-quiet', '-i', '-selection', 'clipboard', file], { env: x.env, stdio: 'ignore' });
+  try {
+    await page.waitForFunction((t) => window.meshwork.desktops[0].clipboard === t, remote, { timeout: 15000 });
+    // "Copy automatically" put it on this computer's clipboard.
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), remote);
+  } finally {
+    copier.kill('SIGTERM');
+  }
+
+  // Ctrl+V in the desktop: the browser's clipboard becomes the remote one before the keys arrive.
+  const local = 'Pasted from the browser: \u00fc\u00df \u20ac';
+  await page.evaluate((t) => navigator.clipboard.writeText(t), local);
+  const d = await page.evaluate(() => window.meshwork.desktops[0]);
+  await page.mouse.click(d.screen[0] + 20, d.screen[1] + 20);
+  await page.keyboard.press('Control+V');
+  let got = '';
+  for (let i = 0; i < 100 && got !== local; ++i) {
+    await new Promise((r) => setTimeout(r, 100));
+    got = await output('xclip', ['-o', '-selection', 'clipboard', '-t', 'UTF8_STRING'], x.env);
+  }
+  assert.equal(got, local);
+
+  // The Clipboard panel shows the remote text and sends typed text.
+  await clickButton(page, `desktop-clipboard:${hostname()}`);
+  await page.waitForFunction(() => window.meshwork.idle, null, { timeout: 10000 });
+  saveArtifact('desktop-clipboard.png', await page.screenshot({ type: 'png' }));
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -19,6 +19,7 @@
 #include "../peers/rfb/image.hpp"
 #include "../peers/rfb/process.hpp"
 #include "mw/rfb/client.hpp"
+#include "mw/rfb/clipboard.hpp"
 #include "fixture.hpp"
 #include "meshctrl.hpp"
 #include "mw/util/hex.hpp"
@@ -593,11 +594,17 @@ struct Viewer {
   mw::rfb::Client rfb{mw::rfb::ClientConfig{}};
   std::string status;
   int updates = 0;
+  std::vector<mw::rfb::ServerCutText> cuts;  // the desktop's clipboard texts, as they came
   Viewer(int port, const std::string& node, const ClientOptions& who) : ws(port, "/meshrelay.ashx?p=2&nodeid=" + node, who) {}
   // Reads until `updates` complete framebuffer updates have arrived (or the deadline).
   void pump_until(int want, std::chrono::seconds within = std::chrono::seconds(20)) {
+    pump_while([&] { return updates < want; }, within);
+  }
+  // Reads while `more()` holds (or until the deadline).
+  template <typename Pred>
+  void pump_while(Pred more, std::chrono::milliseconds within) {
     const auto deadline = Clock::now() + within;
-    while (updates < want && Clock::now() < deadline) {
+    while (more() && Clock::now() < deadline) {
       std::string m;
       try {
         m = ws.read(std::chrono::milliseconds(300));
@@ -614,6 +621,7 @@ struct Viewer {
   void handle(const mw::rfb::ClientOutput& out) {
     for (const auto& e : out.events) {
       if (std::holds_alternative<mw::rfb::UpdateDone>(e)) ++updates;
+      if (const auto* cut = std::get_if<mw::rfb::ServerCutText>(&e)) cuts.push_back(*cut);
       if (const auto* fail = std::get_if<mw::rfb::Failed>(&e)) status += "rfb: " + fail->error.message + "\n";
     }
     if (!out.send.empty()) ws.send_binary(std::string(out.send.begin(), out.send.end()));
@@ -668,6 +676,82 @@ TEST_F(Agent, DesktopThroughTheRelay) {
   watcher.handle(watcher.rfb.pointer(250, 190, 1));
   watcher.handle(watcher.rfb.pointer(250, 190, 0));
   EXPECT_FALSE(x.xev_printed("ButtonPress", std::chrono::seconds(2), seen)) << x.xev_output.substr(seen);
+}
+
+// The clipboard both ways between a viewer and the X display, checked with xclip (a real X
+// selection client): UTF-8 text through the Extended Clipboard, Latin-1 for a STRING requestor,
+// a text beyond 1 MiB cut at a character boundary, and nothing for a view-only viewer.
+TEST_F(Agent, ClipboardBothWaysWithXclip) {
+  XDisplay x(f.dir.path());
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start (is xvfb installed?)";
+  const auto env = mw::rfb::peer::x_env(x.display());
+  const auto settings = write_settings(settings_text() + "Display=" + x.display() + "\n");
+  AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  const std::string node = node_of(agent);
+  const auto xclip_out = [&](const std::string& selection, const std::string& target) {
+    return peer::run({"xclip", "-o", "-selection", selection, "-t", target}, env, std::chrono::seconds(10));
+  };
+
+  Viewer v(port, node, as("admin", "Admin-pass1"));
+  v.pump_until(1);
+  ASSERT_GE(v.updates, 1) << v.status << agent.log();
+  ASSERT_TRUE(v.rfb.extended_clipboard()) << "libvncserver sent no Extended Clipboard caps";
+
+  // Viewer to desktop: CLIPBOARD and PRIMARY, UTF-8 and (for old clients) Latin-1.
+  const std::string text = "Gr\xC3\xBC\xC3\x9F" "e \xE6\x97\xA5\xE6\x9C\xAC\nline 2";
+  v.handle(v.rfb.clipboard(text));
+  std::string got;
+  for (int i = 0; i < 100 && got != text; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    got = xclip_out("clipboard", "UTF8_STRING").out;
+  }
+  EXPECT_EQ(got, text);
+  EXPECT_EQ(xclip_out("primary", "UTF8_STRING").out, text);
+  EXPECT_EQ(xclip_out("clipboard", "STRING").out, "Gr\xFC\xDF" "e ??\nline 2");
+  const auto targets = xclip_out("clipboard", "TARGETS").out;
+  EXPECT_NE(targets.find("UTF8_STRING"), std::string::npos) << targets;
+
+  // Desktop to viewer: another program copies; the viewer gets UTF-8 (LF line ends).
+  const std::string from_x = "from X: \xE2\x82\xAC \xF0\x9F\x98\x80\nsecond line";
+  const auto file = f.dir.path() / "clip.txt";
+  ASSERT_TRUE(peer::write_file(file, from_x));
+  // -quiet: xclip serves the selection in the foreground until another program takes it.
+  peer::Child copier = peer::Child::spawn({"xclip", "-quiet", "-i", "-selection", "clipboard", file.string()}, env,
+                                          f.dir.path() / "xclip1.log");
+  v.pump_while([&] { return v.cuts.empty(); }, std::chrono::seconds(10));
+  ASSERT_FALSE(v.cuts.empty()) << v.status << agent.log();
+  EXPECT_EQ(v.cuts.back().text, from_x);
+  EXPECT_TRUE(v.cuts.back().utf8);
+
+  // A view-only viewer neither sets the clipboard nor receives it.
+  f.set_rights("helpdesk", kGroup, 8 | 256);  // remote control + view only
+  Viewer watcher(port, node, as("helpdesk", "Helpdesk-pass1"));
+  watcher.pump_until(1);
+  ASSERT_GE(watcher.updates, 1) << watcher.status;
+  watcher.handle(watcher.rfb.clipboard("from a watcher"));
+
+  // More than 1 MiB: cut to what fits (CR LF and NUL included), at a character boundary.
+  std::string big;
+  while (big.size() < 1'300'000) big += "\xC3\xA9t\xC3\xA9 line " + std::to_string(big.size()) + "\n";
+  const auto big_file = f.dir.path() / "big.txt";
+  ASSERT_TRUE(peer::write_file(big_file, big));
+  const std::size_t before = v.cuts.size();
+  peer::Child big_copier = peer::Child::spawn({"xclip", "-quiet", "-i", "-selection", "clipboard", big_file.string()}, env,
+                                              f.dir.path() / "xclip2.log");
+  v.pump_while([&] { return v.cuts.size() == before; }, std::chrono::seconds(20));
+  ASSERT_GT(v.cuts.size(), before) << v.status << agent.log();
+  const std::string& cut = v.cuts.back().text;
+  EXPECT_GT(cut.size(), 900'000u);
+  EXPECT_LE(mw::rfb::clipboard::to_crlf(cut).size() + 1, std::size_t{1} << 20);
+  EXPECT_EQ(cut, big.substr(0, cut.size()));
+  ASSERT_LT(cut.size(), big.size());
+  EXPECT_NE(static_cast<unsigned char>(big[cut.size()]) & 0xC0, 0x80) << "cut inside a character";
+
+  watcher.pump_while([] { return true; }, std::chrono::seconds(1));
+  EXPECT_TRUE(watcher.cuts.empty()) << "a view-only viewer received the clipboard";
+  EXPECT_NE(xclip_out("clipboard", "UTF8_STRING").out, "from a watcher");
+  EXPECT_TRUE(watcher.status.find("rfb:") == std::string::npos) << watcher.status;
 }
 
 }  // namespace

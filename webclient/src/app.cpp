@@ -530,6 +530,9 @@ void App::on_paste(std::string_view text) {
   for (auto& t : terminals_) {
     if (t.view->focused()) return t.view->paste(text);
   }
+  for (auto& d : desktops_) {
+    if (d.view->focused()) return d.view->paste(text);
+  }
 }
 
 void App::draw_terminals() {
@@ -548,7 +551,12 @@ void App::open_desktop(const std::string& nodeid, DesktopKind kind) {
   }
   auto handle = std::make_shared<int>(0);
   start_session(desktops_,
-                std::make_unique<DesktopView>(nodeid, device_name(nodeid), kind, DesktopView::Sender{relay_sender(handle).binary}, &textures_),
+                std::make_unique<DesktopView>(nodeid, device_name(nodeid), kind,
+                                              DesktopView::Sender{relay_sender(handle).binary,
+                                                                  [this](const std::string& text) {
+                                                                    if (copy_) copy_(text);
+                                                                  }},
+                                              &textures_),
                 handle);
 }
 
@@ -556,7 +564,8 @@ std::vector<App::DesktopInfo> App::desktops() const {
   std::vector<DesktopInfo> out;
   for (const auto& d : desktops_) {
     const auto& v = *d.view;
-    out.push_back({v.nodeid(), v.status(), v.kind(), v.ready(), v.width(), v.height(), v.updates(), v.screen_rect(), v.fullscreen()});
+    out.push_back({v.nodeid(), v.status(), v.kind(), v.ready(), v.width(), v.height(), v.updates(), v.screen_rect(), v.fullscreen(),
+                   v.remote_clipboard(), v.clipboard_changes()});
   }
   return out;
 }

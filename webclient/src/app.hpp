@@ -76,7 +76,8 @@ class App {
   void on_input(const InputEvent& e) { input_.push_back(e); }
   // Browser key presses and releases for the focused remote desktop (DOM key and code).
   void on_key(KeyEvent e) { keys_.push_back(std::move(e)); }
-  // Text the browser pasted (its paste event): into the terminal that has the keyboard.
+  // Text the browser pasted (its paste event): into the terminal that has the keyboard, or to the
+  // remote clipboard of the desktop that has it.
   void on_paste(std::string_view text);
   // Where copied text goes (the browser's clipboard).
   void set_clipboard(std::function<void(const std::string&)> copy) { copy_ = std::move(copy); }
@@ -140,6 +141,8 @@ class App {
     unsigned updates = 0;
     std::array<float, 4> screen{};  // where the remote screen is drawn (framebuffer pixels)
     bool fullscreen = false;
+    std::string clipboard;  // the remote clipboard's text, as last received
+    unsigned clipboard_changes = 0;
   };
   std::vector<DesktopInfo> desktops() const;
   // A remote desktop has the keyboard: the platform keeps the browser's own shortcuts from it.

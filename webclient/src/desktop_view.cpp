@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <variant>
 
+#include "mw/rfb/clipboard.hpp"
 #include "text.hpp"
 #include "theme.hpp"
 
@@ -125,6 +126,11 @@ void DesktopView::handle(rfb::ClientOutput out) {
       } else {
         pending_cursor_ = rfb::Framebuffer();  // an empty cursor: the remote side hides it
       }
+    } else if (auto* cut = std::get_if<rfb::ServerCutText>(&e)) {
+      if (!has_clipboard()) continue;  // Intel AMT's cut texts are its KVM commands
+      remote_clipboard_ = cut->utf8 ? std::move(cut->text) : rfb::clipboard::from_latin1(cut->text);
+      ++clipboard_changes_;
+      if (auto_copy_ && sender_.copy) sender_.copy(remote_clipboard_);
     } else if (auto* f = std::get_if<rfb::Failed>(&e)) {
       on_closed("The remote desktop sent data this viewer cannot read: " + f->error.message);
     }
@@ -189,6 +195,11 @@ void DesktopView::send_keys(const std::vector<KeyEvent>& keys) {
   }
 }
 
+void DesktopView::paste(std::string_view text) {
+  if (!has_clipboard() || state_ != State::kRunning || view_only_) return;
+  handle(client_.clipboard(text));
+}
+
 void DesktopView::release_keys() {
   if (!keys_.any_held()) return;
   for (const auto& [sym, down] : keys_.release_all()) handle(client_.key(sym, down));
@@ -220,6 +231,14 @@ void DesktopView::draw_toolbar(ItemRects* buttons) {
     fullscreen_request_ = true;
   }
   if (buttons) record_item(*buttons, "desktop-fullscreen:" + name_);
+  if (has_clipboard()) {
+    ImGui::SameLine();
+    if (ImGui::Button("Clipboard")) ImGui::OpenPopup("##clipboard");
+    if (buttons) record_item(*buttons, "desktop-clipboard:" + name_);
+    // Under its button, opaque over the remote screen.
+    ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y + 4), ImGuiCond_Appearing);
+    draw_clipboard(buttons);
+  }
   if (kind_ == DesktopKind::kAgent) {
     static const char* const kNames[] = {"Lossless", "High quality", "Medium quality", "Low quality"};
     ImGui::SameLine();
@@ -228,6 +247,46 @@ void DesktopView::draw_toolbar(ItemRects* buttons) {
     if (ImGui::Combo("##quality", &q, kNames, IM_ARRAYSIZE(kNames))) set_quality(static_cast<Quality>(q));
   }
   ImGui::EndDisabled();
+}
+
+// The Clipboard panel: the remote clipboard's text (copy it here by hand when the browser refused
+// the automatic copy) and text to send to it (for browsers or pages where pasting with Ctrl+V is
+// not possible).
+void DesktopView::draw_clipboard(ItemRects* buttons) {
+  ImVec4 bg = ImGui::GetStyleColorVec4(ImGuiCol_PopupBg);
+  bg.w = 1.0f;
+  ImGui::PushStyleColor(ImGuiCol_PopupBg, bg);
+  const bool open = ImGui::BeginPopup("##clipboard");
+  ImGui::PopStyleColor();
+  if (!open) return;
+  const float width = ImGui::GetFontSize() * 28;
+  ImGui::TextUnformatted("Remote clipboard");
+  ImGui::BeginChild("##remote-clip", ImVec2(width, ImGui::GetTextLineHeightWithSpacing() * 5), true);
+  if (remote_clipboard_.empty()) {
+    ImGui::TextDisabled("Nothing copied on the remote computer yet.");
+  } else {
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(remote_clipboard_.data(), remote_clipboard_.data() + std::min<std::size_t>(remote_clipboard_.size(), 16384));
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::EndChild();
+  ImGui::BeginDisabled(remote_clipboard_.empty() || !sender_.copy);
+  if (ImGui::Button("Copy to this computer")) sender_.copy(remote_clipboard_);
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::Checkbox("Copy automatically", &auto_copy_);
+  ImGui::Separator();
+  ImGui::TextUnformatted("Send text to the remote clipboard");
+  ImGui::TextDisabled("Ctrl+V in the desktop does the same with this computer's clipboard.");
+  ImGui::InputTextMultiline("##clip-edit", clip_edit_.data(), clip_edit_.size(), ImVec2(width, ImGui::GetTextLineHeightWithSpacing() * 4));
+  ImGui::BeginDisabled(clip_edit_[0] == '\0' || view_only_ || state_ != State::kRunning);
+  if (ImGui::Button("Send")) {
+    paste(clip_edit_.data());
+    ImGui::CloseCurrentPopup();
+  }
+  if (buttons) record_item(*buttons, "desktop-clipboard-send:" + name_);
+  ImGui::EndDisabled();
+  ImGui::EndPopup();
 }
 
 void DesktopView::draw_screen() {

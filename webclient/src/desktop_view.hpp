@@ -42,6 +42,7 @@ class DesktopView {
  public:
   struct Sender {
     std::function<void(std::string_view bytes)> binary;
+    std::function<void(const std::string& text)> copy;  // to the browser's clipboard
   };
   DesktopView(std::string nodeid, std::string device_name, DesktopKind kind, Sender sender, const TexturePort* textures);
   ~DesktopView();
@@ -69,6 +70,15 @@ class DesktopView {
   unsigned revision() const { return revision_; }
   // Sends the release of every key held on the remote side.
   void release_keys();
+
+  // Clipboard (agent desktops; Intel AMT KVM has none): text the browser pasted (its paste event,
+  // which Ctrl+V in the desktop raises before the keys reach the remote side) becomes the remote
+  // clipboard; the remote clipboard's text is kept, shown in the Clipboard panel and, while "copy
+  // automatically" is on, copied to the browser's clipboard as it changes.
+  void paste(std::string_view text);
+  bool has_clipboard() const { return kind_ == DesktopKind::kAgent; }
+  const std::string& remote_clipboard() const { return remote_clipboard_; }
+  unsigned clipboard_changes() const { return clipboard_changes_; }
   // Brings the window to the front with the keyboard focus at the next draw.
   void raise() { raise_ = true; }
 
@@ -92,6 +102,7 @@ class DesktopView {
   void send_pointer(int x, int y, std::uint8_t buttons);
   void set_quality(Quality q);
   void draw_toolbar(ItemRects* buttons);
+  void draw_clipboard(ItemRects* buttons);
   void draw_screen();
 
   std::string nodeid_, name_;
@@ -125,6 +136,10 @@ class DesktopView {
   std::array<float, 4> screen_rect_{};
   std::optional<WindowPin> pin_;
   bool fullscreen_ = false, fullscreen_request_ = false;
+  std::string remote_clipboard_;
+  unsigned clipboard_changes_ = 0;
+  bool auto_copy_ = true;
+  std::vector<char> clip_edit_ = std::vector<char>(16384);  // the panel's text to send (NUL-terminated)
   bool restore_ = false;             // back from full screen: the window's place before it
   ImVec2 saved_pos_{}, saved_size_{};
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 
 // GCC 12 reports moves of std::variant events as "may be used uninitialized" (a known false
 // positive of its variant analysis, GCC bug 106238); clang and GCC 13 do not.
@@ -33,7 +34,7 @@ std::vector<std::int32_t> ClientConfig::default_encodings(int jpeg_quality, int 
   std::vector<std::int32_t> e = {encoding::kTight,     encoding::kZrle,        encoding::kHextile,
                                  encoding::kRre,       encoding::kCopyRect,    encoding::kRaw,
                                  encoding::kDesktopSize, encoding::kExtendedDesktopSize, encoding::kCursor,
-                                 encoding::kLastRect};
+                                 encoding::kLastRect, encoding::kExtendedClipboard};
   if (jpeg_quality >= 0) e.push_back(encoding::kJpegQuality0 + std::clamp(jpeg_quality, 0, 9));
   if (compress_level >= 0) e.push_back(encoding::kCompressLevel0 + std::clamp(compress_level, 0, 9));
   return e;
@@ -86,9 +87,17 @@ ClientOutput Client::end_of_stream() {
 void Client::forward(std::vector<Event>& events, ClientOutput& out) {
   for (auto& e : events) {
     if (std::holds_alternative<Failed>(e)) state_ = ClientState::kFailed;
+    if (const auto* clip = std::get_if<ClipboardMessage>(&e)) {
+      answer_clipboard(clip->message, out);
+      continue;
+    }
     const bool done = std::holds_alternative<UpdateDone>(e);
     const bool resized = std::holds_alternative<Resized>(e);
-    std::visit([&](auto& v) { out.events.push_back(std::move(v)); }, e);
+    std::visit(
+        [&](auto& v) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(v)>, ClipboardMessage>) out.events.push_back(std::move(v));
+        },
+        e);
     if (state_ != ClientState::kRunning || !config_.auto_update) continue;
     if (resized) {
       // The new size needs a full picture (MeshCommander does the same for AMT).
@@ -279,6 +288,7 @@ void Client::after_server_init(ClientOutput& out) {
     append(out.send, rfb::set_pixel_format(format));
   }
   decoder_.emplace(server_.width, server_.height, format, config_.limits);
+  sync_decoder_encodings();
   state_ = ClientState::kRunning;
   out.events.push_back(server_);
   if (!config_.encodings.empty()) append(out.send, rfb::set_encodings(config_.encodings));
@@ -325,9 +335,63 @@ ClientOutput Client::cut_text(std::string_view latin1) {
   return out;
 }
 
+void Client::sync_decoder_encodings() {
+  if (!decoder_) return;
+  const bool asked = std::find(config_.encodings.begin(), config_.encodings.end(), encoding::kExtendedClipboard) !=
+                     config_.encodings.end();
+  decoder_->enable_extended_clipboard(asked);
+  if (!asked) ext_clipboard_ = false;
+}
+
+// The server's extended messages: its caps (answered with this viewer's: it takes every action for
+// text up to the configured limit), a notify (answered with a request for the text), a request or
+// a peek (answered with the last text given to clipboard()).
+void Client::answer_clipboard(const clipboard::Message& m, ClientOutput& out) {
+  namespace cf = clipboard::flag;
+  if (m.is(cf::kCaps)) {
+    server_clipboard_ = m;
+    ext_clipboard_ = (m.flags & cf::kText) != 0;
+    if (ext_clipboard_) {
+      append(out.send, clipboard::caps(clipboard::kClientCutText, cf::kRequest | cf::kPeek | cf::kNotify | cf::kProvide,
+                                       static_cast<std::uint32_t>(config_.limits.max_cut_text)));
+    }
+    return;
+  }
+  if (!ext_clipboard_) return;
+  if (m.is(cf::kNotify) && (m.flags & cf::kText)) {
+    append(out.send, clipboard::action(clipboard::kClientCutText, cf::kRequest | cf::kText));
+  } else if (m.is(cf::kRequest) && (m.flags & cf::kText) && own_text_) {
+    append(out.send, clipboard::provide_text(clipboard::kClientCutText, *own_text_));
+  } else if (m.is(cf::kPeek)) {
+    append(out.send, clipboard::action(clipboard::kClientCutText, cf::kNotify | (own_text_ ? cf::kText : 0)));
+  }
+}
+
+ClientOutput Client::clipboard(std::string_view utf8) {
+  namespace cf = clipboard::flag;
+  ClientOutput out;
+  if (!running()) return out;
+  // What the server takes: its caps' text size (NUL and CRLF line ends included), else the limit
+  // classic servers apply (libvncserver closes the session beyond 1 MiB).
+  std::size_t limit = config_.limits.max_cut_text;
+  if (ext_clipboard_ && server_clipboard_.max_text() > 0) limit = std::min<std::size_t>(limit, server_clipboard_.max_text());
+  const std::string_view text =
+      ext_clipboard_ ? clipboard::fit_extended(utf8, limit) : clipboard::truncate_utf8(utf8, limit);
+  own_text_ = std::string(text);
+  if (ext_clipboard_ && server_clipboard_.is(cf::kProvide)) {
+    out.send = clipboard::provide_text(clipboard::kClientCutText, *own_text_);
+  } else if (ext_clipboard_ && server_clipboard_.is(cf::kNotify)) {
+    out.send = clipboard::action(clipboard::kClientCutText, cf::kNotify | cf::kText);
+  } else {
+    out.send = client_cut_text(clipboard::to_latin1(*own_text_));
+  }
+  return out;
+}
+
 ClientOutput Client::set_encodings(std::vector<std::int32_t> encodings) {
   ClientOutput out;
   config_.encodings = std::move(encodings);
+  sync_decoder_encodings();
   if (running()) out.send = rfb::set_encodings(config_.encodings);
   return out;
 }

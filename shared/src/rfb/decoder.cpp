@@ -309,6 +309,7 @@ struct Decoder::Impl {
   int tile_x = 0, tile_y = 0;
   Rgba hex_bg = rgba(0, 0, 0), hex_fg = rgba(0, 0, 0);
   std::uint32_t cut_len = 0;
+  bool extended_clipboard = false;
 
   Inflater zrle;
   Inflater tight[4];
@@ -460,14 +461,30 @@ struct Decoder::Impl {
 
   std::size_t cut_text(const std::uint8_t* p, std::size_t n) {
     if (n < 7) return wait(7);
-    const std::uint32_t len = be32(p + 3);
-    if (len > limits.max_cut_text) {
-      fail("too-large", "ServerCutText of " + std::to_string(len) + " bytes exceeds the limit of " +
-                            std::to_string(limits.max_cut_text));
+    std::uint32_t len = be32(p + 3);
+    const bool extended = extended_clipboard && (len & 0x80000000u) != 0;
+    if (extended) len = ~len + 1;  // abs() of the signed length
+    // An extended message is compressed: its bound allows zlib's worst case over the text limit.
+    const std::size_t limit = extended ? limits.max_cut_text + limits.max_cut_text / 8 + 64 : limits.max_cut_text;
+    if (len > limit) {
+      fail("too-large", "ServerCutText of " + std::to_string(len) + " bytes exceeds the limit of " + std::to_string(limit));
       return 0;
     }
     if (n < 7 + static_cast<std::size_t>(len)) return wait(7 + len);
-    events->push_back(ServerCutText{std::string(reinterpret_cast<const char*>(p + 7), len)});
+    if (extended) {
+      auto m = clipboard::parse({p + 7, len}, limits.max_cut_text);
+      if (!m) {
+        fail(m.error().code, "extended clipboard: " + m.error().message);
+        return 0;
+      }
+      if (m->text) {
+        events->push_back(ServerCutText{std::move(*m->text), true});
+      } else {
+        events->push_back(ClipboardMessage{std::move(m.value())});
+      }
+    } else {
+      events->push_back(ServerCutText{std::string(reinterpret_cast<const char*>(p + 7), len)});
+    }
     state = State::kMessage;
     return 7 + len;
   }
@@ -1221,6 +1238,8 @@ Result<bool> Decoder::set_pixel_format(const PixelFormat& format) {
 const PixelFormat& Decoder::pixel_format() const { return impl_->conv.format(); }
 const Framebuffer& Decoder::framebuffer() const { return impl_->fb; }
 Framebuffer& Decoder::framebuffer() { return impl_->fb; }
+void Decoder::enable_extended_clipboard(bool on) { impl_->extended_clipboard = on; }
+
 bool Decoder::failed() const { return impl_->state == Impl::State::kFailed; }
 bool Decoder::idle() const { return impl_->state == Impl::State::kMessage && impl_->buffer.empty(); }
 std::vector<EncodingStats> Decoder::stats() const { return impl_->stats; }

@@ -33,6 +33,7 @@ std::string_view encoding_name(std::int32_t e) {
     case encoding::kCursor: return "Cursor";
     case encoding::kXCursor: return "XCursor";
     case encoding::kExtendedDesktopSize: return "ExtendedDesktopSize";
+    case encoding::kExtendedClipboard: return "ExtendedClipboard";
     default: break;
   }
   static constexpr std::string_view kQuality[] = {"JPEG quality 0", "JPEG quality 1", "JPEG quality 2",

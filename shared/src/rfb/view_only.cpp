@@ -102,7 +102,13 @@ Result<std::size_t> ViewOnlyFilter::step(std::span<const std::uint8_t> in, std::
           if (n < 4) return std::size_t{0};
           const std::size_t count = be16(p + 2);
           if (count > kMaxEncodings) return make_error("rfb-encodings", "SetEncodings with " + std::to_string(count) + " encodings");
-          return n < 4 + 4 * count ? std::size_t{0} : pass(4 + 4 * count);
+          if (n < 4 + 4 * count) return std::size_t{0};
+          // With the Extended Clipboard asked for, a cut text's negative length is abs(length).
+          extended_clipboard_ = false;
+          for (std::size_t i = 0; i < count; ++i) {
+            if (be32(p + 4 + 4 * i) == 0xC0A1E5CEu) extended_clipboard_ = true;
+          }
+          return pass(4 + 4 * count);
         }
         case 3:  // FramebufferUpdateRequest
           return n < 10 ? std::size_t{0} : pass(10);
@@ -117,7 +123,9 @@ Result<std::size_t> ViewOnlyFilter::step(std::span<const std::uint8_t> in, std::
         case 6: {  // ClientCutText
           if (n < 8) return std::size_t{0};
           ++dropped_.cut_texts;
-          const std::uint64_t len = be32(p + 4);
+          std::uint32_t raw = be32(p + 4);
+          if (extended_clipboard_ && (raw & 0x80000000u)) raw = ~raw + 1;
+          const std::uint64_t len = raw;
           if (n >= 8 + len) return static_cast<std::size_t>(8 + len);
           skip_ = len - (n - 8);  // what arrived is dropped now, the rest as it comes
           return n;

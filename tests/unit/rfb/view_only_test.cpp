@@ -51,6 +51,19 @@ TEST(RfbViewOnly, PassesWhatWatchingNeedsAndDropsInput) {
   EXPECT_EQ(out2, want);
 }
 
+TEST(RfbViewOnly, ExtendedClipboardMessagesAreFramedByTheirAbsoluteLength) {
+  // SetEncodings with Raw and the Extended Clipboard: a ClientCutText of length -8 (caps: text,
+  // 1 MiB) is 8 bytes, not 4 GiB, and the request after it passes.
+  const Bytes encodings = {2, 0, 0, 2, 0, 0, 0, 0, 0xC0, 0xA1, 0xE5, 0xCE};
+  const Bytes caps = {6, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xF8, 0x1F, 0, 0, 1, 0, 0x10, 0, 0};
+  const Bytes in = cat({kVersion38, {1}, {1}, encodings, caps, kUpdateRequest});
+  ViewOnlyFilter f;
+  Bytes out;
+  ASSERT_TRUE(f.feed(in, out).ok());
+  EXPECT_EQ(out, cat({kVersion38, {1}, {1}, encodings, kUpdateRequest}));
+  EXPECT_EQ(f.dropped().cut_texts, 1u);
+}
+
 TEST(RfbViewOnly, VncAuthenticationResponsePasses) {
   ViewOnlyFilter f;
   Bytes out;

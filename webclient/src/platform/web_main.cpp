@@ -113,7 +113,9 @@ void report_sessions() {
                      {"height", d.height},
                      {"updates", d.updates},
                      {"screen", {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale}},
-                     {"fullscreen", d.fullscreen}});
+                     {"fullscreen", d.fullscreen},
+                     {"clipboard", d.clipboard},
+                     {"clipboardChanges", d.clipboard_changes}});
   }
   nlohmann::json buttons = nlohmann::json::object();
   for (const auto& [name, r] : g.app.buttons()) {
@@ -403,6 +405,9 @@ void destroy_texture(std::uintptr_t id) {
 EM_BOOL on_dom_key(int type, const EmscriptenKeyboardEvent* e, void*) {
   wake();
   g.app.on_key({type == EMSCRIPTEN_EVENT_KEYDOWN, e->key, e->code});
+  // Ctrl+V (Cmd+V) keeps its default: the browser's paste event sets the remote clipboard first,
+  // then the keys (queued above, sent at the next frame) paste it on the remote side.
+  if ((e->ctrlKey || e->metaKey) && !e->altKey && std::strcmp(e->code, "KeyV") == 0) return EM_FALSE;
   return g.app.desktop_has_keyboard() ? EM_TRUE : EM_FALSE;
 }
 

@@ -34,7 +34,8 @@ struct ClientConfig {
   Limits limits;
 
   // Tight, ZRLE, Hextile, RRE, CopyRect, Raw and the pseudo-encodings DesktopSize,
-  // ExtendedDesktopSize, Cursor, LastRect; JPEG quality and compression level when >= 0.
+  // ExtendedDesktopSize, Cursor, LastRect, ExtendedClipboard; JPEG quality and compression level
+  // when >= 0.
   static std::vector<std::int32_t> default_encodings(int jpeg_quality = -1, int compress_level = -1);
   // Intel AMT KVM: ZRLE, Raw, DesktopSize at 16 bpp RGB565 (the server's own format, no
   // SetPixelFormat), security None.
@@ -88,7 +89,16 @@ class Client {
   ClientOutput request_update(const Rect& area, bool incremental);
   ClientOutput key(std::uint32_t keysym, bool down);
   ClientOutput pointer(int x, int y, std::uint8_t buttons);  // clamped to the framebuffer
+  // A raw ClientCutText (Latin-1 as given; Intel AMT's KvmExtCmd messages).
   ClientOutput cut_text(std::string_view latin1);
+  // The viewer's clipboard text (UTF-8, any line ends) for the server's clipboard: an Extended
+  // Clipboard provide (or notify, when the server asks for the text itself) once the server has
+  // sent its caps, else a classic ClientCutText in Latin-1 ('?' for what Latin-1 lacks). Cut to
+  // the size the server takes, at a character boundary. Incoming text arrives as ServerCutText
+  // events (utf8 set for extended ones); the other extended messages are answered here.
+  ClientOutput clipboard(std::string_view utf8);
+  // The server speaks the Extended Clipboard (its caps arrived, with text).
+  bool extended_clipboard() const { return ext_clipboard_; }
   ClientOutput set_encodings(std::vector<std::int32_t> encodings);
   ClientOutput set_pixel_format(const PixelFormat& format);
   // Ctrl-Alt-Del as six key events (Ctrl_L, Alt_L, Delete down; then up in reverse order).
@@ -107,6 +117,8 @@ class Client {
   void fail(ClientOutput& out, std::string code, std::string message);
   void after_server_init(ClientOutput& out);
   void forward(std::vector<Event>& events, ClientOutput& out);
+  void answer_clipboard(const clipboard::Message& m, ClientOutput& out);
+  void sync_decoder_encodings();
 
   ClientConfig config_;
   ClientState state_ = ClientState::kVersion;
@@ -115,6 +127,9 @@ class Client {
   Connected server_;
   Framebuffer empty_;
   bool failure_is_auth_ = false;
+  bool ext_clipboard_ = false;
+  clipboard::Message server_clipboard_;  // the server's caps
+  std::optional<std::string> own_text_;  // the last text given to clipboard()
 };
 
 }  // namespace mw::rfb

@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "mw/rfb/clipboard.hpp"
 #include "mw/rfb/framebuffer.hpp"
 #include "mw/rfb/messages.hpp"
 #include "mw/rfb/pixel_format.hpp"
@@ -56,13 +57,19 @@ struct CursorShape {  // Cursor pseudo-encoding: RGBA with alpha 0 where the mas
 };
 struct Bell {};
 struct ServerCutText {
-  std::string text;  // as sent (Latin-1), or an Intel AMT KvmExtCmd / KvmDataChannel message
+  std::string text;  // as sent (Latin-1), or an Intel AMT KvmExtCmd / KvmDataChannel message;
+  bool utf8 = false;  // UTF-8 with LF line ends: an Extended Clipboard provide (clipboard.hpp)
+};
+// An Extended Clipboard message other than the text it provides (caps, request, peek, notify),
+// for the client to answer; only after enable_extended_clipboard().
+struct ClipboardMessage {
+  clipboard::Message message;
 };
 struct Failed {
   Error error;
 };
 
-using Event = std::variant<UpdateDone, Resized, CursorShape, Bell, ServerCutText, Failed>;
+using Event = std::variant<UpdateDone, Resized, CursorShape, Bell, ServerCutText, ClipboardMessage, Failed>;
 
 // Rectangles and bytes decoded per encoding, for statistics and benchmarks.
 struct EncodingStats {
@@ -83,6 +90,11 @@ class Decoder {
   bool feed(std::span<const std::uint8_t> bytes, std::vector<Event>& events);
   // The stream ended: an incomplete message becomes a "truncated" failure.
   void end_of_stream(std::vector<Event>& events);
+
+  // The client asked for the Extended Clipboard pseudo-encoding: a ServerCutText with a negative
+  // length is an extended message (text arrives as ServerCutText with utf8 set, the rest as
+  // ClipboardMessage). Without it such a length is an oversized cut text (a failure).
+  void enable_extended_clipboard(bool on);
 
   // The client asked for a new pixel format (SetPixelFormat): rectangles after this use it.
   Result<bool> set_pixel_format(const PixelFormat& format);

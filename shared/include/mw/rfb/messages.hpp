@@ -30,6 +30,7 @@ constexpr std::int32_t kCursor = -239;
 constexpr std::int32_t kXCursor = -240;
 constexpr std::int32_t kCompressLevel0 = -256;  // -256..-247: compression level 0..9
 constexpr std::int32_t kExtendedDesktopSize = -308;
+constexpr std::int32_t kExtendedClipboard = static_cast<std::int32_t>(0xC0A1E5CEu);  // UTF-8 clipboard (clipboard.hpp)
 }  // namespace encoding
 
 // "Raw", "ZRLE", "DesktopSize", "JPEG quality 7", ... (for logs, tools and statistics); for a

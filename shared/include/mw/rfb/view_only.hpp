@@ -46,6 +46,7 @@ class ViewOnlyFilter {
   std::vector<std::uint8_t> server_head_;  // the server's first 16 bytes
   std::vector<std::uint8_t> pending_;      // viewer bytes not yet framed
   std::uint64_t skip_ = 0;                 // bytes of a dropped cut text still to come
+  bool extended_clipboard_ = false;        // the viewer asked for the Extended Clipboard
   Dropped dropped_;
 };
 
