@@ -20,7 +20,7 @@ PKGS=(
   libboost-dev libssl-dev openssl nlohmann-json3-dev libsqlite3-dev sqlite3 zlib1g-dev
   libturbojpeg0-dev libjpeg62-turbo-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libpq-dev
-  libvncserver-dev libx11-dev libxtst-dev libxext-dev libxfixes-dev libisal-dev
+  libvncserver-dev libx11-dev libxtst-dev libxext-dev libxfixes-dev libxrandr-dev libisal-dev
   # WebAssembly toolchain (emscripten 3.1.6, clang 14); its optimizer needs acorn
   emscripten node-acorn binaryen
   # browser end-to-end tests

@@ -3,13 +3,25 @@
 // libvncserver, input with XTest). All viewers of a display share one capture and one RFB server;
 // libvncserver keeps, per viewer, only the region that changed and sends the current pixels when
 // that viewer asks, so a slow viewer gets the latest screen, never a backlog of frames. A display,
-// once opened, stays open for the agent's life; its capture rests while nobody watches.
+// once opened, stays open for the agent's life; its capture rests while nobody watches. Each
+// monitor a viewer picks gets its own RFB server (framebuffer of the monitor's size) fed by the
+// same capture.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mw::agent {
+
+// What a viewer may choose: 0 is the whole screen, 1.. each monitor (X11: RandR 1.5 monitors, in
+// the X server's order).
+struct DisplayInfo {
+  int id = 0;
+  std::string name;
+  int x = 0, y = 0, width = 0, height = 0;
+  bool primary = false;
+};
 
 class Desktop {
  public:
@@ -17,10 +29,14 @@ class Desktop {
   // std::runtime_error with a clear message when the display cannot be opened or is unsupported.
   static std::shared_ptr<Desktop> open(const std::string& display);
   virtual ~Desktop() = default;
-  // A new viewer: one end of a socket pair whose other end libvncserver serves (RFB 3.8 from the
-  // first byte). `view_only`: pointer and keys from this viewer are ignored. The caller owns the
-  // descriptor; closing it ends the viewer.
-  virtual int add_viewer(bool view_only) = 0;
+  // The displays as they are now.
+  virtual std::vector<DisplayInfo> displays() = 0;
+  // A new viewer of display `display` (an id of displays()): one end of a socket pair whose other
+  // end libvncserver serves (RFB 3.8 from the first byte), with a framebuffer of that display's
+  // size. `view_only`: pointer, keys and clipboard from this viewer are ignored, and it receives no
+  // clipboard. The caller owns the descriptor; closing it ends the viewer. Throws
+  // std::runtime_error for a display that does not exist.
+  virtual int add_viewer(bool view_only, int display) = 0;
 };
 
 }  // namespace mw::agent

@@ -7,6 +7,7 @@
 #include <X11/Xatom.h>
 #include <X11/extensions/XTest.h>
 #include <X11/extensions/Xfixes.h>
+#include <X11/extensions/Xrandr.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "agent.hpp"
+#include "mw/proto/agent.hpp"
 #include "mw/rfb/clipboard.hpp"
 
 namespace mw::agent {
@@ -78,28 +81,12 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
       throw std::runtime_error("display " + display + " has no XTEST extension (needed for input)");
     }
     init_capture(visual, DefaultDepth(capture_, screen));
+    int rr_event = 0, rr_error = 0, rr_major = 0, rr_minor = 0;
+    randr_ = XRRQueryExtension(input_, &rr_event, &rr_error) && XRRQueryVersion(input_, &rr_major, &rr_minor) &&
+             (rr_major > 1 || (rr_major == 1 && rr_minor >= 5));
 
     rfbLog = quiet_log;
     rfbErr = quiet_log;
-    screen_ = rfbGetScreen(nullptr, nullptr, width_, height_, 8, 3, 4);
-    screen_->frameBuffer = static_cast<char*>(std::calloc(static_cast<std::size_t>(width_) * height_, 4));
-    screen_->serverFormat.redShift = 16;  // the X image's layout: 0x00RRGGBB
-    screen_->serverFormat.greenShift = 8;
-    screen_->serverFormat.blueShift = 0;
-    screen_->desktopName = name_.c_str();
-    screen_->alwaysShared = TRUE;
-    screen_->autoPort = FALSE;
-    screen_->port = 0;  // no listening socket: viewers arrive through add_viewer
-    screen_->ipv6port = 0;
-    screen_->httpPort = 0;
-    screen_->screenData = this;
-    screen_->ptrAddEvent = &X11Desktop::on_pointer;
-    screen_->kbdAddEvent = &X11Desktop::on_key;
-    screen_->newClientHook = &X11Desktop::on_new_client;
-    screen_->setXCutText = &X11Desktop::on_cut_text;
-    screen_->setXCutTextUTF8 = &X11Desktop::on_cut_text_utf8;
-    rfbInitServer(screen_);
-    screen_->backgroundLoop = TRUE;  // one input and one output thread per viewer
     capture_thread_ = std::thread([this] { capture_loop(); });
     start_clipboard(display);
   }
@@ -115,9 +102,11 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
       if (fd >= 0) ::close(fd);
     }
     if (clip_) XCloseDisplay(clip_);
-    rfbShutdownServer(screen_, TRUE);
-    std::free(screen_->frameBuffer);
-    rfbScreenCleanup(screen_);
+    for (auto& v : views_) {
+      rfbShutdownServer(v->screen, TRUE);
+      std::free(v->screen->frameBuffer);
+      rfbScreenCleanup(v->screen);
+    }
     if (shm_) {
       XShmDetach(capture_, &shm_info_);
       XDestroyImage(image_);
@@ -128,10 +117,37 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
     close_displays();
   }
 
-  int add_viewer(bool view_only) override {
+  std::vector<DisplayInfo> displays() override {
+    std::vector<DisplayInfo> out{{0, "All displays", 0, 0, width_, height_, false}};
+    std::lock_guard lock(input_mu_);
+    int count = 0;
+    XRRMonitorInfo* monitors = randr_ ? XRRGetMonitors(input_, root_, True, &count) : nullptr;
+    for (int i = 0; i < count && static_cast<int>(out.size()) <= mw::proto::agent::kMaxDisplay; ++i) {
+      const XRRMonitorInfo& m = monitors[i];
+      char* atom = m.name != None ? XGetAtomName(input_, m.name) : nullptr;
+      out.push_back({static_cast<int>(out.size()), atom ? atom : "Monitor " + std::to_string(i + 1), m.x, m.y, m.width, m.height,
+                     m.primary != 0});
+      if (atom) XFree(atom);
+    }
+    if (monitors) XRRFreeMonitors(monitors);
+    return out;
+  }
+
+  int add_viewer(bool view_only, int display) override {
+    const auto list = displays();
+    if (display < 0 || display >= static_cast<int>(list.size())) {
+      throw std::runtime_error("display " + std::to_string(display) + " does not exist on " + name_ + " (it has " +
+                               std::to_string(list.size() - 1) + " monitors)");
+    }
+    const DisplayInfo& d = list[static_cast<std::size_t>(display)];
+    // What of the monitor lies on the screen (a monitor may be defined beyond it).
+    const int x0 = std::clamp(d.x, 0, width_), y0 = std::clamp(d.y, 0, height_);
+    const int x1 = std::clamp(d.x + d.width, 0, width_), y1 = std::clamp(d.y + d.height, 0, height_);
+    if (x1 <= x0 || y1 <= y0) throw std::runtime_error("display " + d.name + " lies outside the screen");
+    View* v = view_for(x0, y0, x1 - x0, y1 - y0, display == 0 ? name_ : name_ + " " + d.name);
     int fds[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("no socket pair for a viewer");
-    rfbClientPtr cl = rfbNewClient(screen_, fds[0]);
+    rfbClientPtr cl = rfbNewClient(v->screen, fds[0]);
     if (!cl) {
       ::close(fds[1]);
       throw std::runtime_error("the RFB server refused a viewer");
@@ -142,6 +158,59 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
   }
 
  private:
+  // One RFB server per area of the screen that viewers watch (the whole screen, a monitor), all
+  // fed by the one capture. Kept for the agent's life once made (see Desktop::open).
+  struct View {
+    X11Desktop* desktop = nullptr;
+    int x = 0, y = 0, w = 0, h = 0;
+    std::string name;
+    rfbScreenInfoPtr screen = nullptr;
+    std::atomic<int> viewers{0};
+  };
+
+  View* view_for(int x, int y, int w, int h, const std::string& name) {
+    std::lock_guard lock(views_mu_);
+    for (auto& v : views_) {
+      if (v->x == x && v->y == y && v->w == w && v->h == h) return v.get();
+    }
+    auto v = std::make_unique<View>();
+    v->desktop = this;
+    v->x = x;
+    v->y = y;
+    v->w = w;
+    v->h = h;
+    v->name = name;
+    rfbScreenInfoPtr s = rfbGetScreen(nullptr, nullptr, w, h, 8, 3, 4);
+    s->frameBuffer = static_cast<char*>(std::calloc(static_cast<std::size_t>(w) * h, 4));
+    s->serverFormat.redShift = 16;  // the X image's layout: 0x00RRGGBB
+    s->serverFormat.greenShift = 8;
+    s->serverFormat.blueShift = 0;
+    s->desktopName = v->name.c_str();
+    s->alwaysShared = TRUE;
+    s->autoPort = FALSE;
+    s->port = 0;  // no listening socket: viewers arrive through add_viewer
+    s->ipv6port = 0;
+    s->httpPort = 0;
+    s->screenData = v.get();
+    s->ptrAddEvent = &X11Desktop::on_pointer;
+    s->kbdAddEvent = &X11Desktop::on_key;
+    s->newClientHook = &X11Desktop::on_new_client;
+    s->setXCutText = &X11Desktop::on_cut_text;
+    s->setXCutTextUTF8 = &X11Desktop::on_cut_text_utf8;
+    rfbInitServer(s);
+    s->backgroundLoop = TRUE;  // one input and one output thread per viewer
+    v->screen = s;
+    views_.push_back(std::move(v));
+    return views_.back().get();
+  }
+
+  std::vector<View*> views() {
+    std::lock_guard lock(views_mu_);
+    std::vector<View*> out;
+    for (auto& v : views_) out.push_back(v.get());
+    return out;
+  }
+
   void close_displays() {
     if (capture_) XCloseDisplay(capture_);
     if (input_) XCloseDisplay(input_);
@@ -182,40 +251,52 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
     return image_ != nullptr;
   }
 
-  // Copies the tiles that changed into the framebuffer and tells libvncserver which.
+  // Copies the tiles that changed into each watched view's framebuffer and tells its RFB server
+  // which.
   void capture_loop() {
     while (!stop_) {
       std::this_thread::sleep_for(kCaptureInterval);
       if (viewers_.load() == 0 || !grab()) continue;
-      auto* fb = reinterpret_cast<std::uint8_t*>(screen_->frameBuffer);
       const auto* img = reinterpret_cast<const std::uint8_t*>(image_->data);
-      const int stride = image_->bytes_per_line;
-      for (int ty = 0; ty < height_; ty += kTile) {
-        const int th = std::min(kTile, height_ - ty);
-        for (int tx = 0; tx < width_; tx += kTile) {
-          const int tw = std::min(kTile, width_ - tx);
-          bool changed = false;
-          for (int y = ty; y < ty + th && !changed; ++y) {
-            changed = std::memcmp(fb + (static_cast<std::size_t>(y) * width_ + tx) * 4, img + static_cast<std::size_t>(y) * stride + tx * 4,
-                                  static_cast<std::size_t>(tw) * 4) != 0;
-          }
-          if (!changed) continue;
-          for (int y = ty; y < ty + th; ++y) {
-            std::memcpy(fb + (static_cast<std::size_t>(y) * width_ + tx) * 4, img + static_cast<std::size_t>(y) * stride + tx * 4,
-                        static_cast<std::size_t>(tw) * 4);
-          }
-          rfbMarkRectAsModified(screen_, tx, ty, tx + tw, ty + th);
-        }
+      const std::size_t stride = static_cast<std::size_t>(image_->bytes_per_line);
+      for (View* v : views()) {
+        if (v->viewers.load() > 0) update_view(*v, img, stride);
       }
     }
   }
 
-  static X11Desktop* of(rfbClientPtr cl) { return static_cast<X11Desktop*>(cl->screen->screenData); }
+  static void update_view(View& v, const std::uint8_t* img, std::size_t stride) {
+    auto* fb = reinterpret_cast<std::uint8_t*>(v.screen->frameBuffer);
+    const auto fb_stride = static_cast<std::size_t>(v.w) * 4;
+    for (int ty = 0; ty < v.h; ty += kTile) {
+      const int th = std::min(kTile, v.h - ty);
+      for (int tx = 0; tx < v.w; tx += kTile) {
+        const int tw = std::min(kTile, v.w - tx);
+        const auto row_bytes = static_cast<std::size_t>(tw) * 4;
+        const auto at_fb = [&](int y) { return fb + static_cast<std::size_t>(y) * fb_stride + static_cast<std::size_t>(tx) * 4; };
+        const auto at_img = [&](int y) {
+          return img + static_cast<std::size_t>(v.y + y) * stride + static_cast<std::size_t>(v.x + tx) * 4;
+        };
+        bool changed = false;
+        for (int y = ty; y < ty + th && !changed; ++y) changed = std::memcmp(at_fb(y), at_img(y), row_bytes) != 0;
+        if (!changed) continue;
+        for (int y = ty; y < ty + th; ++y) std::memcpy(at_fb(y), at_img(y), row_bytes);
+        rfbMarkRectAsModified(v.screen, tx, ty, tx + tw, ty + th);
+      }
+    }
+  }
+
+  static View* view_of(rfbClientPtr cl) { return static_cast<View*>(cl->screen->screenData); }
+  static X11Desktop* of(rfbClientPtr cl) { return view_of(cl)->desktop; }
 
   static enum rfbNewClientAction on_new_client(rfbClientPtr cl) {
     X11Desktop* d = of(cl);
+    view_of(cl)->viewers.fetch_add(1);
     d->viewers_.fetch_add(1);
-    cl->clientGoneHook = [](rfbClientPtr c) { of(c)->viewers_.fetch_sub(1); };
+    cl->clientGoneHook = [](rfbClientPtr c) {
+      view_of(c)->viewers.fetch_sub(1);
+      of(c)->viewers_.fetch_sub(1);
+    };
     {
       std::lock_guard lock(d->clip_mu_);
       d->fetch_at_ = std::chrono::steady_clock::now() + kNewViewerClipboardDelay;
@@ -459,7 +540,8 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
     namespace cb = mw::rfb::clipboard;
     std::vector<std::uint8_t> provide, notify, classic;
     std::string wire;  // CRLF line ends and a NUL, as extended text travels
-    rfbClientIteratorPtr it = rfbGetClientIterator(screen_);
+    for (View* view : views()) {
+    rfbClientIteratorPtr it = rfbGetClientIterator(view->screen);
     while (rfbClientPtr cl = rfbClientIteratorNext(it)) {
       if (cl->viewOnly || cl->state != rfbClientRec::RFB_NORMAL || cl->sock < 0) continue;
       const bool ext = cl->enableExtendedClipboard && (cl->extClipboardUserCap & cb::flag::kText);
@@ -492,13 +574,15 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
       pthread_mutex_unlock(&cl->sendMutex);
     }
     rfbReleaseClientIterator(it);
+    }
   }
 
   static void on_pointer(int mask, int x, int y, rfbClientPtr cl) {
     X11Desktop* d = of(cl);
+    const View* v = view_of(cl);
     {
       std::lock_guard lock(d->input_mu_);
-      XTestFakeMotionEvent(d->input_, -1, x, y, CurrentTime);
+      XTestFakeMotionEvent(d->input_, -1, v->x + x, v->y + y, CurrentTime);
       for (int b = 0; b < 5; ++b) {
         const bool now = (mask >> b) & 1, before = (d->buttons_ >> b) & 1;
         if (now != before) XTestFakeButtonEvent(d->input_, static_cast<unsigned>(b + 1), now, CurrentTime);
@@ -527,10 +611,12 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
   XImage* image_ = nullptr;
   XShmSegmentInfo shm_info_{};
   bool shm_ = false;
-  rfbScreenInfoPtr screen_ = nullptr;
+  bool randr_ = false;  // RandR 1.5 (monitors)
+  std::mutex views_mu_;
+  std::vector<std::unique_ptr<View>> views_;
   std::thread capture_thread_;
   std::atomic<bool> stop_{false};
-  std::atomic<int> viewers_{0};
+  std::atomic<int> viewers_{0};  // of every view
   int buttons_ = 0;
 
   // Clipboard (the clipboard thread's, except what clip_mu_ guards).

@@ -202,17 +202,28 @@ asio::awaitable<void> files(std::shared_ptr<Wss> ws, const pa::Settings& setting
 asio::awaitable<void> desktop(std::shared_ptr<Wss> ws, const pa::Settings& settings, const pa::Tunnel& t) {
   int fd = -1;
   std::string refused;
+  nlohmann::json listing;
   try {
-    fd = Desktop::open(settings.display)->add_viewer(t.view_only);
+    auto desk = Desktop::open(settings.display);
+    // The displays the viewer may choose from, before the RFB bytes (docs/agent-protocol.md).
+    nlohmann::json list = nlohmann::json::array();
+    for (const DisplayInfo& d : desk->displays()) {
+      list.push_back({{"id", d.id}, {"name", d.name}, {"x", d.x}, {"y", d.y}, {"width", d.width}, {"height", d.height},
+                      {"primary", d.primary}});
+    }
+    listing = {{"ctrl", "displays"}, {"displays", std::move(list)}, {"display", t.display}};
+    fd = desk->add_viewer(t.view_only, t.display);
   } catch (const std::exception& e) {
     refused = e.what();
   }
+  if (!listing.is_null()) co_await send_json(*ws, listing);
   if (fd < 0) {
     log_line("desktop refused: " + refused);
     co_await send_error(*ws, refused);
     co_return;
   }
-  log_line("desktop session " + t.id.substr(0, 8) + " started" + (t.view_only ? " (view only)" : ""));
+  log_line("desktop session " + t.id.substr(0, 8) + " started" + (t.display ? " on display " + std::to_string(t.display) : "") +
+           (t.view_only ? " (view only)" : ""));
   auto rfb = std::make_shared<asio::posix::stream_descriptor>(ws->get_executor(), fd);
   auto done = std::make_shared<bool>(false);
   asio::co_spawn(

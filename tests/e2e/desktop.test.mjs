@@ -38,6 +38,9 @@ before(async () => {
   browser = await launchBrowser();
   x = await startXvfb('640x480x24');
   await run('xsetroot', ['-solid', '#c83214'], x.env);
+  // Two monitors side by side (RandR 1.5), for the display choice.
+  await run('xrandr', ['--setmonitor', 'LEFT', '320/85x480/127+0+0', 'none'], x.env);
+  await run('xrandr', ['--setmonitor', 'RIGHT', '320/85x480/127+320+0', 'none'], x.env);
   xev = spawn('xev', ['-geometry', `${XEV.w}x${XEV.h}+${XEV.x}+${XEV.y}`, '-event', 'button', '-event', 'keyboard'],
     { env: x.env, stdio: ['ignore', 'pipe', 'ignore'] });
   xev.stdout.on('data', (d) => { xevOut += d; });
@@ -102,7 +105,11 @@ test('the agent desktop: known pixels on the page, pointer and keys reach the X 
   const [cx, cy] = toPage(XEV.x + 150, XEV.y + 100);
   await page.mouse.click(cx, cy);
   await until(() => /ButtonRelease event/.test(xevOut), 'xev to report the click');
-  assert.match(xevOut, /ButtonPress event[^]*?root:\(550,400\),\s+state 0x0, button 1,/);
+  // Where the remote pixel under the page point is: exact up to the rounding of a scaled screen
+  // (the browser delivers whole CSS pixels).
+  const press = /ButtonPress event[^]*?root:\((\d+),(\d+)\),\s+state 0x0, button 1,/.exec(xevOut);
+  assert.ok(press, xevOut);
+  assert.ok(Math.abs(Number(press[1]) - 550) <= 1 && Math.abs(Number(press[2]) - 400) <= 1, `click at ${press[1]},${press[2]}`);
   // Keys go to the display while the desktop window has the keyboard.
   await page.keyboard.press('q');
   await page.keyboard.press('Shift+KeyW');
@@ -184,6 +191,47 @@ test('the agent desktop clipboard: the remote one reaches the browser, Ctrl+V se
   await clickButton(page, `desktop-clipboard:${hostname()}`);
   await page.waitForFunction(() => window.meshwork.idle, null, { timeout: 10000 });
   saveArtifact('desktop-clipboard.png', await page.screenshot({ type: 'png' }));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('several monitors: the display list opens each in its own window, showing its part of the screen', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  await clickButton(page, `desktop:${hostname()}`);
+  await page.waitForFunction(() => window.meshwork.desktops && window.meshwork.desktops.length === 1 &&
+    window.meshwork.desktops[0].ready && window.meshwork.desktops[0].displays.length >= 3, null, { timeout: 30000 });
+  const all = await page.evaluate(() => window.meshwork.desktops[0]);
+  assert.equal(all.display, 0);
+  assert.deepEqual(all.displays.slice(0, 1).map((d) => d.name), ['All displays']);
+  const right = all.displays.find((d) => d.name === 'RIGHT');
+  assert.ok(right, JSON.stringify(all.displays));
+
+  await clickButton(page, `desktop-displays:${hostname()}`);
+  await clickButton(page, `desktop-display:${hostname()}:RIGHT`);
+  await page.waitForFunction((id) => window.meshwork.desktops.length === 2 && window.meshwork.desktops[1].display === id &&
+    window.meshwork.desktops[1].ready && window.meshwork.desktops[1].updates > 0 && window.meshwork.desktops[1].screen[2] > 0,
+  right.id, { timeout: 30000 });
+  await page.waitForFunction(() => window.meshwork.idle, null, { timeout: 20000 });
+  const d = await page.evaluate(() => window.meshwork.desktops[1]);
+  assert.equal(d.width, 320);
+  assert.equal(d.height, 480);
+  const scale = await page.evaluate(() => window.meshwork.scale);
+  const shot = await page.screenshot({ type: 'png' });
+  saveArtifact('desktop-monitor.png', shot);
+  const png = decodePng(shot);
+  const at = (fx, fy) => {
+    const px = d.screen[0] + (fx + 0.5) * d.screen[2] / d.width, py = d.screen[1] + (fy + 0.5) * d.screen[3] / d.height;
+    return png.pixel(Math.floor(px * scale), Math.floor(py * scale)).slice(0, 3);
+  };
+  const near = (got, want) => got.every((v, i) => Math.abs(v - want[i]) <= 3);
+  // xev's white window (x 400..600 on the screen) is at 80..280 on the right monitor.
+  assert.ok(near(at(180, 370), [255, 255, 255]), `xev's window on the right monitor: ${at(180, 370)}`);
+  assert.ok(near(at(20, 20), ROOT), `root colour on the right monitor: ${at(20, 20)}`);
+  assert.ok(near(at(300, 460), ROOT), `root colour on the right monitor: ${at(300, 460)}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
+#include <cstring>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "../peers/process.hpp"
@@ -539,10 +541,11 @@ TEST_F(Agent, FilesThroughTheRelay) {
 // xwud and an xev window on top that reports pointer buttons.
 class XDisplay {
  public:
-  explicit XDisplay(const fs::path& dir) : dir_(dir) {
+  // `size`: the screen (wider than 320 shows the test screen again at x = 320).
+  explicit XDisplay(const fs::path& dir, const std::string& size = "320x240x24") : dir_(dir) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return;
-    xvfb_ = peer::Child::spawn({"Xvfb", "-displayfd", "3", "-screen", "0", "320x240x24", "-nolisten", "tcp"},
+    xvfb_ = peer::Child::spawn({"Xvfb", "-displayfd", "3", "-noreset", "-screen", "0", size, "-nolisten", "tcp"},
                                peer::current_env(), dir / "Xvfb.log", fds[1]);
     ::close(fds[1]);
     std::string out;
@@ -554,6 +557,9 @@ class XDisplay {
     const fs::path xwd = dir / "screen.xwd";
     peer::write_file(xwd, mw::rfb::peer::write_xwd(mw::rfb::peer::test_screen()));
     xwud_ = peer::Child::spawn({"xwud", "-in", xwd.string(), "-geometry", "+0+0", "-noclick"}, env_, dir / "xwud.log");
+    if (size.rfind("320x", 0) != 0) {
+      xwud2_ = peer::Child::spawn({"xwud", "-in", xwd.string(), "-geometry", "+320+0", "-noclick"}, env_, dir / "xwud2.log");
+    }
     int xev_out[2];
     if (pipe2(xev_out, O_CLOEXEC) != 0) return;
     xev_ = peer::Child::spawn({"xev", "-geometry", "80x60+220+160", "-event", "button"}, env_, dir / "xev.err", -1, -1,
@@ -584,7 +590,7 @@ class XDisplay {
   fs::path dir_;
   std::string display_;
   std::vector<std::string> env_;
-  peer::Child xvfb_, xwud_, xev_;
+  peer::Child xvfb_, xwud_, xwud2_, xev_;
   int xev_fd_ = -1;
 };
 
@@ -595,7 +601,8 @@ struct Viewer {
   std::string status;
   int updates = 0;
   std::vector<mw::rfb::ServerCutText> cuts;  // the desktop's clipboard texts, as they came
-  Viewer(int port, const std::string& node, const ClientOptions& who) : ws(port, "/meshrelay.ashx?p=2&nodeid=" + node, who) {}
+  Viewer(int port, const std::string& node, const ClientOptions& who, const std::string& query = "")
+      : ws(port, "/meshrelay.ashx?p=2&nodeid=" + node + query, who) {}
   // Reads until `updates` complete framebuffer updates have arrived (or the deadline).
   void pump_until(int want, std::chrono::seconds within = std::chrono::seconds(20)) {
     pump_while([&] { return updates < want; }, within);
@@ -752,6 +759,83 @@ TEST_F(Agent, ClipboardBothWaysWithXclip) {
   EXPECT_TRUE(watcher.cuts.empty()) << "a view-only viewer received the clipboard";
   EXPECT_NE(xclip_out("clipboard", "UTF8_STRING").out, "from a watcher");
   EXPECT_TRUE(watcher.status.find("rfb:") == std::string::npos) << watcher.status;
+}
+
+// Monitors (RandR 1.5, defined with xrandr --setmonitor): the agent lists them before the RFB
+// bytes, and a viewer that picks one sees only that part of the screen, with the pointer placed
+// where that monitor is.
+TEST_F(Agent, DesktopMonitorsAreListedAndEachOpensOnItsOwn) {
+  XDisplay x(f.dir.path(), "640x240x24");
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start (is xvfb installed?)";
+  const auto env = mw::rfb::peer::x_env(x.display());
+  for (const auto& m : {std::vector<std::string>{"LEFT", "320/85x240/64+0+0"}, {"RIGHT", "320/85x240/64+320+0"}}) {
+    const auto r = peer::run({"xrandr", "--setmonitor", m[0], m[1], "none"}, env, std::chrono::seconds(10));
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  const auto settings = write_settings(settings_text() + "Display=" + x.display() + "\n");
+  AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  const std::string node = node_of(agent);
+  const auto listing = [](const std::string& status) {
+    std::istringstream lines(status);
+    for (std::string line; std::getline(lines, line);) {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("ctrl", "") == "displays") return j;
+    }
+    return json();
+  };
+
+  Viewer all(port, node, as("admin", "Admin-pass1"));
+  all.pump_until(1);
+  ASSERT_GE(all.updates, 1) << all.status << agent.log();
+  EXPECT_EQ(all.rfb.framebuffer().width(), 640);
+  const json list = listing(all.status);
+  ASSERT_TRUE(list.is_object()) << all.status;
+  EXPECT_EQ(list["display"], 0);
+  ASSERT_GE(list["displays"].size(), 3u) << list.dump();
+  EXPECT_EQ(list["displays"][0]["name"], "All displays");
+  EXPECT_EQ(list["displays"][0]["width"], 640);
+  int right = -1;
+  for (const auto& d : list["displays"]) {
+    if (d["name"] == "RIGHT") {
+      right = d["id"].get<int>();
+      EXPECT_EQ(d["x"], 320);
+      EXPECT_EQ(d["width"], 320);
+    }
+  }
+  ASSERT_GT(right, 0) << list.dump();
+
+  // The right monitor alone: 320 x 240, pixel for pixel the screen's right half.
+  Viewer v(port, node, as("admin", "Admin-pass1"), "&display=" + std::to_string(right));
+  v.pump_until(1);
+  ASSERT_GE(v.updates, 1) << v.status << agent.log();
+  EXPECT_EQ(listing(v.status)["display"], right);
+  EXPECT_EQ(v.rfb.framebuffer().width(), 320);
+  EXPECT_EQ(v.rfb.framebuffer().height(), 240);
+  std::string error, diff = "no comparison";
+  for (int i = 0; i < 20 && !diff.empty(); ++i) {
+    const auto screen = x.screenshot(error);
+    ASSERT_TRUE(screen) << error;
+    mw::rfb::peer::Image half(320, 240);
+    for (int yy = 0; yy < 240; ++yy) std::memcpy(half.at(0, yy), screen->at(320, yy), 320 * 3);
+    diff = mw::rfb::peer::difference(half, mw::rfb::peer::from_framebuffer(v.rfb.framebuffer()));
+    if (!diff.empty()) v.pump_until(v.updates + 1, std::chrono::seconds(1));
+  }
+  EXPECT_EQ(diff, "");
+  // The pointer lands on that monitor: (10, 20) there is (330, 20) on the screen.
+  v.handle(v.rfb.pointer(10, 20, 0));
+  std::string where;
+  for (int i = 0; i < 50 && where.find("X=330\nY=20\n") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    where = peer::run({"xdotool", "getmouselocation", "--shell"}, env, std::chrono::seconds(10)).out;
+  }
+  EXPECT_NE(where.find("X=330\nY=20\n"), std::string::npos) << where;
+
+  // A display that does not exist: a clear refusal, no RFB.
+  Viewer none(port, node, as("admin", "Admin-pass1"), "&display=9");
+  none.pump_while([&] { return none.status.find("does not exist") == std::string::npos; }, std::chrono::seconds(10));
+  EXPECT_NE(none.status.find("does not exist"), std::string::npos) << none.status;
+  EXPECT_EQ(none.updates, 0);
 }
 
 }  // namespace

@@ -542,9 +542,9 @@ void App::draw_terminals() {
 
 // [SECTION] Remote desktops
 
-void App::open_desktop(const std::string& nodeid, DesktopKind kind) {
+void App::open_desktop(const std::string& nodeid, DesktopKind kind, int display) {
   for (auto& d : desktops_) {
-    if (d.view->nodeid() == nodeid && d.view->kind() == kind && !d.view->closed()) {
+    if (d.view->nodeid() == nodeid && d.view->kind() == kind && d.view->display() == display && !d.view->closed()) {
       d.view->raise();  // already open: the person finds it in front
       return;
     }
@@ -556,7 +556,7 @@ void App::open_desktop(const std::string& nodeid, DesktopKind kind) {
                                                                   [this](const std::string& text) {
                                                                     if (copy_) copy_(text);
                                                                   }},
-                                              &textures_),
+                                              &textures_, display),
                 handle);
 }
 
@@ -564,8 +564,10 @@ std::vector<App::DesktopInfo> App::desktops() const {
   std::vector<DesktopInfo> out;
   for (const auto& d : desktops_) {
     const auto& v = *d.view;
+    std::vector<std::pair<int, std::string>> displays;
+    for (const auto& c : v.displays()) displays.emplace_back(c.id, c.name);
     out.push_back({v.nodeid(), v.status(), v.kind(), v.ready(), v.width(), v.height(), v.updates(), v.screen_rect(), v.fullscreen(),
-                   v.remote_clipboard(), v.clipboard_changes()});
+                   v.remote_clipboard(), v.clipboard_changes(), v.display(), std::move(displays)});
   }
   return out;
 }
@@ -619,8 +621,14 @@ void App::on_fullscreen_changed(bool on) {
 }
 
 void App::draw_desktops() {
-  draw_sessions(desktops_, [this](DesktopView& v) { return v.draw(keys_, &buttons_); });
+  std::vector<std::pair<std::string, int>> requested;  // opened after the loop (it may add sessions)
+  draw_sessions(desktops_, [this, &requested](DesktopView& v) {
+    const bool open = v.draw(keys_, &buttons_);
+    if (const auto display = v.take_display_request()) requested.emplace_back(v.nodeid(), *display);
+    return open;
+  });
   keys_.clear();
+  for (const auto& [nodeid, display] : requested) open_desktop(nodeid, DesktopKind::kAgent, display);
 }
 
 // [SECTION] Files

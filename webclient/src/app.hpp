@@ -132,7 +132,7 @@ class App {
   };
   std::vector<FilesInfo> files() const;
   // Opens a remote desktop window for a device (agent desktop, or Intel AMT KVM).
-  void open_desktop(const std::string& nodeid, DesktopKind kind);
+  void open_desktop(const std::string& nodeid, DesktopKind kind, int display = 0);
   struct DesktopInfo {
     std::string nodeid, status;
     DesktopKind kind = DesktopKind::kAgent;
@@ -143,6 +143,8 @@ class App {
     bool fullscreen = false;
     std::string clipboard;  // the remote clipboard's text, as last received
     unsigned clipboard_changes = 0;
+    int display = 0;                                  // the display shown (agents: 0 = all)
+    std::vector<std::pair<int, std::string>> displays;  // what the agent offers (id, name)
   };
   std::vector<DesktopInfo> desktops() const;
   // A remote desktop has the keyboard: the platform keeps the browser's own shortcuts from it.

@@ -37,13 +37,26 @@ int jpeg_quality(DesktopView::Quality q) {
 }
 
 
+// The next toolbar item on this line when `width` still fits, else on a new line: a narrow window
+// wraps its toolbar instead of clipping it.
+void flow(float width) {
+  ImGui::SameLine();
+  if (ImGui::GetContentRegionAvail().x < width) ImGui::NewLine();
+}
+float button_width(const char* label) { return ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2; }
+float checkbox_width(const char* label) {
+  return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label).x;
+}
+
 }  // namespace
 
 DesktopView::DesktopView(std::string nodeid, std::string device_name, DesktopKind kind, Sender sender,
-                         const TexturePort* textures)
+                         const TexturePort* textures, int display)
     : nodeid_(std::move(nodeid)),
       name_(std::move(device_name)),
       kind_(kind),
+      display_(kind == DesktopKind::kAgent ? std::max(display, 0) : 0),
+      key_(display_ ? name_ + "#" + std::to_string(display_) : name_),
       sender_(std::move(sender)),
       textures_(textures),
       client_(config_for(kind)) {}
@@ -57,7 +70,7 @@ DesktopView::~DesktopView() {
 
 std::string DesktopView::relay_path() const {
   if (kind_ == DesktopKind::kIntelAmt) return "/amtrelay.ashx?p=kvm&nodeid=" + url_encode(nodeid_);
-  return "/meshrelay.ashx?p=2&nodeid=" + url_encode(nodeid_);
+  return "/meshrelay.ashx?p=2&nodeid=" + url_encode(nodeid_) + (display_ ? "&display=" + std::to_string(display_) : "");
 }
 
 void DesktopView::on_message(bool binary, std::string_view data) {
@@ -80,6 +93,19 @@ void DesktopView::on_message(bool binary, std::string_view data) {
   } else if (state == "closed") {
     const std::string reason = json_text(j, "reason");
     on_closed(reason.empty() ? "Closed." : reason);
+  } else if (json_text(j, "ctrl") == "displays") {
+    displays_.clear();
+    const auto list = j.find("displays");
+    if (list == j.end() || !list->is_array()) return;
+    for (const auto& d : *list) {
+      if (!d.is_object() || displays_.size() > 16) break;
+      const auto number = [&](const char* key) {
+        const auto v = d.find(key);
+        return v != d.end() && v->is_number_integer() ? std::clamp(v->get<long long>(), 0LL, 100000LL) : 0LL;
+      };
+      displays_.push_back({static_cast<int>(number("id")), json_text(d, "name"), static_cast<int>(number("width")),
+                           static_cast<int>(number("height"))});
+    }
   } else if (json_text(j, "ctrl") == "error") {
     const std::string reason = json_text(j, "reason");
     status_ = reason.empty() ? "The remote computer could not open its desktop." : reason;
@@ -214,34 +240,55 @@ void DesktopView::draw_toolbar(ItemRects* buttons) {
     ImGui::TextDisabled("%s  %d \xC3\x97 %d", remote_name_.c_str(), client_.framebuffer().width(), client_.framebuffer().height());
   }
   ImGui::BeginDisabled(state_ != State::kRunning);
-  ImGui::SameLine();
+  flow(button_width("Ctrl-Alt-Del"));
   if (ImGui::Button("Ctrl-Alt-Del") && !view_only_) handle(client_.ctrl_alt_del());
-  ImGui::SameLine();
+  flow(checkbox_width("Scale to fit"));
   ImGui::Checkbox("Scale to fit", &fit_);
-  ImGui::SameLine();
+  flow(checkbox_width("View only"));
   ImGui::BeginDisabled(view_only_locked_);
   if (ImGui::Checkbox("View only", &view_only_) && view_only_) release_keys();
   ImGui::EndDisabled();
-  ImGui::SameLine();
-  if (ImGui::Button(fullscreen_ ? "Exit full screen" : "Full screen")) {
+  const char* full = fullscreen_ ? "Exit full screen" : "Full screen";
+  flow(button_width(full));
+  if (ImGui::Button(full)) {
     if (!fullscreen_) {  // where the window was, for the way back
       saved_pos_ = ImGui::GetWindowPos();
       saved_size_ = ImGui::GetWindowSize();
     }
     fullscreen_request_ = true;
   }
-  if (buttons) record_item(*buttons, "desktop-fullscreen:" + name_);
+  if (buttons) record_item(*buttons, "desktop-fullscreen:" + key_);
+  // Several monitors: each opens in its own window.
+  if (displays_.size() > 2) {
+    flow(ImGui::GetFontSize() * 11);
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
+    const auto label = [](const DisplayChoice& d) {
+      return d.id == 0 ? d.name : d.name + " (" + std::to_string(d.width) + "\xC3\x97" + std::to_string(d.height) + ")";
+    };
+    std::string current = "Display";
+    for (const auto& d : displays_) {
+      if (d.id == display_) current = label(d);
+    }
+    if (ImGui::BeginCombo("##display", current.c_str())) {
+      for (const auto& d : displays_) {
+        if (ImGui::Selectable(label(d).c_str(), d.id == display_) && d.id != display_) display_request_ = d.id;
+        if (buttons) record_item(*buttons, "desktop-display:" + name_ + ":" + d.name);
+      }
+      ImGui::EndCombo();
+    }
+    if (buttons) record_item(*buttons, "desktop-displays:" + key_);
+  }
   if (has_clipboard()) {
-    ImGui::SameLine();
+    flow(button_width("Clipboard"));
     if (ImGui::Button("Clipboard")) ImGui::OpenPopup("##clipboard");
-    if (buttons) record_item(*buttons, "desktop-clipboard:" + name_);
+    if (buttons) record_item(*buttons, "desktop-clipboard:" + key_);
     // Under its button, opaque over the remote screen.
     ImGui::SetNextWindowPos(ImVec2(ImGui::GetItemRectMin().x, ImGui::GetItemRectMax().y + 4), ImGuiCond_Appearing);
     draw_clipboard(buttons);
   }
   if (kind_ == DesktopKind::kAgent) {
     static const char* const kNames[] = {"Lossless", "High quality", "Medium quality", "Low quality"};
-    ImGui::SameLine();
+    flow(ImGui::GetFontSize() * 9);
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
     int q = static_cast<int>(quality_);
     if (ImGui::Combo("##quality", &q, kNames, IM_ARRAYSIZE(kNames))) set_quality(static_cast<Quality>(q));
@@ -284,7 +331,7 @@ void DesktopView::draw_clipboard(ItemRects* buttons) {
     paste(clip_edit_.data());
     ImGui::CloseCurrentPopup();
   }
-  if (buttons) record_item(*buttons, "desktop-clipboard-send:" + name_);
+  if (buttons) record_item(*buttons, "desktop-clipboard-send:" + key_);
   ImGui::EndDisabled();
   ImGui::EndPopup();
 }
@@ -344,12 +391,19 @@ void DesktopView::draw_screen() {
 }
 
 bool DesktopView::draw(const std::vector<KeyEvent>& keys, ItemRects* buttons) {
-  const std::string title =
-      (kind_ == DesktopKind::kAgent ? "Desktop: " : "Intel AMT KVM: ") + name_ + "###desk" + nodeid_;
+  std::string shown = name_;
+  for (const auto& d : displays_) {
+    if (display_ != 0 && d.id == display_) shown += " \xC2\xB7 " + d.name;
+  }
+  const std::string title = (kind_ == DesktopKind::kAgent ? "Desktop: " : "Intel AMT KVM: ") + shown + "###desk" + nodeid_ +
+                            (display_ ? "#" + std::to_string(display_) : "");
   // Most of the page, centred: a remote screen is what the person came for.
   const ImVec2 page = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowSize(ImVec2(std::floor(page.x * 0.8f), std::floor(page.y * 0.84f)), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowPos(ImVec2(page.x * 0.5f, page.y * 0.54f), ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
+  // A monitor's window is a little smaller, down and right of the whole screen's, so both show.
+  const float shrink = display_ ? 0.9f : 1.0f;
+  ImGui::SetNextWindowSize(ImVec2(std::floor(page.x * 0.8f * shrink), std::floor(page.y * 0.84f * shrink)), ImGuiCond_FirstUseEver);
+  const float offset = ImGui::GetFontSize() * 1.5f * static_cast<float>(std::min(display_, 4));
+  ImGui::SetNextWindowPos(ImVec2(page.x * 0.5f + offset, page.y * 0.54f + offset), ImGuiCond_FirstUseEver, ImVec2(0.5f, 0.5f));
   if (restore_) {
     ImGui::SetNextWindowPos(saved_pos_);
     ImGui::SetNextWindowSize(saved_size_);

@@ -44,7 +44,9 @@ class DesktopView {
     std::function<void(std::string_view bytes)> binary;
     std::function<void(const std::string& text)> copy;  // to the browser's clipboard
   };
-  DesktopView(std::string nodeid, std::string device_name, DesktopKind kind, Sender sender, const TexturePort* textures);
+  // `display`: agents only, 0 the whole screen, 1.. one monitor (from the agent's list).
+  DesktopView(std::string nodeid, std::string device_name, DesktopKind kind, Sender sender, const TexturePort* textures,
+              int display = 0);
   ~DesktopView();
   DesktopView(const DesktopView&) = delete;
   DesktopView& operator=(const DesktopView&) = delete;
@@ -58,6 +60,16 @@ class DesktopView {
 
   const std::string& nodeid() const { return nodeid_; }
   DesktopKind kind() const { return kind_; }
+  int display() const { return display_; }
+  // What the agent offers (its first message): id 0 the whole screen, then the monitors.
+  struct DisplayChoice {
+    int id = 0;
+    std::string name;
+    int width = 0, height = 0;
+  };
+  const std::vector<DisplayChoice>& displays() const { return displays_; }
+  // The display list's choice of another display, to open in its own window (taken once).
+  std::optional<int> take_display_request() { return std::exchange(display_request_, std::nullopt); }
   bool ready() const { return client_.running(); }
   bool closed() const { return state_ == State::kClosed; }
   bool focused() const { return focused_; }
@@ -107,6 +119,10 @@ class DesktopView {
 
   std::string nodeid_, name_;
   DesktopKind kind_;
+  int display_ = 0;
+  std::string key_;  // name_, and the display when not the whole screen (test hooks, window id)
+  std::vector<DisplayChoice> displays_;
+  std::optional<int> display_request_;
   Sender sender_;
   const TexturePort* textures_;
   rfb::Client client_;

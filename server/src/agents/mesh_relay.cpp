@@ -134,6 +134,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
       protocol_ = pa::relay_protocol(int_param(target, "p", 0, 0, 100));
       cols_ = int_param(target, "cols", 80, 1, 1000);
       rows_ = int_param(target, "rows", 24, 1, 1000);
+      display_ = int_param(target, "display", 0, 0, pa::kMaxDisplay);
     }
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -205,7 +206,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
     if (!id) return end(id.error().message);
     counted_ = true;
     relay_id_ = *id;
-    link->send_tunnel(pa::Tunnel{relay_id_, *protocol_, cols_, rows_, grant_.view_only});
+    link->send_tunnel(pa::Tunnel{relay_id_, *protocol_, cols_, rows_, grant_.view_only, display_});
     timer_.expires_after(RelayHub::kPairTimeout);
     timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec || self->other_ || self->closed_) return;
@@ -308,6 +309,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
   std::string relay_id_, nodeid_, userid_;
   std::optional<pa::RelayProtocol> protocol_;
   int cols_ = 80, rows_ = 24;
+  int display_ = 0;
   RelayGrant grant_;
   std::shared_ptr<RelayEnd> other_;
   beast::flat_buffer buffer_;

@@ -135,6 +135,7 @@ std::string encode(const Message& m) {
         } else if constexpr (std::is_same_v<T, Tunnel>) {
           j = {{"action", "tunnel"}, {"id", v.id}, {"p", static_cast<int>(v.protocol)}, {"cols", v.cols}, {"rows", v.rows},
                {"viewonly", v.view_only}};
+          if (v.display != 0) j["display"] = v.display;
         } else if constexpr (std::is_same_v<T, RunCommands>) {
           j = {{"action", "runcommands"}, {"id", v.id}, {"cmds", v.cmds}, {"reply", v.reply}};
         } else if constexpr (std::is_same_v<T, RunCommandsResult>) {
@@ -209,7 +210,8 @@ Result<Message> parse(std::string_view text_in) {
     const auto p = relay_protocol(int_or(j, "p", 0));
     if (!p) return make_error("bad-field", "tunnel with an unknown protocol");
     Tunnel t{std::move(*id), *p, std::clamp(int_or(j, "cols", 80), 1, 1000), std::clamp(int_or(j, "rows", 24), 1, 1000),
-             j.contains("viewonly") && j["viewonly"].is_boolean() && j["viewonly"].get<bool>()};
+             j.contains("viewonly") && j["viewonly"].is_boolean() && j["viewonly"].get<bool>(),
+             std::clamp(int_or(j, "display", 0), 0, kMaxDisplay)};
     return Message{std::move(t)};
   }
   if (a == "runcommands") {

@@ -32,6 +32,11 @@ TEST(AgentProto, HelloAndAuthRoundTrip) {
   EXPECT_EQ(std::get<Tunnel>(*t).protocol, RelayProtocol::kFiles);
   EXPECT_EQ(std::get<Tunnel>(*t).cols, 100);
   EXPECT_EQ(std::get<Tunnel>(*t).rows, 30);
+  EXPECT_EQ(std::get<Tunnel>(*t).display, 0);
+  auto desk = parse(encode(Tunnel{"r2", RelayProtocol::kDesktop, 80, 24, true, 2}));
+  ASSERT_TRUE(desk);
+  EXPECT_EQ(std::get<Tunnel>(*desk).display, 2);
+  EXPECT_TRUE(std::get<Tunnel>(*desk).view_only);
   EXPECT_TRUE(std::holds_alternative<Ping>(*parse(encode(Ping{}))));
   auto rc = parse(encode(RunCommands{"7", "uname -a", true}));
   ASSERT_TRUE(rc);
@@ -62,6 +67,8 @@ TEST(AgentProto, HostileMessagesAreErrors) {
   ASSERT_TRUE(t);
   EXPECT_EQ(std::get<Tunnel>(*t).cols, 80);
   EXPECT_EQ(std::get<Tunnel>(*t).rows, 1);
+  EXPECT_EQ(std::get<Tunnel>(*parse(R"({"action":"tunnel","id":"x","p":2,"display":99})")).display, kMaxDisplay);
+  EXPECT_EQ(std::get<Tunnel>(*parse(R"({"action":"tunnel","id":"x","p":2,"display":-3})")).display, 0);
 }
 
 TEST(AgentProto, TranscriptsBindEveryInputAndDiffer) {

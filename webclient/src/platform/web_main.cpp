@@ -105,6 +105,8 @@ void report_sessions() {
   nlohmann::json desks = nlohmann::json::array();
   for (const auto& d : g.app.desktops()) {
     const auto& r = d.screen;
+    nlohmann::json displays = nlohmann::json::array();
+    for (const auto& [id, name] : d.displays) displays.push_back({{"id", id}, {"name", name}});
     desks.push_back({{"nodeid", d.nodeid},
                      {"kind", d.kind == mw::web::DesktopKind::kAgent ? "agent" : "amt"},
                      {"ready", d.ready},
@@ -115,7 +117,9 @@ void report_sessions() {
                      {"screen", {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale}},
                      {"fullscreen", d.fullscreen},
                      {"clipboard", d.clipboard},
-                     {"clipboardChanges", d.clipboard_changes}});
+                     {"clipboardChanges", d.clipboard_changes},
+                     {"display", d.display},
+                     {"displays", displays}});
   }
   nlohmann::json buttons = nlohmann::json::object();
   for (const auto& [name, r] : g.app.buttons()) {

@@ -76,11 +76,14 @@ struct SysInfo {
 };
 struct Ping {};
 struct Pong {};
+// Displays (monitors) an agent offers for one desktop, at most.
+constexpr int kMaxDisplay = 16;
 struct Tunnel {
   std::string id;  // relay id: the agent opens /meshrelay.ashx?id=<id>
   RelayProtocol protocol = RelayProtocol::kTerminal;
   int cols = 80, rows = 24;  // terminal size the browser starts with
   bool view_only = false;    // desktop: the viewer may watch, not type or point
+  int display = 0;           // desktop: 0 the whole screen, 1.. one monitor (the agent's list)
 };
 // Run a shell command (MeshCentral's "runcommands" for Linux agents) and, when asked, answer with
 // its output (stdout and stderr together, at most 1 MiB) and exit code.
