@@ -2,6 +2,8 @@
 // reconnect with back-off. C++20 coroutines on one io_context.
 #include "agent.hpp"
 
+#include "console.hpp"
+
 #include <openssl/crypto.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -130,6 +132,7 @@ asio::awaitable<void> Agent::session() {
     log("connected to " + url->host + ":" + std::to_string(url->port) + " as " + ok->nodeid);
   }
   last_error_.clear();
+  const ConsoleContext console{&settings_, ok->nodeid, started_, std::chrono::system_clock::now(), stats_.connects};
 
   // [SECTION] Running: one writer at a time; reads here, sysinfo on its own timer.
   auto alive = std::make_shared<bool>(true);
@@ -205,6 +208,12 @@ asio::awaitable<void> Agent::session() {
       asio::co_spawn(io_, serve_tunnel(tls_, relay_target, *t), asio::detached);
     } else if (auto* rc = std::get_if<pa::RunCommands>(&m)) {
       if (!options_.sessions) continue;
+      if (rc->type == pa::kConsoleCommand) {  // answered here: the console only reads state
+        log("agent console: " + rc->cmds.substr(0, 64));
+        std::string out = run_console(rc->cmds, console);
+        if (rc->reply) send(pa::encode(pa::RunCommandsResult{rc->id, std::move(out), 0}));
+        continue;
+      }
       log("running commands for the server (" + std::to_string(rc->cmds.size()) + " bytes)");
       // The answer goes out only if this connection still stands (`alive`).
       run_commands(io_.get_executor(), rc->cmds, [send, alive, id = rc->id, reply = rc->reply](std::string out, int code) {

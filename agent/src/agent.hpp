@@ -65,6 +65,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
   AgentOptions options_;
   AgentStats stats_;
   std::string last_error_;
+  std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
 };
 
 // Log line to stderr with the time (the agent's only output; secrets are never passed here).

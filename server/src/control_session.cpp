@@ -295,10 +295,22 @@ void ControlSession<NextLayer>::run_agent_command(accounts::AgentCommandJob job)
     return std::make_shared<const std::string>(a.dump(-1, ' ', false, Json::error_handler_t::replace));
   };
   auto link = ctx_.agents ? ctx_.agents->find(job.nodeid) : nullptr;
+  if (job.console_answer) {  // the agent console: every answer is console text
+    auto console = [nodeid = job.nodeid](const std::string& text) {
+      return std::make_shared<const std::string>(
+          Json{{"action", "msg"}, {"type", "console"}, {"nodeid", nodeid}, {"value", text}}.dump(-1, ' ', false, Json::error_handler_t::replace));
+    };
+    if (!link) return send(console("The agent is not connected."));
+    std::weak_ptr<accounts::EventSink> me = this->shared_from_this();
+    link->run_commands(std::move(job.cmds), job.type, [me, console](std::string result, int) {
+      if (auto s = me.lock()) s->push(console(result));
+    });
+    return;
+  }
   if (!link) return send(answer({{"action", "runcommands"}, {"result", "Agent not connected"}}));
   if (!job.reply) send(answer({{"action", "runcommands"}, {"result", "OK"}}));
   std::weak_ptr<accounts::EventSink> me = this->shared_from_this();
-  link->run_commands(std::move(job.cmds), [me, answer, reply = job.reply](std::string result, int exit_code) {
+  link->run_commands(std::move(job.cmds), job.type, [me, answer, reply = job.reply](std::string result, int exit_code) {
     if (!reply) return;
     if (auto s = me.lock()) s->push(answer({{"action", "msg"}, {"type", "runcommands"}, {"result", result}, {"exitcode", exit_code}}));
   });

@@ -284,3 +284,31 @@ test('the device page: system information from the agent, an edit, and the event
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the agent console: Console opens it, commands answer about the agent, Up recalls the last one', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  await clickButton(page, `console:${hostname()}`);
+  await page.waitForFunction(() => window.meshwork.consoles && window.meshwork.consoles.length === 1, null, { timeout: 20000 });
+  // The command line has the keyboard as soon as the window opens.
+  await page.keyboard.type('info');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.meshwork.consoles[0].text.includes('Node id:'), null, { timeout: 20000 })
+    .catch(async (e) => { throw new Error(`${e.message}\n${JSON.stringify(await page.evaluate(() => window.meshwork.consoles))}`); });
+  const text = await page.evaluate(() => window.meshwork.consoles[0].text);
+  assert.match(text, /> info\nMeshwork agent /);
+  await page.keyboard.type('uptime');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /Agent up \d/.test(window.meshwork.consoles[0].text), null, { timeout: 20000 });
+  // Up, Up: "info" again.
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => (window.meshwork.consoles[0].text.match(/Node id:/g) || []).length === 2, null, { timeout: 20000 });
+  saveArtifact('agent-console.png', await page.screenshot({ type: 'png' }));
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -350,6 +350,44 @@ TEST_F(Agent, RunsCommandsForMeshctrl) {
   EXPECT_NE(meshctrl(port, {"runcommand", "--id", node, "--run", "true", "--reply"}).find("Agent not connected"), std::string::npos);
 }
 
+// The agent console (MeshCentral's Console tab, and runcommands type 4): the agent answers about
+// itself; the agent console right decides; it never runs a shell; an offline agent is said so.
+TEST_F(Agent, ConsoleAnswersAboutItselfAndNeedsItsRight) {
+  AgentProcess agent(write_settings(settings_text()), f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  const std::string node = node_of(agent);
+  const auto console = [&](const std::string& command, const ClientOptions& who) {
+    return control({{"action", "msg"}, {"type", "console"}, {"nodeid", "node//" + node}, {"value", command}}, "msg", who);
+  };
+  const auto admin = as("admin", "Admin-pass1");
+  auto info = console("info", admin);
+  EXPECT_EQ(info.value("type", ""), "console");
+  EXPECT_EQ(info.value("nodeid", ""), "node//" + node);
+  EXPECT_NE(info.value("value", "").find("Meshwork agent"), std::string::npos) << info.dump();
+  EXPECT_NE(info.value("value", "").find(node), std::string::npos) << info.dump();
+  EXPECT_NE(console("help", admin).value("value", "").find("sysinfo"), std::string::npos);
+  auto sys = json::parse(console("sysinfo", admin).value("value", ""), nullptr, false);
+  EXPECT_TRUE(sys.is_object() && sys.contains("hostname")) << sys.dump();
+  // Not a shell: nothing runs, the answer says what is offered.
+  const auto marker = f.dir.path() / "console-ran";
+  EXPECT_NE(console("touch " + marker.string(), admin).value("value", "").find("Unknown command \"touch\""), std::string::npos);
+  EXPECT_FALSE(fs::exists(marker));
+  // meshctrl's form: runcommands type 4, answered like any runcommands.
+  auto rc = control({{"action", "runcommands"}, {"nodeids", {node}}, {"type", 4}, {"cmds", "version"}, {"reply", true}}, "msg", admin);
+  EXPECT_EQ(rc.value("type", ""), "runcommands");
+  EXPECT_NE(rc.value("result", "").find("agent protocol"), std::string::npos) << rc.dump();
+  // helpdesk has remote control but not the agent console right.
+  EXPECT_EQ(console("info", as("helpdesk", "Helpdesk-pass1")).value("value", ""), "Access denied");
+  // The command is in the device's events.
+  auto events = control({{"action", "events"}, {"nodeid", "node//" + node}}, "events", admin);
+  bool logged = false;
+  for (const auto& e : events["events"]) logged = logged || (e.value("action", "") == "agentconsole" && e.value("cmd", "") == "info");
+  EXPECT_TRUE(logged) << events.dump();
+  agent.stop();
+  for (int i = 0; i < 100 && nodes()[0].value("conn", 0) != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(console("info", admin).value("value", ""), "The agent is not connected.");
+}
+
 TEST_F(Agent, RelaysNeedTheRightAndAnOnlineAgent) {
   const auto settings = write_settings(settings_text());
   {

@@ -116,9 +116,15 @@ bool App::on_control_message(std::string_view text) {
         server_panel_.on_stats(std::move(st.value()));
       }
     } else if (u->action == "msg" || u->action == "runcommands") {
-      auto out = proto::parse_command_output(text);
-      if (!out) return true;  // another kind of "msg": not modelled
-      bulk_.on_command_output(out.value());
+      if (auto console = proto::parse_console_output(text); console.ok()) {  // an agent console's answer
+        for (auto& c : consoles_) {
+          if (c->nodeid() == console->nodeid) c->on_output(console->value);
+        }
+      } else if (auto out = proto::parse_command_output(text); out.ok()) {
+        bulk_.on_command_output(out.value());
+      } else {
+        return true;  // another kind of "msg": not modelled
+      }
     } else {
       // Plain answers to requests: {action, result}.
       auto r = proto::parse_action_result(text);
@@ -236,6 +242,7 @@ void App::draw(float width, float height) {
   draw_terminals();
   draw_desktops();
   draw_files();
+  draw_consoles();
   draw_device_pages();
   if (user_ && tab_ == Tab::kDevices && !single_view()) {  // My Devices' windows and dialogs
     const auto send = [this](const nlohmann::json& j) { send_json(j); };
@@ -631,6 +638,38 @@ void App::draw_desktops() {
   for (const auto& [nodeid, display] : requested) open_desktop(nodeid, DesktopKind::kAgent, display);
 }
 
+// [SECTION] Agent consoles
+
+void App::open_console(const std::string& nodeid) {
+  for (auto& c : consoles_) {
+    if (c->nodeid() == nodeid) return c->raise();
+  }
+  consoles_.push_back(std::make_unique<ConsoleView>(nodeid, device_name(nodeid), [this](const std::string& id, const std::string& command) {
+    send_json({{"action", "msg"}, {"type", "console"}, {"nodeid", id}, {"value", command}});
+  }));
+  ++revision_;
+}
+
+void App::draw_consoles() {
+  for (auto it = consoles_.begin(); it != consoles_.end();) {
+    const unsigned before = (*it)->revision();
+    const bool open = (*it)->draw(mono_, &buttons_);
+    if ((*it)->revision() != before) ++revision_;
+    if (open) {
+      ++it;
+    } else {
+      it = consoles_.erase(it);
+      ++revision_;
+    }
+  }
+}
+
+std::vector<App::ConsoleInfo> App::consoles() const {
+  std::vector<ConsoleInfo> out;
+  for (const auto& c : consoles_) out.push_back({c->nodeid(), c->text(), c->waiting()});
+  return out;
+}
+
 // [SECTION] Files
 
 void App::open_files(const std::string& nodeid) {
@@ -879,6 +918,8 @@ void App::draw_session_buttons(const proto::Device& d, const std::string& where)
     if (action_button("Files", where + d.id + "/files", where + "files:" + d.name)) open_files(d.id);
     ImGui::SameLine();
     if (action_button("Terminal", where + d.id, where + "terminal:" + d.name)) open_terminal(d.id, TerminalKind::kAgent);
+    ImGui::SameLine();
+    if (action_button("Console", where + d.id + "/console", where + "console:" + d.name)) open_console(d.id);
   } else if (d.conn & (2 | 4)) {
     if (action_button("KVM", where + d.id + "/kvm", where + "kvm:" + d.name)) open_desktop(d.id, DesktopKind::kIntelAmt);
     ImGui::SameLine();
@@ -1298,11 +1339,13 @@ void App::draw_single_view(float width, float height, float top) {
     if (embed_.viewmode == 11) open_desktop(d->id, agent ? DesktopKind::kAgent : DesktopKind::kIntelAmt);
     if (embed_.viewmode == 12) open_terminal(d->id, agent ? TerminalKind::kAgent : TerminalKind::kSerialOverLan);
     if (embed_.viewmode == 13 && agent) open_files(d->id);
-    embed_opened_ = embed_.viewmode != 13 || agent;
+    if (embed_.viewmode == 15 && agent) open_console(d->id);
+    embed_opened_ = (embed_.viewmode != 13 && embed_.viewmode != 15) || agent;
   }
   for (auto& t : terminals_) t.view->pin(pin);
   for (auto& v : desktops_) v.view->pin(pin);
   for (auto& f : files_) f.view->pin(pin);
+  for (auto& c : consoles_) c->pin(pin);
   if (embed_opened_) return;
   // Until then, why nothing shows.
   ImGui::SetNextWindowPos(ImVec2(pin.rect[0], pin.rect[1]));
@@ -1315,6 +1358,8 @@ void App::draw_single_view(float width, float height, float top) {
     ImGui::TextWrapped("The device %s does not exist, or this account may not see it.", embed_.node.c_str());
   } else if (embed_.viewmode == 13 && (d->conn & 1) == 0) {
     ImGui::TextWrapped("%s has no agent: files need the Meshwork agent.", d->name.c_str());
+  } else if (embed_.viewmode == 15 && (d->conn & 1) == 0) {
+    ImGui::TextWrapped("%s has no agent: the console needs the Meshwork agent.", d->name.c_str());
   } else {
     ImGui::TextColored(kMuted, "%s is offline; waiting for it to connect.", d->name.c_str());
   }

@@ -18,6 +18,7 @@
 #include "mw/proto/control.hpp"
 #include "admin_views.hpp"
 #include "bulk_actions.hpp"
+#include "console_view.hpp"
 #include "desktop_view.hpp"
 #include "device_page.hpp"
 #include "files_view.hpp"
@@ -133,6 +134,13 @@ class App {
   std::vector<FilesInfo> files() const;
   // Opens a remote desktop window for a device (agent desktop, or Intel AMT KVM).
   void open_desktop(const std::string& nodeid, DesktopKind kind, int display = 0);
+  // The agent console of a device (a window; viewmode 15 in an embedded page).
+  void open_console(const std::string& nodeid);
+  struct ConsoleInfo {
+    std::string nodeid, text;
+    bool waiting = false;
+  };
+  std::vector<ConsoleInfo> consoles() const;
   struct DesktopInfo {
     std::string nodeid, status;
     DesktopKind kind = DesktopKind::kAgent;
@@ -217,6 +225,7 @@ class App {
   template <class View, class Draw>
   void draw_sessions(std::vector<Session<View>>& list, Draw draw);
   void draw_add_agent();
+  void draw_consoles();
   void draw_add_amt();
   void draw_power_menu(const proto::Device& d, const std::string& where);
   void draw_session_buttons(const proto::Device& d, const std::string& where);
@@ -249,6 +258,7 @@ class App {
   std::vector<Session<TerminalView>> terminals_;
   std::vector<InputEvent> input_;
   std::vector<Session<DesktopView>> desktops_;
+  std::vector<std::unique_ptr<ConsoleView>> consoles_;
   std::vector<Session<FilesView>> files_;
   FilePort file_port_;
   std::string picker_;  // the device whose Files window asked for a file

@@ -513,7 +513,8 @@ void do_getsysinfo(Store& db, const ActionEnv& env, const Json& caller, const Js
 // MeshCentral's "runcommands" for shell commands (type 0 = the agent's default, 3 = Linux/BSD/macOS
 // shell): per device, the remote commands right; a "runcommands" event per device; the commands
 // go to the agents afterwards (Outcome::agent_jobs). Windows command types are refused (Linux
-// agents only for now), as is MeshCentral's agent console (type 4).
+// agents only for now). Type 4 is MeshCentral's agent console: one console command per device,
+// with the agent console right instead.
 void do_runcommands(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   const Json responseid = cmd.contains("responseid") ? cmd["responseid"] : Json();
   auto answer_one = [&](const std::string& result) {
@@ -525,10 +526,13 @@ void do_runcommands(Store& db, const ActionEnv& env, const Json& caller, const J
   if (ids.empty()) return answer_one("Invalid nodeid");
   if (!has_str(cmd, "cmds") || str(cmd, "cmds").empty() || str(cmd, "cmds").size() > 64 * 1024) return answer_one("Invalid commands");
   const int type = cmd.contains("type") && cmd["type"].is_number_integer() ? cmd["type"].get<int>() : 0;
-  if (type != 0 && type != 3) return answer_one("Only shell commands (type 0 or 3) run on Meshwork's Linux agents");
+  if (type != 0 && type != 3 && type != 4) {
+    return answer_one("Only shell commands (type 0 or 3) and agent console commands (type 4) run on Meshwork's Linux agents");
+  }
+  const bool console = type == 4;
   const bool reply = cmd.contains("reply") && cmd["reply"].is_boolean() && cmd["reply"].get<bool>();
   for (const auto& id : ids) {
-    auto node = node_with_right(db, env, caller, id, mesh_right::kRemoteCommands);
+    auto node = node_with_right(db, env, caller, id, console ? mesh_right::kAgentConsole : mesh_right::kRemoteCommands);
     if (!node) {
       answer_one("Access denied");
       continue;
@@ -541,12 +545,35 @@ void do_runcommands(Store& db, const ActionEnv& env, const Json& caller, const J
             {"userid", caller.value("_id", "")},
             {"username", caller.value("name", "")},
             {"cmds", str(cmd, "cmds")},
-            {"cmdType", 3},
-            {"msg", "Running commands on " + node->value("name", "")},
+            {"cmdType", console ? 4 : 3},
+            {"msg", (console ? "Agent console command on " : "Running commands on ") + node->value("name", "")},
             {"domain", env.domain}};
     record_event(db, out, {"*", node->value("meshid", ""), nodeid, caller.value("_id", "")}, std::move(ev));
-    out.agent_jobs.push_back({nodeid, str(cmd, "cmds"), reply, responseid});
+    out.agent_jobs.push_back({nodeid, str(cmd, "cmds"), reply, responseid, console ? 4 : 3, false});
   }
+}
+
+// MeshCentral's web UI agent console: {"action":"msg","type":"console","nodeid","value"} runs one
+// agent console command (the agent console right); the output comes back as
+// {"action":"msg","type":"console","nodeid","value"}. Other "msg" types are not offered.
+void do_msg(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  if (str(cmd, "type") != "console") return;
+  const auto ids = node_ids(cmd);
+  auto reply = [&](const std::string& nodeid, const std::string& text) {
+    out.replies.push_back({{"action", "msg"}, {"type", "console"}, {"nodeid", nodeid}, {"value", text}});
+  };
+  if (ids.size() != 1) return reply("", "Invalid node id");
+  const std::string value = str(cmd, "value");
+  if (value.empty() || value.size() > 4096) return reply(ids.front(), "Invalid command");
+  auto node = node_with_right(db, env, caller, ids.front(), mesh_right::kAgentConsole);
+  if (!node) return reply(ids.front(), "Access denied");
+  const std::string nodeid = node->value("_id", "");
+  Json ev{{"etype", "node"},           {"action", "agentconsole"},    {"nodeid", nodeid},
+          {"meshid", node->value("meshid", "")}, {"userid", caller.value("_id", "")}, {"username", caller.value("name", "")},
+          {"cmd", value},              {"msg", "Agent console command on " + node->value("name", "") + ": " + value},
+          {"domain", env.domain}};
+  record_event(db, out, {"*", node->value("meshid", ""), nodeid, caller.value("_id", "")}, std::move(ev));
+  out.agent_jobs.push_back({nodeid, value, true, Json(), 4, true});
 }
 
 void do_changedevice(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
@@ -1025,6 +1052,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   else if (action == "changedevice") do_changedevice(db, env, caller, cmd, out);
   else if (action == "getsysinfo") do_getsysinfo(db, env, caller, cmd, out);
   else if (action == "runcommands") do_runcommands(db, env, caller, cmd, out);
+  else if (action == "msg") do_msg(db, env, caller, cmd, out);
   else if (action == "removedevices") do_removedevices(db, env, caller, cmd, out);
   else if (action == "changeDeviceMesh") do_changedevicemesh(db, env, caller, cmd, out);
   else if (action == "poweraction") do_poweraction(db, env, caller, cmd, out);

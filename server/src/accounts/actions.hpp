@@ -51,6 +51,8 @@ struct AgentCommandJob {
   std::string cmds;
   bool reply = false;
   Json responseid;
+  int type = 3;                 // 3 shell commands, 4 one agent console command
+  bool console_answer = false;  // answered as {"action":"msg","type":"console","value"} (the web UI's console)
 };
 
 struct Outcome {

@@ -33,7 +33,8 @@ constexpr std::array kPolicies{
     Policy{"scanamtdevice", kMesh, mesh_right::kManageDevices},  // probes a LAN range (amt_scanner.hpp)
     Policy{"poweraction", kNodes, mesh_right::kResetPowerOff},  // 302 (power on): kWake instead
     Policy{"amtinfo", kNodes, mesh_right::kRemoteControl},      // and not kNoAmt
-    Policy{"runcommands", kNodes, mesh_right::kRemoteCommands},
+    Policy{"runcommands", kNodes, mesh_right::kRemoteCommands},  // type 4 (agent console): kAgentConsole
+    Policy{"msg", kNodes, mesh_right::kAgentConsole},            // type "console" only
 };
 }  // namespace
 

@@ -62,13 +62,13 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
   void send_tunnel(pa::Tunnel tunnel) override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), t = std::move(tunnel)] { self->send(pa::encode(t)); });
   }
-  void run_commands(std::string cmds, std::function<void(std::string, int)> done) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), cmds = std::move(cmds), done = std::move(done)]() mutable {
+  void run_commands(std::string cmds, int type, std::function<void(std::string, int)> done) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), cmds = std::move(cmds), type, done = std::move(done)]() mutable {
       if (self->closed_) return done("Agent not connected", -1);
       if (self->commands_.size() >= kMaxCommands) return done("Too many commands are running on this device", -1);
       const std::string id = std::to_string(++self->command_seq_);
       self->commands_[id] = std::move(done);
-      self->send(pa::encode(pa::RunCommands{id, std::move(cmds), true}));
+      self->send(pa::encode(pa::RunCommands{id, std::move(cmds), true, type}));
     });
   }
   void shutdown() override {

@@ -19,7 +19,8 @@ class AgentLink {
   virtual void send_tunnel(proto::agent::Tunnel tunnel) = 0;
   // Runs a shell command on the device; `done` gets its output and exit code (or a reason and -1
   // when the agent goes away first), on the agent session's strand.
-  virtual void run_commands(std::string cmds, std::function<void(std::string result, int exit_code)> done) = 0;
+  // `type`: proto::agent::kShellCommands, or kConsoleCommand (one agent console command).
+  virtual void run_commands(std::string cmds, int type, std::function<void(std::string result, int exit_code)> done) = 0;
   virtual void shutdown() = 0;
 };
 

@@ -111,6 +111,15 @@ Result<CommandOutput> parse_command_output(std::string_view text) {
   return make_error("bad-message", "not a runcommands answer");
 }
 
+Result<ConsoleOutput> parse_console_output(std::string_view text) {
+  auto j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return make_error("bad-json", "the message is not JSON");
+  if (!j.is_object() || str(j, "action") != "msg" || str(j, "type") != "console") {
+    return make_error("bad-message", "not an agent console answer");
+  }
+  return ConsoleOutput{str(j, "nodeid"), str(j, "value")};
+}
+
 Result<AmtScan> parse_amt_scan(std::string_view text) {
   auto m = message(text, "scanamtdevice");
   if (!m) return m.error();

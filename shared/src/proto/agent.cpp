@@ -138,6 +138,7 @@ std::string encode(const Message& m) {
           if (v.display != 0) j["display"] = v.display;
         } else if constexpr (std::is_same_v<T, RunCommands>) {
           j = {{"action", "runcommands"}, {"id", v.id}, {"cmds", v.cmds}, {"reply", v.reply}};
+          if (v.type != kShellCommands) j["type"] = v.type;
         } else if constexpr (std::is_same_v<T, RunCommandsResult>) {
           j = {{"action", "runcommandsresult"}, {"id", v.id}, {"result", v.result}, {"exitcode", v.exit_code}};
         } else {
@@ -220,7 +221,9 @@ Result<Message> parse(std::string_view text_in) {
     auto cmds = text(j, "cmds");
     if (!cmds) return cmds.error();
     const auto r = j.find("reply");
-    return Message{RunCommands{std::move(*id), std::move(*cmds), r != j.end() && r->is_boolean() && r->get<bool>()}};
+    const int type = int_or(j, "type", kShellCommands);
+    if (type != kShellCommands && type != kConsoleCommand) return make_error("bad-field", "runcommands of an unknown type");
+    return Message{RunCommands{std::move(*id), std::move(*cmds), r != j.end() && r->is_boolean() && r->get<bool>(), type}};
   }
   if (a == "runcommandsresult") {
     auto id = text(j, "id");

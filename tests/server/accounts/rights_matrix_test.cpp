@@ -26,6 +26,7 @@ const Case kCases[] = {
     {"getsysinfo", 0},                         {"runcommands", mesh_right::kRemoteCommands},
     {"amtpoweroff", mesh_right::kResetPowerOff}, {"amtpoweron", mesh_right::kWake},
     {"amtinfo", mesh_right::kRemoteControl},  {"scanamtdevice", mesh_right::kManageDevices},
+    {"agentconsole", mesh_right::kAgentConsole}, {"runcommands4", mesh_right::kAgentConsole},
 };
 
 const std::uint32_t kBits[] = {
@@ -70,6 +71,18 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
     // Accepted commands become jobs for the device's agent; refused ones answer "Access denied".
     auto out = f.run(user, {{"action", "runcommands"}, {"nodeids", {node}}, {"type", 0}, {"cmds", "true"}});
     return out.agent_jobs.size() == 1 && out.agent_jobs[0].nodeid == node;
+  }
+  if (action == "agentconsole") {
+    // The web UI's console: a job answered as console text; a refusal is console text at once.
+    auto out = f.run(user, {{"action", "msg"}, {"type", "console"}, {"nodeid", node}, {"value", "info"}});
+    const bool job = out.agent_jobs.size() == 1 && out.agent_jobs[0].nodeid == node && out.agent_jobs[0].type == 4 &&
+                     out.agent_jobs[0].console_answer && out.agent_jobs[0].cmds == "info";
+    if (!job) EXPECT_EQ(out.replies.size() == 1 ? out.replies[0].value("value", "") : "", "Access denied");
+    return job;
+  }
+  if (action == "runcommands4") {  // meshctrl's agent console (runcommands type 4)
+    auto out = f.run(user, {{"action", "runcommands"}, {"nodeids", {node}}, {"type", 4}, {"cmds", "help"}, {"reply", true}});
+    return out.agent_jobs.size() == 1 && out.agent_jobs[0].type == 4 && !out.agent_jobs[0].console_answer;
   }
   if (action == "scanamtdevice") {
     auto out = f.run(user, {{"action", "scanamtdevice"}, {"meshid", mesh}, {"range", "127.0.0.1-127.0.0.3"}});

@@ -132,6 +132,20 @@ TEST(Admin, CommandOutputBothForms) {
   EXPECT_FALSE(parse_command_output("nope").ok());
 }
 
+TEST(Admin, ConsoleOutput) {
+  const auto out = parse_console_output(R"({"action":"msg","type":"console","nodeid":"node//a","value":"Commands:\n  help"})");
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->nodeid, "node//a");
+  EXPECT_EQ(out->value, "Commands:\n  help");
+  // A console answer is not a runcommands answer, nor the other way round.
+  EXPECT_FALSE(parse_command_output(R"({"action":"msg","type":"console","value":"x"})").ok());
+  EXPECT_FALSE(parse_console_output(R"({"action":"msg","type":"runcommands","result":"x"})").ok());
+  const auto odd = parse_console_output(R"({"action":"msg","type":"console","value":5})");  // no text: nothing shown
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ(odd->value, "");
+  EXPECT_FALSE(parse_console_output("[1]").ok());
+}
+
 TEST(Admin, AmtScanAnswers) {
   const auto s = parse_amt_scan(R"({"action":"scanamtdevice","range":"10.0.0.1-10.0.0.9","results":{
     "10.0.0.2":{"ver":"16.1","tls":0,"state":2,"hostname":"10.0.0.2","hosttype":"addr"},"10.0.0.7":{"ver":"11.8","tls":1},"x":5}})");

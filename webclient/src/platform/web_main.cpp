@@ -12,11 +12,13 @@
 #include <imgui_impl_opengl3.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "app.hpp"
 #include "text.hpp"
@@ -40,6 +42,12 @@ struct Platform {
   bool alt_held = false;
   unsigned drawn_content = 0;  // the app's content_revision() the last frame showed
   int css_cursor = -2;         // the ImGuiMouseCursor the canvas shows
+  // ImGui 1.86 samples key state once a frame: a key pressed and released between two frames
+  // (a quick tap, or a test's key press) would never be seen as pressed. Such a release waits
+  // for the end of the next frame (key, scancode, mods).
+  GLFWkeyfun imgui_key = nullptr;
+  std::vector<int> pressed_since_frame;
+  std::vector<std::array<int, 3>> deferred_releases;
 };
 
 Platform g;
@@ -121,6 +129,8 @@ void report_sessions() {
                      {"display", d.display},
                      {"displays", displays}});
   }
+  nlohmann::json consoles = nlohmann::json::array();
+  for (const auto& c : g.app.consoles()) consoles.push_back({{"nodeid", c.nodeid}, {"text", c.text}, {"waiting", c.waiting}});
   nlohmann::json buttons = nlohmann::json::object();
   for (const auto& [name, r] : g.app.buttons()) {
     buttons[name] = {r[0] / g.scale, r[1] / g.scale, r[2] / g.scale, r[3] / g.scale};
@@ -143,7 +153,7 @@ void report_sessions() {
     events = nlohmann::json::array();
     for (const auto& e : *all) events.push_back(e.msg.empty() ? e.action : e.msg);
   }
-  const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"files", files}, {"devicePages", pages},
+  const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"files", files}, {"consoles", consoles}, {"devicePages", pages},
                                           {"events", events}, {"passwordResult", g.app.password_result()},
                                           {"addAmt", {{"mps", g.app.add_amt_info().mps}, {"user", g.app.add_amt_info().mps_user},
                                                       {"rootSha384", g.app.add_amt_info().root_sha384},
@@ -162,6 +172,7 @@ void report_sessions() {
         window.meshwork.terminals = s.terminals;
         window.meshwork.desktops = s.desktops;
         window.meshwork.files = s.files;
+        window.meshwork.consoles = s.consoles;
         window.meshwork.devicePages = s.devicePages;
         window.meshwork.events = s.events;
         window.meshwork.passwordResult = s.passwordResult;
@@ -321,6 +332,15 @@ void frame() {
   const ImGuiIO& io = ImGui::GetIO();
   g.app.draw(io.DisplaySize.x, io.DisplaySize.y);
   ImGui::Render();
+  g.pressed_since_frame.clear();
+  if (!g.deferred_releases.empty()) {
+    const auto releases = std::move(g.deferred_releases);
+    g.deferred_releases.clear();
+    for (const auto& r : releases) {
+      if (g.imgui_key) g.imgui_key(g.window, r[0], r[1], GLFW_RELEASE, r[2]);
+    }
+    wake();
+  }
   int fw = 0, fh = 0;
   glfwGetFramebufferSize(g.window, &fw, &fh);
   glViewport(0, 0, fw, fh);
@@ -847,7 +867,6 @@ int main() {
   // Every input event wakes the loop, then goes on to ImGui's handler.
   static GLFWcursorposfun imgui_cursor = nullptr;
   static GLFWmousebuttonfun imgui_button = nullptr;
-  static GLFWkeyfun imgui_key = nullptr;
   static GLFWcharfun imgui_char = nullptr;
   static GLFWwindowfocusfun imgui_focus = nullptr;
   static GLFWcursorenterfun imgui_enter = nullptr;
@@ -871,10 +890,15 @@ int main() {
     io.MouseWheelH += static_cast<float>(-e->deltaX / unit);
     return EM_TRUE;  // the page itself does not scroll
   });
-  imgui_key = glfwSetKeyCallback(g.window, [](GLFWwindow* w, int k, int sc, int a, int m) {
+  g.imgui_key = glfwSetKeyCallback(g.window, [](GLFWwindow* w, int k, int sc, int a, int m) {
     wake();
     if (a != GLFW_RELEASE) queue_key(k, m);
-    if (imgui_key) imgui_key(w, k, sc, a, m);
+    if (a == GLFW_PRESS) g.pressed_since_frame.push_back(k);
+    if (a == GLFW_RELEASE && std::find(g.pressed_since_frame.begin(), g.pressed_since_frame.end(), k) != g.pressed_since_frame.end()) {
+      g.deferred_releases.push_back({k, sc, m});
+      return;
+    }
+    if (g.imgui_key) g.imgui_key(w, k, sc, a, m);
   });
   imgui_char = glfwSetCharCallback(g.window, [](GLFWwindow* w, unsigned int c) {
     wake();

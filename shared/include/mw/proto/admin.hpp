@@ -59,6 +59,13 @@ struct CommandOutput {
   bool finished = false;  // true: `result` is the commands' output and exitcode is set
 };
 
+// The agent console's answer ({"action":"msg","type":"console","nodeid","value"}): a command's
+// output, or why it did not run ("Access denied", "The agent is not connected.").
+struct ConsoleOutput {
+  std::string nodeid;
+  std::string value;
+};
+
 // {"action":"scanamtdevice","range","results":{"<address>":{"ver","tls","state","hostname"}}}:
 // Intel AMT computers a network scan found (results null: the scan could not start), or
 // {"action":"scanamtdevice","result":"<why not>"}.
@@ -79,6 +86,7 @@ Result<CiraConfig> parse_cira_config(std::string_view text);
 Result<ActionResult> parse_action_result(std::string_view text);
 // Either form above; an error for other messages.
 Result<CommandOutput> parse_command_output(std::string_view text);
+Result<ConsoleOutput> parse_console_output(std::string_view text);
 Result<AmtScan> parse_amt_scan(std::string_view text);
 
 }  // namespace mw::proto

@@ -86,11 +86,15 @@ struct Tunnel {
   int display = 0;           // desktop: 0 the whole screen, 1.. one monitor (the agent's list)
 };
 // Run a shell command (MeshCentral's "runcommands" for Linux agents) and, when asked, answer with
-// its output (stdout and stderr together, at most 1 MiB) and exit code.
+// its output (stdout and stderr together, at most 1 MiB) and exit code; or, type 4, one agent
+// console command (MeshCentral's agent console: the agent's own commands, never a shell).
+inline constexpr int kShellCommands = 3;
+inline constexpr int kConsoleCommand = 4;
 struct RunCommands {
   std::string id;
   std::string cmds;
   bool reply = false;
+  int type = kShellCommands;
 };
 struct RunCommandsResult {
   std::string id;
