@@ -66,8 +66,10 @@ async function until(predicate, what, ms = 15000) {
   }
 }
 
-test('the agent desktop: known pixels on the page, pointer and keys reach the X display', async () => {
+// A page logged in as the administrator with the agent's desktop open and its first update drawn.
+async function openDesktop({ clipboard = false } = {}) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  if (clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -76,6 +78,11 @@ test('the agent desktop: known pixels on the page, pointer and keys reach the X 
   await page.waitForFunction(() => window.meshwork.desktops && window.meshwork.desktops.length === 1 &&
     window.meshwork.desktops[0].ready && window.meshwork.desktops[0].updates > 0 && window.meshwork.desktops[0].screen[2] > 0,
   null, { timeout: 30000 });
+  return { context, page, errors };
+}
+
+test('the agent desktop: known pixels on the page, pointer and keys reach the X display', async () => {
+  const { context, page, errors } = await openDesktop();
   // Settled: the first full update is drawn and nothing changes any more.
   await page.waitForFunction(() => window.meshwork.idle, null, { timeout: 20000 });
   const d = await page.evaluate(() => window.meshwork.desktops[0]);
@@ -151,15 +158,7 @@ function output(cmd, args, env) {
 }
 
 test('the agent desktop clipboard: the remote one reaches the browser, Ctrl+V sends the browser\'s', async () => {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await login(page, server.url);
-  await clickButton(page, `desktop:${hostname()}`);
-  await page.waitForFunction(() => window.meshwork.desktops && window.meshwork.desktops.length === 1 &&
-    window.meshwork.desktops[0].ready && window.meshwork.desktops[0].updates > 0, null, { timeout: 30000 });
+  const { context, page, errors } = await openDesktop({ clipboard: true });
 
   // A program on the remote display copies text (xclip serves it until another owner comes).
   const remote = 'Remote \u2713 \u65e5\u672c\nsecond line';
@@ -196,14 +195,8 @@ test('the agent desktop clipboard: the remote one reaches the browser, Ctrl+V se
 });
 
 test('several monitors: the display list opens each in its own window, showing its part of the screen', async () => {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await login(page, server.url);
-  await clickButton(page, `desktop:${hostname()}`);
-  await page.waitForFunction(() => window.meshwork.desktops && window.meshwork.desktops.length === 1 &&
-    window.meshwork.desktops[0].ready && window.meshwork.desktops[0].displays.length >= 3, null, { timeout: 30000 });
+  const { context, page, errors } = await openDesktop();
+  await page.waitForFunction(() => window.meshwork.desktops[0].displays.length >= 3, null, { timeout: 30000 });
   const all = await page.evaluate(() => window.meshwork.desktops[0]);
   assert.equal(all.display, 0);
   assert.deepEqual(all.displays.slice(0, 1).map((d) => d.name), ['All displays']);

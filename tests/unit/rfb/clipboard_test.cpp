@@ -166,22 +166,20 @@ TEST(RfbClipboard, HostilePayloadsAreErrors) {
   EXPECT_EQ(clipboard::parse(huge, 1 << 20).error().code, "clipboard-too-large");
 }
 
+// A server's greeting up to ServerInit (RFB 3.8, security None, an unnamed w x h desktop).
+Bytes greeting(int w, int h, const PixelFormat& format) {
+  Bytes init;
+  test::u16(init, w);
+  test::u16(init, h);
+  const auto pf = format.encode();
+  init.insert(init.end(), pf.begin(), pf.end());
+  test::u32(init, 0);
+  return mw::test::cat({bytes("RFB 003.008\n"), hex("01 01 00000000"), init});
+}
+
 Client running_client() {
   Client c;
-  const Bytes init = [] {
-    Bytes s;
-    test::u16(s, 64);
-    test::u16(s, 48);
-    const auto pf = PixelFormat::rgb888().encode();
-    s.insert(s.end(), pf.begin(), pf.end());
-    test::u32(s, 0);
-    return s;
-  }();
-  Bytes hello = bytes("RFB 003.008\n");
-  const Bytes sec = hex("01 01 00000000");
-  hello.insert(hello.end(), sec.begin(), sec.end());
-  hello.insert(hello.end(), init.begin(), init.end());
-  const auto o = c.feed(hello);
+  const auto o = c.feed(greeting(64, 48, PixelFormat::rgb888()));
   EXPECT_TRUE(c.running());
   // The default encodings ask for the Extended Clipboard.
   const Bytes pseudo = hex("C0A1E5CE");
@@ -253,16 +251,7 @@ TEST(RfbClipboard, TextIsCutToWhatTheServerTakes) {
 
 TEST(RfbClipboard, DecoderWithoutTheExtensionTakesANegativeLengthAsOversized) {
   Client c(ClientConfig::intel_amt());  // no Extended Clipboard asked
-  c.feed(mw::test::cat({bytes("RFB 003.008\n"), hex("01 01 00000000"),
-                        [] {
-                          Bytes s;
-                          test::u16(s, 8);
-                          test::u16(s, 8);
-                          const auto pf = PixelFormat::rgb565().encode();
-                          s.insert(s.end(), pf.begin(), pf.end());
-                          test::u32(s, 0);
-                          return s;
-                        }()}));
+  c.feed(greeting(8, 8, PixelFormat::rgb565()));
   ASSERT_TRUE(c.running());
   const auto o = c.feed(hex("03 000000 FFFFFFF8 17000001 00100000"));
   ASSERT_FALSE(o.events.empty());
