@@ -303,10 +303,16 @@ test('the agent console: Console opens it, commands answer about the agent, Up r
   await page.keyboard.type('uptime');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => /Agent up \d/.test(window.meshwork.consoles[0].text), null, { timeout: 20000 });
-  // Up, Up: "info" again.
-  await page.keyboard.press('ArrowUp');
-  await page.keyboard.press('ArrowUp');
-  await page.keyboard.press('Enter');
+  // Up, Up: "info" again. Keys a person presses are frames apart; ImGui 1.86 reads key state
+  // once a frame, so each press here waits for the app to draw two frames.
+  const tap = async (key) => {
+    const frames = await page.evaluate(() => window.meshwork.frames);
+    await page.keyboard.press(key);
+    await page.waitForFunction((f) => window.meshwork.frames > f + 1, frames, { timeout: 10000 });
+  };
+  await tap('ArrowUp');
+  await tap('ArrowUp');
+  await tap('Enter');
   await page.waitForFunction(() => (window.meshwork.consoles[0].text.match(/Node id:/g) || []).length === 2, null, { timeout: 20000 });
   saveArtifact('agent-console.png', await page.screenshot({ type: 'png' }));
   assert.deepEqual(errors, []);
