@@ -541,39 +541,39 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
     std::vector<std::uint8_t> provide, notify, classic;
     std::string wire;  // CRLF line ends and a NUL, as extended text travels
     for (View* view : views()) {
-    rfbClientIteratorPtr it = rfbGetClientIterator(view->screen);
-    while (rfbClientPtr cl = rfbClientIteratorNext(it)) {
-      if (cl->viewOnly || cl->state != rfbClientRec::RFB_NORMAL || cl->sock < 0) continue;
-      const bool ext = cl->enableExtendedClipboard && (cl->extClipboardUserCap & cb::flag::kText);
-      if (wire.empty()) {
-        wire = cb::to_crlf(text);
-        wire.push_back('\0');
-      }
-      const std::vector<std::uint8_t>* message = nullptr;
-      pthread_mutex_lock(&cl->sendMutex);
-      if (ext && (cl->extClipboardUserCap & cb::flag::kProvide) && wire.size() <= cl->extClipboardMaxUnsolicitedSize) {
-        if (provide.empty()) provide = cb::provide_text(cb::kServerCutText, text);
-        message = &provide;
-      } else if (ext && (cl->extClipboardUserCap & cb::flag::kNotify)) {
-        std::free(cl->extClipboardData);
-        cl->extClipboardData = static_cast<char*>(std::malloc(wire.size()));
-        cl->extClipboardDataSize = cl->extClipboardData ? static_cast<int>(wire.size()) : 0;
-        if (cl->extClipboardData) std::memcpy(cl->extClipboardData, wire.data(), wire.size());
-        if (notify.empty()) notify = cb::action(cb::kServerCutText, cb::flag::kNotify | cb::flag::kText);
-        message = &notify;
-      } else {
-        if (classic.empty()) {
-          const std::string latin1 = cb::to_latin1(text);
-          classic = {3, 0, 0, 0};
-          for (int shift = 24; shift >= 0; shift -= 8) classic.push_back(static_cast<std::uint8_t>(latin1.size() >> shift));
-          classic.insert(classic.end(), latin1.begin(), latin1.end());
+      rfbClientIteratorPtr it = rfbGetClientIterator(view->screen);
+      while (rfbClientPtr cl = rfbClientIteratorNext(it)) {
+        if (cl->viewOnly || cl->state != rfbClientRec::RFB_NORMAL || cl->sock < 0) continue;
+        const bool ext = cl->enableExtendedClipboard && (cl->extClipboardUserCap & cb::flag::kText);
+        if (wire.empty()) {
+          wire = cb::to_crlf(text);
+          wire.push_back('\0');
         }
-        message = &classic;
+        const std::vector<std::uint8_t>* message = nullptr;
+        pthread_mutex_lock(&cl->sendMutex);
+        if (ext && (cl->extClipboardUserCap & cb::flag::kProvide) && wire.size() <= cl->extClipboardMaxUnsolicitedSize) {
+          if (provide.empty()) provide = cb::provide_text(cb::kServerCutText, text);
+          message = &provide;
+        } else if (ext && (cl->extClipboardUserCap & cb::flag::kNotify)) {
+          std::free(cl->extClipboardData);
+          cl->extClipboardData = static_cast<char*>(std::malloc(wire.size()));
+          cl->extClipboardDataSize = cl->extClipboardData ? static_cast<int>(wire.size()) : 0;
+          if (cl->extClipboardData) std::memcpy(cl->extClipboardData, wire.data(), wire.size());
+          if (notify.empty()) notify = cb::action(cb::kServerCutText, cb::flag::kNotify | cb::flag::kText);
+          message = &notify;
+        } else {
+          if (classic.empty()) {
+            const std::string latin1 = cb::to_latin1(text);
+            classic = {3, 0, 0, 0};
+            for (int shift = 24; shift >= 0; shift -= 8) classic.push_back(static_cast<std::uint8_t>(latin1.size() >> shift));
+            classic.insert(classic.end(), latin1.begin(), latin1.end());
+          }
+          message = &classic;
+        }
+        if (rfbWriteExact(cl, reinterpret_cast<const char*>(message->data()), static_cast<int>(message->size())) < 0) rfbCloseClient(cl);
+        pthread_mutex_unlock(&cl->sendMutex);
       }
-      if (rfbWriteExact(cl, reinterpret_cast<const char*>(message->data()), static_cast<int>(message->size())) < 0) rfbCloseClient(cl);
-      pthread_mutex_unlock(&cl->sendMutex);
-    }
-    rfbReleaseClientIterator(it);
+      rfbReleaseClientIterator(it);
     }
   }
 

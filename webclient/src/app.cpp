@@ -118,7 +118,7 @@ bool App::on_control_message(std::string_view text) {
     } else if (u->action == "msg" || u->action == "runcommands") {
       if (auto console = proto::parse_console_output(text); console.ok()) {  // an agent console's answer
         for (auto& c : consoles_) {
-          if (c->nodeid() == console->nodeid) c->on_output(console->value);
+          if (c.view->nodeid() == console->nodeid) c.view->on_output(console->value);
         }
       } else if (auto out = proto::parse_command_output(text); out.ok()) {
         bulk_.on_command_output(out.value());
@@ -642,31 +642,21 @@ void App::draw_desktops() {
 
 void App::open_console(const std::string& nodeid) {
   for (auto& c : consoles_) {
-    if (c->nodeid() == nodeid) return c->raise();
+    if (c.view->nodeid() == nodeid) return c.view->raise();
   }
-  consoles_.push_back(std::make_unique<ConsoleView>(nodeid, device_name(nodeid), [this](const std::string& id, const std::string& command) {
-    send_json({{"action", "msg"}, {"type", "console"}, {"nodeid", id}, {"value", command}});
-  }));
+  consoles_.push_back({0, std::make_unique<ConsoleView>(nodeid, device_name(nodeid), [this](const std::string& id, const std::string& command) {
+                         send_json({{"action", "msg"}, {"type", "console"}, {"nodeid", id}, {"value", command}});
+                       })});
   ++revision_;
 }
 
 void App::draw_consoles() {
-  for (auto it = consoles_.begin(); it != consoles_.end();) {
-    const unsigned before = (*it)->revision();
-    const bool open = (*it)->draw(mono_, &buttons_);
-    if ((*it)->revision() != before) ++revision_;
-    if (open) {
-      ++it;
-    } else {
-      it = consoles_.erase(it);
-      ++revision_;
-    }
-  }
+  draw_sessions(consoles_, [this](ConsoleView& v) { return v.draw(mono_, &buttons_); });
 }
 
 std::vector<App::ConsoleInfo> App::consoles() const {
   std::vector<ConsoleInfo> out;
-  for (const auto& c : consoles_) out.push_back({c->nodeid(), c->text(), c->waiting()});
+  for (const auto& c : consoles_) out.push_back({c.view->nodeid(), c.view->text(), c.view->waiting()});
   return out;
 }
 
@@ -1345,7 +1335,7 @@ void App::draw_single_view(float width, float height, float top) {
   for (auto& t : terminals_) t.view->pin(pin);
   for (auto& v : desktops_) v.view->pin(pin);
   for (auto& f : files_) f.view->pin(pin);
-  for (auto& c : consoles_) c->pin(pin);
+  for (auto& c : consoles_) c.view->pin(pin);
   if (embed_opened_) return;
   // Until then, why nothing shows.
   ImGui::SetNextWindowPos(ImVec2(pin.rect[0], pin.rect[1]));

@@ -258,7 +258,7 @@ class App {
   std::vector<Session<TerminalView>> terminals_;
   std::vector<InputEvent> input_;
   std::vector<Session<DesktopView>> desktops_;
-  std::vector<std::unique_ptr<ConsoleView>> consoles_;
+  std::vector<Session<ConsoleView>> consoles_;  // no relay (handle 0): the control channel carries them
   std::vector<Session<FilesView>> files_;
   FilePort file_port_;
   std::string picker_;  // the device whose Files window asked for a file

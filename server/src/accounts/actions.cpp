@@ -510,6 +510,19 @@ void do_getsysinfo(Store& db, const ActionEnv& env, const Json& caller, const Js
   out.replies.push_back(std::move(a));
 }
 
+// The event of a command for a device's agent (a shell command or an agent console command): who
+// asked, on which device; the caller adds what was run.
+Json agent_command_event(const ActionEnv& env, const Json& caller, const Json& node, const char* action, const std::string& msg) {
+  return Json{{"etype", "node"},
+              {"action", action},
+              {"nodeid", node.value("_id", "")},
+              {"meshid", node.value("meshid", "")},
+              {"userid", caller.value("_id", "")},
+              {"username", caller.value("name", "")},
+              {"msg", msg},
+              {"domain", env.domain}};
+}
+
 // MeshCentral's "runcommands" for shell commands (type 0 = the agent's default, 3 = Linux/BSD/macOS
 // shell): per device, the remote commands right; a "runcommands" event per device; the commands
 // go to the agents afterwards (Outcome::agent_jobs). Windows command types are refused (Linux
@@ -538,16 +551,10 @@ void do_runcommands(Store& db, const ActionEnv& env, const Json& caller, const J
       continue;
     }
     const std::string nodeid = node->value("_id", "");
-    Json ev{{"etype", "node"},
-            {"action", "runcommands"},
-            {"nodeid", nodeid},
-            {"meshid", node->value("meshid", "")},
-            {"userid", caller.value("_id", "")},
-            {"username", caller.value("name", "")},
-            {"cmds", str(cmd, "cmds")},
-            {"cmdType", console ? 4 : 3},
-            {"msg", (console ? "Agent console command on " : "Running commands on ") + node->value("name", "")},
-            {"domain", env.domain}};
+    Json ev = agent_command_event(env, caller, *node, "runcommands",
+                                  (console ? "Agent console command on " : "Running commands on ") + node->value("name", ""));
+    ev["cmds"] = str(cmd, "cmds");
+    ev["cmdType"] = console ? 4 : 3;
     record_event(db, out, {"*", node->value("meshid", ""), nodeid, caller.value("_id", "")}, std::move(ev));
     out.agent_jobs.push_back({nodeid, str(cmd, "cmds"), reply, responseid, console ? 4 : 3, false});
   }
@@ -568,10 +575,8 @@ void do_msg(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd
   auto node = node_with_right(db, env, caller, ids.front(), mesh_right::kAgentConsole);
   if (!node) return reply(ids.front(), "Access denied");
   const std::string nodeid = node->value("_id", "");
-  Json ev{{"etype", "node"},           {"action", "agentconsole"},    {"nodeid", nodeid},
-          {"meshid", node->value("meshid", "")}, {"userid", caller.value("_id", "")}, {"username", caller.value("name", "")},
-          {"cmd", value},              {"msg", "Agent console command on " + node->value("name", "") + ": " + value},
-          {"domain", env.domain}};
+  Json ev = agent_command_event(env, caller, *node, "agentconsole", "Agent console command on " + node->value("name", "") + ": " + value);
+  ev["cmd"] = value;
   record_event(db, out, {"*", node->value("meshid", ""), nodeid, caller.value("_id", "")}, std::move(ev));
   out.agent_jobs.push_back({nodeid, value, true, Json(), 4, true});
 }

@@ -2,6 +2,8 @@
 // (handshake) and 7.5 (client to server messages).
 #include "mw/rfb/view_only.hpp"
 
+#include "mw/rfb/messages.hpp"
+
 #include <algorithm>
 
 namespace mw::rfb {
@@ -106,7 +108,7 @@ Result<std::size_t> ViewOnlyFilter::step(std::span<const std::uint8_t> in, std::
           // With the Extended Clipboard asked for, a cut text's negative length is abs(length).
           extended_clipboard_ = false;
           for (std::size_t i = 0; i < count; ++i) {
-            if (be32(p + 4 + 4 * i) == 0xC0A1E5CEu) extended_clipboard_ = true;
+            if (be32(p + 4 + 4 * i) == static_cast<std::uint32_t>(encoding::kExtendedClipboard)) extended_clipboard_ = true;
           }
           return pass(4 + 4 * count);
         }
