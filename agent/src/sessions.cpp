@@ -15,7 +15,7 @@
 
 #include "agent.hpp"
 #include "desktop.hpp"
-#include "files.hpp"
+#include "mw/native/file_service.hpp"
 #include "pty.hpp"
 #include "wss.hpp"
 
@@ -23,6 +23,7 @@ namespace mw::agent {
 
 namespace pa = proto::agent;
 using asio::use_awaitable;
+using native::FileService;
 
 namespace {
 
@@ -118,12 +119,9 @@ asio::awaitable<void> files(std::shared_ptr<Wss> ws, const pa::Settings& setting
   beast::flat_buffer buffer;
   std::vector<char> chunk(FileService::kChunk);
   nlohmann::json reply;  // answers are built here, never inside a co_await expression (agent.cpp)
-  auto fail = [&reply](const nlohmann::json& id, const std::string& reason) {
-    reply = {{"op", "error"}, {"id", id}, {"reason", reason}};
-  };
   try {
     // First, where the browser starts: the served folder.
-    reply = {{"op", "root"}, {"path", svc.root().string()}};
+    reply = svc.greeting();
     co_await send_json(*ws, reply);
     for (;;) {
       buffer.clear();
@@ -131,63 +129,24 @@ asio::awaitable<void> files(std::shared_ptr<Wss> ws, const pa::Settings& setting
       const auto data = buffer.data();
       const auto* bytes = static_cast<const std::uint8_t*>(data.data());
       if (ws->got_binary()) {
-        if (auto answer = svc.write_chunk({bytes, data.size()})) co_await send_json(*ws, *answer);
+        if (auto answer = svc.on_binary({bytes, data.size()})) co_await send_json(*ws, *answer);
         continue;
       }
-      const auto req = nlohmann::json::parse(std::string_view(reinterpret_cast<const char*>(bytes), data.size()), nullptr, false);
-      const auto id = req.is_object() && req.contains("id") ? req["id"] : nlohmann::json();
-      // Fields read without exceptions: a request of the wrong shape gets an error answer.
-      const auto text = [&req](const char* k) {
-        const auto it = req.is_object() ? req.find(k) : req.end();
-        return it != req.end() && it->is_string() ? it->get<std::string>() : std::string();
-      };
-      const auto flag = [&req](const char* k) {
-        const auto it = req.is_object() ? req.find(k) : req.end();
-        return it != req.end() && it->is_boolean() && it->get<bool>();
-      };
-      const std::string op = text("op");
-      const auto number = [&req](const char* k) -> std::uint64_t {
-        const auto it = req.is_object() ? req.find(k) : req.end();
-        return it != req.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
-      };
-      if (!req.is_object()) {
-        fail(id, "requests are JSON objects");
-      } else if (op == "download") {
-        auto d = svc.open_download(text("path"), number("offset"));
-        if (!d) {
-          fail(id, d.error().message);
-          co_await send_json(*ws, reply);
-          continue;
-        }
-        reply = {{"op", "download"}, {"id", id}, {"size", d->size}, {"offset", d->offset}};
-        co_await send_json(*ws, reply);
-        std::uint64_t left = d->size - d->offset;
-        while (left > 0) {
-          const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
-          d->in.read(chunk.data(), static_cast<std::streamsize>(n));
-          if (static_cast<std::size_t>(d->in.gcount()) != n) break;  // the file shrank meanwhile
-          ws->binary(true);
-          co_await ws->async_write(asio::buffer(chunk.data(), n), use_awaitable);
-          left -= n;
-        }
-        if (left == 0) reply = {{"op", "done"}, {"id", id}, {"size", d->size}};
-        else fail(id, "the file changed while it was read");
-      } else if (op == "upload") {
-        const std::uint64_t size = number("size");
-        auto offset = svc.begin_upload(id, text("path"), size, flag("resume"));
-        if (!offset) {
-          fail(id, offset.error().message);
-        } else {
-          reply = {{"op", "ready"}, {"id", id}, {"offset", *offset}};
-          if (*offset == size) {  // nothing to send (empty, or resumed complete): done at once
-            co_await send_json(*ws, reply);
-            reply = svc.write_chunk({}).value_or(nlohmann::json());
-          }
-        }
-      } else {
-        reply = svc.handle(req);
+      FileService::Step step = svc.on_text(std::string_view(reinterpret_cast<const char*>(bytes), data.size()));
+      for (const auto& r : step.replies) co_await send_json(*ws, r);
+      if (!step.download) continue;
+      auto& d = *step.download;
+      std::uint64_t left = d.size - d.offset;
+      while (left > 0) {
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+        d.in.read(chunk.data(), static_cast<std::streamsize>(n));
+        if (static_cast<std::size_t>(d.in.gcount()) != n) break;  // the file shrank meanwhile
+        ws->binary(true);
+        co_await ws->async_write(asio::buffer(chunk.data(), n), use_awaitable);
+        left -= n;
       }
-      if (!reply.is_null()) co_await send_json(*ws, reply);
+      reply = FileService::download_end(step.id, d, left == 0);
+      co_await send_json(*ws, reply);
     }
   } catch (const std::exception&) {
     // The relay closed (or failed): an unfinished upload stays as .mwpart for a resume.

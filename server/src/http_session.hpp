@@ -64,7 +64,7 @@ class HttpSession {
                               (info.path == "/meshrelay.ashx" && req.target().find("nodeid=") == beast::string_view::npos);
     if (websocket::is_upgrade(req) &&
         (info.path == "/control.ashx" || info.path == "/amtrelay.ashx" || info.path == "/meshrelay.ashx" ||
-         info.path == "/agent.ashx") &&
+         info.path == "/agent.ashx" || info.path == "/serverfiles.ashx") &&
         !info.needs_slash_redirect) {
       // UserAllowedIP limits people, not agents (their sockets carry no user).
       if (!agent_socket && !ip_allowed(info.client_ip, info.domain->user_allowed_ip)) {

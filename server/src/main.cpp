@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include "cert_url.hpp"
 #include "certs.hpp"
 #include "config/config.hpp"
@@ -111,6 +113,9 @@ int main(int argc, char** argv) {
   ctx.agents = &agent_registry;
   ctx.relays = &relay_hub;
   ctx.async_db_executor = ioc.get_executor();
+  // Declared after ioc: destroyed (joined) first, while its work can still post results to ioc.
+  asio::thread_pool file_io(2);
+  ctx.file_io = &file_io;
   // Installed before anything is announced, so a signal right after the startup lines is handled.
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer drain(ioc);

@@ -19,6 +19,9 @@
 #include "static_files.hpp"
 #include "store/async_store.hpp"
 
+namespace boost::asio {
+class thread_pool;
+}
 namespace mw::server::accounts {
 class Service;
 }
@@ -72,6 +75,8 @@ struct ServerContext {
   std::unique_ptr<agents::ServerAgentKey> agent_key;
   agents::AgentRegistry* agents = nullptr;
   agents::RelayHub* relays = nullptr;
+  // Disk work of file sessions (files/server_files.hpp), off the I/O threads.
+  boost::asio::thread_pool* file_io = nullptr;
   // Where results of database work nobody waits for are delivered (the io_context).
   boost::asio::any_io_executor async_db_executor;
 };

@@ -22,6 +22,7 @@
 #include "../peers/rfb/process.hpp"
 #include "mw/rfb/client.hpp"
 #include "mw/rfb/clipboard.hpp"
+#include "files_session.hpp"
 #include "fixture.hpp"
 #include "meshctrl.hpp"
 #include "mw/util/hex.hpp"
@@ -54,11 +55,7 @@ class Agent : public ::testing::Test {
     port = server->https_port();
   }
 
-  ClientOptions as(const std::string& user, const std::string& pass) const {
-    auto o = f.verifying();
-    o.headers.push_back(meshauth(user, pass));
-    return o;
-  }
+  ClientOptions as(const std::string& user, const std::string& pass) const { return f.as(user, pass); }
 
   // The settings file from the server, pointed at 127.0.0.1 (the test has no DNS for mesh.test).
   std::string settings_text() {
@@ -428,40 +425,9 @@ TEST_F(Agent, RelaysNeedTheRightAndAnOnlineAgent) {
 }
 
 // A files relay: requests and their answers.
-class FilesRelay {
- public:
+struct FilesRelay : FilesSession {
   FilesRelay(int port, const std::string& node, const ClientOptions& who)
-      : ws_(port, "/meshrelay.ashx?p=5&nodeid=" + node, who) {
-    const json ready = json::parse(ws_.read(), nullptr, false);
-    ok_ = ready.value("state", "") == "ready";
-    // The agent names the folder it serves before anything else.
-    if (ok_) root = json::parse(ws_.read(), nullptr, false);
-  }
-  bool ready() const { return ok_; }
-  json root;
-  // Sends a request and returns the next text answer (binary messages go to `binary`).
-  json ask(json req) {
-    req["id"] = ++id_;
-    ws_.send(req.dump());
-    return next();
-  }
-  json next() {
-    for (;;) {
-      const std::string m = ws_.read();
-      if (ws_.last_was_binary()) {
-        binary += m;
-        continue;
-      }
-      return json::parse(m, nullptr, false);
-    }
-  }
-  WssClient& ws() { return ws_; }
-  std::string binary;
-
- private:
-  WssClient ws_;
-  bool ok_ = false;
-  int id_ = 0;
+      : FilesSession(port, "/meshrelay.ashx?p=5&nodeid=" + node, who) {}
 };
 
 std::string sha256_hex(std::string_view data) { return mw::util::hex_encode(mw::util::sha256(data)); }
@@ -507,8 +473,8 @@ TEST_F(Agent, FilesThroughTheRelay) {
     EXPECT_FALSE(fs::exists(served / "renamed"));
 
     // Traversal: whatever the spelling, nothing outside the served folder.
-    for (const std::string bad : {std::string("/etc"), root + "/../..", root + "/docs/../../", root + "/etc-link",
-                                  root + "/etc-link/passwd", std::string("relative/path"), root + std::string("/docs/\0x", 8)}) {
+    for (const std::string& bad : std::vector<std::string>{"/etc", root + "/../..", root + "/docs/../../", root + "/etc-link",
+                                                         root + "/etc-link/passwd", "relative/path", root + std::string("/docs/\0x", 8)}) {
       auto a = r.ask({{"op", "ls"}, {"path", bad}});
       EXPECT_EQ(a.value("op", ""), "error") << bad << ": " << a.dump();
       auto d = r.ask({{"op", "download"}, {"path", bad == "/etc" ? "/etc/passwd" : bad}});

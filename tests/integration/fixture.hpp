@@ -75,12 +75,23 @@ struct Fixture {
     auto db = open_db();
     set_rights(*db, user, meshid, rights);
   }
+  // Sets a user's site rights ("siteadmin").
+  void set_site_rights(const std::string& user, std::uint32_t siteadmin) const {
+    auto db = open_db();
+    auto u = db->get("user//" + user);
+    if (!u || !u.value()) throw std::runtime_error("no user " + user);
+    auto rec = *u.value();
+    rec["siteadmin"] = siteadmin;
+    if (!db->put(rec)) throw std::runtime_error("cannot write user " + user);
+  }
   ClientOptions verifying() const {
     ClientOptions o;
     o.root_pem = read_text_file((data() / "root-cert-public.crt").string());
     o.host = "mesh.test";
     return o;
   }
+  // verifying(), logged in as meshctrl does (x-meshauth).
+  ClientOptions as(const std::string& user, const std::string& password) const;
 
  private:
   std::unique_ptr<mw::server::store::SqliteStore> open_db() const {
@@ -101,6 +112,12 @@ struct Fixture {
 // The x-meshauth header meshctrl sends: base64(user),base64(password).
 inline std::pair<std::string, std::string> meshauth(const std::string& user, const std::string& password) {
   return {"x-meshauth", mw::util::base64_encode(user) + "," + mw::util::base64_encode(password)};
+}
+
+inline ClientOptions Fixture::as(const std::string& user, const std::string& password) const {
+  auto o = verifying();
+  o.headers.push_back(meshauth(user, password));
+  return o;
 }
 
 }  // namespace mw::test

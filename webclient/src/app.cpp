@@ -688,11 +688,65 @@ void App::on_file_picked(int file, std::string name, std::uint64_t size) {
 
 void App::on_upload_progress() { ++content_revision_; }
 
+void App::open_server_files(const std::string& store_id, const std::string& name) {
+  for (auto& f : files_) {
+    if (f.view->nodeid() == store_id && !f.view->closed()) return;
+  }
+  auto handle = std::make_shared<int>(0);
+  auto pick = [this, store_id] {
+    picker_ = store_id;
+    if (file_port_.pick) file_port_.pick();
+  };
+  auto view = std::make_unique<FilesView>(store_id, name, FilesView::Sender{relay_sender(handle).text, pick}, &file_port_, true);
+  FilesView* v = view.get();
+  start_session(files_, std::move(view), handle);
+  v->set_relay(*handle);
+}
+
+std::vector<std::pair<std::string, std::string>> App::server_stores() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!user_) return out;
+  if (user_->siteadmin & 8) out.emplace_back(user_->id, "My Files");  // site right "server files"
+  for (const auto& [meshid, rights] : user_->mesh_rights) {
+    if ((rights & 32) == 0) continue;  // group right "server files"
+    const auto g = groups_.find(meshid);
+    if (g != groups_.end()) out.emplace_back(meshid, g->second.name);
+  }
+  return out;
+}
+
+// My Files: the account's own storage and its groups' on the server; each opens in a files window.
+void App::draw_files_tab() {
+  const float em = ImGui::GetFontSize();
+  ImGui::TextWrapped("Files kept on this server: your own, and those of the device groups where you have the "
+                     "\"server files\" right, which every member with that right shares.");
+  ImGui::Spacing();
+  if (!ImGui::BeginTable("##stores", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) return;
+  ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 3.0f);
+  ImGui::TableSetupColumn("Kind", ImGuiTableColumnFlags_WidthStretch, 2.0f);
+  ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, em * 6);
+  ImGui::TableHeadersRow();
+  for (const auto& [id, name] : server_stores()) {
+    ImGui::PushID(id.c_str());
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextUnformatted(name.c_str());
+    ImGui::TableSetColumnIndex(1);
+    ImGui::TextColored(kMuted, "%s", id.rfind("user/", 0) == 0 ? "Your files" : "Device group");
+    ImGui::TableSetColumnIndex(2);
+    if (ImGui::Button("Open", ImVec2(-1, 0))) open_server_files(id, name);
+    record_item(buttons_, "serverfiles-open:" + name);
+    ImGui::PopID();
+  }
+  ImGui::EndTable();
+}
+
 std::vector<App::FilesInfo> App::files() const {
   std::vector<FilesInfo> out;
   for (const auto& f : files_) {
     const auto& v = *f.view;
-    FilesInfo info{v.nodeid(), v.status(), v.path(), v.ready(), {}, v.transfer()};
+    FilesInfo info{v.nodeid(), v.status(), v.path(), v.ready(), {}, v.transfer(), v.server(), v.used(), v.quota()};
     for (const auto& e : v.entries()) info.entries.push_back(e);
     out.push_back(std::move(info));
   }
@@ -950,6 +1004,7 @@ const char* App::tab_name(Tab t) {
     case Tab::kDevices: return "My Devices";
     case Tab::kAccount: return "My Account";
     case Tab::kEvents: return "My Events";
+    case Tab::kFiles: return "My Files";
     case Tab::kUsers: return "My Users";
     case Tab::kServer: return "My Server";
   }
@@ -960,6 +1015,7 @@ bool App::may_open(Tab t) const {
   if (!user_) return t == Tab::kDevices;
   if (t == Tab::kUsers) return (user_->siteadmin & 2) != 0;        // manage users
   if (t == Tab::kServer) return (user_->siteadmin & (1 | 4 | 16)) != 0;  // backup, restore, update
+  if (t == Tab::kFiles) return !server_stores().empty();  // file access, or a group's "server files"
   return true;
 }
 
@@ -1001,6 +1057,11 @@ void App::apply_viewmode() {
     case 2: select_tab(Tab::kAccount); break;
     case 3: select_tab(Tab::kEvents); break;
     case 4: select_tab(Tab::kUsers); break;
+    case 5:
+      // Server files: the tab, and the account's own files (or its only storage) opened.
+      select_tab(Tab::kFiles);
+      if (const auto stores = server_stores(); !stores.empty()) open_server_files(stores.front().first, stores.front().second);
+      break;
     case 6: select_tab(Tab::kServer); break;
     case 10:
     case 14:
@@ -1017,7 +1078,7 @@ void App::apply_viewmode() {
 
 void App::draw_tabs() {
   if (!user_ || (embed_.hide & 2)) return;
-  for (const Tab t : {Tab::kDevices, Tab::kAccount, Tab::kEvents, Tab::kUsers, Tab::kServer}) {
+  for (const Tab t : {Tab::kDevices, Tab::kAccount, Tab::kEvents, Tab::kFiles, Tab::kUsers, Tab::kServer}) {
     if (!may_open(t)) continue;
     ImGui::SameLine();
     const bool active = t == tab_;
@@ -1044,6 +1105,7 @@ void App::draw_main(float width, float height) {
     case Tab::kEvents:
       draw_event_table(all_events_ ? *all_events_ : std::vector<proto::EventList::Item>{}, all_events_.has_value(), "No events yet.");
       break;
+    case Tab::kFiles: draw_files_tab(); break;
     case Tab::kUsers: users_panel_.draw(send, buttons_, user_->id, user_->siteadmin); break;
     case Tab::kServer: server_panel_.draw(info_); break;
     case Tab::kDevices: break;

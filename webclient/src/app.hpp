@@ -52,7 +52,7 @@ class App {
   void tick(double now);
 
   // MeshCentral's top-level tabs (URL viewmode 1, 2, 3, 4, 6).
-  enum class Tab { kDevices, kAccount, kEvents, kUsers, kServer };
+  enum class Tab { kDevices, kAccount, kEvents, kFiles, kUsers, kServer };
   void select_tab(Tab t);
   Tab tab() const { return tab_; }
   static const char* tab_name(Tab t);
@@ -120,16 +120,22 @@ class App {
   std::vector<DevicePageInfo> device_pages() const;
   // Opens the Files window for an agent's device.
   void open_files(const std::string& nodeid);
+  // A storage on the server (My Files): the account's own ("user/…") or a device group's.
+  void open_server_files(const std::string& store_id, const std::string& name);
+  // Storages this account may open: {id, name}, its own first.
+  std::vector<std::pair<std::string, std::string>> server_stores() const;
   // The browser's file handling (picker, upload streaming, downloads).
   void set_file_port(FilePort port) { file_port_ = std::move(port); }
   void on_file_picked(int file, std::string name, std::uint64_t size);
   // An upload sent another chunk (the progress bar redraws).
   void on_upload_progress();
   struct FilesInfo {
-    std::string nodeid, status, path;
+    std::string nodeid, status, path;  // nodeid: the device's, or the storage's id (server)
     bool ready = false;
     std::vector<FilesView::Entry> entries;
     std::optional<FilesView::Transfer> transfer;
+    bool server = false;
+    std::uint64_t used = 0, quota = 0;
   };
   std::vector<FilesInfo> files() const;
   // Opens a remote desktop window for a device (agent desktop, or Intel AMT KVM).
@@ -209,6 +215,7 @@ class App {
   void draw_tabs();
   void draw_main(float width, float height);
   void draw_account_tab();
+  void draw_files_tab();
   void apply_viewmode();
   void draw_terminals();
   void draw_desktops();
@@ -261,7 +268,7 @@ class App {
   std::vector<Session<ConsoleView>> consoles_;  // no relay (handle 0): the control channel carries them
   std::vector<Session<FilesView>> files_;
   FilePort file_port_;
-  std::string picker_;  // the device whose Files window asked for a file
+  std::string picker_;  // the device (or storage) whose Files window asked for a file
   std::vector<KeyEvent> keys_;
   TexturePort textures_;
   ItemRects buttons_;

@@ -44,12 +44,21 @@ bool valid_name(const std::string& n) {
 
 }  // namespace
 
-FilesView::FilesView(std::string nodeid, std::string device_name, Sender sender, const FilePort* files)
-    : nodeid_(std::move(nodeid)), name_(std::move(device_name)), sender_(std::move(sender)), files_(files) {}
+FilesView::FilesView(std::string id, std::string name, Sender sender, const FilePort* files, bool server)
+    : nodeid_(std::move(id)), name_(std::move(name)), server_(server), sender_(std::move(sender)), files_(files) {}
 
 FilesView::~FilesView() { end_transfer(false, "", false); }
 
-std::string FilesView::relay_path() const { return "/meshrelay.ashx?p=5&nodeid=" + url_encode(nodeid_); }
+std::string FilesView::relay_path() const {
+  if (server_) return "/serverfiles.ashx?store=" + url_encode(nodeid_);
+  return "/meshrelay.ashx?p=5&nodeid=" + url_encode(nodeid_);
+}
+
+void FilesView::read_space(const Json& j) {
+  if (!server_ || !j.contains("quota")) return;
+  quota_ = json_u64(j, "quota");
+  used_ = json_u64(j, "used");
+}
 
 void FilesView::set_status(std::string text, bool error) {
   status_ = std::move(text);
@@ -94,12 +103,13 @@ void FilesView::on_message(bool binary, std::string_view data) {
   const std::string state = json_text(j, "state");
   const std::string op = json_text(j, "op");
   if (state == "ready") {
-    set_status("Opening the agent's files…", false);
+    set_status(server_ ? "Opening the files…" : "Opening the agent's files…", false);
   } else if (state == "closed") {
     on_closed(json_text(j, "reason"));
   } else if (json_text(j, "ctrl") == "error") {
     set_status(json_text(j, "reason"), true);
   } else if (op == "root") {
+    read_space(j);
     root_ = json_text(j, "path");
     if (root_.empty() || root_.front() != '/') root_ = "/";
     list(root_);
@@ -122,8 +132,9 @@ void FilesView::on_answer(const Json& j) {
   if (op == "error") {
     const std::string reason = json_text(j, "reason");
     if (is_transfer) return end_transfer(false, reason, true);
-    return set_status(reason.empty() ? "The agent refused." : reason, true);
+    return set_status(reason.empty() ? (server_ ? "The server refused." : "The agent refused.") : reason, true);
   }
+  read_space(j);
   if (op == "ls") {
     entries_.clear();
     const auto list = j.find("entries");
@@ -286,6 +297,18 @@ void FilesView::draw_toolbar(ItemRects& buttons) {
   ImGui::EndDisabled();
   ImGui::AlignTextToFramePadding();
   ImGui::TextColored(kFolder, "%s", cwd_.empty() ? "…" : cwd_.c_str());
+  if (quota_ > 0) {
+    // The storage's space, right-aligned: a bar and "700 kB of 1.0 MB used".
+    const float em = ImGui::GetFontSize();
+    const std::string label = human_bytes(used_) + " of " + human_bytes(quota_) + " used";
+    const float w = em * 14;
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - w));
+    const float frac = static_cast<float>(static_cast<double>(std::min(used_, quota_)) / static_cast<double>(quota_));
+    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, frac > 0.9f ? kBad : frac > 0.75f ? kWarn : kOk);
+    ImGui::ProgressBar(frac, ImVec2(w, 0), label.c_str());
+    ImGui::PopStyleColor();
+    record_item(buttons, "files-space");
+  }
 }
 
 void FilesView::draw_table(ItemRects& buttons) {
@@ -396,7 +419,7 @@ void FilesView::draw_dialog(ItemRects& buttons) {
 }
 
 bool FilesView::draw(ItemRects& buttons) {
-  const std::string title = "Files: " + name_ + "###files" + nodeid_;
+  const std::string title = (server_ ? "Server files: " : "Files: ") + name_ + "###files" + nodeid_;
   const float em = ImGui::GetFontSize();
   ImGui::SetNextWindowSize(ImVec2(em * 46, em * 30), ImGuiCond_FirstUseEver);
   const ImGuiWindowFlags pinned = apply_pin(pin_);

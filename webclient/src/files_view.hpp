@@ -1,5 +1,5 @@
-// Files on an agent's computer (relay protocol 5, /meshrelay.ashx?p=5; docs/agent-protocol.md):
-// a folder table (name, size, date, permissions) inside the folder the agent serves, with up,
+// Files on an agent's computer (relay protocol 5, /meshrelay.ashx?p=5; docs/agent-protocol.md),
+// or kept on the server (My Files, /serverfiles.ashx, the same protocol): a folder table (name, size, date, permissions) inside the folder the agent serves, with up,
 // refresh, new folder, rename, delete, upload (browser file picker) and download (a browser
 // download). Transfers never pass whole files through the app's memory: an upload is read from
 // the picked file and sent 64 KiB at a time by the platform, which waits while the relay
@@ -55,7 +55,9 @@ class FilesView {
     std::uint64_t done = 0, size = 0;
   };
 
-  FilesView(std::string nodeid, std::string device_name, Sender sender, const FilePort* files);
+  // A device's files through its agent (`id` a node id), or with `server` a storage on the server
+  // ("My Files": `id` user/<d>/<name> or mesh/<d>/<id>, /serverfiles.ashx) that shows its space.
+  FilesView(std::string id, std::string name, Sender sender, const FilePort* files, bool server = false);
   ~FilesView();
   FilesView(const FilesView&) = delete;
   FilesView& operator=(const FilesView&) = delete;
@@ -79,6 +81,10 @@ class FilesView {
   const std::vector<Entry>& entries() const { return entries_; }
   const std::optional<Transfer>& transfer() const { return transfer_; }
   unsigned revision() const { return revision_; }
+  bool server() const { return server_; }
+  // A storage's space: bytes used and its quota (0: no quota, and `used` unknown).
+  std::uint64_t used() const { return used_; }
+  std::uint64_t quota() const { return quota_; }
 
   // Pins the window to a rectangle of the page (embedded single view); nullopt unpins.
   void pin(std::optional<WindowPin> p) { pin_ = p; }
@@ -98,6 +104,7 @@ class FilesView {
   void start_upload(const Picked& p);
   void end_transfer(bool complete, std::string status, bool error);
   void set_status(std::string text, bool error);
+  void read_space(const nlohmann::json& j);  // "used" and "quota" of a storage's answers
   std::string child(const std::string& name) const;
   const Entry* selected_entry() const;
   void draw_toolbar(ItemRects& buttons);
@@ -105,6 +112,8 @@ class FilesView {
   void draw_dialog(ItemRects& buttons);
 
   std::string nodeid_, name_;
+  bool server_ = false;
+  std::uint64_t used_ = 0, quota_ = 0;
   Sender sender_;
   const FilePort* files_;
   int relay_ = 0;

@@ -1,6 +1,8 @@
 // Small text helpers the app's views share.
 #pragma once
 
+#include "mw/util/units.hpp"
+
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -37,19 +39,6 @@ inline std::uint64_t json_u64(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
 }
 
-// "1.5 GiB"-style sizes for people.
-inline std::string human_bytes(std::uint64_t n) {
-  if (n < 1024) return std::to_string(n) + " B";
-  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(n) / 1024;
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char b[32];
-  std::snprintf(b, sizeof b, v < 10 ? "%.1f %s" : "%.0f %s", v, kUnits[u]);
-  return b;
-}
+using mw::util::human_bytes;  // "1.5 GiB"-style sizes for people
 
 }  // namespace mw::web

@@ -36,12 +36,22 @@ mw::Result<std::string> RelayHub::wait_for_agent(std::shared_ptr<RelayEnd> brows
   const auto now = std::chrono::steady_clock::now();
   expire_locked(now);
   if (waiting_.size() >= kMaxPending) return make_error("busy", "Too many relays are being opened; try again shortly.");
-  auto& n = per_user_[userid];
-  if (n >= kMaxPerUser) return make_error("limit", "You have " + std::to_string(kMaxPerUser) + " relays open already.");
-  ++n;
+  if (auto refused = acquire_locked(userid); !refused.empty()) return make_error("limit", refused);
   std::string id = auth::random_hex(16);
   waiting_[id] = Waiting{browser, now + kPairTimeout};
   return id;
+}
+
+std::string RelayHub::acquire_locked(const std::string& userid) {
+  auto& n = per_user_[userid];
+  if (n >= kMaxPerUser) return "You have " + std::to_string(kMaxPerUser) + " relays open already.";
+  ++n;
+  return "";
+}
+
+std::string RelayHub::acquire(const std::string& userid) {
+  std::lock_guard lock(mu_);
+  return acquire_locked(userid);
 }
 
 std::shared_ptr<RelayEnd> RelayHub::take(const std::string& id) {

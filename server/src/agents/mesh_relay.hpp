@@ -55,6 +55,9 @@ class RelayHub {
   // the id is unknown, used or expired.
   std::shared_ptr<RelayEnd> take(const std::string& id);
   void cancel(const std::string& id);
+  // A session that needs no agent (server files, files/server_files.hpp) takes one of the user's
+  // kMaxPerUser: "" when it did, else why not (the limit). release() gives it back.
+  std::string acquire(const std::string& userid);
   // The user's relay ended (frees one of the user's kMaxPerUser).
   void release(const std::string& userid);
   std::size_t pending() const;
@@ -67,6 +70,7 @@ class RelayHub {
     std::chrono::steady_clock::time_point expires;
   };
   void expire_locked(std::chrono::steady_clock::time_point now);
+  std::string acquire_locked(const std::string& userid);
   mutable std::mutex mu_;
   std::map<std::string, Waiting> waiting_;
   std::map<std::string, std::size_t> per_user_;

@@ -64,8 +64,8 @@ constexpr Spec kDomain[] = {
     {"AllowFraming", Kind::kBool, "", "Allow framing for this domain (default: the server setting)"},
     {"AllowLoginToken", Kind::kBool, "", "Accept login tokens for this domain (default: the server setting)"},
     {"PasswordRequirements", Kind::kObject, "", "Password rules: {\"min\": 8, \"max\": 128, \"upper\": N, \"lower\": N, \"numeric\": N, \"nonalpha\": N}"},
-    {"UserQuota", Kind::kInt, "0", "Kilobytes a user may store in My Files (0: no limit)"},
-    {"MeshQuota", Kind::kInt, "0", "Kilobytes a device group may store (0: no limit)"},
+    {"UserQuota", Kind::kInt, "0", "Kilobytes an account may store in My Files (0: no limit; -1: no files on the server)"},
+    {"MeshQuota", Kind::kInt, "0", "Kilobytes a device group may store in its files (0: no limit; -1: none)"},
 };
 
 

@@ -31,10 +31,15 @@ export async function login(page, url, user = ADMIN.user, password = ADMIN.passw
 // With `importDocs` (MeshCentral --dbimport documents), the database is imported instead of an
 // account being created: the documents bring their own users.
 // With `mps`, the MPS listens on a free loopback port (resolved as mpsPort) with that password.
+// `config`: written as the data folder's config.json first.
 // `setup`: more one-shot runs before the start (e.g. ['--logintokenkey']); their outputs are
 // resolved as setupOutputs.
-export async function startServer(extraArgs = [], { importDocs, mps, setup = [] } = {}) {
+export async function startServer(extraArgs = [], { importDocs, mps, setup = [], config } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mw-e2e-'));
+  if (config) {
+    mkdirSync(path.join(dataDir, 'data'), { recursive: true });
+    writeFileSync(path.join(dataDir, 'data', 'config.json'), JSON.stringify(config));
+  }
   const mpsArgs = mps ? ['--mpsport', String(await freePort()), '--mpsportbind', '127.0.0.1', '--mpspass', mps.password]
     : ['--mpsport', '0'];
   const args = [
@@ -78,6 +83,7 @@ export async function startServer(extraArgs = [], { importDocs, mps, setup = [] 
     mpsPort: mpsLine ? Number(mpsLine[1]) : 0,
     setupOutputs,
     url: `https://127.0.0.1:${port}/`,
+    filesDir: path.join(dataDir, 'files'),
     output: () => out,
     async stop() {
       proc.kill('SIGTERM');

@@ -8,6 +8,7 @@
 #include "accounts/model.hpp"
 #include "accounts_fixture.hpp"
 #include "accounts/relay_rights.hpp"
+#include "files/server_files.hpp"
 
 namespace mw::server::accounts::testing {
 namespace {
@@ -27,6 +28,7 @@ const Case kCases[] = {
     {"amtpoweroff", mesh_right::kResetPowerOff}, {"amtpoweron", mesh_right::kWake},
     {"amtinfo", mesh_right::kRemoteControl},  {"scanamtdevice", mesh_right::kManageDevices},
     {"agentconsole", mesh_right::kAgentConsole}, {"runcommands4", mesh_right::kAgentConsole},
+    {"serverfiles", mesh_right::kServerFiles},
 };
 
 const std::uint32_t kBits[] = {
@@ -77,7 +79,9 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
     auto out = f.run(user, {{"action", "msg"}, {"type", "console"}, {"nodeid", node}, {"value", "info"}});
     const bool job = out.agent_jobs.size() == 1 && out.agent_jobs[0].nodeid == node && out.agent_jobs[0].type == 4 &&
                      out.agent_jobs[0].console_answer && out.agent_jobs[0].cmds == "info";
-    if (!job) EXPECT_EQ(out.replies.size() == 1 ? out.replies[0].value("value", "") : "", "Access denied");
+    if (!job) {
+      EXPECT_EQ(out.replies.size() == 1 ? out.replies[0].value("value", "") : "", "Access denied");
+    }
     return job;
   }
   if (action == "runcommands4") {  // meshctrl's agent console (runcommands type 4)
@@ -106,6 +110,9 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
   if (action == "deviceevents") {
     auto out = f.run(user, {{"action", "events"}, {"nodeid", node}});
     return !out.replies.empty() && out.replies[0].contains("events");
+  }
+  if (action == "serverfiles") {  // the group's files on the server (/serverfiles.ashx)
+    return files::check_store(*f.db, DomainSettings{}, "/files", user, mesh).error.empty();
   }
   ADD_FAILURE() << "unknown case " << action;
   return false;
@@ -137,7 +144,7 @@ TEST_P(RightsMatrix, OneBitAllowsExactlyItsActions) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EachBit, RightsMatrix, ::testing::ValuesIn(kBits),
-                         [](const auto& info) { return "bit" + std::to_string(info.param); });
+                         [](const auto& bit) { return "bit" + std::to_string(bit.param); });
 
 TEST_F(AccountsFixture, SiteActionsNeedSiteRights) {
   make_user("plain");

@@ -142,7 +142,7 @@ void report_sessions() {
     nlohmann::json transfer = nullptr;
     if (f.transfer) transfer = {{"upload", f.transfer->upload}, {"name", f.transfer->name}, {"done", f.transfer->done}, {"size", f.transfer->size}};
     files.push_back({{"nodeid", f.nodeid}, {"ready", f.ready}, {"status", f.status}, {"path", f.path}, {"entries", entries},
-                     {"transfer", transfer}});
+                     {"transfer", transfer}, {"server", f.server}, {"used", f.used}, {"quota", f.quota}});
   }
   nlohmann::json pages = nlohmann::json::array();
   for (const auto& p : g.app.device_pages()) {
