@@ -79,6 +79,17 @@ bool App::on_control_message(std::string_view text) {
       } else if (auto* page = device_page(list.value().nodeid)) {
         page->on_events(std::move(list.value()));
       }
+    } else if (u->action == "getNotes" || u->action == "setNotes") {
+      // Notes of a device page: getNotes by its id, a save's answer by the tag it was sent with.
+      const auto j = nlohmann::json::parse(text, nullptr, false);
+      if (!j.is_object()) return false;
+      if (u->action == "getNotes") {
+        const auto n = j.find("notes");
+        if (auto* page = device_page(json_text(j, "id"))) page->on_notes(n != j.end() && n->is_string() ? n->get<std::string>() : "");
+      } else if (auto* page = device_page(json_text(j, "tag"))) {
+        page->on_notes_saved(json_text(j, "result"));
+        if (json_text(j, "result") != "ok") send_json({{"action", "getNotes"}, {"id", page->nodeid()}});  // what is stored
+      }
     } else if (u->action == "amtinfo") {
       auto details = proto::parse_amt_details(text);
       if (!details) return false;
@@ -117,8 +128,8 @@ bool App::on_control_message(std::string_view text) {
       }
     } else if (u->action == "msg" || u->action == "runcommands") {
       if (auto console = proto::parse_console_output(text); console.ok()) {  // an agent console's answer
-        for (auto& c : consoles_) {
-          if (c.view->nodeid() == console->nodeid) c.view->on_output(console->value);
+        for (auto& session : consoles_) {
+          if (session.view->nodeid() == console->nodeid) session.view->on_output(console->value);
         }
       } else if (auto out = proto::parse_command_output(text); out.ok()) {
         bulk_.on_command_output(out.value());
@@ -173,6 +184,7 @@ void App::open_device_page(const std::string& nodeid) {
   raise_page_ = nodeid;
   send_json({{"action", "getsysinfo"}, {"nodeid", nodeid}});
   send_json({{"action", "events"}, {"nodeid", nodeid}, {"limit", 500}});
+  send_json({{"action", "getNotes"}, {"id", nodeid}});
   ++revision_;
 }
 
@@ -1238,6 +1250,14 @@ void App::draw_device_pages() {
         if (ImGui::BeginTabItem("General")) {
           ImGui::BeginChild("##general");
           page.draw_general(d, group == groups_.end() ? nullptr : &group->second);
+          bool may_edit = false;  // the "notes" right on the device's group
+          if (user_) {
+            const auto r = user_->mesh_rights.find(d.meshid);
+            may_edit = r != user_->mesh_rights.end() && (r->second & 128) != 0;
+          }
+          page.draw_notes(may_edit, [this, id = d.id](const std::string& notes) {
+            send_json({{"action", "setNotes"}, {"id", id}, {"notes", notes}, {"tag", id}});
+          }, buttons_);
           ImGui::EndChild();
           ImGui::EndTabItem();
         }
@@ -1341,7 +1361,8 @@ void App::draw_edit_device() {
 std::vector<App::DevicePageInfo> App::device_pages() const {
   std::vector<DevicePageInfo> out;
   for (const auto& p : pages_) {
-    DevicePageInfo info{p->nodeid(), {}, {}, {}, nlohmann::json::object()};
+    DevicePageInfo info{p->nodeid(), {}, {}, {}, nlohmann::json::object(), nullptr, p->notes_status()};
+    if (p->notes()) info.notes = *p->notes();
     if (const auto& h = p->amt_hardware()) {
       info.amt["hardwareResult"] = h->result;
       if (h->hardware) {

@@ -116,6 +116,8 @@ class App {
     std::vector<std::string> events;  // messages, newest first
     // The Intel AMT tab: {hardware: {chassis, bios, memory: n}, events: [...], audit: [...], errors}
     nlohmann::json amt;
+    nlohmann::json notes;  // null until loaded
+    std::string notes_status;
   };
   std::vector<DevicePageInfo> device_pages() const;
   // Opens the Files window for an agent's device.

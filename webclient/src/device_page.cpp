@@ -68,6 +68,72 @@ const char* power_name(int pwr) {
   }
 }
 
+void DevicePage::on_notes(std::string notes) { notes_ = std::move(notes); }
+
+void DevicePage::on_notes_saved(const std::string& result) {
+  notes_status_ = result == "ok" ? "Saved." : result;
+}
+
+namespace {
+// ImGui's multiline input on a std::string that grows as the person types.
+int grow_string(ImGuiInputTextCallbackData* data) {
+  if (data->EventFlag == ImGuiInputTextFlags_CallbackResize) {
+    auto* text = static_cast<std::string*>(data->UserData);
+    text->resize(static_cast<std::size_t>(data->BufTextLen));
+    data->Buf = text->data();
+  }
+  return 0;
+}
+constexpr std::size_t kMaxNotes = 64 * 1024;  // as the server allows
+}  // namespace
+
+void DevicePage::draw_notes(bool may_edit, const std::function<void(const std::string&)>& save, ItemRects& buttons) {
+  section("Notes");
+  if (!notes_) {
+    ImGui::TextColored(kMuted, "Loading…");
+    return;
+  }
+  const float em = ImGui::GetFontSize();
+  if (!editing_) {
+    if (notes_->empty()) ImGui::TextColored(kMuted, "No notes.");
+    else ImGui::TextWrapped("%s", notes_->c_str());
+    record_item(buttons, "page-notes-text");
+    if (may_edit) {
+      if (ImGui::SmallButton("Edit notes")) {
+        editing_ = *notes_;
+        notes_status_.clear();
+        focus_ = true;
+      }
+      record_item(buttons, "page-notes-edit");
+    }
+    if (!notes_status_.empty()) {
+      ImGui::SameLine();
+      ImGui::TextColored(notes_status_ == "Saved." ? kOk : kBad, "%s", notes_status_.c_str());
+    }
+    return;
+  }
+  std::string& text = *editing_;
+  if (focus_) ImGui::SetKeyboardFocusHere();
+  focus_ = false;
+  ImGui::InputTextMultiline("##notes", text.data(), text.capacity() + 1, ImVec2(-1, em * 8),
+                            ImGuiInputTextFlags_CallbackResize, grow_string, &text);
+  record_item(buttons, "page-notes-input");
+  const bool too_long = text.size() > kMaxNotes;
+  if (too_long) ImGui::TextColored(kBad, "Notes are limited to 64 KiB.");
+  ImGui::BeginDisabled(too_long);
+  if (ImGui::Button("Save", ImVec2(em * 6, 0))) {
+    notes_ = text;  // shown at once; the server's answer confirms or says why not
+    notes_status_ = "Saving…";
+    save(text);
+    editing_.reset();
+  }
+  record_item(buttons, "page-notes-save");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel", ImVec2(em * 6, 0))) editing_.reset();
+  record_item(buttons, "page-notes-cancel");
+}
+
 void DevicePage::draw_general(const proto::Device& d, const proto::DeviceGroup* group) const {
   if (begin_pairs("##record")) {
     row("Group", group ? group->name : d.meshid);

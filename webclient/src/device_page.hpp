@@ -1,6 +1,7 @@
 // A device's page (MeshCentral's device view): General — the record (name, group, description,
 // tags, connection, power, address), its Intel AMT as the server read it, and what its agent
-// reports (operating system, CPU, memory, disks, network interfaces, logged-in users) — and
+// reports (operating system, CPU, memory, disks, network interfaces, logged-in users), and notes —
+// and
 // Events — its history, newest first, with live events added as they come. The page holds what
 // the server answered; the App draws the window (it owns the session buttons and the requests).
 #pragma once
@@ -33,6 +34,14 @@ class DevicePage {
   void draw_general(const proto::Device& d, const proto::DeviceGroup* group) const;
   void draw_events() const;
 
+  // Notes (MeshCentral's getNotes / setNotes): what the server has (nullopt until it answers),
+  // drawn under General with Edit for those with the "notes" right. `save` sends the new text.
+  void on_notes(std::string notes);
+  void on_notes_saved(const std::string& result);  // the server's answer to a save ("ok" or why not)
+  void draw_notes(bool may_edit, const std::function<void(const std::string&)>& save, ItemRects& buttons);
+  const std::optional<std::string>& notes() const { return notes_; }
+  const std::string& notes_status() const { return notes_status_; }
+
   const std::optional<proto::SystemInfo>& system_info() const { return info_; }
   const std::vector<proto::EventList::Item>& events() const { return events_; }
   bool open = true;
@@ -53,6 +62,10 @@ class DevicePage {
   std::vector<proto::EventList::Item> events_;
   bool events_loaded_ = false;
   std::optional<proto::AmtDetails> amt_hw_, amt_events_, amt_audit_;
+  std::optional<std::string> notes_;
+  std::string notes_status_;        // after a save: "Saved." or the server's reason
+  std::optional<std::string> editing_;  // the text being edited (its buffer)
+  bool focus_ = false;                  // the editor takes the keyboard when it opens
   std::set<std::string> amt_loading_;  // asked, no answer yet
   bool amt_asked_ = false;             // the tab was opened (everything is asked once then)
 };

@@ -44,6 +44,13 @@ std::optional<Json> load(Store& db, const std::string& id) {
   return *r.value();
 }
 
+// A device record and what hangs on it: its system information ("si") and notes ("nt").
+mw::Result<bool> remove_node_records(Store& db, const std::string& nodeid) {
+  db.remove("si" + nodeid);
+  db.remove("nt" + nodeid);
+  return db.remove(nodeid);
+}
+
 // A reply in MeshCentral's shape: {action, responseid?, result, ...}.
 Json answer(const Json& cmd, std::string_view result) {
   Json a{{"action", str(cmd, "action")}, {"result", result}};
@@ -200,6 +207,7 @@ void do_deleteuser(Store& db, const ActionEnv& env, const Json& caller, const Js
   }
   auto removed = db.remove(id);
   if (!removed) return out.replies.push_back(answer(cmd, "Database error: " + removed.error().message));
+  db.remove("nt" + id);
   Json ev = user_event_base(caller);
   ev.update({{"etype", "user"}, {"userid", id}, {"username", target->value("name", "")}, {"action", "accountremove"},
              {"msg", "Account removed"}, {"domain", env.domain}});
@@ -286,10 +294,11 @@ void do_deletemesh(Store& db, const ActionEnv& env, const Json& caller, const Js
     }
   }
   if (auto nodes = db.list_nodes_by_mesh(meshid)) {
-    for (const auto& n : nodes.value()) db.remove(n.value("_id", ""));
+    for (const auto& n : nodes.value()) remove_node_records(db, n.value("_id", ""));
   }
   auto removed = db.remove(meshid);
   if (!removed) return out.replies.push_back(answer(cmd, "Database error: " + removed.error().message));
+  db.remove("nt" + meshid);
   Json ev = user_event_base(caller);
   ev.update({{"etype", "mesh"}, {"meshid", meshid}, {"mtype", mesh.value("mtype", 2)}, {"name", mesh.value("name", "")},
              {"action", "deletemesh"}, {"msg", "Device group deleted: " + mesh.value("name", "")}, {"domain", env.domain}});
@@ -581,6 +590,53 @@ void do_msg(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd
   out.agent_jobs.push_back({nodeid, value, true, Json(), 4, true});
 }
 
+// Notes on a device, a device group or an account (MeshCentral's getNotes / setNotes), kept as
+// MeshCentral keeps them so they carry over: {"_id": "nt" + id, "type": "note", "value": text}.
+// Who: a device's notes are read by anyone who sees the device and written with the "notes"
+// right; a group's need "edit group" both ways; an account's the "manage users" site right (and
+// a full administrator's only a full administrator's). Empty notes remove the record.
+constexpr std::size_t kMaxNotes = 64 * 1024;
+
+bool may_use_notes(Store& db, const ActionEnv& env, const Json& caller, const std::string& id, bool write) {
+  if (id.empty() || id.size() > 1024 || domain_of(id) != env.domain) return false;
+  if (id.rfind("node/", 0) == 0) return node_with_right(db, env, caller, id, write ? mesh_right::kNotes : 0).has_value();
+  if (id.rfind("mesh/", 0) == 0) {
+    auto m = load(db, id);
+    if (!m || m->value("type", "") != "mesh" || m->contains("deleted")) return false;
+    const auto rights = mesh_rights(caller, id);
+    return rights != 0 && has_all(rights, mesh_right::kEditGroup);
+  }
+  if (id.rfind("user/", 0) == 0) {
+    auto u = load(db, id);
+    if (!u || !has_all(site_rights(caller), site_right::kManageUsers)) return false;
+    return site_rights(*u) != site_right::kFull || site_rights(caller) == site_right::kFull;
+  }
+  return false;
+}
+
+void do_getnotes(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const std::string id = str(cmd, "id");
+  if (!may_use_notes(db, env, caller, id, false)) return out.replies.push_back(answer(cmd, "Access denied"));
+  Json a{{"action", "getNotes"}, {"id", id}, {"notes", nullptr}};
+  if (auto n = load(db, "nt" + id); n && n->contains("value") && (*n)["value"].is_string()) a["notes"] = (*n)["value"];
+  if (cmd.contains("responseid")) a["responseid"] = cmd["responseid"];
+  if (cmd.contains("tag")) a["tag"] = cmd["tag"];
+  out.replies.push_back(std::move(a));
+}
+
+void do_setnotes(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const std::string id = str(cmd, "id");
+  if (!may_use_notes(db, env, caller, id, true)) return out.replies.push_back(answer(cmd, "Access denied"));
+  if (cmd.contains("notes") && !cmd["notes"].is_string() && !cmd["notes"].is_null()) {
+    return out.replies.push_back(answer(cmd, "Invalid notes"));
+  }
+  const std::string notes = str(cmd, "notes");
+  if (notes.size() > kMaxNotes) return out.replies.push_back(answer(cmd, "Notes are limited to 64 KiB"));
+  const auto st = notes.empty() ? db.remove("nt" + id).ok() : db.put({{"_id", "nt" + id}, {"type", "note"}, {"value", notes}}).ok();
+  if (!st) return out.replies.push_back(answer(cmd, "Database error"));
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
 void do_changedevice(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   const auto ids = node_ids(cmd);
   if (ids.size() != 1) return out.replies.push_back(answer(cmd, "Invalid node id"));
@@ -694,7 +750,7 @@ void do_removedevices(Store& db, const ActionEnv& env, const Json& caller, const
     nodes.push_back(std::move(*n));
   }
   for (const auto& n : nodes) {
-    auto r = db.remove(n.value("_id", ""));
+    auto r = remove_node_records(db, n.value("_id", ""));
     if (!r) return out.replies.push_back(answer(cmd, "Database error: " + r.error().message));
     (void)amt::remove_credentials(db, n.value("_id", ""));
     Json ev = user_event_base(caller);
@@ -1055,6 +1111,8 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   else if (action == "createmesh") do_createmesh(db, env, caller, cmd, out);
   else if (action == "nodes") do_nodes(db, env, caller, cmd, out);
   else if (action == "changedevice") do_changedevice(db, env, caller, cmd, out);
+  else if (action == "getNotes") do_getnotes(db, env, caller, cmd, out);
+  else if (action == "setNotes") do_setnotes(db, env, caller, cmd, out);
   else if (action == "getsysinfo") do_getsysinfo(db, env, caller, cmd, out);
   else if (action == "runcommands") do_runcommands(db, env, caller, cmd, out);
   else if (action == "msg") do_msg(db, env, caller, cmd, out);

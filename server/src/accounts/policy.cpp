@@ -24,6 +24,8 @@ constexpr std::array kPolicies{
     Policy{"removemeshuser", kMesh, mesh_right::kManageUsers},
     Policy{"nodes", kMeshView, 0},
     Policy{"changedevice", kNodes, mesh_right::kManageDevices},
+    Policy{"getNotes", kSelf, 0},  // per subject, by the handler: see do_getnotes (notes, edit group, manage users)
+    Policy{"setNotes", kSelf, 0},
     Policy{"getsysinfo", kNodes, 0},  // any right on the device's group
     Policy{"removedevices", kNodes, mesh_right::kManageDevices},
     Policy{"changeDeviceMesh", kNodes, mesh_right::kManageDevices},  // on both groups

@@ -233,5 +233,56 @@ TEST_F(AccountsFixture, CiraConfigGivesGroupAdministratorsWhatIntelAmtNeeds) {
   EXPECT_EQ(result("user//viewer", {{"action", "ciraconfig"}, {"meshid", mesh}}), "Access denied");
 }
 
+TEST_F(Actions, NotesOfDevicesGroupsAndAccountsKeepMeshCentralsRecordAndRights) {
+  const std::string mesh = create_mesh(admin, "Office");
+  const std::string node = add_node(mesh, "pc");
+  make_user("tech");
+  make_user("manager");
+  ASSERT_EQ(result(admin, {{"action", "addmeshuser"}, {"meshid", mesh}, {"usernames", {"tech"}}, {"meshadmin", mesh_right::kNotes}}),
+            "Added user tech");
+  ASSERT_EQ(result(admin, {{"action", "edituser"}, {"userid", "manager"}, {"siteadmin", site_right::kManageUsers}}), "ok");
+  const auto notes = [&](const std::string& who, const std::string& id) {
+    auto out = run(who, {{"action", "getNotes"}, {"id", id}});
+    return out.replies.empty() ? Json("no answer") : out.replies[0].value("notes", Json("no notes field"));
+  };
+
+  // A device: "notes" writes, anyone who sees the device reads; the record is MeshCentral's.
+  EXPECT_EQ(notes("user//tech", node), Json());
+  EXPECT_EQ(result("user//tech", {{"action", "setNotes"}, {"id", node}, {"notes", "UPS behind the desk"}}), "ok");
+  EXPECT_EQ(get("nt" + node), (Json{{"_id", "nt" + node}, {"type", "note"}, {"value", "UPS behind the desk"}}));
+  EXPECT_EQ(notes(admin, node), "UPS behind the desk");
+  EXPECT_EQ(result("user//manager", {{"action", "setNotes"}, {"id", node}, {"notes", "x"}}), "Access denied");
+  EXPECT_EQ(result("user//manager", {{"action", "getNotes"}, {"id", node}}), "Access denied");
+  EXPECT_EQ(result("user//tech", {{"action", "setNotes"}, {"id", node}, {"notes", std::string(64 * 1024 + 1, 'a')}}),
+            "Notes are limited to 64 KiB");
+  EXPECT_EQ(result("user//tech", {{"action", "setNotes"}, {"id", node}, {"notes", 5}}), "Invalid notes");
+  EXPECT_EQ(notes(admin, node), "UPS behind the desk");  // refusals changed nothing
+
+  // A group: "edit group" both ways (tech has only "notes" there).
+  EXPECT_EQ(result("user//tech", {{"action", "getNotes"}, {"id", mesh}}), "Access denied");
+  EXPECT_EQ(result(admin, {{"action", "setNotes"}, {"id", mesh}, {"notes", "Second floor"}}), "ok");
+  EXPECT_EQ(notes(admin, mesh), "Second floor");
+
+  // An account: "manage users"; a full administrator's only by a full administrator.
+  EXPECT_EQ(result("user//manager", {{"action", "setNotes"}, {"id", "user//tech"}, {"notes", "on call in May"}}), "ok");
+  EXPECT_EQ(notes("user//manager", "user//tech"), "on call in May");
+  EXPECT_EQ(result("user//manager", {{"action", "setNotes"}, {"id", admin}, {"notes", "x"}}), "Access denied");
+  EXPECT_EQ(result("user//tech", {{"action", "getNotes"}, {"id", "user//manager"}}), "Access denied");
+  // Other domains and other kinds of id are not reached.
+  EXPECT_EQ(result(admin, {{"action", "setNotes"}, {"id", "node/acme/x"}, {"notes", "x"}}), "Access denied");
+  EXPECT_EQ(result(admin, {{"action", "setNotes"}, {"id", "event//1"}, {"notes", "x"}}), "Access denied");
+
+  // Empty notes remove the record; removing the subject removes its notes.
+  EXPECT_EQ(result("user//tech", {{"action", "setNotes"}, {"id", node}, {"notes", ""}}), "ok");
+  EXPECT_TRUE(get("nt" + node).is_null());
+  EXPECT_EQ(result(admin, {{"action", "setNotes"}, {"id", node}, {"notes", "again"}}), "ok");
+  EXPECT_EQ(result(admin, {{"action", "removedevices"}, {"nodeids", {node}}}), "ok");
+  EXPECT_TRUE(get("nt" + node).is_null());
+  EXPECT_EQ(result(admin, {{"action", "deletemesh"}, {"meshid", mesh}}), "ok");
+  EXPECT_TRUE(get("nt" + mesh).is_null());
+  EXPECT_EQ(result(admin, {{"action", "deleteuser"}, {"userid", "user//tech"}}), "ok");
+  EXPECT_TRUE(get("ntuser//tech").is_null());
+}
+
 }  // namespace
 }  // namespace mw::server::accounts::testing

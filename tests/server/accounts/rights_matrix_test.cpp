@@ -28,7 +28,8 @@ const Case kCases[] = {
     {"amtpoweroff", mesh_right::kResetPowerOff}, {"amtpoweron", mesh_right::kWake},
     {"amtinfo", mesh_right::kRemoteControl},  {"scanamtdevice", mesh_right::kManageDevices},
     {"agentconsole", mesh_right::kAgentConsole}, {"runcommands4", mesh_right::kAgentConsole},
-    {"serverfiles", mesh_right::kServerFiles},
+    {"serverfiles", mesh_right::kServerFiles},  {"setnotes", mesh_right::kNotes},
+    {"getnotes", 0},
 };
 
 const std::uint32_t kBits[] = {
@@ -110,6 +111,15 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
   if (action == "deviceevents") {
     auto out = f.run(user, {{"action", "events"}, {"nodeid", node}});
     return !out.replies.empty() && out.replies[0].contains("events");
+  }
+  if (action == "setnotes") {
+    return f.result(user, {{"action", "setNotes"}, {"id", node}, {"notes", "reboot on Fridays"}}) == "ok" &&
+           f.get("nt" + node).value("value", "") == "reboot on Fridays";
+  }
+  if (action == "getnotes") {
+    EXPECT_TRUE(f.db->put({{"_id", "nt" + node}, {"type", "note"}, {"value", "spare disk in the cupboard"}}));
+    auto out = f.run(user, {{"action", "getNotes"}, {"id", node}});
+    return out.replies.size() == 1 && out.replies[0].value("notes", Json()) == "spare disk in the cupboard";
   }
   if (action == "serverfiles") {  // the group's files on the server (/serverfiles.ashx)
     return files::check_store(*f.db, DomainSettings{}, "/files", user, mesh).error.empty();
