@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "commands.hpp"
+#include "discovery.hpp"
 #include "sessions.hpp"
 #include "sysinfo.hpp"
 #include "wss.hpp"
@@ -83,7 +84,14 @@ asio::awaitable<void> Agent::run() {
 }
 
 asio::awaitable<void> Agent::session() {
-  auto url = pa::parse_wss_url(settings_.server_url);
+  std::string server_url = settings_.server_url;
+  if (server_url == "local") {  // LAN mode: ask the local network where the server is
+    std::string found = co_await discover_server(settings_);
+    if (found != discovered_) log("found the server on the local network: " + found);
+    discovered_ = found;
+    server_url = std::move(found);
+  }
+  auto url = pa::parse_wss_url(server_url);
   if (!url) throw std::runtime_error("bad MeshServer URL: " + url.error().message);
   auto c = co_await connect_wss(tls_, *url, url->path);
   // Shared with the writer, which may still be finishing a write when this returns.

@@ -61,6 +61,7 @@ class Agent : public std::enable_shared_from_this<Agent> {
   boost::asio::io_context& io_;
   boost::asio::ssl::context& tls_;
   proto::agent::Settings settings_;
+  std::string discovered_;  // MeshServer=local: the URL LAN discovery gave last
   Identity identity_;
   AgentOptions options_;
   AgentStats stats_;

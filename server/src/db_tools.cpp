@@ -163,8 +163,8 @@ int run_agent_settings_action(const Settings& s, const config::Config& cfg) {
   auto opened = store::SqliteStore::open(database_path(s));
   if (!opened) return fail(opened.error().message);
   const std::string domain = has(cfg, "domain") ? value_of_action(cfg, "domain") : "";
-  auto text = agents::agent_settings_text(*opened.value(), domain, value_of_action(cfg, "agentsettings"),
-                                          agents::agent_server_url(named, s.port), key.server_id());
+  auto text = agents::agent_settings_text(*opened.value(), domain, value_of_action(cfg, "agentsettings"), named, s.port,
+                                          key.server_id());
   if (!text) return fail(text.error().message);
   std::fputs(text->c_str(), stdout);
   return 0;

@@ -24,6 +24,7 @@
 #include "agents/agent_keys.hpp"
 #include "agents/mesh_relay.hpp"
 #include "agents/registry.hpp"
+#include "agents/lan_discovery.hpp"
 #include "amt/amt_manager.hpp"
 #include "amt/amt_scanner.hpp"
 #include "amt/credentials.hpp"
@@ -108,6 +109,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<amt::MpsServer> mps;
   std::unique_ptr<amt::AmtManager> amt_manager;
   std::unique_ptr<amt::AmtScanner> amt_scanner;
+  std::unique_ptr<agents::LanDiscovery> lan_discovery;
   agents::AgentRegistry agent_registry;
   agents::RelayHub relay_hub;
   ctx.agents = &agent_registry;
@@ -187,6 +189,14 @@ int main(int argc, char** argv) {
       ctx.amt_scanner = amt_scanner.get();
     }
     if (mps) mps->on_device_ready = [m = amt_manager.get()](std::shared_ptr<amt::CiraLink> link) { m->device_ready(std::move(link)); };
+    if (!s.wan_only && s.mesh_scanner) {  // agents with MeshServer=local find the server (LAN and hybrid modes)
+      lan_discovery = std::make_unique<agents::LanDiscovery>(ioc, s, s.default_domain().title, ctx.agent_key->server_id(),
+                                                             web.https_port());
+      if (!lan_discovery->start()) {
+        logger("agents")->warn("LAN discovery is off: {}", lan_discovery->error());
+        lan_discovery.reset();
+      }
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "meshwork-server: %s\n", e.what());
     return 1;
@@ -204,6 +214,11 @@ int main(int argc, char** argv) {
     say(std::string("Meshwork Intel(R) AMT MPS server") + (s.mps_tls_offload ? " (TLS offload)" : "") + " running on " +
         (s.mps_cert.empty() ? s.cert : s.mps_cert) + ":" + std::to_string(mps->port()) + ".");
     say("MPS certificate SHA-384: " + ctx.certs->mps().sha384_hex);
+  }
+  if (lan_discovery) {
+    say("LAN discovery on UDP port " + std::to_string(s.discovery_port) + " (" + mw::native::discovery::kGroup4 + " on " +
+        std::to_string(lan_discovery->joined()) + " interface(s), " + mw::native::discovery::kGroup6 + ")" +
+        (s.discovery_key.empty() ? "." : ", encrypted."));
   }
   say("Database: SQLite " + fs::absolute(database_path(s)).string() + " (" +
       std::to_string(ctx.db->count("node", std::nullopt).value_or(0)) + " devices, " +

@@ -55,6 +55,24 @@ Settings make_settings(const config::Config& cfg) {
   s.lan_only = v.get_bool("LanOnly");
   s.wan_only = v.get_bool("WanOnly");
   if (s.lan_only && s.wan_only) throw config::ConfigError("LanOnly and WanOnly cannot both be set");
+  s.mesh_scanner = v.get_bool("MeshScanner");
+  if (const auto ld = v.get("LocalDiscovery"); ld.is_object()) {
+    for (const auto& [key, value] : ld.items()) {
+      if (key == "port") {
+        if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 65535) {
+          throw config::ConfigError("LocalDiscovery.port must be a port number (1 to 65535)");
+        }
+        s.discovery_port = value.get<int>();
+      } else if (key == "name" || key == "info" || key == "key") {
+        if (!value.is_string() || value.get<std::string>().size() > 200) {
+          throw config::ConfigError("LocalDiscovery." + key + " must be text of at most 200 characters");
+        }
+        (key == "name" ? s.discovery_name : key == "info" ? s.discovery_info : s.discovery_key) = value.get<std::string>();
+      } else {
+        throw config::ConfigError("LocalDiscovery." + key + " is not name, info, key or port");
+      }
+    }
+  }
   const auto offload = v.get("TlsOffload");
   if (offload.is_boolean()) {
     s.tls_offload = offload.get<bool>();

@@ -52,6 +52,11 @@ struct Settings {
   bool exact_ports = false;
   bool lan_only = false;
   bool wan_only = false;
+  // LAN discovery (agents/lan_discovery.hpp): on unless WanOnly or MeshScanner is false.
+  bool mesh_scanner = true;
+  std::string discovery_name, discovery_info;  // LocalDiscovery.name / .info (answers to MeshServerScan)
+  std::string discovery_key;                   // LocalDiscovery.key: packets encrypted (secret)
+  int discovery_port = 16989;                  // LocalDiscovery.port (Meshwork's; MeshCentral's is fixed)
   bool tls_offload = false;                     // plain HTTP on Port behind an offloader
   std::vector<std::string> tls_offload_trusted;  // X-Forwarded-* trusted only from these (empty: all, when offloading)
   bool mps_tls_offload = false;

@@ -9,7 +9,11 @@
 // the relay, decoded by shared/rfb and compared pixel for pixel with xwd's screenshot, a click
 // reaching an X client (xev), and view-only users' clicks not reaching it.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <cstring>
@@ -244,6 +248,48 @@ TEST_F(Agent, ConnectsAppearsWithSystemInformationAndKeepsItsIdentity) {
   AgentProcess again(settings, state, f.dir.path() / "agent2.log");
   ASSERT_TRUE(again.wait_for("as " + nodeid)) << again.log();
   EXPECT_EQ(nodes().size(), 1u);
+}
+
+// A UDP port free on loopback right now (bound, read, released).
+int free_udp_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    return 0;
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+TEST_F(Agent, FindsTheServerOnTheLocalNetworkInLanMode) {
+  // LAN mode: the server hands out MeshServer=local with its discovery key and port, and answers
+  // the agent's multicast question (on loopback here: DiscoveryInterface) with where it listens.
+  server.reset();
+  const int udp = free_udp_port();
+  ASSERT_GT(udp, 0);
+  server = std::make_unique<ServerProcess>(
+      f.args({"--agentpong", "2", "--lanonly", "--localdiscovery", R"({"port": )" + std::to_string(udp) + R"(, "key": "lan-secret"})"}));
+  ASSERT_TRUE(server->running()) << server->output();
+  port = server->https_port();
+  EXPECT_NE(server->output().find("LAN discovery on UDP port " + std::to_string(udp)), std::string::npos) << server->output();
+  auto r = https_request(port, "/meshsettings?id=" + kGroupShort, f.verifying());
+  ASSERT_EQ(r.result_int(), 200) << r.body();
+  for (const std::string& line : std::vector<std::string>{"MeshServer=local", "DiscoveryKey=lan-secret", "DiscoveryPort=" + std::to_string(udp)}) {
+    EXPECT_NE(r.body().find(line + "\n"), std::string::npos) << line << " in\n" << r.body();
+  }
+  const auto settings = write_settings(r.body() + "DiscoveryInterface=127.0.0.1\n");
+  AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log() << server->output();
+  EXPECT_NE(agent.log().find("found the server on the local network: wss://127.0.0.1:" + std::to_string(port) + "/agent.ashx"),
+            std::string::npos) << agent.log();
+  const json list = nodes();
+  ASSERT_EQ(list.size(), 1u) << list.dump();
+  EXPECT_EQ(list[0].value("_id", ""), "node//" + node_of(agent));
+  EXPECT_EQ(list[0].value("conn", 0), 1);
 }
 
 TEST_F(Agent, RefusesAServerWhoseKeyIsNotThePinnedOne) {

@@ -28,10 +28,13 @@ std::string public_authority(const Settings& s, int https_port) {
 }
 }  // namespace
 
-std::string agent_server_url(const Settings& s, int https_port) { return "wss://" + public_authority(s, https_port) + "/agent.ashx"; }
+std::string agent_server_url(const Settings& s, int https_port) {
+  if (s.lan_only) return "local";  // LAN mode: agents find the server by multicast (MeshCentral's "local")
+  return "wss://" + public_authority(s, https_port) + "/agent.ashx";
+}
 
 mw::Result<std::string> agent_settings_text(store::Store& db, const std::string& domain, const std::string& group,
-                                            const std::string& server_url, const std::string& server_id) {
+                                            const Settings& s, int https_port, const std::string& server_id) {
   const std::string meshid = group.find('/') == std::string::npos ? "mesh/" + domain + "/" + group : group;
   auto mesh = db.get(meshid);
   if (!mesh) return mesh.error();
@@ -41,8 +44,12 @@ mw::Result<std::string> agent_settings_text(store::Store& db, const std::string&
   }
   if (mesh.value()->value("mtype", 2) != 2) return make_error("amt-group", "device group " + group + " is for Intel AMT only");
   proto::agent::Settings st;
-  st.server_url = server_url;
+  st.server_url = agent_server_url(s, https_port);
   st.server_id = server_id;
+  if (s.lan_only) {
+    st.discovery_key = s.discovery_key;
+    if (s.discovery_port != 16989) st.discovery_port = s.discovery_port;
+  }
   st.mesh_id = meshid;
   st.mesh_name = mesh.value()->value("name", "");
   // Names are free text: keep the file one line per key.
@@ -143,12 +150,12 @@ bool route_agent_download(const http::request<http::string_body>& req, const Ser
   }
 
   // Settings and script need the group record (and the script the binary's hash): off the I/O thread.
-  const std::string url = agent_server_url(ctx.settings, ctx.info.port);
   const std::string base = "https://" + public_authority(ctx.settings, ctx.info.port);
   ctx.async_db->run(
       ex,
-      [domain, id, url, base, script, server_id = ctx.agent_key->server_id(), bin = agent_binary(ctx.settings)](store::Store& s) {
-        auto text = agent_settings_text(s, domain, id, url, server_id);
+      [domain, id, settings = &ctx.settings, port = ctx.info.port, base, script, server_id = ctx.agent_key->server_id(),
+       bin = agent_binary(ctx.settings)](store::Store& s) {
+        auto text = agent_settings_text(s, domain, id, *settings, port, server_id);
         if (!text || !script) return text;
         const auto hash = binary_sha384(bin);
         if (hash.empty()) return mw::Result<std::string>(make_error("no-binary", "The agent binary is not installed on this server"));

@@ -17,11 +17,13 @@
 
 namespace mw::server::agents {
 
-// The wss:// URL agents use: Cert (the host name) and AliasPort or the HTTPS port.
+// The wss:// URL agents use: Cert (the host name) and AliasPort or the HTTPS port; "local" in
+// LanOnly mode (agents find the server by LAN discovery, agents/lan_discovery.hpp).
 std::string agent_server_url(const Settings& s, int https_port);
-// The settings file for group `group` of `domain`; an error when there is no such agent group.
+// The settings file for group `group` of `domain` (with DiscoveryKey / DiscoveryPort in LanOnly
+// mode); an error when there is no such agent group.
 mw::Result<std::string> agent_settings_text(store::Store& db, const std::string& domain, const std::string& group,
-                                            const std::string& server_url, const std::string& server_id);
+                                            const Settings& s, int https_port, const std::string& server_id);
 // The install script for a group (downloads with curl, checks the binary's SHA-384, runs --install).
 std::string install_script(const std::string& https_base, const std::string& meshid, const std::string& binary_sha384);
 

@@ -29,6 +29,10 @@ constexpr Spec kSettings[] = {
     {"ExactPorts", Kind::kBool, "false", "Fail when a port is busy instead of trying the next one"},
     {"LanOnly", Kind::kBool, "false", "LAN mode: no MPS, server name hidden, agents find the server by multicast"},
     {"WanOnly", Kind::kBool, "false", "WAN mode: no LAN discovery; needs Cert"},
+    {"MeshScanner", Kind::kBool, "true", "Answer agents looking for the server on the LAN (UDP multicast; not with WanOnly)"},
+    {"LocalDiscovery", Kind::kObject, "",
+     "LAN discovery: {\"name\": shown to scanners, \"info\": more text, \"key\": encrypts the packets, \"port\": UDP port (16989)}",
+     Support::kYes, true},  // secret: holds the key
     {"TlsOffload", Kind::kBoolOrString, "false",
      "Plain HTTP on Port behind a TLS offloader; a comma-separated address list trusts X-Forwarded-* only from them"},
     {"MpsTlsOffload", Kind::kBool, "false", "Plain TCP on MpsPort behind a TLS offloader"},

@@ -247,6 +247,9 @@ std::string format_settings(const Settings& s) {
   line("TerminalUser", s.terminal_user);
   line("FilesRoot", s.files_root);
   line("Display", s.display);
+  line("DiscoveryKey", s.discovery_key);
+  if (s.discovery_port > 0) line("DiscoveryPort", std::to_string(s.discovery_port));
+  line("DiscoveryInterface", s.discovery_interface);
   return out;
 }
 
@@ -275,12 +278,22 @@ Result<Settings> parse_settings(std::string_view text_in) {
     else if (key == "terminaluser") s.terminal_user = std::move(value);
     else if (key == "filesroot") s.files_root = std::move(value);
     else if (key == "display") s.display = std::move(value);
+    else if (key == "discoverykey") s.discovery_key = std::move(value);
+    else if (key == "discoveryinterface") s.discovery_interface = std::move(value);
+    else if (key == "discoveryport") {
+      if (value.empty() || value.size() > 5 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+          std::stoi(value) < 1 || std::stoi(value) > 65535) {
+        return make_error("bad-settings", "DiscoveryPort must be a port number (1 to 65535)");
+      }
+      s.discovery_port = std::stoi(value);
+    }
     else if (key == "meshtype" || key == "serverhttpshash") continue;  // MeshCentral's, not needed here
     else unknown += (unknown.empty() ? "" : ", ") + t.substr(0, eq);
   }
   if (!unknown.empty()) return make_error("bad-settings", "unknown settings: " + unknown);
-  if (s.server_url.empty()) return make_error("bad-settings", "settings without MeshServer (wss://host:port/agent.ashx)");
-  if (!parse_wss_url(s.server_url)) return make_error("bad-settings", "MeshServer is not a wss:// URL: " + s.server_url);
+  if (s.server_url.empty()) return make_error("bad-settings", "settings without MeshServer (wss://host:port/agent.ashx, or local)");
+  if (lower(s.server_url) == "local") s.server_url = "local";  // MeshCentral's LAN mode: found by discovery
+  else if (!parse_wss_url(s.server_url)) return make_error("bad-settings", "MeshServer is not a wss:// URL or \"local\": " + s.server_url);
   if (s.server_id.size() != kHashSize * 2 ||
       !std::all_of(s.server_id.begin(), s.server_id.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
     return make_error("bad-settings", "ServerID must be 96 hexadecimal digits (SHA-384)");

@@ -194,14 +194,27 @@ TEST_F(Agents, SettingsFileNamesTheServerTheKeyAndTheGroup) {
   s.alias_port = 444;
   EXPECT_EQ(agent_server_url(s, 8443), "wss://mesh.example:444/agent.ashx");
   const std::string id(96, 'a');
-  auto text = agent_settings_text(*db, "", mesh.substr(6), "wss://mesh.example/agent.ashx", id);  // as meshctrl shows it
+  s.alias_port = 0;
+  auto text = agent_settings_text(*db, "", mesh.substr(6), s, 443, id);  // as meshctrl shows it
   ASSERT_TRUE(text) << text.error().message;
   auto parsed = pa::parse_settings(*text);
   ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->server_url, "wss://mesh.example/agent.ashx");
   EXPECT_EQ(parsed->mesh_id, mesh);
   EXPECT_EQ(parsed->mesh_name, "Office PCs");  // one line per key
   EXPECT_EQ(parsed->server_id, id);
-  EXPECT_FALSE(agent_settings_text(*db, "", "mesh//nosuch", "wss://h/agent.ashx", id));
+  EXPECT_TRUE(parsed->discovery_key.empty());
+  EXPECT_FALSE(agent_settings_text(*db, "", "mesh//nosuch", s, 443, id));
+  // LAN mode: MeshCentral's MeshServer=local with the discovery key; the port when not 16989.
+  s.lan_only = true;
+  s.discovery_key = "lan-secret";
+  auto lan = pa::parse_settings(agent_settings_text(*db, "", mesh, s, 443, id).value());
+  ASSERT_TRUE(lan);
+  EXPECT_EQ(lan->server_url, "local");
+  EXPECT_EQ(lan->discovery_key, "lan-secret");
+  EXPECT_EQ(lan->discovery_port, 0);
+  s.discovery_port = 40123;
+  EXPECT_EQ(pa::parse_settings(agent_settings_text(*db, "", mesh, s, 443, id).value())->discovery_port, 40123);
   const auto script = install_script("https://mesh.example", mesh, std::string(96, 'b'));
   EXPECT_NE(script.find("sha384sum -c"), std::string::npos);
   EXPECT_NE(script.find("--install --settings"), std::string::npos);

@@ -22,7 +22,7 @@ TEST(AgentProto, HelloAndAuthRoundTrip) {
   EXPECT_EQ(std::get<ServerAuth>(*s).cert_der.size(), 700u);
   EXPECT_EQ(std::get<ServerAuth>(*s).signature, filled(96, 3));
 
-  auto a = parse(encode(AgentAuth{filled(120, 4), filled(100, 5), "mesh//abc", "0.1.0", "linux"}));
+  auto a = parse(encode(AgentAuth{filled(120, 4), filled(100, 5), "mesh//abc", "0.1.0", "linux", "pc-1"}));
   ASSERT_TRUE(a) << a.error().message;
   EXPECT_EQ(std::get<AgentAuth>(*a).meshid, "mesh//abc");
   EXPECT_EQ(std::get<AgentAuth>(*a).platform, "linux");
@@ -112,6 +112,26 @@ TEST(AgentProto, SettingsRoundTripAndErrors) {
   EXPECT_FALSE(parse_settings("MeshServer=https://h/a\nServerID=" + std::string(96, 'a') + "\nMeshID=mesh//x\n"));
   EXPECT_FALSE(parse_settings("MeshServer=wss://h/a\nServerID=abc\nMeshID=mesh//x\n"));
   EXPECT_FALSE(parse_settings("just a line\n"));
+}
+
+TEST(AgentProto, SettingsForLanDiscovery) {
+  // MeshCentral's LAN mode: MeshServer=local, with its DiscoveryKey; Meshwork's DiscoveryPort.
+  const std::string id = "ServerID=" + std::string(96, 'a') + "\nMeshID=mesh//x\n";
+  auto lan = parse_settings("MeshServer=LOCAL\nDiscoveryKey=s3cret\nDiscoveryPort=40001\nDiscoveryInterface=127.0.0.1\n" + id);
+  ASSERT_TRUE(lan) << lan.error().message;
+  EXPECT_EQ(lan->server_url, "local");
+  EXPECT_EQ(lan->discovery_key, "s3cret");
+  EXPECT_EQ(lan->discovery_port, 40001);
+  auto back = parse_settings(format_settings(*lan));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->discovery_key, "s3cret");
+  EXPECT_EQ(back->discovery_port, 40001);
+  EXPECT_EQ(back->discovery_interface, "127.0.0.1");
+  EXPECT_EQ(parse_settings("MeshServer=local\n" + id)->discovery_port, 0);  // the default, 16989
+  for (const char* bad : {"0", "65536", "-1", "http", "123456"}) {
+    EXPECT_FALSE(parse_settings("MeshServer=local\nDiscoveryPort=" + std::string(bad) + "\n" + id)) << bad;
+  }
+  EXPECT_FALSE(parse_settings("MeshServer=locally\n" + id));
 }
 
 TEST(AgentProto, WssUrls) {

@@ -115,13 +115,16 @@ Result<Message> parse(std::string_view text);
 
 // [SECTION] Settings file (MeshCentral's .msh form: Key=Value lines)
 struct Settings {
-  std::string server_url;  // MeshServer: wss://host:port/agent.ashx
+  std::string server_url;  // MeshServer: wss://host:port/agent.ashx, or "local": found by LAN discovery
   std::string server_id;   // ServerID: SHA-384 (hex) of the agent-server certificate's public key
   std::string mesh_id;     // MeshID: "mesh/<domain>/<id>"
   std::string mesh_name;   // MeshName (informational)
   std::string terminal_user;  // TerminalUser: run terminals as this account (agent running as root)
   std::string files_root;     // FilesRoot: the folder file sessions may reach ("/" by default)
   std::string display;        // Display: the X display desktop sessions show ("" = $DISPLAY, else :0)
+  std::string discovery_key;  // DiscoveryKey: the server's LocalDiscovery.key (MeshServer=local)
+  int discovery_port = 0;     // DiscoveryPort: the server's UDP discovery port (0: 16989)
+  std::string discovery_interface;  // DiscoveryInterface: search through this IPv4 address only ("": all)
 };
 std::string format_settings(const Settings& s);
 // Unknown keys are kept out (an error lists them), so a typo never goes unnoticed.
