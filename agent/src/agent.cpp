@@ -211,6 +211,9 @@ asio::awaitable<void> Agent::session() {
     auto m = co_await read_message();
     if (std::holds_alternative<pa::Ping>(m)) {
       send(pa::encode(pa::Pong{}));
+    } else if (std::holds_alternative<pa::UninstallAgent>(m)) {
+      log(options_.on_uninstall ? "the server asked this agent to uninstall itself" : "uninstall request ignored (swarm agent)");
+      if (options_.on_uninstall) options_.on_uninstall();
     } else if (auto* t = std::get_if<pa::Tunnel>(&m)) {
       if (!options_.sessions) continue;
       asio::co_spawn(io_, serve_tunnel(tls_, relay_target, *t), asio::detached);

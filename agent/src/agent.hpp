@@ -24,6 +24,9 @@ struct AgentOptions {
   std::chrono::milliseconds backoff_min{1000}, backoff_max{std::chrono::minutes(5)};
   std::string label;  // prefix of log lines ("" for a single agent)
   bool quiet = false;  // log failures only once per change of reason (swarm)
+  // The server asked the agent to uninstall itself (main.cpp does it once the agent has stopped);
+  // empty: the request is logged and ignored (swarm agents).
+  std::function<void()> on_uninstall;
 };
 
 // The reconnect delay: doubles from `min` up to `max`, with half of it random (jitter), so a

@@ -2,6 +2,7 @@
 // the server hands out, installs or removes itself as a service, or runs a swarm of identities
 // for load tests.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -37,6 +38,32 @@ void raise_fd_limit() {
     r.rlim_cur = r.rlim_max;
     setrlimit(RLIMIT_NOFILE, &r);
   }
+}
+
+// The server asked this agent to uninstall itself (MeshCentral's "uninstallagent"). The installed
+// service hands the removal to a transient systemd unit: stopping the service from inside would
+// end this process half-way. An agent run in the foreground forgets its identity (a new device
+// if it is ever started again) and exits; its settings and binary are the operator's files.
+int uninstall_on_request(const fs::path& settings_file, const fs::path& state_dir) {
+  std::error_code ec;
+  const auto installed = install_paths("/");
+  if (fs::equivalent(settings_file, installed.settings, ec)) {
+    log_line("uninstalling the service at the server's request");
+    const std::string binary = installed.binary.string();
+    const char* argv[] = {"systemd-run", "--quiet", "--collect", "--unit=meshwork-agent-uninstall", binary.c_str(), "--uninstall", nullptr};
+    ::execvp(argv[0], const_cast<char* const*>(argv));
+    // No systemd-run: remove it from here (uninstall_service stops the service, this process, last).
+    const auto err = uninstall_service("/");
+    if (!err.empty()) log_line("uninstall failed: " + err);
+    return err.empty() ? 0 : 1;
+  }
+  fs::remove(state_dir / "agent-key.pem", ec);
+  if (ec) {
+    log_line("uninstall: cannot remove the identity in " + state_dir.string() + ": " + ec.message());
+    return 1;
+  }
+  log_line("uninstalled at the server's request: identity removed from " + state_dir.string());
+  return 0;
 }
 
 }  // namespace
@@ -80,12 +107,18 @@ int main(int argc, char** argv) {
       o.sysinfo_interval = std::chrono::seconds(sysinfo_seconds);
       o.backoff_max = std::chrono::milliseconds(backoff_max_ms);
       o.backoff_min = std::min(o.backoff_min, o.backoff_max);
+      bool uninstall_requested = false;
+      o.on_uninstall = [&] {
+        uninstall_requested = true;
+        io.stop();
+      };
       auto agent = std::make_shared<Agent>(io, *tls, settings, Identity::load_or_create(state_dir), o);
       log_line("device id " + agent->identity().node_value() + ", server " + settings.server_url);
       boost::asio::signal_set signals(io, SIGINT, SIGTERM);
       signals.async_wait([&](const boost::system::error_code&, int) { io.stop(); });
       agent->start();
       io.run();
+      if (uninstall_requested) return uninstall_on_request(settings_file, state_dir);
       log_line("stopped");
       return 0;
     }

@@ -95,7 +95,8 @@ std::string install_service(const fs::path& root, const fs::path& settings_file)
 std::string uninstall_service(const fs::path& root) {
   const bool real_system = fs::equivalent(root, "/");
   if (real_system && ::geteuid() != 0) return "removing the service needs root (run it with sudo)";
-  if (real_system) run({"systemctl", "disable", "--now", kUnitName});
+  // Disabled first and stopped last, so the service itself can run this (it ends when stopped).
+  if (real_system) run({"systemctl", "disable", kUnitName});
   const auto p = install_paths(root);
   std::error_code ec;
   fs::remove(p.unit, ec);
@@ -104,8 +105,11 @@ std::string uninstall_service(const fs::path& root) {
   fs::remove_all(p.state_dir, ec);
   fs::remove(p.settings.parent_path(), ec);  // only when empty
   fs::remove(p.binary.parent_path(), ec);
-  if (real_system) run({"systemctl", "daemon-reload"});
   log_line("removed the agent from " + root.string());
+  if (real_system) {
+    run({"systemctl", "daemon-reload"});
+    run({"systemctl", "stop", kUnitName});
+  }
   return "";
 }
 

@@ -253,6 +253,9 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
           }
         }
         for (auto& job : d.outcome.agent_jobs) self->run_agent_command(std::move(job));
+        for (const auto& nodeid : d.outcome.agent_uninstalls) {
+          if (auto link = self->ctx_.agents ? self->ctx_.agents->find(nodeid) : nullptr) link->send_uninstall();
+        }
         if (d.outcome.caller_gone) {
           self->send(Json{{"action", "close"}, {"cause", "noauth"}, {"msg", "noauth"}, {"reason", "The account is locked or removed."}});
           return self->close_after_writes();

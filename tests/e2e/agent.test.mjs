@@ -318,3 +318,24 @@ test('the agent console: Console opens it, commands answer about the agent, Up r
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Last: the agent is gone afterwards.
+test('uninstalling the agent from its device page, after a confirmation', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  await clickButton(page, `device:${hostname()}`);
+  await clickButton(page, `page-uninstall:${hostname()}`);
+  await page.waitForFunction(() => window.meshwork.buttons['uninstall-confirm'], null, { timeout: 10000 });
+  saveArtifact('agent-uninstall-confirm.png', await page.screenshot({ type: 'png' }));
+  await clickButton(page, 'uninstall-confirm');
+  const code = await Promise.race([agent.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 20000))]);
+  assert.equal(code, 0, agent.log());
+  assert.match(agent.log(), /uninstalled at the server's request: identity removed/);
+  await page.waitForFunction(() => (window.meshwork.devicePages || []).some((p) => p.events.some((m) => /to uninstall itself$/.test(m))),
+    null, { timeout: 10000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -107,6 +107,8 @@ class AgentProcess {
   }
   std::string log() const { return peer::read_file(log_); }
   void stop() { child_.stop(); }
+  // Waits for the agent to end by itself; its exit code, or -1 if it still runs.
+  int wait_exit(std::chrono::seconds within) { return child_.wait(Clock::now() + within) ? child_.status() : -1; }
 
  private:
   fs::path log_;
@@ -290,6 +292,32 @@ TEST_F(Agent, FindsTheServerOnTheLocalNetworkInLanMode) {
   ASSERT_EQ(list.size(), 1u) << list.dump();
   EXPECT_EQ(list[0].value("_id", ""), "node//" + node_of(agent));
   EXPECT_EQ(list[0].value("conn", 0), 1);
+}
+
+TEST_F(Agent, UninstallsItselfWhenTheServerAsksWithTheRight) {
+  const auto settings = write_settings(settings_text());
+  const fs::path state = f.dir.path() / "state";
+  AgentProcess agent(settings, state, f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  const std::string nodeid = "node//" + node_of(agent);
+  // helpdesk manages the group's devices but has no "uninstall agent": refused, the agent stays.
+  EXPECT_EQ(control({{"action", "uninstallagent"}, {"nodeids", {nodeid}}}, "uninstallagent", as("helpdesk", "Helpdesk-pass1"))
+                .value("result", ""),
+            "Access denied");
+  EXPECT_EQ(agent.wait_exit(std::chrono::seconds(1)), -1);
+  EXPECT_TRUE(fs::exists(state / "agent-key.pem"));
+  // The administrator asks: the agent forgets its identity and ends (it runs in the foreground).
+  EXPECT_EQ(control({{"action", "uninstallagent"}, {"nodeids", {nodeid}}}, "uninstallagent", as("admin", "Admin-pass1"))
+                .value("result", ""),
+            "ok");
+  EXPECT_EQ(agent.wait_exit(std::chrono::seconds(20)), 0) << agent.log();
+  EXPECT_NE(agent.log().find("the server asked this agent to uninstall itself"), std::string::npos) << agent.log();
+  EXPECT_FALSE(fs::exists(state / "agent-key.pem"));
+  // The request is in the device's history; the record stays until the device is removed.
+  const json events = control({{"action", "events"}, {"nodeid", nodeid}}, "events", as("admin", "Admin-pass1"));
+  ASSERT_TRUE(events.contains("events")) << events.dump();
+  EXPECT_NE(events["events"].dump().find("to uninstall itself"), std::string::npos) << events.dump();
+  EXPECT_EQ(nodes().size(), 1u);
 }
 
 TEST_F(Agent, RefusesAServerWhoseKeyIsNotThePinnedOne) {

@@ -265,6 +265,7 @@ void App::draw(float width, float height) {
   draw_add_agent();
   draw_add_amt();
   draw_power_confirm();
+  draw_uninstall_confirm();
 }
 
 std::string App::add_agent_command() const {
@@ -1246,6 +1247,14 @@ void App::draw_device_pages() {
         for (const auto& t : d.tags) edit_.tags += (edit_.tags.empty() ? "" : ", ") + t;
         edit_open_ = false;
       }
+      // An agent's device, for those with "uninstall agent" (32768) on its group.
+      if (user_ && (d.conn & 1)) {
+        const auto r = user_->mesh_rights.find(d.meshid);
+        if (r != user_->mesh_rights.end() && (r->second & 32768) != 0) {
+          ImGui::SameLine();
+          if (action_button("Uninstall agent", d.id + "/uninstall", "page-uninstall:" + d.name)) uninstall_confirm_ = d.id;
+        }
+      }
       if (ImGui::BeginTabBar("##tabs")) {
         if (ImGui::BeginTabItem("General")) {
           ImGui::BeginChild("##general");
@@ -1486,6 +1495,40 @@ void App::draw_power_confirm() {
   if (ImGui::Button("Cancel", ImVec2(em * 7, 0)) || !keep) done = true;
   if (done) {
     power_confirm_ = {};
+    ImGui::CloseCurrentPopup();
+    ++revision_;
+  }
+  ImGui::EndPopup();
+}
+
+void App::draw_uninstall_confirm() {
+  if (uninstall_confirm_.empty()) return;
+  const auto dev = devices_.find(uninstall_confirm_);
+  if (dev == devices_.end()) {
+    uninstall_confirm_.clear();
+    return;
+  }
+  const char* title = "Uninstall agent###uninstallconfirm";
+  if (!ImGui::IsPopupOpen(title)) ImGui::OpenPopup(title);
+  bool keep = true;
+  if (!ImGui::BeginPopupModal(title, &keep, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
+    if (!keep) uninstall_confirm_.clear();
+    return;
+  }
+  ImGui::Text("Uninstall the agent of %s?", dev->second.name.c_str());
+  ImGui::TextColored(kMuted, "The agent removes itself from the computer; the device stays listed, offline, until deleted.");
+  ImGui::Spacing();
+  const float em = ImGui::GetFontSize();
+  bool done = false;
+  if (ImGui::Button("Uninstall", ImVec2(em * 7, 0))) {
+    send_json({{"action", "uninstallagent"}, {"nodeids", {dev->first}}});
+    done = true;
+  }
+  record_item(buttons_, "uninstall-confirm");
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel", ImVec2(em * 7, 0)) || !keep) done = true;
+  if (done) {
+    uninstall_confirm_.clear();
     ImGui::CloseCurrentPopup();
     ++revision_;
   }

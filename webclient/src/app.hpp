@@ -248,6 +248,7 @@ class App {
   void draw_single_view(float width, float height, float top);
   const proto::Device* embedded_device() const;
   void draw_power_confirm();
+  void draw_uninstall_confirm();
   bool action_button(const char* label, const std::string& id, const std::string& test_name);
 
   std::function<void(std::string)> send_;
@@ -307,6 +308,7 @@ class App {
   Embedding embed_;
   bool embed_opened_ = false;
   std::pair<std::string, int> power_confirm_;  // device and poweraction type awaiting confirmation
+  std::string uninstall_confirm_;              // device whose agent's uninstall awaits confirmation
   Tab tab_ = Tab::kDevices;
   bool viewmode_applied_ = false;
   double now_ = 0;  // the platform's clock at the last tick

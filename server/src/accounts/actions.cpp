@@ -637,6 +637,27 @@ void do_setnotes(Store& db, const ActionEnv& env, const Json& caller, const Json
   out.replies.push_back(answer(cmd, "ok"));
 }
 
+// MeshCentral's "uninstallagent": each device's agent (the "uninstall agent" right on its group)
+// is asked to remove itself; devices without the right are skipped, as MeshCentral does. The
+// device record stays (removedevices takes it away). An event per device asked.
+void do_uninstallagent(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const auto ids = node_ids(cmd);
+  if (ids.empty()) return out.replies.push_back(answer(cmd, "Invalid node id"));
+  std::size_t asked = 0;
+  for (const auto& id : ids) {
+    auto node = node_with_right(db, env, caller, id, mesh_right::kUninstall);
+    if (!node) continue;
+    const std::string nodeid = node->value("_id", "");
+    Json ev = user_event_base(caller);
+    ev.update({{"etype", "node"}, {"nodeid", nodeid}, {"meshid", node->value("meshid", "")}, {"action", "uninstallagent"},
+               {"msg", "Asked the agent of " + node->value("name", "") + " to uninstall itself"}, {"domain", env.domain}});
+    record_event(db, out, {"*", node->value("meshid", ""), nodeid, caller.value("_id", "")}, std::move(ev));
+    out.agent_uninstalls.push_back(nodeid);
+    ++asked;
+  }
+  out.replies.push_back(answer(cmd, asked ? "ok" : "Access denied"));
+}
+
 void do_changedevice(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   const auto ids = node_ids(cmd);
   if (ids.size() != 1) return out.replies.push_back(answer(cmd, "Invalid node id"));
@@ -1116,6 +1137,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   else if (action == "getsysinfo") do_getsysinfo(db, env, caller, cmd, out);
   else if (action == "runcommands") do_runcommands(db, env, caller, cmd, out);
   else if (action == "msg") do_msg(db, env, caller, cmd, out);
+  else if (action == "uninstallagent") do_uninstallagent(db, env, caller, cmd, out);
   else if (action == "removedevices") do_removedevices(db, env, caller, cmd, out);
   else if (action == "changeDeviceMesh") do_changedevicemesh(db, env, caller, cmd, out);
   else if (action == "poweraction") do_poweraction(db, env, caller, cmd, out);

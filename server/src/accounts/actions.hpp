@@ -63,6 +63,7 @@ struct Outcome {
   bool caller_gone = false;                 // the caller's account no longer exists or is locked
   std::vector<AmtJob> amt_jobs;             // for the AMT manager, in order
   std::vector<AgentCommandJob> agent_jobs;  // for connected agents, in order
+  std::vector<std::string> agent_uninstalls;  // devices whose connected agent is asked to uninstall itself
   // "serverstats" was allowed: what the database knows (UserAccounts, DeviceGroups, responseid);
   // the control channel adds the live figures (connections, memory) and sends it.
   std::optional<Json> server_stats;

@@ -37,6 +37,7 @@ constexpr std::array kPolicies{
     Policy{"amtinfo", kNodes, mesh_right::kRemoteControl},      // and not kNoAmt
     Policy{"runcommands", kNodes, mesh_right::kRemoteCommands},  // type 4 (agent console): kAgentConsole
     Policy{"msg", kNodes, mesh_right::kAgentConsole},            // type "console" only
+    Policy{"uninstallagent", kNodes, mesh_right::kUninstall},
 };
 }  // namespace
 

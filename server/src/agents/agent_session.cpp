@@ -71,6 +71,9 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
       self->send(pa::encode(pa::RunCommands{id, std::move(cmds), true, type}));
     });
   }
+  void send_uninstall() override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->send(pa::encode(pa::UninstallAgent{})); });
+  }
   void shutdown() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->close("replaced by a newer connection"); });
   }

@@ -21,6 +21,8 @@ class AgentLink {
   // when the agent goes away first), on the agent session's strand.
   // `type`: proto::agent::kShellCommands, or kConsoleCommand (one agent console command).
   virtual void run_commands(std::string cmds, int type, std::function<void(std::string result, int exit_code)> done) = 0;
+  // Asks the agent to uninstall itself (proto::agent::UninstallAgent).
+  virtual void send_uninstall() = 0;
   virtual void shutdown() = 0;
 };
 

@@ -132,6 +132,8 @@ std::string encode(const Message& m) {
           j = {{"action", "ping"}};
         } else if constexpr (std::is_same_v<T, Pong>) {
           j = {{"action", "pong"}};
+        } else if constexpr (std::is_same_v<T, UninstallAgent>) {
+          j = {{"action", "uninstallagent"}};
         } else if constexpr (std::is_same_v<T, Tunnel>) {
           j = {{"action", "tunnel"}, {"id", v.id}, {"p", static_cast<int>(v.protocol)}, {"cols", v.cols}, {"rows", v.rows},
                {"viewonly", v.view_only}};
@@ -204,6 +206,7 @@ Result<Message> parse(std::string_view text_in) {
   }
   if (a == "ping") return Message{Ping{}};
   if (a == "pong") return Message{Pong{}};
+  if (a == "uninstallagent") return Message{UninstallAgent{}};
   if (a == "tunnel") {
     auto id = text(j, "id");
     if (!id) return id.error();

@@ -154,7 +154,7 @@ export function httpsGet(port, p) {
 }
 
 // Runs the real meshwork-agent with the settings the server hands out for `group` (plus `extra`
-// settings lines); resolves once it is connected, with { stop(), log() }.
+// settings lines); resolves once it is connected, with { stop(), log(), exited }.
 export async function startAgent(server, group, extra = '') {
   const work = mkdtempSync(path.join(tmpdir(), 'mw-e2e-agent-'));
   const settings = await httpsGet(server.port, `/meshsettings?id=${encodeURIComponent(group)}`);
@@ -168,8 +168,10 @@ export async function startAgent(server, group, extra = '') {
     const timer = setTimeout(() => reject(new Error(`agent did not connect:\n${log}`)), 30000);
     proc.stderr.on('data', () => { if (log.includes('connected to')) { clearTimeout(timer); resolve(); } });
   });
+  const exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
   return {
     log: () => log,
+    exited,  // resolves with the exit code when the agent ends by itself
     stop() {
       proc.kill('SIGTERM');
       rmSync(work, { recursive: true, force: true });

@@ -29,7 +29,7 @@ const Case kCases[] = {
     {"amtinfo", mesh_right::kRemoteControl},  {"scanamtdevice", mesh_right::kManageDevices},
     {"agentconsole", mesh_right::kAgentConsole}, {"runcommands4", mesh_right::kAgentConsole},
     {"serverfiles", mesh_right::kServerFiles},  {"setnotes", mesh_right::kNotes},
-    {"getnotes", 0},
+    {"getnotes", 0},                          {"uninstallagent", mesh_right::kUninstall},
 };
 
 const std::uint32_t kBits[] = {
@@ -111,6 +111,10 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
   if (action == "deviceevents") {
     auto out = f.run(user, {{"action", "events"}, {"nodeid", node}});
     return !out.replies.empty() && out.replies[0].contains("events");
+  }
+  if (action == "uninstallagent") {
+    auto out = f.run(user, {{"action", "uninstallagent"}, {"nodeids", {node}}});
+    return out.agent_uninstalls.size() == 1 && out.agent_uninstalls[0] == node;
   }
   if (action == "setnotes") {
     return f.result(user, {{"action", "setNotes"}, {"id", node}, {"notes", "reboot on Fridays"}}) == "ok" &&

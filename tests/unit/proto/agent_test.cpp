@@ -38,6 +38,8 @@ TEST(AgentProto, HelloAndAuthRoundTrip) {
   EXPECT_EQ(std::get<Tunnel>(*desk).display, 2);
   EXPECT_TRUE(std::get<Tunnel>(*desk).view_only);
   EXPECT_TRUE(std::holds_alternative<Ping>(*parse(encode(Ping{}))));
+  EXPECT_EQ(encode(UninstallAgent{}), R"({"action":"uninstallagent"})");  // MeshCentral's message
+  EXPECT_TRUE(std::holds_alternative<UninstallAgent>(*parse(R"({"action":"uninstallagent"})")));
   auto rc = parse(encode(RunCommands{"7", "uname -a", true}));
   ASSERT_TRUE(rc);
   EXPECT_EQ(std::get<RunCommands>(*rc).cmds, "uname -a");

@@ -76,6 +76,9 @@ struct SysInfo {
 };
 struct Ping {};
 struct Pong {};
+// The server asks the agent to uninstall itself (MeshCentral's "uninstallagent", the "uninstall
+// agent" right): a service removes itself; an agent in the foreground forgets its identity and exits.
+struct UninstallAgent {};
 // Displays (monitors) an agent offers for one desktop, at most.
 constexpr int kMaxDisplay = 16;
 struct Tunnel {
@@ -106,7 +109,7 @@ struct Unknown {
 };
 
 using Message = std::variant<AgentHello, ServerAuth, AgentAuth, AuthOk, AuthError, SysInfo, Ping, Pong, Tunnel, RunCommands,
-                             RunCommandsResult, Unknown>;
+                             RunCommandsResult, UninstallAgent, Unknown>;
 
 std::string encode(const Message& m);
 // Parses one message. Malformed JSON, a missing or mistyped field, bad base64 or a nonce of the
