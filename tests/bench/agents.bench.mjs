@@ -7,6 +7,8 @@
 //                    growth over the run; memory read again after 10 s idle)
 //   relay            one agent serves a 256 MiB file (FilesRoot); a browser-side WebSocket client
 //                    (Node's ws) downloads it through /meshrelay.ashx: MB/s
+//   server files     the same size of file downloaded from the server's own storage (My Files,
+//                    /serverfiles.ashx): MB/s, one TLS hop and no agent; the relay's ratio to it
 //   ceiling          `openssl speed -evp aes-256-gcm -bytes 16384` on one core: MB/s; the relay's
 //                    ratio to it (every relayed byte is encrypted and decrypted twice on the way)
 //   soak             one agent's resident memory over MW_BENCH_SOAK (default 2000) reconnection
@@ -83,44 +85,60 @@ async function swarm(port, settings, n) {
   };
 }
 
-async function relay(port, settingsText) {
-  const files = path.join(work, 'files');
-  mkdirSync(files, { recursive: true });
-  const file = path.join(files, 'big.bin');
+// Downloads `file` over a files session (docs/agent-protocol.md "Files") at `url`: bytes, seconds
+// from the download answer to "done", MB/s.
+function download(url, file, what) {
+  const auth = Buffer.from('admin').toString('base64') + ',' + Buffer.from(PASS).toString('base64');
+  const ws = new WebSocket(url, { headers: { 'x-meshauth': auth }, rejectUnauthorized: false, maxPayload: 2 << 20 });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} download timed out`)), 300000);
+    let bytes = 0, t0 = 0n;
+    ws.on('message', (data, binary) => {
+      if (binary) { bytes += data.length; return; }
+      const m = JSON.parse(data.toString());
+      if (m.op === 'root') ws.send(JSON.stringify({ op: 'download', id: 1, path: file }));
+      else if (m.op === 'download') t0 = process.hrtime.bigint();
+      else if (m.op === 'done') {
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+        clearTimeout(timer);
+        ws.close();
+        if (bytes !== relayMiB * 1048576) reject(new Error(`${what}: ${bytes} bytes of ${relayMiB * 1048576}`));
+        resolve({ bytes, secs, mbps: bytes / secs / 1e6 });
+      } else if (m.op === 'error' || m.state === 'closed') { clearTimeout(timer); reject(new Error(JSON.stringify(m))); }
+    });
+    ws.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+function writeBigFile(file) {
+  mkdirSync(path.dirname(file), { recursive: true });
   const fd = openSync(file, 'w');
   const block = crypto.randomBytes(1 << 20);
   for (let i = 0; i < relayMiB; i++) writeSync(fd, block);
   closeSync(fd);
+}
+
+async function relay(port, settingsText) {
+  const files = path.join(work, 'files');
+  const file = path.join(files, 'big.bin');
+  writeBigFile(file);
   const settings = path.join(work, 'relay.msh');
   writeFileSync(settings, settingsText + `FilesRoot=${files}\n`);
   const a = runAgent(['--settings', settings, '--state-dir', path.join(work, 'relay-agent')]);
   try {
     await waitFor('relay agent', 60000, async () => /as node\/\/\S+/.test(a.log()));
     const node = /as node\/\/(\S+)/.exec(a.log())[1];
-    const auth = Buffer.from('admin').toString('base64') + ',' + Buffer.from(PASS).toString('base64');
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/meshrelay.ashx?p=5&nodeid=${encodeURIComponent(node)}`,
-      { headers: { 'x-meshauth': auth }, rejectUnauthorized: false, maxPayload: 2 << 20 });
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('relay download timed out')), 300000);
-      let bytes = 0, t0 = 0n;
-      ws.on('message', (data, binary) => {
-        if (binary) { bytes += data.length; return; }
-        const m = JSON.parse(data.toString());
-        if (m.action === 'meshrelay' && m.state === 'ready') ws.send(JSON.stringify({ op: 'download', id: 1, path: file }));
-        else if (m.op === 'download') t0 = process.hrtime.bigint();
-        else if (m.op === 'done') {
-          const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-          clearTimeout(timer);
-          ws.close();
-          if (bytes !== relayMiB * 1048576) reject(new Error(`relayed ${bytes} bytes of ${relayMiB * 1048576}`));
-          resolve({ bytes, secs, mbps: bytes / secs / 1e6 });
-        } else if (m.op === 'error' || m.state === 'closed') { clearTimeout(timer); reject(new Error(JSON.stringify(m))); }
-      });
-      ws.on('error', (e) => { clearTimeout(timer); reject(e); });
-    });
+    return await download(`wss://127.0.0.1:${port}/meshrelay.ashx?p=5&nodeid=${encodeURIComponent(node)}`, file, 'relay');
   } finally {
     a.proc.kill('SIGTERM');
   }
+}
+
+// The same size of file served by the server itself: the administrator's My Files
+// (/serverfiles.ashx), one TLS connection instead of two and no agent.
+async function serverFiles(port) {
+  writeBigFile(path.join(work, 'mw-files', 'domain', 'user-admin', 'big.bin'));
+  return download(`wss://127.0.0.1:${port}/serverfiles.ashx?store=${encodeURIComponent('user//admin')}`, '/big.bin', 'server files');
 }
 
 // One agent failing `soakAttempts` times in a row: its RSS (KiB) after a tenth of them and at the end.
@@ -178,6 +196,7 @@ try {
     writeFileSync(settings, settingsText);
     for (const n of counts) results.swarms.push(await swarm(port, settings, n));
     results.relay = await relay(port, settingsText);
+    results.serverFiles = await serverFiles(port);
     const closed = await freePort();
     results.soaks = [
       await soak('unreachable', settingsText.replace(/MeshServer=wss:\/\/127\.0\.0\.1:\d+/, `MeshServer=wss://127.0.0.1:${closed}`)),
@@ -205,3 +224,6 @@ for (const s of results.soaks) {
 }
 console.log(`relay download ${relayMiB} MiB: ${r.mbps.toFixed(0)} MB/s; single-core AES-256-GCM ceiling ${results.ceiling.toFixed(0)} MB/s;` +
   ` ratio ${(r.mbps / results.ceiling).toFixed(3)} (target 0.5)`);
+const sf = results.serverFiles;
+console.log(`server files download ${relayMiB} MiB (My Files, no agent): ${sf.mbps.toFixed(0)} MB/s; ratio to the ceiling` +
+  ` ${(sf.mbps / results.ceiling).toFixed(3)}; the relay at ${(r.mbps / sf.mbps).toFixed(2)} of it`);
