@@ -228,7 +228,8 @@ test('files: list, download, upload through the file picker, new folder, rename,
 
   // New folder.
   await clickButton(page, 'files-newfolder');
-  await page.waitForFunction(() => window.meshwork.buttons['files-dialog-input'], null, { timeout: 10000 });
+  // Typed once the app is idle: the dialog's field has had the frame that gives it the keyboard.
+  await page.waitForFunction(() => window.meshwork.buttons['files-dialog-input'] && window.meshwork.idle, null, { timeout: 10000 });
   await page.keyboard.type('made');
   await clickButton(page, 'files-dialog-ok');
   await page.waitForFunction(() => window.meshwork.files[0].entries.some((e) => e.name === 'made' && e.type === 'dir'), null,
@@ -238,7 +239,8 @@ test('files: list, download, upload through the file picker, new folder, rename,
   // Rename: the name field starts with the old name selected; typing replaces it.
   await clickButton(page, 'files-entry:hello.txt');
   await clickButton(page, 'files-rename');
-  await page.waitForFunction(() => window.meshwork.buttons['files-dialog-input'], null, { timeout: 10000 });
+  // Typed once the app is idle: the dialog's field has had the frame that gives it the keyboard.
+  await page.waitForFunction(() => window.meshwork.buttons['files-dialog-input'] && window.meshwork.idle, null, { timeout: 10000 });
   await page.keyboard.type('renamed.txt');
   await clickButton(page, 'files-dialog-ok');
   await page.waitForFunction(() => window.meshwork.files[0].entries.some((e) => e.name === 'renamed.txt'), null, { timeout: 10000 });
