@@ -9,7 +9,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <array>
-#include <cctype>
 #include <stdexcept>
 #include <vector>
 
@@ -25,8 +24,7 @@ namespace nd = native::discovery;
 asio::awaitable<std::string> discover_server(const proto::agent::Settings& settings, std::chrono::milliseconds wait) {
   const auto executor = co_await asio::this_coro::executor;
   const nd::Cipher cipher(settings.discovery_key);
-  std::string server_id = settings.server_id;
-  for (auto& c : server_id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string server_id = nd::probe(settings.server_id);  // answers name it the same way
   const std::string probe = cipher.seal(server_id);
   const auto port = static_cast<std::uint16_t>(settings.discovery_port > 0 ? settings.discovery_port : nd::kServerPort);
   const udp::endpoint group(asio::ip::make_address_v4(nd::kGroup4), port);

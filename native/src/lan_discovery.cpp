@@ -76,6 +76,8 @@ std::string url_for(const Answer& a, const std::string& address) {
   return a.url.substr(0, at) + host + a.url.substr(at + 2);
 }
 
+std::string probe(std::string_view server_id) { return upper(server_id); }
+
 bool is_probe_for(std::string_view packet, std::string_view server_id) {
   return hex96(packet) && upper(packet) == upper(server_id);
 }

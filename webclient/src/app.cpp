@@ -1465,6 +1465,35 @@ void App::draw_power_menu(const proto::Device& d, const std::string& where) {
   ImGui::EndPopup();
 }
 
+namespace {
+
+enum class Confirm { kWaiting, kConfirmed, kCancelled };
+
+// A confirmation dialog: the question, an optional note in `note_colour`, then `ok` (recorded as
+// `test_name` for tests) and Cancel. kCancelled also when its close box is used.
+Confirm confirm_modal(const char* title, const std::string& question, const char* note, ImVec4 note_colour, const char* ok,
+                      const char* test_name, ItemRects& buttons) {
+  if (!ImGui::IsPopupOpen(title)) ImGui::OpenPopup(title);
+  bool keep = true;
+  if (!ImGui::BeginPopupModal(title, &keep, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
+    return keep ? Confirm::kWaiting : Confirm::kCancelled;
+  }
+  ImGui::TextUnformatted(question.c_str());
+  if (note) ImGui::TextColored(note_colour, "%s", note);
+  ImGui::Spacing();
+  const float em = ImGui::GetFontSize();
+  Confirm answer = Confirm::kWaiting;
+  if (ImGui::Button(ok, ImVec2(em * 7, 0))) answer = Confirm::kConfirmed;
+  record_item(buttons, test_name);
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel", ImVec2(em * 7, 0)) || !keep) answer = Confirm::kCancelled;
+  if (answer != Confirm::kWaiting) ImGui::CloseCurrentPopup();
+  ImGui::EndPopup();
+  return answer;
+}
+
+}  // namespace
+
 void App::draw_power_confirm() {
   if (power_confirm_.first.empty()) return;
   const auto dev = devices_.find(power_confirm_.first);
@@ -1474,31 +1503,14 @@ void App::draw_power_confirm() {
     power_confirm_ = {};
     return;
   }
-  const char* title = "Intel AMT power action###powerconfirm";
-  if (!ImGui::IsPopupOpen(title)) ImGui::OpenPopup(title);
-  bool keep = true;
-  if (!ImGui::BeginPopupModal(title, &keep, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
-    if (!keep) power_confirm_ = {};
-    return;
-  }
-  ImGui::Text("%s %s?", action->label, dev->second.name.c_str());
-  if (interrupts_running(action->type)) ImGui::TextColored(kWarn, "Programs running on it are not asked to close first.");
-  ImGui::Spacing();
-  const float em = ImGui::GetFontSize();
-  bool done = false;
-  if (ImGui::Button(action->label, ImVec2(em * 7, 0))) {
-    send_json({{"action", "poweraction"}, {"nodeids", {dev->first}}, {"actiontype", action->type}});
-    done = true;
-  }
-  record_item(buttons_, "power-confirm");
-  ImGui::SameLine();
-  if (ImGui::Button("Cancel", ImVec2(em * 7, 0)) || !keep) done = true;
-  if (done) {
-    power_confirm_ = {};
-    ImGui::CloseCurrentPopup();
-    ++revision_;
-  }
-  ImGui::EndPopup();
+  const Confirm answer = confirm_modal(
+      "Intel AMT power action###powerconfirm", std::string(action->label) + " " + dev->second.name + "?",
+      interrupts_running(action->type) ? "Programs running on it are not asked to close first." : nullptr, kWarn, action->label,
+      "power-confirm", buttons_);
+  if (answer == Confirm::kWaiting) return;
+  if (answer == Confirm::kConfirmed) send_json({{"action", "poweraction"}, {"nodeids", {dev->first}}, {"actiontype", action->type}});
+  power_confirm_ = {};
+  ++revision_;
 }
 
 void App::draw_uninstall_confirm() {
@@ -1508,31 +1520,14 @@ void App::draw_uninstall_confirm() {
     uninstall_confirm_.clear();
     return;
   }
-  const char* title = "Uninstall agent###uninstallconfirm";
-  if (!ImGui::IsPopupOpen(title)) ImGui::OpenPopup(title);
-  bool keep = true;
-  if (!ImGui::BeginPopupModal(title, &keep, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
-    if (!keep) uninstall_confirm_.clear();
-    return;
-  }
-  ImGui::Text("Uninstall the agent of %s?", dev->second.name.c_str());
-  ImGui::TextColored(kMuted, "The agent removes itself from the computer; the device stays listed, offline, until deleted.");
-  ImGui::Spacing();
-  const float em = ImGui::GetFontSize();
-  bool done = false;
-  if (ImGui::Button("Uninstall", ImVec2(em * 7, 0))) {
-    send_json({{"action", "uninstallagent"}, {"nodeids", {dev->first}}});
-    done = true;
-  }
-  record_item(buttons_, "uninstall-confirm");
-  ImGui::SameLine();
-  if (ImGui::Button("Cancel", ImVec2(em * 7, 0)) || !keep) done = true;
-  if (done) {
-    uninstall_confirm_.clear();
-    ImGui::CloseCurrentPopup();
-    ++revision_;
-  }
-  ImGui::EndPopup();
+  const Confirm answer = confirm_modal(
+      "Uninstall agent###uninstallconfirm", "Uninstall the agent of " + dev->second.name + "?",
+      "The agent removes itself from the computer; the device stays listed, offline, until deleted.", kMuted, "Uninstall",
+      "uninstall-confirm", buttons_);
+  if (answer == Confirm::kWaiting) return;
+  if (answer == Confirm::kConfirmed) send_json({{"action", "uninstallagent"}, {"nodeids", {dev->first}}});
+  uninstall_confirm_.clear();
+  ++revision_;
 }
 
 void apply_theme(float scale) {

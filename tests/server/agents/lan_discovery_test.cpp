@@ -39,6 +39,8 @@ TEST(LanDiscoveryPackets, MeshCentralsTextBothWays) {
   ASSERT_TRUE(scan);
   EXPECT_EQ(scan->name, "Office server");
   EXPECT_EQ(scan->info, "mesh.example");
+  EXPECT_EQ(nd::probe(kId), kIdUpper);
+  EXPECT_TRUE(nd::is_probe_for(nd::probe(kId), kId));
   EXPECT_TRUE(nd::is_probe_for(kIdUpper, kId));
   EXPECT_FALSE(nd::is_probe_for(kId.substr(1), kId));
   EXPECT_FALSE(nd::is_probe_for(std::string(96, 'b'), kId));

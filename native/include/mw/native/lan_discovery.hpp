@@ -38,6 +38,9 @@ std::optional<Answer> parse(std::string_view packet);
 // The URL to connect to: %s replaced by the answering address ([v6] for IPv6 when the template
 // has no brackets of its own).
 std::string url_for(const Answer& a, const std::string& address);
+// An agent's question for the server `server_id`: the id in upper-case hex, as MeshCentral's
+// server compares it.
+std::string probe(std::string_view server_id);
 // True when `packet` asks for the server whose id is `server_id` (case-insensitive).
 bool is_probe_for(std::string_view packet, std::string_view server_id);
 
