@@ -18,6 +18,7 @@
 
 #include "commands.hpp"
 #include "discovery.hpp"
+#include "notify.hpp"
 #include "sessions.hpp"
 #include "sysinfo.hpp"
 #include "wss.hpp"
@@ -214,6 +215,12 @@ asio::awaitable<void> Agent::session() {
     } else if (std::holds_alternative<pa::UninstallAgent>(m)) {
       log(options_.on_uninstall ? "the server asked this agent to uninstall itself" : "uninstall request ignored (swarm agent)");
       if (options_.on_uninstall) options_.on_uninstall();
+    } else if (auto* n = std::get_if<pa::Notify>(&m)) {
+      if (!options_.sessions) continue;
+      const char* kind = n->kind == pa::Notify::Kind::kToast ? "notification" : "message box";
+      const std::string refused = show_notice(*n, settings_.display);
+      log(std::string(kind) + " from " + (n->from.empty() ? "the server" : n->from) +
+          (refused.empty() ? " shown" : " not shown: " + refused));
     } else if (auto* t = std::get_if<pa::Tunnel>(&m)) {
       if (!options_.sessions) continue;
       asio::co_spawn(io_, serve_tunnel(tls_, relay_target, *t), asio::detached);

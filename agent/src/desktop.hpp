@@ -23,6 +23,14 @@ struct DisplayInfo {
   bool primary = false;
 };
 
+// What a viewer's input may do (the relay's rights, proto::agent::Tunnel):
+//  - kFull: pointer, keys and clipboard;
+//  - kLimited ("limited input"): the pointer; keys only as rfb::limited_input_key() allows
+//    (letters, digits, Enter, Backspace); its clipboard text is ignored (it still receives the
+//    desktop's);
+//  - kViewOnly: pointer, keys and clipboard are ignored, and it receives no clipboard.
+enum class ViewerInput { kFull, kLimited, kViewOnly };
+
 class Desktop {
  public:
   // The shared desktop of `display` (X11: ":0"; "" = $DISPLAY, else ":0"). Throws
@@ -33,10 +41,9 @@ class Desktop {
   virtual std::vector<DisplayInfo> displays() = 0;
   // A new viewer of display `display` (an id of displays()): one end of a socket pair whose other
   // end libvncserver serves (RFB 3.8 from the first byte), with a framebuffer of that display's
-  // size. `view_only`: pointer, keys and clipboard from this viewer are ignored, and it receives no
-  // clipboard. The caller owns the descriptor; closing it ends the viewer. Throws
-  // std::runtime_error for a display that does not exist.
-  virtual int add_viewer(bool view_only, int display) = 0;
+  // size. The caller owns the descriptor; closing it ends the viewer. Throws std::runtime_error
+  // for a display that does not exist.
+  virtual int add_viewer(ViewerInput input, int display) = 0;
 };
 
 }  // namespace mw::agent

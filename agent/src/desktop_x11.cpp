@@ -32,6 +32,7 @@
 #include "agent.hpp"
 #include "mw/proto/agent.hpp"
 #include "mw/rfb/clipboard.hpp"
+#include "mw/rfb/input_filter.hpp"
 
 namespace mw::agent {
 
@@ -133,7 +134,7 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
     return out;
   }
 
-  int add_viewer(bool view_only, int display) override {
+  int add_viewer(ViewerInput input, int display) override {
     const auto list = displays();
     if (display < 0 || display >= static_cast<int>(list.size())) {
       throw std::runtime_error("display " + std::to_string(display) + " does not exist on " + name_ + " (it has " +
@@ -152,7 +153,10 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
       ::close(fds[1]);
       throw std::runtime_error("the RFB server refused a viewer");
     }
-    cl->viewOnly = view_only ? TRUE : FALSE;
+    cl->viewOnly = input == ViewerInput::kViewOnly ? TRUE : FALSE;
+    // Marks a "limited input" viewer for on_key and the cut text handlers (libvncserver leaves
+    // clientData to the application).
+    if (input == ViewerInput::kLimited) cl->clientData = &kLimitedTag;
     rfbStartOnHoldClient(cl);
     return fds[1];
   }
@@ -318,13 +322,16 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
   // Text beyond 1 MiB is cut (receiving) or refused (serving a request larger than the X server
   // takes in one property: INCR is read, never written).
 
+  static inline char kLimitedTag = 0;
+  static bool limited(rfbClientPtr cl) { return cl->clientData == &kLimitedTag; }
+
   static void on_cut_text(char* str, int len, rfbClientPtr cl) {
-    if (len < 0) return;
+    if (len < 0 || limited(cl)) return;
     of(cl)->post_to_x11(mw::rfb::clipboard::from_latin1(std::string_view(str, static_cast<std::size_t>(len))));
   }
 
   static void on_cut_text_utf8(char* str, int len, rfbClientPtr cl) {
-    if (len < 0) return;
+    if (len < 0 || limited(cl)) return;
     std::string_view text(str, static_cast<std::size_t>(len));
     if (const auto nul = text.find('\0'); nul != std::string_view::npos) text = text.substr(0, nul);
     of(cl)->post_to_x11(mw::rfb::clipboard::to_lf(text));
@@ -594,6 +601,7 @@ class X11Desktop : public Desktop, public std::enable_shared_from_this<X11Deskto
   }
 
   static void on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl) {
+    if (limited(cl) && !mw::rfb::limited_input_key(keysym)) return;
     X11Desktop* d = of(cl);
     std::lock_guard lock(d->input_mu_);
     const KeyCode code = XKeysymToKeycode(d->input_, keysym);

@@ -171,7 +171,10 @@ asio::awaitable<void> desktop(std::shared_ptr<Wss> ws, const pa::Settings& setti
                       {"primary", d.primary}});
     }
     listing = {{"ctrl", "displays"}, {"displays", std::move(list)}, {"display", t.display}};
-    fd = desk->add_viewer(t.view_only, t.display);
+    fd = desk->add_viewer(t.view_only       ? ViewerInput::kViewOnly
+                          : t.limited_input ? ViewerInput::kLimited
+                                            : ViewerInput::kFull,
+                          t.display);
   } catch (const std::exception& e) {
     refused = e.what();
   }
@@ -182,7 +185,7 @@ asio::awaitable<void> desktop(std::shared_ptr<Wss> ws, const pa::Settings& setti
     co_return;
   }
   log_line("desktop session " + t.id.substr(0, 8) + " started" + (t.display ? " on display " + std::to_string(t.display) : "") +
-           (t.view_only ? " (view only)" : ""));
+           (t.view_only ? " (view only)" : t.limited_input ? " (limited input)" : ""));
   auto rfb = std::make_shared<asio::posix::stream_descriptor>(ws->get_executor(), fd);
   auto done = std::make_shared<bool>(false);
   asio::co_spawn(

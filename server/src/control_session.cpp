@@ -256,6 +256,7 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         for (const auto& nodeid : d.outcome.agent_uninstalls) {
           if (auto link = self->ctx_.agents ? self->ctx_.agents->find(nodeid) : nullptr) link->send_uninstall();
         }
+        for (auto& n : d.outcome.agent_notices) self->send_notice(std::move(n));
         if (d.outcome.caller_gone) {
           self->send(Json{{"action", "close"}, {"cause", "noauth"}, {"msg", "noauth"}, {"reason", "The account is locked or removed."}});
           return self->close_after_writes();
@@ -317,6 +318,23 @@ void ControlSession<NextLayer>::run_agent_command(accounts::AgentCommandJob job)
     if (!reply) return;
     if (auto s = me.lock()) s->push(answer({{"action", "msg"}, {"type", "runcommands"}, {"result", result}, {"exitcode", exit_code}}));
   });
+}
+
+// A toast or message box for the person at a device: to its agent when connected. A message box
+// asked with a responseid is answered as MeshCentral does: "OK" once handed to the agent, else
+// "Unable to route".
+template <class NextLayer>
+void ControlSession<NextLayer>::send_notice(accounts::AgentNotice n) {
+  auto link = ctx_.agents ? ctx_.agents->find(n.nodeid) : nullptr;
+  if (link) {
+    logger("control")->info("{} sent a {} to {}", n.from, n.toast ? "notification" : "message box", n.nodeid);
+    link->send_notify(proto::agent::Notify{n.toast ? proto::agent::Notify::Kind::kToast : proto::agent::Notify::Kind::kMessageBox,
+                                           n.title, n.message, n.from, n.timeout_s});
+  }
+  if (!n.answer) return;
+  Json a{{"action", "msg"}, {"result", link ? "OK" : "Unable to route"}, {"responseid", n.responseid}};
+  if (!n.tag.is_null()) a["tag"] = n.tag;
+  send(a);
 }
 
 template <class NextLayer>

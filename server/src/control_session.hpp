@@ -52,6 +52,7 @@ class ControlSession : public accounts::EventSink, public std::enable_shared_fro
   void on_read(beast::error_code ec, std::size_t bytes);
   void run_action(nlohmann::json cmd);
   void run_agent_command(accounts::AgentCommandJob job);
+  void send_notice(accounts::AgentNotice notice);
   void run_amt_scan(accounts::AmtScanJob job);
   accounts::ActionEnv action_env() const {
     auto env = accounts::env_for(domain_);

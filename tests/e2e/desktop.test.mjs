@@ -228,3 +228,41 @@ test('several monitors: the display list opens each in its own window, showing i
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// Last (its window stays until the display ends): "Message..." on the device's page, a message
+// box, which the agent shows on its display (xmessage here), titled as typed.
+test('a message box for the person at the computer, from the device page', async () => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await login(page, server.url);
+  await clickButton(page, `device:${hostname()}`);
+  await clickButton(page, `page-message:${hostname()}`);
+  await clickButton(page, 'notify-kind:box');
+  const typeInto = async (field, text) => {
+    await clickButton(page, field);
+    // Typed once the app is idle: the field has had the frame that gives it the keyboard.
+    await page.waitForFunction(() => window.meshwork.idle, null, { timeout: 10000 });
+    await page.keyboard.type(text);
+  };
+  await typeInto('notify-title', 'Service desk');
+  await typeInto('notify-text', 'Your computer restarts at noon.');
+  await clickButton(page, 'notify-send');
+  const windows = () => new Promise((resolve) => {
+    const p = spawn('xwininfo', ['-root', '-tree'], { env: x.env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('exit', () => resolve(out));
+  });
+  let tree = '';
+  for (let i = 0; i < 100 && !tree.includes('"Service desk"'); ++i) {
+    tree = await windows();
+    if (!tree.includes('"Service desk"')) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(tree.includes('"Service desk"'), `no "Service desk" window on the agent's display:\n${tree}\n${agent.log()}`);
+  assert.match(agent.log(), /message box from admin shown/);
+  saveArtifact('device-message.png', await page.screenshot({ type: 'png' }));
+  assert.deepEqual(errors, []);
+  await context.close();
+});

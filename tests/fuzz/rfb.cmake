@@ -1,2 +1,2 @@
 mw_fuzz_target(rfb rfb_fuzz.cpp)
-mw_fuzz_target(view_only view_only_fuzz.cpp MODULE rfb)
+mw_fuzz_target(input_filter input_filter_fuzz.cpp MODULE rfb)

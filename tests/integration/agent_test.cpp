@@ -616,7 +616,8 @@ TEST_F(Agent, FilesThroughTheRelay) {
 }
 
 // A private Xvfb (320x240, 24 bits) on a display it picks itself, with the test screen shown by
-// xwud and an xev window on top that reports pointer buttons.
+// xwud and an xev window on top that reports pointer buttons and keys (keys go to the window under
+// the pointer: no window manager, focus PointerRoot).
 class XDisplay {
  public:
   // `size`: the screen (wider than 320 shows the test screen again at x = 320).
@@ -640,8 +641,8 @@ class XDisplay {
     }
     int xev_out[2];
     if (pipe2(xev_out, O_CLOEXEC) != 0) return;
-    xev_ = peer::Child::spawn({"xev", "-geometry", "80x60+220+160", "-event", "button"}, env_, dir / "xev.err", -1, -1,
-                              xev_out[1]);
+    xev_ = peer::Child::spawn({"xev", "-geometry", "80x60+220+160", "-event", "button", "-event", "keyboard"}, env_,
+                              dir / "xev.err", -1, -1, xev_out[1]);
     ::close(xev_out[1]);
     xev_fd_ = xev_out[0];
   }
@@ -649,6 +650,8 @@ class XDisplay {
     if (xev_fd_ >= 0) ::close(xev_fd_);
   }
   const std::string& display() const { return display_; }
+  // The titles of the windows on the screen now (xwininfo's tree).
+  std::string window_tree() const { return peer::run({"xwininfo", "-root", "-tree"}, env_, std::chrono::seconds(10)).out; }
   // xwd's picture of the whole screen.
   std::optional<mw::rfb::peer::Image> screenshot(std::string& error) const {
     const auto r = peer::run({"xwd", "-root", "-silent", "-display", display_}, env_, std::chrono::seconds(20));
@@ -761,6 +764,106 @@ TEST_F(Agent, DesktopThroughTheRelay) {
   watcher.handle(watcher.rfb.pointer(250, 190, 1));
   watcher.handle(watcher.rfb.pointer(250, 190, 0));
   EXPECT_FALSE(x.xev_printed("ButtonPress", std::chrono::seconds(2), seen)) << x.xev_output.substr(seen);
+}
+
+// "Limited input" (4096): the viewer's pointer reaches the desktop, and of its keys only letters,
+// digits, Enter and Backspace; modifiers, function keys and its clipboard do not (xev and xclip
+// are the witnesses).
+TEST_F(Agent, DesktopWithLimitedInputPassesThePointerAndPlainKeysOnly) {
+  XDisplay x(f.dir.path());
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start (is xvfb installed?)";
+  const auto settings = write_settings(settings_text() + "Display=" + x.display() + "\n");
+  AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  const std::string node = node_of(agent);
+  f.set_rights("helpdesk", kGroup, 8 | 4096);  // remote control + limited input
+  Viewer v(port, node, as("helpdesk", "Helpdesk-pass1"));
+  v.pump_until(1);
+  ASSERT_GE(v.updates, 1) << v.status << agent.log();
+  EXPECT_NE(v.status.find("\"limitedinput\":true"), std::string::npos) << v.status;
+  // The pointer into xev's window, a click: it arrives.
+  v.handle(v.rfb.pointer(250, 190, 0));
+  v.handle(v.rfb.pointer(250, 190, 1));
+  v.handle(v.rfb.pointer(250, 190, 0));
+  ASSERT_TRUE(x.xev_printed("ButtonRelease", std::chrono::seconds(10))) << x.xev_output << agent.log();
+  const std::size_t keys_from = x.xev_output.size();
+  // Ctrl+C, F1, Alt, then x and Return: c (without Control), x and Return are typed.
+  for (const std::uint32_t sym : {0xFFE3u, 0x63u}) v.handle(v.rfb.key(sym, true));
+  for (const std::uint32_t sym : {0x63u, 0xFFE3u}) v.handle(v.rfb.key(sym, false));
+  for (const std::uint32_t sym : {0xFFBEu, 0xFFE9u, 0x78u, 0xFF0Du}) {
+    v.handle(v.rfb.key(sym, true));
+    v.handle(v.rfb.key(sym, false));
+  }
+  v.handle(v.rfb.clipboard("from a limited viewer"));
+  ASSERT_TRUE(x.xev_printed("Return", std::chrono::seconds(10), keys_from)) << x.xev_output.substr(keys_from) << agent.log();
+  const std::string typed = x.xev_output.substr(keys_from);
+  EXPECT_NE(typed.find("keysym 0x78, x)"), std::string::npos) << typed;
+  EXPECT_EQ(typed.find("Control_L"), std::string::npos) << typed;
+  EXPECT_NE(typed.find("keysym 0x63, c)"), std::string::npos) << typed;
+  EXPECT_EQ(typed.find("F1"), std::string::npos) << typed;
+  EXPECT_EQ(typed.find("Alt_L"), std::string::npos) << typed;
+  const auto clip = peer::run({"xclip", "-o", "-selection", "clipboard"}, mw::rfb::peer::x_env(x.display()), std::chrono::seconds(5));
+  EXPECT_NE(clip.out, "from a limited viewer");
+  EXPECT_NE(agent.log().find("(limited input)"), std::string::npos) << agent.log();
+}
+
+// "Chat & notify" (16384): a message box and a notification from the server appear as windows on
+// the agent's display (xmessage here: no zenity, no notification service), with the title asked;
+// a message box with a timeout closes by itself; without the right the request is refused.
+TEST_F(Agent, MessagesForThePersonAtTheDeviceAppearOnItsDisplay) {
+  XDisplay x(f.dir.path());
+  ASSERT_FALSE(x.display().empty()) << "Xvfb did not start (is xvfb installed?)";
+  const auto settings = write_settings(settings_text() + "Display=" + x.display() + "\n");
+  AgentProcess agent(settings, f.dir.path() / "state", f.dir.path() / "agent.log");
+  ASSERT_TRUE(agent.wait_for("connected to")) << agent.log();
+  const std::string nodeid = "node//" + node_of(agent);
+  const auto shown = [&](const std::string& title, bool want, std::chrono::seconds within) {
+    const auto deadline = Clock::now() + within;
+    while (Clock::now() < deadline) {
+      if ((x.window_tree().find("\"" + title + "\"") != std::string::npos) == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  // helpdesk may control the desktop but not notify.
+  f.set_rights("helpdesk", kGroup, 8);
+  EXPECT_EQ(control({{"action", "msg"}, {"type", "messagebox"}, {"nodeid", nodeid}, {"title", "Denied box"}, {"msg", "no"},
+                     {"responseid", "r1"}},
+                    "msg", as("helpdesk", "Helpdesk-pass1"))
+                .value("result", ""),
+            "Access denied");
+  EXPECT_EQ(control({{"action", "toast"}, {"nodeids", {nodeid}}, {"msg", "no"}}, "toast", as("helpdesk", "Helpdesk-pass1"))
+                .value("result", ""),
+            "Access denied");
+  // With the right: a message box that closes itself after 2 s.
+  f.set_rights("helpdesk", kGroup, 8 | 16384);
+  const fs::path never = f.dir.path() / "never";
+  EXPECT_EQ(control({{"action", "msg"}, {"type", "messagebox"}, {"nodeid", nodeid}, {"title", "IT desk: reboot"},
+                     {"msg", "Please save your work; $(touch " + never.string() + ") stays text."}, {"timeout", 2000},
+                     {"responseid", "r2"}},
+                    "msg", as("helpdesk", "Helpdesk-pass1"))
+                .value("result", ""),
+            "OK");
+  EXPECT_TRUE(shown("IT desk: reboot", true, std::chrono::seconds(15))) << x.window_tree() << agent.log();
+  EXPECT_TRUE(shown("IT desk: reboot", false, std::chrono::seconds(15))) << "the message box did not close after its timeout";
+  EXPECT_NE(agent.log().find("message box from helpdesk shown"), std::string::npos) << agent.log();
+  EXPECT_FALSE(fs::exists(never)) << "the message went through a shell";
+  // A notification, titled by the domain's Title when the request has none.
+  EXPECT_EQ(control({{"action", "toast"}, {"nodeids", {nodeid}}, {"msg", "Backup finished"}}, "toast",
+                    as("helpdesk", "Helpdesk-pass1"))
+                .value("result", ""),
+            "ok");
+  EXPECT_TRUE(shown("Meshwork", true, std::chrono::seconds(15))) << x.window_tree() << agent.log();
+  EXPECT_NE(agent.log().find("notification from helpdesk shown"), std::string::npos) << agent.log();
+  // The message text never reaches the agent's log.
+  EXPECT_EQ(agent.log().find("Backup finished"), std::string::npos) << agent.log();
+  // MeshCentral's meshctrl: devicemessage and devicetoast.
+  EXPECT_EQ(lines(meshctrl(port, {"devicemessage", "--id", nodeid, "--title", "From a script", "--msg", "Hello", "--timeout", "1000"})),
+            std::vector<std::string>{"OK"});
+  EXPECT_TRUE(shown("From a script", true, std::chrono::seconds(15))) << x.window_tree() << agent.log();
+  EXPECT_EQ(lines(meshctrl(port, {"devicetoast", "--id", nodeid, "--title", "Toast from a script", "--msg", "Hello"})),
+            std::vector<std::string>{"ok"});
+  EXPECT_TRUE(shown("Toast from a script", true, std::chrono::seconds(15))) << x.window_tree() << agent.log();
 }
 
 // The clipboard both ways between a viewer and the X display, checked with xclip (a real X

@@ -438,7 +438,8 @@ int watch_kvm(WssClient& ws, mw::rfb::Client& viewer, int want, std::string& sta
 }
 
 // "View only" on Intel AMT KVM: the viewer sees the desktop, and its keys, pointer and clipboard
-// never reach the device (amtsim counts what its KVM received); a full user's input does.
+// never reach the device (amtsim counts what its KVM received); a full user's input does; a
+// "limited input" user's pointer and plain keys do, its modifiers and clipboard do not.
 TEST_F(Mps, ViewOnlyKvmShowsTheDesktopAndKeepsTheViewersInputBack) {
   peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
   const std::string id = device_with_credentials(sim);
@@ -448,7 +449,12 @@ TEST_F(Mps, ViewOnlyKvmShowsTheDesktopAndKeepsTheViewersInputBack) {
                                   "--remotecontrol", "--desktopviewonly"}))
                 .size(),
             1u);
-  auto session = [&](const char* user, const char* pass, bool view_only) {
+  ASSERT_EQ(lines(meshctrl(port, {"adduser", "--user", "typist", "--pass", "Typist-pass1"})), std::vector<std::string>{"ok"});
+  ASSERT_EQ(lines(meshctrl(port, {"addusertodevicegroup", "--id", kAmtGroup.substr(6), "--userid", "typist",
+                                  "--remotecontrol", "--limiteddesktop"}))
+                .size(),
+            1u);
+  auto session = [&](const char* user, const char* pass, bool view_only, bool limited = false) {
     auto o = f.verifying();
     o.headers = {meshauth(user, pass)};
     WssClient ws(port, "/amtrelay.ashx?p=kvm&nodeid=" + id, o);
@@ -457,8 +463,10 @@ TEST_F(Mps, ViewOnlyKvmShowsTheDesktopAndKeepsTheViewersInputBack) {
     EXPECT_GE(watch_kvm(ws, viewer, 1, status), 1) << user << ": " << status;
     EXPECT_EQ(viewer.server().name, "amtsim-1") << user;
     EXPECT_EQ(status.find("\"viewonly\":true") != std::string::npos, view_only) << status;
+    EXPECT_EQ(status.find("\"limitedinput\":true") != std::string::npos, limited) << status;
     // Input, as the browser sends it, then another update: the session is still alive.
-    for (auto out : {viewer.key(0x61, true), viewer.key(0x61, false), viewer.pointer(10, 20, 1), viewer.pointer(10, 20, 0),
+    for (auto out : {viewer.key(0xFFE3, true), viewer.key(0x61, true), viewer.key(0x61, false), viewer.key(0xFFE3, false),
+                     viewer.pointer(10, 20, 1), viewer.pointer(10, 20, 0),
                      viewer.cut_text("secret clipboard"), viewer.request_update(false)}) {
       if (!out.send.empty()) ws.send_binary(std::string(out.send.begin(), out.send.end()));
     }
@@ -472,7 +480,12 @@ TEST_F(Mps, ViewOnlyKvmShowsTheDesktopAndKeepsTheViewersInputBack) {
   const std::size_t mark2 = sim.output.size();
   session("admin", "Admin-pass1", false);
   ASSERT_TRUE(sim.wait_for("kvm 1 ended:", std::chrono::seconds(20), mark2)) << sim.output;
-  EXPECT_NE(sim.output.find("kvm 1 ended: keys 2, pointer 2, cut texts 1", mark2), std::string::npos) << sim.output.substr(mark2);
+  EXPECT_NE(sim.output.find("kvm 1 ended: keys 4, pointer 2, cut texts 1", mark2), std::string::npos) << sim.output.substr(mark2);
+  // "Limited input": the pointer and the letter pass; Control and the clipboard do not.
+  const std::size_t mark3 = sim.output.size();
+  session("typist", "Typist-pass1", false, true);
+  ASSERT_TRUE(sim.wait_for("kvm 1 ended:", std::chrono::seconds(20), mark3)) << sim.output;
+  EXPECT_NE(sim.output.find("kvm 1 ended: keys 2, pointer 2, cut texts 0", mark3), std::string::npos) << sim.output.substr(mark3);
 }
 
 TEST_F(Mps, KvmRelayThroughTheServerShowsTheDevicesDesktop) {

@@ -133,6 +133,8 @@ bool App::on_control_message(std::string_view text) {
         }
       } else if (auto out = proto::parse_command_output(text); out.ok()) {
         bulk_.on_command_output(out.value());
+      } else if (auto r = proto::parse_action_result(text); r.ok() && r->responseid.rfind("notify:", 0) == 0) {
+        message_.on_result(r->responseid.substr(7), r->result);  // a message box's answer
       } else {
         return true;  // another kind of "msg": not modelled
       }
@@ -152,6 +154,8 @@ bool App::on_control_message(std::string_view text) {
         group_panel_.on_result(r.value());
       } else if (a == "removedevices" || a == "changeDeviceMesh") {
         bulk_.on_result(r.value());
+      } else if (a == "toast") {
+        message_.on_result("", r->result);
       } else {
         return true;  // not modelled: nothing visible changed
       }
@@ -266,6 +270,7 @@ void App::draw(float width, float height) {
   draw_add_amt();
   draw_power_confirm();
   draw_uninstall_confirm();
+  message_.draw([this](const nlohmann::json& j) { send_json(j); }, buttons_, devices_);
 }
 
 std::string App::add_agent_command() const {
@@ -859,6 +864,7 @@ void App::draw_devices(float width, float height) {
     }
   }
   bulk_.draw_toolbar(buttons_, devices_);
+  if (bulk_.take_message_request()) message_.open(bulk_.ids());
   if (groups_.empty()) {
     ImGui::Spacing();
     ImGui::TextWrapped("No device groups yet. Create one, then add agents or Intel AMT devices to it.");
@@ -1253,6 +1259,11 @@ void App::draw_device_pages() {
         if (r != user_->mesh_rights.end() && (r->second & 32768) != 0) {
           ImGui::SameLine();
           if (action_button("Uninstall agent", d.id + "/uninstall", "page-uninstall:" + d.name)) uninstall_confirm_ = d.id;
+        }
+        // "Chat & notify" (16384): a notification or message box for the person at the device.
+        if (r != user_->mesh_rights.end() && (r->second & 16384) != 0) {
+          ImGui::SameLine();
+          if (action_button("Message...", d.id + "/message", "page-message:" + d.name)) message_.open({d.id});
         }
       }
       if (ImGui::BeginTabBar("##tabs")) {

@@ -18,6 +18,7 @@
 #include "mw/proto/control.hpp"
 #include "admin_views.hpp"
 #include "bulk_actions.hpp"
+#include "message_dialog.hpp"
 #include "console_view.hpp"
 #include "desktop_view.hpp"
 #include "device_page.hpp"
@@ -316,6 +317,7 @@ class App {
   ServerPanel server_panel_;
   GroupPanel group_panel_;
   BulkActions bulk_;  // My Devices' selection and what it runs
+  MessageDialog message_;  // "Message..." for the people at devices
   std::string fullscreen_;  // the desktop shown full screen ("": none)
   std::function<void(bool)> fullscreen_port_;
 };

@@ -70,6 +70,8 @@ void BulkActions::draw_toolbar(ItemRects& buttons, const std::map<std::string, p
     popup_ = false;
     message_.clear();
   }
+  ImGui::SameLine();
+  if (button("Message...", "bulk-message", buttons)) message_request_ = true;
   ImGui::EndDisabled();
   ImGui::SameLine();
   if (button("Move to group...", "bulk-move", buttons)) {

@@ -1,6 +1,6 @@
 // Actions on several devices at once (My Devices' check boxes, as MeshCentral's multi-select):
-// Intel AMT power actions, run a shell command on agents and read each device's output, move to
-// another group, delete. The server checks the right per device and skips the others, as
+// Intel AMT power actions, run a shell command on agents and read each device's output, a message
+// for the people at them (App's MessageDialog), move to another group, delete. The server checks the right per device and skips the others, as
 // MeshCentral does; the panel shows what it answered.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "admin_views.hpp"
 #include "mw/proto/admin.hpp"
@@ -41,12 +42,15 @@ class BulkActions {
   // The last command's output by device id (tests read it through the page hook).
   const std::map<std::string, Output>& outputs() const { return outputs_; }
   const std::string& message() const { return message_; }
+  // "Message..." was pressed: the app opens its MessageDialog for the selection (once).
+  bool take_message_request() { return std::exchange(message_request_, false); }
 
  private:
   std::set<std::string> ids_;
   int power_ = 0;  // poweraction type awaiting confirmation
   bool delete_ = false, move_ = false, run_ = false;
   bool popup_ = false;
+  bool message_request_ = false;
   std::string move_to_;
   std::array<char, 4096> command_{};
   std::map<std::string, Output> outputs_;

@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "mw/rfb/clipboard.hpp"
+#include "mw/rfb/input_filter.hpp"
 #include "text.hpp"
 #include "theme.hpp"
 
@@ -90,6 +91,9 @@ void DesktopView::on_message(bool binary, std::string_view data) {
       view_only_ = true;
       view_only_locked_ = true;
     }
+    // "Limited input": the server (or the agent) passes the pointer and only letters, digits,
+    // Enter and Backspace; the app sends no more than that and no clipboard.
+    if (const auto v = j.find("limitedinput"); v != j.end() && v->is_boolean() && v->get<bool>()) limited_input_ = true;
   } else if (state == "closed") {
     const std::string reason = json_text(j, "reason");
     on_closed(reason.empty() ? "Closed." : reason);
@@ -217,12 +221,15 @@ void DesktopView::send_pointer(int x, int y, std::uint8_t buttons) {
 
 void DesktopView::send_keys(const std::vector<KeyEvent>& keys) {
   for (const KeyEvent& k : keys) {
-    for (const auto& [sym, down] : keys_.key(k.key, k.code, k.down)) handle(client_.key(sym, down));
+    for (const auto& [sym, down] : keys_.key(k.key, k.code, k.down)) {
+      if (limited_input_ && !rfb::limited_input_key(sym)) continue;
+      handle(client_.key(sym, down));
+    }
   }
 }
 
 void DesktopView::paste(std::string_view text) {
-  if (!has_clipboard() || state_ != State::kRunning || view_only_) return;
+  if (!has_clipboard() || state_ != State::kRunning || view_only_ || limited_input_) return;
   handle(client_.clipboard(text));
 }
 
@@ -241,7 +248,14 @@ void DesktopView::draw_toolbar(ItemRects* buttons) {
   }
   ImGui::BeginDisabled(state_ != State::kRunning);
   flow(button_width("Ctrl-Alt-Del"));
-  if (ImGui::Button("Ctrl-Alt-Del") && !view_only_) handle(client_.ctrl_alt_del());
+  ImGui::BeginDisabled(limited_input_);
+  if (ImGui::Button("Ctrl-Alt-Del") && !view_only_ && !limited_input_) handle(client_.ctrl_alt_del());
+  ImGui::EndDisabled();
+  if (limited_input_) {
+    flow(ImGui::CalcTextSize("Limited input").x);
+    ImGui::TextColored(kWarn, "Limited input");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Your rights allow the pointer and letters, digits, Enter and Backspace only.");
+  }
   flow(checkbox_width("Scale to fit"));
   ImGui::Checkbox("Scale to fit", &fit_);
   flow(checkbox_width("View only"));
@@ -326,7 +340,7 @@ void DesktopView::draw_clipboard(ItemRects* buttons) {
   ImGui::TextUnformatted("Send text to the remote clipboard");
   ImGui::TextDisabled("Ctrl+V in the desktop does the same with this computer's clipboard.");
   ImGui::InputTextMultiline("##clip-edit", clip_edit_.data(), clip_edit_.size(), ImVec2(width, ImGui::GetTextLineHeightWithSpacing() * 4));
-  ImGui::BeginDisabled(clip_edit_[0] == '\0' || view_only_ || state_ != State::kRunning);
+  ImGui::BeginDisabled(clip_edit_[0] == '\0' || view_only_ || limited_input_ || state_ != State::kRunning);
   if (ImGui::Button("Send")) {
     paste(clip_edit_.data());
     ImGui::CloseCurrentPopup();

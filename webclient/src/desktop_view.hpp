@@ -141,6 +141,7 @@ class DesktopView {
   bool fit_ = true;
   bool view_only_ = false;
   bool view_only_locked_ = false;  // the server limits this viewer to watching
+  bool limited_input_ = false;     // the server passes only the pointer and a few keys
   Quality quality_ = Quality::kLossless;
   int last_x_ = -1, last_y_ = -1;
   std::uint8_t last_buttons_ = 0;

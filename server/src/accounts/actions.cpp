@@ -569,10 +569,61 @@ void do_runcommands(Store& db, const ActionEnv& env, const Json& caller, const J
   }
 }
 
+// Notifications (the chat and notify right), in MeshCentral's shapes and limits: the message 1 to
+// 4,096 characters, the title up to 512 (else the domain's Title). A message box closes by itself
+// after "timeout" milliseconds (MeshCentral's default 120,000; 0 keeps it until closed; at most an
+// hour here).
+constexpr std::size_t kMaxNoticeMessage = 4096, kMaxNoticeTitle = 512;
+
+std::string notice_title(const ActionEnv& env, const Json& cmd) {
+  const std::string t = str(cmd, "title");
+  return t.empty() || t.size() > kMaxNoticeTitle ? env.title : t;
+}
+
+// MeshCentral's "toast": {"action":"toast","nodeids":[...],"title","msg"}: a desktop notification
+// on each device the caller has the chat and notify right on (the others are skipped).
+void do_toast(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const auto ids = node_ids(cmd);
+  if (ids.empty() || ids.size() > 256) return out.replies.push_back(answer(cmd, "Invalid nodeids"));
+  const std::string msg = str(cmd, "msg");
+  if (msg.empty() || msg.size() > kMaxNoticeMessage) return out.replies.push_back(answer(cmd, "Invalid message"));
+  std::size_t sent = 0;
+  for (const auto& id : ids) {
+    auto node = node_with_right(db, env, caller, id, mesh_right::kChatNotify);
+    if (!node) continue;
+    out.agent_notices.push_back({node->value("_id", ""), true, notice_title(env, cmd), msg, caller.value("name", ""), 0, false, {}, {}});
+    ++sent;
+  }
+  out.replies.push_back(answer(cmd, sent ? "ok" : "Access denied"));
+}
+
+// MeshCentral's message box: {"action":"msg","type":"messagebox","nodeid","title","msg","timeout"}.
+void do_messagebox(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  const auto ids = node_ids(cmd);
+  const std::string msg = str(cmd, "msg");
+  std::string refusal;
+  std::optional<Json> node;
+  if (ids.size() != 1) refusal = "Invalid nodeid";
+  else if (msg.empty() || msg.size() > kMaxNoticeMessage) refusal = "Invalid message";
+  else if (!(node = node_with_right(db, env, caller, ids.front(), mesh_right::kChatNotify))) refusal = "Access denied";
+  if (!refusal.empty()) {
+    if (cmd.contains("responseid")) out.replies.push_back(answer(cmd, refusal));
+    return;
+  }
+  std::int64_t timeout_ms = 120'000;
+  if (cmd.contains("timeout") && cmd["timeout"].is_number()) timeout_ms = cmd["timeout"].get<std::int64_t>();
+  const int timeout_s = static_cast<int>(std::clamp<std::int64_t>((timeout_ms + 999) / 1000, 0, 3600));
+  AgentNotice n{node->value("_id", ""), false, notice_title(env, cmd), msg, caller.value("name", ""), timeout_s, cmd.contains("responseid"),
+                cmd.contains("responseid") ? cmd["responseid"] : Json(), cmd.contains("tag") ? cmd["tag"] : Json()};
+  out.agent_notices.push_back(std::move(n));
+}
+
 // MeshCentral's web UI agent console: {"action":"msg","type":"console","nodeid","value"} runs one
 // agent console command (the agent console right); the output comes back as
-// {"action":"msg","type":"console","nodeid","value"}. Other "msg" types are not offered.
+// {"action":"msg","type":"console","nodeid","value"}. Type "messagebox" is do_messagebox; other
+// "msg" types are not offered.
 void do_msg(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  if (str(cmd, "type") == "messagebox") return do_messagebox(db, env, caller, cmd, out);
   if (str(cmd, "type") != "console") return;
   const auto ids = node_ids(cmd);
   auto reply = [&](const std::string& nodeid, const std::string& text) {
@@ -1138,6 +1189,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   else if (action == "runcommands") do_runcommands(db, env, caller, cmd, out);
   else if (action == "msg") do_msg(db, env, caller, cmd, out);
   else if (action == "uninstallagent") do_uninstallagent(db, env, caller, cmd, out);
+  else if (action == "toast") do_toast(db, env, caller, cmd, out);
   else if (action == "removedevices") do_removedevices(db, env, caller, cmd, out);
   else if (action == "changeDeviceMesh") do_changedevicemesh(db, env, caller, cmd, out);
   else if (action == "poweraction") do_poweraction(db, env, caller, cmd, out);

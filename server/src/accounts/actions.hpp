@@ -55,6 +55,19 @@ struct AgentCommandJob {
   bool console_answer = false;  // answered as {"action":"msg","type":"console","value"} (the web UI's console)
 };
 
+// A message for the person at a device ("toast"; "msg" of type "messagebox"), allowed by the chat
+// and notify right, for the control session to hand to the device's agent.
+struct AgentNotice {
+  std::string nodeid;
+  bool toast = true;  // else a message box
+  std::string title, message, from;
+  int timeout_s = 0;  // message box: closes by itself after this (0: when closed)
+  // "msg" is answered by the control session, which knows whether the agent is connected:
+  // {"action":"msg","result":"OK" or "Unable to route"} with the caller's responseid and tag.
+  bool answer = false;
+  Json responseid, tag;
+};
+
 struct Outcome {
   std::vector<Json> replies;                // to the caller, in order
   std::vector<std::string> text_replies;    // to the caller after `replies`: answers built as text
@@ -64,6 +77,7 @@ struct Outcome {
   std::vector<AmtJob> amt_jobs;             // for the AMT manager, in order
   std::vector<AgentCommandJob> agent_jobs;  // for connected agents, in order
   std::vector<std::string> agent_uninstalls;  // devices whose connected agent is asked to uninstall itself
+  std::vector<AgentNotice> agent_notices;     // messages for the people at devices
   // "serverstats" was allowed: what the database knows (UserAccounts, DeviceGroups, responseid);
   // the control channel adds the live figures (connections, memory) and sends it.
   std::optional<Json> server_stats;
@@ -88,6 +102,7 @@ struct ActionEnv {
   const std::vector<std::uint8_t>* amt_key = nullptr;  // seals Intel AMT credentials (amt/credentials.hpp)
   const CiraInfo* cira = nullptr;                      // null when the MPS is off
   bool wan_only = false;                               // WanOnly: no LAN scanning
+  std::string title = "Meshwork";                      // the domain's Title: notifications without one
 };
 
 // Runs one control message for the user `caller_id`. Unknown actions get no answer (as

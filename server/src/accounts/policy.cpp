@@ -36,7 +36,8 @@ constexpr std::array kPolicies{
     Policy{"poweraction", kNodes, mesh_right::kResetPowerOff},  // 302 (power on): kWake instead
     Policy{"amtinfo", kNodes, mesh_right::kRemoteControl},      // and not kNoAmt
     Policy{"runcommands", kNodes, mesh_right::kRemoteCommands},  // type 4 (agent console): kAgentConsole
-    Policy{"msg", kNodes, mesh_right::kAgentConsole},            // type "console" only
+    Policy{"msg", kNodes, mesh_right::kAgentConsole},            // type "console"; "messagebox": kChatNotify
+    Policy{"toast", kNodes, mesh_right::kChatNotify},
     Policy{"uninstallagent", kNodes, mesh_right::kUninstall},
 };
 }  // namespace

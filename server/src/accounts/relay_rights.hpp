@@ -16,11 +16,16 @@ struct RelayRight {
   // Desktops: this viewer only watches. The agent drops the viewer's input; the Intel AMT relay
   // filters it out of the RFB stream (shared/rfb view_only.hpp).
   bool view_only = false;
+  // Desktops: this viewer may point, and type only letters, digits, Enter and Backspace (no
+  // modifiers, no clipboard). The agent filters its libvncserver input; the Intel AMT relay the
+  // RFB stream (InputFilter::Mode::kLimitedInput). View only wins over it.
+  bool limited_input = false;
 };
 
 // Remote control is the right every session needs; the "no terminal / files / desktop / Intel
 // AMT" bits take a kind away again, except from a full administrator of the group (every bit set),
-// as in MeshCentral. View only limits both desktops (agent and Intel AMT KVM) to watching.
+// as in MeshCentral. View only limits both desktops (agent and Intel AMT KVM) to watching, limited
+// input to the pointer and a few keys.
 constexpr RelayRight relay_right(std::uint32_t rights, RelayKind kind) {
   using namespace mesh_right;
   if (!has_all(rights, kRemoteControl)) return {};
@@ -33,7 +38,8 @@ constexpr RelayRight relay_right(std::uint32_t rights, RelayKind kind) {
     if (has_all(rights, denied) || (amt && has_all(rights, kNoAmt))) return {};
   }
   const bool desktop = kind == RelayKind::kAgentDesktop || kind == RelayKind::kAmtKvm;
-  return {true, desktop && !full && has_all(rights, kViewOnly)};
+  const bool view_only = desktop && !full && has_all(rights, kViewOnly);
+  return {true, view_only, desktop && !full && !view_only && has_all(rights, kLimitedInput)};
 }
 
 }  // namespace mw::server::accounts

@@ -78,6 +78,7 @@ DomainSettings const* find_domain(const Settings& s, const std::string& id) {
 ActionEnv env_for(const DomainSettings& d) {
   ActionEnv env;
   env.domain = d.id;
+  env.title = d.title;
   env.rules = PasswordRules{d.password_min, d.password_max, d.password_upper, d.password_lower, d.password_numeric, d.password_nonalpha};
   return env;
 }

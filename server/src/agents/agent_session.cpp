@@ -74,6 +74,9 @@ class AgentSession : public AgentLink, public std::enable_shared_from_this<Agent
   void send_uninstall() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->send(pa::encode(pa::UninstallAgent{})); });
   }
+  void send_notify(pa::Notify notice) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), n = std::move(notice)] { self->send(pa::encode(n)); });
+  }
   void shutdown() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] { self->close("replaced by a newer connection"); });
   }

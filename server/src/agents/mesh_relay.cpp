@@ -112,6 +112,7 @@ RelayGrant check_relay_grant(store::Store& s, const std::string& userid, const s
               " needs the remote control right on the device's group.";
   }
   g.view_only = right.view_only;
+  g.limited_input = right.limited_input;
   return g;
 }
 
@@ -176,7 +177,10 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
       self->started_ms_ = store::now_ms();
       logger("relay")->info("{} {} relay to {} open for {}", self->peer_addr_, pa::relay_protocol_name(*self->protocol_),
                             self->nodeid_, self->userid_);
-      self->queue_.push_back({false, Json{{"action", "meshrelay"}, {"state", "ready"}, {"p", static_cast<int>(*self->protocol_)}}.dump(), {}});
+      Json ready{{"action", "meshrelay"}, {"state", "ready"}, {"p", static_cast<int>(*self->protocol_)}};
+      if (self->grant_.view_only) ready["viewonly"] = true;  // the app shows the limit
+      if (self->grant_.limited_input) ready["limitedinput"] = true;
+      self->queue_.push_back({false, ready.dump(), {}});
       self->do_write();
       self->do_read();
     });
@@ -216,7 +220,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
     if (!id) return end(id.error().message);
     counted_ = true;
     relay_id_ = *id;
-    link->send_tunnel(pa::Tunnel{relay_id_, *protocol_, cols_, rows_, grant_.view_only, display_});
+    link->send_tunnel(pa::Tunnel{relay_id_, *protocol_, cols_, rows_, grant_.view_only, display_, grant_.limited_input});
     timer_.expires_after(RelayHub::kPairTimeout);
     timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec || self->other_ || self->closed_) return;

@@ -81,7 +81,8 @@ class RelayHub {
 struct RelayGrant {
   std::string error;
   std::string username, meshid, device_name;
-  bool view_only = false;  // desktop with the "view only" right: the agent ignores this viewer's input
+  bool view_only = false;      // desktop with the "view only" right: the agent ignores this viewer's input
+  bool limited_input = false;  // desktop with "limited input": the agent passes the pointer and a few keys
 };
 RelayGrant check_relay_grant(store::Store& s, const std::string& userid, const std::string& nodeid, proto::agent::RelayProtocol p);
 

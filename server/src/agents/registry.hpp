@@ -23,6 +23,8 @@ class AgentLink {
   virtual void run_commands(std::string cmds, int type, std::function<void(std::string result, int exit_code)> done) = 0;
   // Asks the agent to uninstall itself (proto::agent::UninstallAgent).
   virtual void send_uninstall() = 0;
+  // Shows a message to the person at the device (proto::agent::Notify).
+  virtual void send_notify(proto::agent::Notify notice) = 0;
   virtual void shutdown() = 0;
 };
 

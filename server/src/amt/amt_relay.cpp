@@ -19,7 +19,7 @@
 #include "control_session.hpp"
 #include "log.hpp"
 #include "mw/redir/session.hpp"
-#include "mw/rfb/view_only.hpp"
+#include "mw/rfb/input_filter.hpp"
 #include "mw/util/hex.hpp"
 #include "mw/util/md5.hpp"
 #include "store/records.hpp"
@@ -41,7 +41,8 @@ struct Grant {
   std::string username, meshid, device_name;
   LanTarget lan;  // intelamt.host (a device added on the LAN), uuid, tls, hash
   std::optional<AmtCredentials> credentials;
-  bool view_only = false;  // KVM: the viewer's input is filtered out (rfb::ViewOnlyFilter)
+  bool view_only = false;      // KVM: the viewer's input is filtered out (rfb::InputFilter)
+  bool limited_input = false;  // KVM: only the pointer and a few keys pass (rfb::InputFilter)
 };
 
 Grant check_grant(store::Store& s, const std::string& userid, const std::string& nodeid, bool kvm,
@@ -69,6 +70,7 @@ Grant check_grant(store::Store& s, const std::string& userid, const std::string&
     return g;
   }
   g.view_only = right.view_only;
+  g.limited_input = right.limited_input;
   auto c = load_credentials(s, nodeid, key);
   if (!c) {
     g.error = c.error().message;
@@ -135,7 +137,8 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
       return end(g.error);
     }
     grant_ = std::move(g);
-    if (kvm_ && grant_.view_only) filter_.emplace();
+    if (kvm_ && grant_.view_only) filter_.emplace(rfb::InputFilter::Mode::kViewOnly);
+    if (kvm_ && grant_.limited_input) filter_.emplace(rfb::InputFilter::Mode::kLimitedInput);
     link_ = ctx_.mps ? ctx_.mps->find(nodeid_) : nullptr;
     if (!link_ && !grant_.lan.host.empty()) {
       link_ = make_tcp_link(ws_.get_executor(), nodeid_, grant_.lan, ctx_.amt ? ctx_.amt->cert_sink() : CertSink{});
@@ -220,7 +223,9 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
         ready_ = true;
         logger("amt")->info("{} {} relay to {} open for {}", peer_, kvm_ ? "KVM" : "SOL", nodeid_, userid_);
         Json ready{{"action", "amtrelay"}, {"state", "ready"}, {"type", kvm_ ? "kvm" : "sol"}};
-        if (filter_) ready["viewonly"] = true;  // the app shows the limit
+        // The app shows the limit.
+        if (kvm_ && grant_.view_only) ready["viewonly"] = true;
+        if (kvm_ && grant_.limited_input) ready["limitedinput"] = true;
         send_text(ready.dump());
       } else if (auto* s = std::get_if<redir::SolData>(&e)) {
         send_binary(std::move(s->data));
@@ -275,11 +280,11 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
         const auto data = self->buffer_.data();
         std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data.data()), data.size());
         self->from_browser_ += bytes.size();
-        if (self->filter_) {  // view only: what the viewer needs to watch goes on, its input does not
+        if (self->filter_) {  // view only / limited input: what the viewer needs to watch goes on, input as allowed
           Bytes pass;
           if (auto r = self->filter_->feed(bytes, pass); !r) {
             self->buffer_.consume(self->buffer_.size());
-            return self->end("The viewer sent what a view-only session cannot pass: " + r.error().message);
+            return self->end("The viewer sent what a limited session cannot pass: " + r.error().message);
           }
           if (!pass.empty()) self->handle(self->session_->send_raw(pass));
         } else {
@@ -342,7 +347,7 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
   Grant grant_;
   std::shared_ptr<CiraLink> link_;
   std::optional<redir::ClientSession> session_;
-  std::optional<rfb::ViewOnlyFilter> filter_;  // KVM for a "view only" user
+  std::optional<rfb::InputFilter> filter_;  // KVM for a "view only" or "limited input" user
   std::uint32_t channel_ = 0;
   bool channel_open_ = false, ready_ = false, reading_ = false, writing_ = false;
   bool closed_ = false, closing_after_writes_ = false, ws_closed_ = false;

@@ -1,8 +1,8 @@
 // The browser's relay to an Intel AMT device's redirection port: WebSocket
 // /amtrelay.ashx?nodeid=ID&p=sol (Serial-over-LAN) or p=kvm (remote desktop). The server checks
 // the user's rights on the device's group (remote control; not "no Intel AMT"; SOL also not "no
-// terminal", KVM not "no desktop"; "view only" KVM gets the viewer's input filtered out of its RFB
-// stream by shared/rfb's ViewOnlyFilter), opens an APF channel to port 16994 through the device's CIRA
+// terminal", KVM not "no desktop"; "view only" and "limited input" KVM get the viewer's input filtered in its RFB
+// stream by shared/rfb's InputFilter), opens an APF channel to port 16994 through the device's CIRA
 // connection, runs the redirection protocol's start and Digest authentication itself with the
 // device's sealed credentials (which never reach the browser), starts SOL or KVM, and from then on
 // carries the session's payload both ways:

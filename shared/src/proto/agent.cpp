@@ -138,6 +138,11 @@ std::string encode(const Message& m) {
           j = {{"action", "tunnel"}, {"id", v.id}, {"p", static_cast<int>(v.protocol)}, {"cols", v.cols}, {"rows", v.rows},
                {"viewonly", v.view_only}};
           if (v.display != 0) j["display"] = v.display;
+          if (v.limited_input) j["limitedinput"] = true;
+        } else if constexpr (std::is_same_v<T, Notify>) {
+          j = {{"action", "notify"}, {"kind", v.kind == Notify::Kind::kToast ? "toast" : "messagebox"}, {"title", v.title},
+               {"msg", v.message}, {"from", v.from}};
+          if (v.kind == Notify::Kind::kMessageBox) j["timeout"] = v.timeout_s;
         } else if constexpr (std::is_same_v<T, RunCommands>) {
           j = {{"action", "runcommands"}, {"id", v.id}, {"cmds", v.cmds}, {"reply", v.reply}};
           if (v.type != kShellCommands) j["type"] = v.type;
@@ -216,7 +221,24 @@ Result<Message> parse(std::string_view text_in) {
     Tunnel t{std::move(*id), *p, std::clamp(int_or(j, "cols", 80), 1, 1000), std::clamp(int_or(j, "rows", 24), 1, 1000),
              j.contains("viewonly") && j["viewonly"].is_boolean() && j["viewonly"].get<bool>(),
              std::clamp(int_or(j, "display", 0), 0, kMaxDisplay)};
+    t.limited_input = j.contains("limitedinput") && j["limitedinput"].is_boolean() && j["limitedinput"].get<bool>();
     return Message{std::move(t)};
+  }
+  if (a == "notify") {
+    const std::string kind = j.contains("kind") && j["kind"].is_string() ? j["kind"].get<std::string>() : "";
+    if (kind != "toast" && kind != "messagebox") return make_error("bad-field", "notify of an unknown kind");
+    auto title = text(j, "title", false);
+    if (!title) return title.error();
+    auto msg = text(j, "msg");
+    if (!msg) return msg.error();
+    auto from = text(j, "from", false);
+    if (!from) return from.error();
+    if (title->size() > kMaxNotifyTitle || msg->empty() || msg->size() > kMaxNotifyMessage || from->size() > 256) {
+      return make_error("bad-field", "notify title, message or sender too long (or no message)");
+    }
+    Notify n{kind == "toast" ? Notify::Kind::kToast : Notify::Kind::kMessageBox, std::move(*title), std::move(*msg),
+             std::move(*from), std::clamp(int_or(j, "timeout", 0), 0, kMaxNotifyTimeoutSeconds)};
+    return Message{std::move(n)};
   }
   if (a == "runcommands") {
     auto id = text(j, "id");

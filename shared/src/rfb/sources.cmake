@@ -3,7 +3,7 @@
 # package (cmake/NativeDeps.cmake / WasmDeps.cmake build it as mw_d3des).
 list(APPEND MW_SHARED_SOURCES src/rfb/pixel_format.cpp src/rfb/framebuffer.cpp src/rfb/messages.cpp)
 list(APPEND MW_SHARED_SOURCES src/rfb/decoder.cpp src/rfb/client.cpp src/rfb/capture.cpp src/rfb/intel_amt.cpp
-  src/rfb/keyboard.cpp src/rfb/view_only.cpp src/rfb/clipboard.cpp)
+  src/rfb/keyboard.cpp src/rfb/input_filter.cpp src/rfb/clipboard.cpp)
 # The decoding loops (fills, pixel conversion, palettes) are written for the vectoriser: -O3 in
 # optimised native builds as well (RelWithDebInfo is -O2; the wasm tree is -O3 already).
 if(EMSCRIPTEN)

@@ -30,6 +30,7 @@ const Case kCases[] = {
     {"agentconsole", mesh_right::kAgentConsole}, {"runcommands4", mesh_right::kAgentConsole},
     {"serverfiles", mesh_right::kServerFiles},  {"setnotes", mesh_right::kNotes},
     {"getnotes", 0},                          {"uninstallagent", mesh_right::kUninstall},
+    {"toast", mesh_right::kChatNotify},       {"messagebox", mesh_right::kChatNotify},
 };
 
 const std::uint32_t kBits[] = {
@@ -115,6 +116,19 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
   if (action == "uninstallagent") {
     auto out = f.run(user, {{"action", "uninstallagent"}, {"nodeids", {node}}});
     return out.agent_uninstalls.size() == 1 && out.agent_uninstalls[0] == node;
+  }
+  if (action == "toast") {  // a notification for each device allowed, for its agent
+    auto out = f.run(user, {{"action", "toast"}, {"nodeids", {node}}, {"title", "IT"}, {"msg", "Rebooting at noon"}});
+    return out.agent_notices.size() == 1 && out.agent_notices[0].nodeid == node && out.agent_notices[0].toast &&
+           out.agent_notices[0].title == "IT" && out.agent_notices[0].message == "Rebooting at noon";
+  }
+  if (action == "messagebox") {  // answered by the control session once it knows the agent is there
+    auto out = f.run(user, {{"action", "msg"}, {"type", "messagebox"}, {"nodeid", node}, {"msg", "Save your work"},
+                            {"timeout", 5000}, {"responseid", "r"}});
+    const bool job = out.agent_notices.size() == 1 && !out.agent_notices[0].toast && out.agent_notices[0].timeout_s == 5 &&
+                     out.agent_notices[0].answer && out.agent_notices[0].title == "Meshwork";
+    EXPECT_EQ(job, out.replies.empty()) << "either a job or a refusal";
+    return job;
   }
   if (action == "setnotes") {
     return f.result(user, {{"action", "setNotes"}, {"id", node}, {"notes", "reboot on Fridays"}}) == "ok" &&
@@ -240,6 +254,7 @@ TEST(RelayRights, EachBitAloneOpensExactlyWhatItAllows) {
       const auto r = relay_right(bit, kind);
       EXPECT_EQ(r.allowed, bit == mesh_right::kRemoteControl) << "bit " << bit << ", kind " << static_cast<int>(kind);
       EXPECT_FALSE(r.view_only) << "bit " << bit;
+      EXPECT_FALSE(r.limited_input) << "bit " << bit;
     }
   }
   for (const auto kind : kRelayKinds) EXPECT_FALSE(relay_right(0, kind).allowed);
@@ -288,6 +303,24 @@ TEST(RelayRights, ViewOnlyLimitsBothDesktopsToWatching) {
   EXPECT_FALSE(relay_right(r, RelayKind::kAmtSol).view_only);
   EXPECT_TRUE(relay_right(mesh_right::kFull, RelayKind::kAmtKvm).allowed);
   EXPECT_FALSE(relay_right(mesh_right::kFull, RelayKind::kAmtKvm).view_only);
+}
+
+TEST(RelayRights, LimitedInputLimitsBothDesktopsKeysOnly) {
+  const std::uint32_t r = mesh_right::kRemoteControl | mesh_right::kLimitedInput;
+  for (const auto kind : {RelayKind::kAgentDesktop, RelayKind::kAmtKvm}) {
+    EXPECT_TRUE(relay_right(r, kind).allowed);
+    EXPECT_TRUE(relay_right(r, kind).limited_input);
+    EXPECT_FALSE(relay_right(r, kind).view_only);
+    // View only is the stronger limit: with both, the viewer only watches.
+    EXPECT_TRUE(relay_right(r | mesh_right::kViewOnly, kind).view_only);
+    EXPECT_FALSE(relay_right(r | mesh_right::kViewOnly, kind).limited_input);
+    // A full administrator (every bit, this one too) is not limited.
+    EXPECT_FALSE(relay_right(mesh_right::kFull, kind).limited_input);
+  }
+  for (const auto kind : {RelayKind::kAgentTerminal, RelayKind::kAgentFiles, RelayKind::kAmtSol}) {
+    EXPECT_TRUE(relay_right(r, kind).allowed);
+    EXPECT_FALSE(relay_right(r, kind).limited_input);
+  }
 }
 
 }  // namespace

@@ -37,6 +37,10 @@ TEST(AgentProto, HelloAndAuthRoundTrip) {
   ASSERT_TRUE(desk);
   EXPECT_EQ(std::get<Tunnel>(*desk).display, 2);
   EXPECT_TRUE(std::get<Tunnel>(*desk).view_only);
+  EXPECT_FALSE(std::get<Tunnel>(*desk).limited_input);
+  Tunnel limited{"r3", RelayProtocol::kDesktop};
+  limited.limited_input = true;
+  EXPECT_TRUE(std::get<Tunnel>(*parse(encode(limited))).limited_input);
   EXPECT_TRUE(std::holds_alternative<Ping>(*parse(encode(Ping{}))));
   EXPECT_EQ(encode(UninstallAgent{}), R"({"action":"uninstallagent"})");  // MeshCentral's message
   EXPECT_TRUE(std::holds_alternative<UninstallAgent>(*parse(R"({"action":"uninstallagent"})")));
@@ -50,6 +54,29 @@ TEST(AgentProto, HelloAndAuthRoundTrip) {
   EXPECT_EQ(std::get<RunCommandsResult>(*rr).exit_code, 3);
   EXPECT_EQ(parse(R"({"action":"runcommands","id":"1"})").error().code, "missing-field");
   EXPECT_EQ(std::get<Unknown>(*parse(R"({"action":"future","x":1})")).action, "future");
+}
+
+TEST(AgentProto, NotifyRoundTripsAndIsBounded) {
+  auto toast = parse(encode(Notify{Notify::Kind::kToast, "IT desk", "Rebooting at noon", "admin", 0}));
+  ASSERT_TRUE(toast) << toast.error().message;
+  EXPECT_EQ(std::get<Notify>(*toast).kind, Notify::Kind::kToast);
+  EXPECT_EQ(std::get<Notify>(*toast).title, "IT desk");
+  EXPECT_EQ(std::get<Notify>(*toast).message, "Rebooting at noon");
+  EXPECT_EQ(std::get<Notify>(*toast).from, "admin");
+  auto box = parse(encode(Notify{Notify::Kind::kMessageBox, "", "Please save your work", "admin", 120}));
+  ASSERT_TRUE(box) << box.error().message;
+  EXPECT_EQ(std::get<Notify>(*box).kind, Notify::Kind::kMessageBox);
+  EXPECT_EQ(std::get<Notify>(*box).timeout_s, 120);
+  // Out-of-range timeouts are clamped; unknown kinds, empty or oversized texts are errors.
+  EXPECT_EQ(std::get<Notify>(*parse(R"({"action":"notify","kind":"messagebox","msg":"x","timeout":99999})")).timeout_s,
+            kMaxNotifyTimeoutSeconds);
+  EXPECT_EQ(std::get<Notify>(*parse(R"({"action":"notify","kind":"messagebox","msg":"x","timeout":-5})")).timeout_s, 0);
+  EXPECT_EQ(parse(R"({"action":"notify","kind":"beep","msg":"x"})").error().code, "bad-field");
+  EXPECT_EQ(parse(R"({"action":"notify","kind":"toast"})").error().code, "missing-field");
+  EXPECT_EQ(parse(R"({"action":"notify","kind":"toast","msg":""})").error().code, "bad-field");
+  EXPECT_EQ(parse(R"({"action":"notify","kind":"toast","msg":7})").error().code, "bad-field");
+  EXPECT_EQ(parse(encode(Notify{Notify::Kind::kToast, "", std::string(kMaxNotifyMessage + 1, 'x'), "a", 0})).error().code,
+            "bad-field");
 }
 
 TEST(AgentProto, HostileMessagesAreErrors) {

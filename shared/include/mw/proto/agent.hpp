@@ -11,7 +11,8 @@
 //   server → agent   {"action":"authok","nodeid":"node//…"} or {"action":"autherror","reason":"…"}
 //   agent  → server  {"action":"sysinfo","info":{…}} (on connect and on change), {"action":"pong"}
 //   server → agent   {"action":"ping"}, {"action":"tunnel","id":"…","p":1,"cols":80,"rows":24},
-//                    {"action":"runcommands","id":"…","cmds":"…","reply":true}
+//                    {"action":"runcommands","id":"…","cmds":"…","reply":true},
+//                    {"action":"notify","kind":"toast","title":"…","msg":"…","from":"…"}
 //   agent  → server  {"action":"runcommandsresult","id":"…","result":"…","exitcode":0}
 // Both transcripts bind the SHA-384 of the TLS certificate the agent saw, so a man in the middle
 // with another certificate cannot relay a valid proof either way.
@@ -87,6 +88,21 @@ struct Tunnel {
   int cols = 80, rows = 24;  // terminal size the browser starts with
   bool view_only = false;    // desktop: the viewer may watch, not type or point
   int display = 0;           // desktop: 0 the whole screen, 1.. one monitor (the agent's list)
+  bool limited_input = false;  // desktop: the viewer may point and type only letters, digits, Enter
+                               // and Backspace (rfb::limited_input_key), never set the clipboard
+};
+// A message for the person at the device (MeshCentral's "toast" and "msg" of type "messagebox",
+// the "chat and notify" right): a toast is a desktop notification, a message box a window with a
+// button that closes by itself after `timeout_s` seconds (0: only when closed).
+inline constexpr std::size_t kMaxNotifyTitle = 512;
+inline constexpr std::size_t kMaxNotifyMessage = 4096;
+inline constexpr int kMaxNotifyTimeoutSeconds = 3600;
+struct Notify {
+  enum class Kind { kToast, kMessageBox };
+  Kind kind = Kind::kToast;
+  std::string title, message;
+  std::string from;  // the account that sent it, for the agent's log
+  int timeout_s = 0;
 };
 // Run a shell command (MeshCentral's "runcommands" for Linux agents) and, when asked, answer with
 // its output (stdout and stderr together, at most 1 MiB) and exit code; or, type 4, one agent
@@ -109,7 +125,7 @@ struct Unknown {
 };
 
 using Message = std::variant<AgentHello, ServerAuth, AgentAuth, AuthOk, AuthError, SysInfo, Ping, Pong, Tunnel, RunCommands,
-                             RunCommandsResult, UninstallAgent, Unknown>;
+                             RunCommandsResult, UninstallAgent, Notify, Unknown>;
 
 std::string encode(const Message& m);
 // Parses one message. Malformed JSON, a missing or mistyped field, bad base64 or a nonce of the

@@ -1,16 +1,16 @@
-// Fuzz target: the view-only filter (mw/rfb/view_only.hpp) between a viewer and an RFB server must
+// Fuzz target: the input filter (mw/rfb/input_filter.hpp), view only and limited input, between a viewer and an RFB server must
 // never crash, hang or keep more than its bound on any viewer bytes; it only ever removes bytes;
 // and what it forwards, and whether it fails, must not depend on how the bytes are chunked.
 // Input: byte 0 picks the server's version (bits 0-1: 3.3, 3.7, 3.8), the security type a 3.3
-// server chooses (bit 2: None or VNC authentication) and the chunk size (bits 3-7); the rest is
-// what the viewer sends.
+// server chooses (bit 2: None or VNC authentication), the chunk size (bits 3-6) and the mode
+// (bit 7: view only or limited input); the rest is what the viewer sends.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "mw/rfb/view_only.hpp"
+#include "mw/rfb/input_filter.hpp"
 
 namespace {
 
@@ -24,8 +24,9 @@ struct Run {
   std::size_t failed_at = 0;  // bytes fed before the error
 };
 
-Run run(std::span<const std::uint8_t> server, std::span<const std::uint8_t> viewer, std::size_t chunk) {
-  mw::rfb::ViewOnlyFilter f;
+Run run(std::span<const std::uint8_t> server, std::span<const std::uint8_t> viewer, std::size_t chunk,
+        mw::rfb::InputFilter::Mode mode) {
+  mw::rfb::InputFilter f(mode);
   f.server_bytes(server);
   Run r;
   for (std::size_t at = 0; at < viewer.size(); at += chunk) {
@@ -54,10 +55,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if ((ctl & 3) == 0) server += (ctl & 4) ? std::string("\0\0\0\2", 4) : std::string("\0\0\0\1", 4);
   const std::span<const std::uint8_t> server_bytes(reinterpret_cast<const std::uint8_t*>(server.data()), server.size());
   const std::span<const std::uint8_t> viewer(data + 1, size - 1);
-  const std::size_t chunk = static_cast<std::size_t>(ctl >> 3) + 1;
+  const std::size_t chunk = static_cast<std::size_t>((ctl >> 3) & 15) + 1;
+  const auto mode = (ctl & 0x80) ? mw::rfb::InputFilter::Mode::kLimitedInput : mw::rfb::InputFilter::Mode::kViewOnly;
 
-  const Run whole = run(server_bytes, viewer, viewer.empty() ? 1 : viewer.size());
-  const Run split = run(server_bytes, viewer, chunk);
+  const Run whole = run(server_bytes, viewer, viewer.empty() ? 1 : viewer.size(), mode);
+  const Run split = run(server_bytes, viewer, chunk, mode);
   // The filter only drops: never more out than in.
   check(whole.out.size() <= viewer.size());
   check(split.out.size() <= viewer.size());

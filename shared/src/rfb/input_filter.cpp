@@ -1,6 +1,6 @@
-// View-only filter of a viewer's RFB messages (view_only.hpp). Message layouts: RFC 6143 7.1
+// Input filter of a viewer's RFB messages (input_filter.hpp). Message layouts: RFC 6143 7.1
 // (handshake) and 7.5 (client to server messages).
-#include "mw/rfb/view_only.hpp"
+#include "mw/rfb/input_filter.hpp"
 
 #include "mw/rfb/messages.hpp"
 
@@ -19,13 +19,18 @@ constexpr std::uint8_t kSecurityNone = 1, kSecurityVnc = 2;
 
 }  // namespace
 
-void ViewOnlyFilter::server_bytes(std::span<const std::uint8_t> data) {
+bool limited_input_key(std::uint32_t k) {
+  return (k >= '0' && k <= '9') || (k >= 'a' && k <= 'z') || (k >= 'A' && k <= 'Z') || k == 0xff0d /* Return */ ||
+         k == 0xff8d /* KP_Enter */ || k == 0xff08 /* BackSpace */;
+}
+
+void InputFilter::server_bytes(std::span<const std::uint8_t> data) {
   const std::size_t want = 16 - std::min<std::size_t>(server_head_.size(), 16);
   server_head_.insert(server_head_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(std::min(want, data.size())));
 }
 
-Result<std::size_t> ViewOnlyFilter::feed(std::span<const std::uint8_t> data, std::vector<std::uint8_t>& out) {
-  if (state_ == State::kFailed) return make_error("rfb-view-only", "the session already failed");
+Result<std::size_t> InputFilter::feed(std::span<const std::uint8_t> data, std::vector<std::uint8_t>& out) {
+  if (state_ == State::kFailed) return make_error("rfb-input-filter", "the session already failed");
   const std::size_t before = out.size();
   // The rest of a dropped cut text goes nowhere, without being kept.
   const std::size_t skipped = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, data.size()));
@@ -49,12 +54,12 @@ Result<std::size_t> ViewOnlyFilter::feed(std::span<const std::uint8_t> data, std
   if (pending_.size() > kMaxPending) {
     state_ = State::kFailed;
     pending_.clear();
-    return make_error("rfb-view-only", "the viewer sent too much before the server answered");
+    return make_error("rfb-input-filter", "the viewer sent too much before the server answered");
   }
   return out.size() - before;
 }
 
-Result<std::size_t> ViewOnlyFilter::step(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out) {
+Result<std::size_t> InputFilter::step(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out) {
   const std::uint8_t* p = in.data();
   const std::size_t n = in.size();
   auto pass = [&](std::size_t len) {
@@ -116,10 +121,12 @@ Result<std::size_t> ViewOnlyFilter::step(std::span<const std::uint8_t> in, std::
           return n < 10 ? std::size_t{0} : pass(10);
         case 4:  // KeyEvent
           if (n < 8) return std::size_t{0};
+          if (mode_ == Mode::kLimitedInput && limited_input_key(be32(p + 4))) return pass(8);
           ++dropped_.keys;
           return std::size_t{8};
         case 5:  // PointerEvent
           if (n < 6) return std::size_t{0};
+          if (mode_ == Mode::kLimitedInput) return pass(6);
           ++dropped_.pointer;
           return std::size_t{6};
         case 6: {  // ClientCutText
@@ -138,7 +145,7 @@ Result<std::size_t> ViewOnlyFilter::step(std::span<const std::uint8_t> in, std::
     case State::kFailed:
       break;
   }
-  return make_error("rfb-view-only", "the session already failed");
+  return make_error("rfb-input-filter", "the session already failed");
 }
 
 }  // namespace mw::rfb

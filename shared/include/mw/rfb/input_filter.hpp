@@ -1,9 +1,15 @@
-// The viewer-to-server half of an RFB session for a viewer who may only watch (a relay between a
-// browser and an RFB server that has no "view only" of its own, such as Intel AMT KVM): passes the
-// handshake, SetPixelFormat, SetEncodings and FramebufferUpdateRequest unchanged, drops KeyEvent,
-// PointerEvent and ClientCutText (a long cut text is skipped as it arrives, never buffered), and
-// ends the session on anything it cannot frame (an unknown message type or security type).
-// Sans-I/O: bytes in, bytes to forward out; partial messages wait in a bounded buffer.
+// The viewer-to-server half of an RFB session for a viewer whose input is limited (a relay between
+// a browser and an RFB server that cannot limit a viewer itself, such as Intel AMT KVM): passes the
+// handshake, SetPixelFormat, SetEncodings and FramebufferUpdateRequest unchanged and ends the
+// session on anything it cannot frame (an unknown message type or security type). What happens to
+// input depends on the mode:
+//  - kViewOnly ("view only" right, 256): KeyEvent, PointerEvent and ClientCutText are dropped;
+//  - kLimitedInput ("limited input" right, 4096, MeshCentral's DESKLIMITEDINPUT): the pointer
+//    passes; keys pass only when limited_input_key() allows them (letters, digits, Enter,
+//    Backspace: no modifiers, function keys or Ctrl-Alt-Del); ClientCutText is dropped (a pasted
+//    text would type anything).
+// A long cut text is skipped as it arrives, never buffered. Sans-I/O: bytes in, bytes to forward
+// out; partial messages wait in a bounded buffer.
 //
 // RFB 3.3 lets the server choose the security type, so the filter also sees the first bytes the
 // server sends (its version and, for 3.3, the type): server_bytes().
@@ -18,8 +24,17 @@
 
 namespace mw::rfb {
 
-class ViewOnlyFilter {
+// Keys a "limited input" viewer may press (X keysyms, RFC 6143 7.5.4): the keys MeshCentral lets
+// through for that right (its scan codes 2-11, 16-25, 30-38, 44-50, Enter and Backspace), i.e.
+// the digits, the letters (either case: the keysym carries the case), Return, keypad Enter and
+// BackSpace.
+bool limited_input_key(std::uint32_t keysym);
+
+class InputFilter {
  public:
+  enum class Mode { kViewOnly, kLimitedInput };
+  explicit InputFilter(Mode mode = Mode::kViewOnly) : mode_(mode) {}
+
   // Largest message kept while incomplete: SetEncodings with kMaxEncodings encodings.
   static constexpr std::size_t kMaxEncodings = 1024;
   // Viewer bytes kept unframed at most (more is an error).
@@ -41,6 +56,7 @@ class ViewOnlyFilter {
   // One step on the front of `pending_`: bytes used (0: needs more), or an error.
   Result<std::size_t> step(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out);
 
+  Mode mode_;
   State state_ = State::kVersion;
   bool v33_ = false;
   std::vector<std::uint8_t> server_head_;  // the server's first 16 bytes
