@@ -235,6 +235,11 @@ asio::awaitable<void> serve_tunnel(ssl::context& tls, RelayTarget target, pa::Tu
     }
     std::shared_ptr<Wss> ws(std::move(c.ws));
     ws->read_message_max(1u << 20);
+    // A client masks what it sends, through a buffer of write_buffer_bytes (Beast's default 4 KB):
+    // each piece was its own TLS record and system call, 16 per 64 KB files message. One 64 KB
+    // buffer per relay sends a message as four full records in one write.
+    ws->write_buffer_bytes(64 * 1024);
+    ws->auto_fragment(false);
     switch (tunnel.protocol) {
       case pa::RelayProtocol::kTerminal:
         co_await terminal(ws, target.settings, tunnel);
