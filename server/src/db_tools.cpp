@@ -22,12 +22,32 @@
 #include "auth/cookie.hpp"
 #include "log.hpp"
 #include "mw/util/hex.hpp"
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace mw::server {
 namespace fs = std::filesystem;
 
 fs::path database_path(const Settings& s) { return s.datapath / "meshwork.db"; }
+
+mw::Result<std::unique_ptr<store::Store>> open_store(const Settings& s) {
+  if (!s.postgres.empty()) {
+    auto o = store::pg_options(nlohmann::json::parse(s.postgres));
+    if (!o) return o.error();
+    auto pg = store::PgStore::open(*o);
+    if (!pg) return pg.error();
+    return std::unique_ptr<store::Store>(std::move(pg.value()));
+  }
+  auto lite = store::SqliteStore::open(database_path(s));
+  if (!lite) return lite.error();
+  return std::unique_ptr<store::Store>(std::move(lite.value()));
+}
+
+std::string store_label(const Settings& s) {
+  if (s.postgres.empty()) return database_path(s).string();
+  auto o = store::pg_options(nlohmann::json::parse(s.postgres));
+  return o ? "PostgreSQL " + o->label() : "PostgreSQL";
+}
 
 namespace {
 
@@ -67,7 +87,7 @@ mw::Result<std::vector<std::uint8_t>> login_token_key(store::Store& db, bool cre
 int run_login_token_action(const Settings& s, const config::Config& cfg) {
   if (s.log_level == "info") set_log_level("warn");
   fs::create_directories(s.datapath);
-  auto opened = store::SqliteStore::open(database_path(s));
+  auto opened = open_store(s);
   if (!opened) return fail(opened.error().message);
   store::Store& db = *opened.value();
   const bool minting = has(cfg, "logintoken");
@@ -103,7 +123,7 @@ int run_account_action(const Settings& s, const config::Config& cfg) {
   const DomainSettings* d = accounts::find_domain(s, domain);
   if (!d) return fail("no domain \"" + domain + "\" in config.json");
   fs::create_directories(s.datapath);
-  auto opened = store::SqliteStore::open(database_path(s));
+  auto opened = open_store(s);
   if (!opened) return fail(opened.error().message);
   store::Store& db = *opened.value();
   const accounts::ActionEnv env = accounts::env_for(*d);
@@ -160,7 +180,7 @@ int run_agent_settings_action(const Settings& s, const config::Config& cfg) {
   fs::create_directories(s.datapath);
   const auto certs = CertificateStore::load_or_create(s.datapath, named.cert, s.cert_algorithm, s.mps_cert);
   const agents::ServerAgentKey key(certs.agent().cert_pem, certs.agent().key_pem);
-  auto opened = store::SqliteStore::open(database_path(s));
+  auto opened = open_store(s);
   if (!opened) return fail(opened.error().message);
   const std::string domain = has(cfg, "domain") ? value_of_action(cfg, "domain") : "";
   auto text = agents::agent_settings_text(*opened.value(), domain, value_of_action(cfg, "agentsettings"), named, s.port,
@@ -196,7 +216,7 @@ std::optional<int> run_database_action(const Settings& s, const config::Config& 
   // The listings are JSON on stdout: keep the store's informational lines out of them.
   if (s.log_level == "info") set_log_level("warn");
   fs::create_directories(s.datapath);
-  auto opened = store::SqliteStore::open(database_path(s));
+  auto opened = open_store(s);
   if (!opened) return fail(opened.error().message);
   store::Store& db = *opened.value();
 

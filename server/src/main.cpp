@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
     } else if (!fs::is_regular_file(s.webroot / "index.html")) {
       logger("web")->warn("no browser app in {} (build it with scripts/build.sh)", s.webroot.string());
     }
-    auto opened = store::SqliteStore::open(database_path(s));
+    auto opened = open_store(s);
     if (!opened) throw std::runtime_error(opened.error().message);
     ctx.db = std::shared_ptr<store::Store>(std::move(opened.value()));
     ctx.async_db = std::make_unique<store::AsyncStore>(ctx.db);
@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
         std::to_string(lan_discovery->joined()) + " interface(s), " + mw::native::discovery::kGroup6 + ")" +
         (s.discovery_key.empty() ? "." : ", encrypted."));
   }
-  say("Database: SQLite " + fs::absolute(database_path(s)).string() + " (" +
+  say("Database: " + (s.postgres.empty() ? "SQLite " + fs::absolute(database_path(s)).string() : store_label(s)) + " (" +
       std::to_string(ctx.db->count("node", std::nullopt).value_or(0)) + " devices, " +
       std::to_string(ctx.db->count("user", std::nullopt).value_or(0)) + " users)");
   say("Web certificate SHA-384: " + ctx.certs->web().sha384_hex);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "config/config.hpp"
+#include "store/pg_store.hpp"
 
 namespace mw::server {
 namespace {
@@ -91,6 +92,10 @@ Settings make_settings(const config::Config& cfg) {
   s.user = v.get_string("User");
   s.agent_pong_seconds = static_cast<int>(v.get_int("AgentPong"));
   s.mps_pass = v.get_string("MpsPass");
+  if (const auto pg = v.get("Postgres"); !pg.is_null()) {
+    if (auto o = store::pg_options(pg); !o) throw config::ConfigError(o.error().message);
+    s.postgres = pg.dump();
+  }
   const auto expire = v.get("DbExpire");
   if (expire.is_object()) {
     auto days = [&](const char* key, int& out) {

@@ -50,6 +50,9 @@ constexpr Spec kSettings[] = {
     {"SelfUpdate", Kind::kBoolOrString, "false", "MeshCentral self-update; not supported, logged", Support::kAccepted},
     {"WebRTC", Kind::kBool, "false", "MeshCentral WebRTC; accepted, no effect", Support::kAccepted},
     {"ClickOnce", Kind::kBool, "false", "MeshCentral ClickOnce; accepted, no effect", Support::kAccepted},
+    {"Postgres", Kind::kObject, "",
+     "Keep the database in PostgreSQL instead of meshwork.db: {\"host\", \"port\", \"user\", \"password\", \"database\" (meshwork)}",
+     Support::kYes, true},  // secret: holds the password
     {"DbExpire", Kind::kObject, "", "Retention of events and power events in seconds: {\"events\": N, \"powerevents\": N}"},
     // Operations
     {"LogLevel", Kind::kString, "info", "trace, debug, info, warn, error or off"},

@@ -1,5 +1,5 @@
 # tests/server/store: the store (record rules, SQLite backend, events, export/import, crash
-# safety, AsyncStore). Test databases live in mkdtemp folders; the MeshCentral sample export is
+# safety, AsyncStore; the PostgreSQL backend against a PostgreSQL the test starts). Test databases live in mkdtemp folders; the MeshCentral sample export is
 # read from tests/data.
 list(APPEND MW_SERVER_TEST_SOURCES
   store/records_test.cpp
@@ -7,4 +7,5 @@ list(APPEND MW_SERVER_TEST_SOURCES
   store/events_test.cpp
   store/export_import_test.cpp
   store/crash_test.cpp
-  store/async_store_test.cpp)
+  store/async_store_test.cpp
+  store/pg_store_test.cpp)

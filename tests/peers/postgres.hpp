@@ -1,0 +1,98 @@
+// A private PostgreSQL server for tests (Debian's postgresql package): initdb in a temporary
+// folder, listening on 127.0.0.1 at a free port and on a socket in that folder, trust
+// authentication for the "postgres" role, fsync off. As root (initdb refuses root), the cluster
+// belongs to the "postgres" account the package creates and the programs run as it (runuser).
+// The destructor stops the server (immediate mode) and removes the folder.
+#pragma once
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace mw::test::peer {
+
+class PostgresServer {
+ public:
+  PostgresServer() { start(); }
+  ~PostgresServer() {
+    if (running_) {
+      run(cmd({(bin_ / "pg_ctl").string(), "-D", (dir_.path / "data").string(), "-m", "immediate", "-w", "stop"}), current_env(),
+          std::chrono::seconds(30));
+    }
+  }
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+
+  bool running() const { return running_; }
+  const std::string& error() const { return error_; }
+  int port() const { return port_; }
+
+ private:
+  void start() {
+    if (dir_.path.empty()) return fail("no temporary folder");
+    // The newest installed major version.
+    std::vector<fs::path> versions;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/usr/lib/postgresql", ec)) versions.push_back(e.path() / "bin");
+    std::sort(versions.begin(), versions.end());
+    if (versions.empty()) return fail("PostgreSQL is not installed (/usr/lib/postgresql is empty; scripts/setup.sh installs it)");
+    bin_ = versions.back();
+    if (geteuid() == 0) {
+      const passwd* pw = getpwnam("postgres");
+      if (!pw) return fail("running as root and there is no postgres account to own the cluster");
+      as_ = {"runuser", "-u", "postgres", "--"};
+      if (::chown(dir_.path.c_str(), pw->pw_uid, pw->pw_gid) != 0) return fail("cannot give the folder to postgres");
+    }
+    port_ = free_port();
+    const auto data = (dir_.path / "data").string();
+    auto r = run(cmd({(bin_ / "initdb").string(), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C",
+                      "--no-sync"}),
+                 current_env(), std::chrono::seconds(60));
+    if (r.status != 0) return fail("initdb failed: " + r.err + r.out);
+    const std::string opts = "-p " + std::to_string(port_) + " -k " + dir_.path.string() +
+                             " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+    r = run(cmd({(bin_ / "pg_ctl").string(), "-D", data, "-o", opts, "-l", (dir_.path / "server.log").string(), "-w", "-t", "60",
+                 "start"}),
+            current_env(), std::chrono::seconds(90));
+    if (r.status != 0) return fail("pg_ctl start failed: " + r.err + r.out + read_file(dir_.path / "server.log"));
+    running_ = true;
+  }
+
+ public:
+  // Runs SQL through psql as the postgres role; the output, or "ERROR: ..." on failure.
+  std::string sql(const std::string& statement, const std::string& database = "postgres") const {
+    auto r = run({(bin_ / "psql").string(), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p",
+                  std::to_string(port_), "-U", "postgres", "-d", database, "-c", statement},
+                 current_env(), std::chrono::seconds(30));
+    return r.status == 0 ? r.out : "ERROR: " + r.err;
+  }
+  // A new empty database; its name.
+  std::string create_database() {
+    const std::string name = "mw_test_" + std::to_string(++databases_);
+    const std::string out = sql("CREATE DATABASE " + name);
+    return out.rfind("ERROR", 0) == 0 ? "" : name;
+  }
+
+ private:
+  std::vector<std::string> cmd(std::vector<std::string> argv) const {
+    std::vector<std::string> full = as_;
+    full.insert(full.end(), argv.begin(), argv.end());
+    return full;
+  }
+  void fail(const std::string& why) { error_ = why; }
+
+  TempDir dir_;
+  fs::path bin_;
+  std::vector<std::string> as_;
+  int port_ = -1;
+  bool running_ = false;
+  std::string error_;
+  int databases_ = 0;
+};
+
+}  // namespace mw::test::peer
