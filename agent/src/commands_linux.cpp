@@ -1,6 +1,7 @@
 // Shell commands on Linux (commands.hpp): fork, /bin/sh -c, a pipe for stdout and stderr, poll
 // with a deadline.
 #include "commands.hpp"
+#include "child_fds.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -31,6 +32,7 @@ std::pair<std::string, int> run(const std::string& cmds) {
     dup2(null, 0);
     dup2(out[1], 1);
     dup2(out[1], 2);
+    close_inherited_fds();
     if (const char* home = getenv("HOME")) {
       if (chdir(home) != 0) chdir("/");
     }

@@ -53,6 +53,7 @@ Started spawn(const std::vector<std::string>& argv, const std::string& display, 
   posix_spawn_file_actions_adddup2(&fa, in[0], 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);  // nothing of the agent's (child_fds.hpp)
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t none;

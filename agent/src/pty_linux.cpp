@@ -1,5 +1,6 @@
 // Linux PTY: forkpty, the account's login shell, window size by TIOCSWINSZ (pty.hpp).
 #include "pty.hpp"
+#include "child_fds.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -106,6 +107,7 @@ std::unique_ptr<Pty> Pty::spawn(asio::any_io_executor ex, const PtyOptions& o) {
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, &ws);
   if (pid < 0) throw std::runtime_error("cannot open a pseudo-terminal");
   if (pid == 0) {
+    close_inherited_fds();
     if (switch_user && (::initgroups(name.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) _exit(126);
     if (::chdir(home.c_str()) != 0 && ::chdir("/") != 0) _exit(126);
     char* argv[] = {const_cast<char*>(argv0.c_str()), nullptr};

@@ -1,5 +1,6 @@
 // systemd service installation (service.hpp).
 #include "service.hpp"
+#include "child_fds.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@ int run(std::vector<std::string> args) {
   const pid_t pid = ::fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    close_inherited_fds();
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -356,6 +356,10 @@ TEST_F(Agent, TerminalThroughTheRelay) {
     read_terminal_until(ws, "30 100", out);
     EXPECT_NE(out.find("30 100"), std::string::npos) << out;
     // An interactive program: it waits for a line typed afterwards.
+    // The shell holds its terminal and nothing of the agent's (no sockets, no other files).
+    ws.send_binary("ls -l /proc/$$/fd | grep -c -e socket: -e pipe: -e anon_inode: -e /state; echo fds-$((40+2))-checked\r");
+    read_terminal_until(ws, "fds-42-checked", out);
+    EXPECT_TRUE(std::regex_search(out, std::regex("[^0-9]0\r\nfds-42-checked"))) << out;
     ws.send_binary("read answer; echo got:$answer:\r");
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ws.send_binary("xyzzy\r");
@@ -395,6 +399,11 @@ TEST_F(Agent, RunsCommandsForMeshctrl) {
   const auto out = meshctrl(port, {"runcommand", "--id", node, "--run", "echo hello-$((6*7)); echo to-stderr >&2", "--reply"});
   EXPECT_NE(out.find("hello-42"), std::string::npos) << out << agent.log();
   EXPECT_NE(out.find("to-stderr"), std::string::npos) << out;
+  // Commands hold nothing of the agent's but their output pipe (no sockets, no event descriptors).
+  const auto fds = meshctrl(port, {"runcommand", "--id", node, "--run", "ls -l /proc/self/fd", "--reply"});
+  EXPECT_EQ(fds.find("socket:"), std::string::npos) << fds;
+  EXPECT_EQ(fds.find("anon_inode:"), std::string::npos) << fds;
+  EXPECT_NE(fds.find("pipe:"), std::string::npos) << fds;  // stdout and stderr
   // Without --reply the server answers OK at once.
   EXPECT_NE(meshctrl(port, {"runcommand", "--id", node, "--run", "true"}).find("OK"), std::string::npos);
   // Exit codes and Windows-only types through the control channel.
