@@ -31,10 +31,8 @@ namespace fs = std::filesystem;
 fs::path database_path(const Settings& s) { return s.datapath / "meshwork.db"; }
 
 mw::Result<std::unique_ptr<store::Store>> open_store(const Settings& s) {
-  if (!s.postgres.empty()) {
-    auto o = store::pg_options(nlohmann::json::parse(s.postgres));
-    if (!o) return o.error();
-    auto pg = store::PgStore::open(*o);
+  if (s.postgres) {
+    auto pg = store::PgStore::open(*s.postgres);
     if (!pg) return pg.error();
     return std::unique_ptr<store::Store>(std::move(pg.value()));
   }
@@ -44,9 +42,7 @@ mw::Result<std::unique_ptr<store::Store>> open_store(const Settings& s) {
 }
 
 std::string store_label(const Settings& s) {
-  if (s.postgres.empty()) return database_path(s).string();
-  auto o = store::pg_options(nlohmann::json::parse(s.postgres));
-  return o ? "PostgreSQL " + o->label() : "PostgreSQL";
+  return s.postgres ? "PostgreSQL " + s.postgres->label() : "SQLite " + fs::absolute(database_path(s)).string();
 }
 
 namespace {

@@ -19,7 +19,7 @@ std::filesystem::path database_path(const Settings& s);
 
 // The server's store: PostgreSQL when the Postgres setting is there, else the SQLite file.
 mw::Result<std::unique_ptr<store::Store>> open_store(const Settings& s);
-// Where the store is, for messages: the file, or PostgreSQL's user@host:port/database.
+// Where the store is, for messages: "SQLite <absolute path>" or "PostgreSQL user@host:port/db".
 std::string store_label(const Settings& s);
 
 // Runs the database action named on the command line, if any; returns the process exit code, or

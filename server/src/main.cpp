@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
         std::to_string(lan_discovery->joined()) + " interface(s), " + mw::native::discovery::kGroup6 + ")" +
         (s.discovery_key.empty() ? "." : ", encrypted."));
   }
-  say("Database: " + (s.postgres.empty() ? "SQLite " + fs::absolute(database_path(s)).string() : store_label(s)) + " (" +
+  say("Database: " + store_label(s) + " (" +
       std::to_string(ctx.db->count("node", std::nullopt).value_or(0)) + " devices, " +
       std::to_string(ctx.db->count("user", std::nullopt).value_or(0)) + " users)");
   say("Web certificate SHA-384: " + ctx.certs->web().sha384_hex);

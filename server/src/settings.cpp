@@ -93,8 +93,9 @@ Settings make_settings(const config::Config& cfg) {
   s.agent_pong_seconds = static_cast<int>(v.get_int("AgentPong"));
   s.mps_pass = v.get_string("MpsPass");
   if (const auto pg = v.get("Postgres"); !pg.is_null()) {
-    if (auto o = store::pg_options(pg); !o) throw config::ConfigError(o.error().message);
-    s.postgres = pg.dump();
+    auto o = store::pg_options(pg);
+    if (!o) throw config::ConfigError(o.error().message);
+    s.postgres = std::move(o.value());
   }
   const auto expire = v.get("DbExpire");
   if (expire.is_object()) {

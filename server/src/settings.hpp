@@ -4,8 +4,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "store/pg_options.hpp"
 
 namespace mw::server {
 
@@ -68,7 +71,7 @@ struct Settings {
   std::string user;
   int agent_pong_seconds = 0;
   std::string mps_pass;  // secret
-  std::string postgres;  // Postgres: the store's PostgreSQL connection as JSON text ("": the SQLite file); secret
+  std::optional<store::PgOptions> postgres;  // Postgres: the store in PostgreSQL (else the SQLite file); secret
   // Retention (DbExpire, in MeshCentral's seconds; kept here in whole days, rounded up).
   int event_retention_days = 20;
   int power_retention_days = 10;

@@ -10,6 +10,7 @@
 
 #include "log.hpp"
 #include "store/records.hpp"
+#include "text.hpp"
 
 namespace mw::server::store {
 
@@ -76,7 +77,6 @@ constexpr long long kMigrationLock = 0x4D65736877;  // pg_advisory_xact_lock key
 using Param = std::optional<std::string>;
 Param text(std::string_view s) { return std::string(s); }
 Param text(const std::string& s) { return s; }
-Param text(const char* s) { return std::string(s); }
 Param text(const std::optional<std::string>& s) { return s; }
 Param number(std::int64_t v) { return std::to_string(v); }
 
@@ -113,8 +113,7 @@ mw::Result<PgOptions> pg_options(const Json& j) {
   if (!j.is_object()) return mw::make_error("bad-argument", "Postgres must be an object: {\"host\", \"port\", \"user\", \"password\", \"database\"}");
   PgOptions o;
   for (const auto& [key, value] : j.items()) {
-    std::string k = key;
-    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string k = ascii_lower(key);
     if (k == "port") {
       if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 65535) {
         return mw::make_error("bad-argument", "Postgres.port must be a port number (1 to 65535)");

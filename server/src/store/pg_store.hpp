@@ -8,21 +8,12 @@
 #include <memory>
 #include <string>
 
+#include "store/pg_options.hpp"
 #include "store/store.hpp"
 
 namespace mw::server::store {
 
-// MeshCentral's settings.postgres: {"host", "port", "user", "password", "database"} (node-postgres
-// names). Missing keys take libpq's defaults (PGHOST, a local socket, the OS user); the database
-// defaults to "meshwork".
-struct PgOptions {
-  std::string host, user, password, database = "meshwork";
-  int port = 0;  // 0: libpq's default (5432)
-  int connect_timeout_s = 10;
-  // Where, for logs and errors (never the password): "user@host:port/database".
-  std::string label() const;
-};
-// From the settings object; errors name the key that is wrong.
+// PgOptions from the settings object (keys in any case); errors name the key that is wrong.
 mw::Result<PgOptions> pg_options(const Json& settings_postgres);
 
 class PgStore final : public Store {

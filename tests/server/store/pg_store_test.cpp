@@ -153,7 +153,8 @@ TEST_F(PgStoreTest, EventsAndPowerEventsAreQueriedAndExpiredAsWithSqlite) {
   EventQuery negative;
   negative.limit = -1;
   EXPECT_EQ(pg->query_events(negative).error().code, "bad-argument");
-  PowerQuery pq{"node//n1"};
+  PowerQuery pq;
+  pq.nodeid = "node//n1";
   EXPECT_EQ(Json(pg->query_power(pq).value()), Json(lite->get()->query_power(pq).value()));
   EXPECT_EQ(pg->query_power(pq).value().size(), 2u);  // with the server marker
   pq.include_server_markers = false;
