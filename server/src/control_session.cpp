@@ -327,9 +327,9 @@ template <class NextLayer>
 void ControlSession<NextLayer>::send_notice(accounts::AgentNotice n) {
   auto link = ctx_.agents ? ctx_.agents->find(n.nodeid) : nullptr;
   if (link) {
-    logger("control")->info("{} sent a {} to {}", n.from, n.toast ? "notification" : "message box", n.nodeid);
-    link->send_notify(proto::agent::Notify{n.toast ? proto::agent::Notify::Kind::kToast : proto::agent::Notify::Kind::kMessageBox,
-                                           n.title, n.message, n.from, n.timeout_s});
+    const bool toast = n.notice.kind == proto::agent::Notify::Kind::kToast;
+    logger("control")->info("{} sent a {} to {}", n.notice.from, toast ? "notification" : "message box", n.nodeid);
+    link->send_notify(std::move(n.notice));
   }
   if (!n.answer) return;
   Json a{{"action", "msg"}, {"result", link ? "OK" : "Unable to route"}, {"responseid", n.responseid}};

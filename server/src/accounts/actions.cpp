@@ -591,7 +591,8 @@ void do_toast(Store& db, const ActionEnv& env, const Json& caller, const Json& c
   for (const auto& id : ids) {
     auto node = node_with_right(db, env, caller, id, mesh_right::kChatNotify);
     if (!node) continue;
-    out.agent_notices.push_back({node->value("_id", ""), true, notice_title(env, cmd), msg, caller.value("name", ""), 0, false, {}, {}});
+    out.agent_notices.push_back(
+        {node->value("_id", ""), {proto::agent::Notify::Kind::kToast, notice_title(env, cmd), msg, caller.value("name", ""), 0}, false, {}, {}});
     ++sent;
   }
   out.replies.push_back(answer(cmd, sent ? "ok" : "Access denied"));
@@ -613,8 +614,11 @@ void do_messagebox(Store& db, const ActionEnv& env, const Json& caller, const Js
   std::int64_t timeout_ms = 120'000;
   if (cmd.contains("timeout") && cmd["timeout"].is_number()) timeout_ms = cmd["timeout"].get<std::int64_t>();
   const int timeout_s = static_cast<int>(std::clamp<std::int64_t>((timeout_ms + 999) / 1000, 0, 3600));
-  AgentNotice n{node->value("_id", ""), false, notice_title(env, cmd), msg, caller.value("name", ""), timeout_s, cmd.contains("responseid"),
-                cmd.contains("responseid") ? cmd["responseid"] : Json(), cmd.contains("tag") ? cmd["tag"] : Json()};
+  AgentNotice n{node->value("_id", ""),
+                {proto::agent::Notify::Kind::kMessageBox, notice_title(env, cmd), msg, caller.value("name", ""), timeout_s},
+                cmd.contains("responseid"),
+                cmd.contains("responseid") ? cmd["responseid"] : Json(),
+                cmd.contains("tag") ? cmd["tag"] : Json()};
   out.agent_notices.push_back(std::move(n));
 }
 

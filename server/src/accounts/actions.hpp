@@ -11,6 +11,7 @@
 
 #include "accounts/model.hpp"
 #include "accounts/presence.hpp"
+#include "mw/proto/agent.hpp"
 #include "store/store.hpp"
 
 namespace mw::server::accounts {
@@ -59,9 +60,7 @@ struct AgentCommandJob {
 // and notify right, for the control session to hand to the device's agent.
 struct AgentNotice {
   std::string nodeid;
-  bool toast = true;  // else a message box
-  std::string title, message, from;
-  int timeout_s = 0;  // message box: closes by itself after this (0: when closed)
+  proto::agent::Notify notice;  // what the agent is sent
   // "msg" is answered by the control session, which knows whether the agent is connected:
   // {"action":"msg","result":"OK" or "Unable to route"} with the caller's responseid and tag.
   bool answer = false;

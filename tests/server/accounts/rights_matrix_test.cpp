@@ -119,14 +119,18 @@ bool allowed(AccountsFixture& f, const std::string& user, const std::string& act
   }
   if (action == "toast") {  // a notification for each device allowed, for its agent
     auto out = f.run(user, {{"action", "toast"}, {"nodeids", {node}}, {"title", "IT"}, {"msg", "Rebooting at noon"}});
-    return out.agent_notices.size() == 1 && out.agent_notices[0].nodeid == node && out.agent_notices[0].toast &&
-           out.agent_notices[0].title == "IT" && out.agent_notices[0].message == "Rebooting at noon";
+    if (out.agent_notices.size() != 1) return false;
+    const auto& n = out.agent_notices[0].notice;
+    return out.agent_notices[0].nodeid == node && n.kind == proto::agent::Notify::Kind::kToast && n.title == "IT" &&
+           n.message == "Rebooting at noon";
   }
   if (action == "messagebox") {  // answered by the control session once it knows the agent is there
     auto out = f.run(user, {{"action", "msg"}, {"type", "messagebox"}, {"nodeid", node}, {"msg", "Save your work"},
                             {"timeout", 5000}, {"responseid", "r"}});
-    const bool job = out.agent_notices.size() == 1 && !out.agent_notices[0].toast && out.agent_notices[0].timeout_s == 5 &&
-                     out.agent_notices[0].answer && out.agent_notices[0].title == "Meshwork";
+    const bool job = out.agent_notices.size() == 1 &&
+                     out.agent_notices[0].notice.kind == proto::agent::Notify::Kind::kMessageBox &&
+                     out.agent_notices[0].notice.timeout_s == 5 && out.agent_notices[0].answer &&
+                     out.agent_notices[0].notice.title == "Meshwork";
     EXPECT_EQ(job, out.replies.empty()) << "either a job or a refusal";
     return job;
   }
