@@ -97,23 +97,36 @@ std::vector<std::vector<std::string>> box_commands(const std::string& title, con
   return {zenity, xmessage};
 }
 
-// Reaps `pid` off the caller's thread; `on_exit` gets its exit status (-1 when killed).
+// Every program started counts against kMaxOpenNotices from take_slot() until reap() sees it end
+// (or, when it could not start, until the caller gives the slot back).
+bool take_slot() {
+  if (open_notices.fetch_add(1) < kMaxOpenNotices) return true;
+  open_notices.fetch_sub(1);
+  return false;
+}
+void give_back_slot() { open_notices.fetch_sub(1); }
+constexpr const char* kTooMany = "too many messages are open on this device";
+
+// Reaps `pid` off the caller's thread and gives its slot back; `on_exit` gets its exit status
+// (-1 when killed).
 void reap(pid_t pid, std::function<void(int)> on_exit) {
   std::thread([pid, on_exit = std::move(on_exit)] {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    open_notices.fetch_sub(1);
+    give_back_slot();
     if (on_exit) on_exit(WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   }).detach();
 }
 
 std::string show_box(const std::string& title, const std::string& message, int seconds, const std::string& display) {
+  if (!take_slot()) return kTooMany;
   for (const auto& argv : box_commands(title, message, seconds)) {
     const bool stdin_text = argv.front() == "xmessage";
     const Started s = spawn(argv, display, stdin_text ? message : std::string());
     if (s.pid < 0) {
       if (s.error == ENOENT) continue;  // not installed: the next one
+      give_back_slot();
       return "cannot start " + argv.front() + ": " + std::strerror(s.error);
     }
     reap(s.pid, [program = argv.front(), display](int code) {
@@ -124,6 +137,7 @@ std::string show_box(const std::string& title, const std::string& message, int s
     });
     return "";
   }
+  give_back_slot();
   return "neither zenity nor xmessage is installed";
 }
 
@@ -135,36 +149,24 @@ std::string show_notice(const Notify& n, const std::string& display_setting) {
     const char* env = std::getenv("DISPLAY");
     display = env && *env ? env : ":0";
   }
-  if (open_notices.fetch_add(1) >= kMaxOpenNotices) {
-    open_notices.fetch_sub(1);
-    return "too many messages are open on this device";
-  }
   const std::string title = n.title.empty() ? "Meshwork" : n.title;
-  if (n.kind == Notify::Kind::kMessageBox) {
-    auto r = show_box(title, n.message, n.timeout_s, display);
-    if (!r.empty()) open_notices.fetch_sub(1);
-    return r;
-  }
+  if (n.kind == Notify::Kind::kMessageBox) return show_box(title, n.message, n.timeout_s, display);
   const char* bus = std::getenv("DBUS_SESSION_BUS_ADDRESS");
   if (bus && *bus) {
+    if (!take_slot()) return kTooMany;
     const Started s = spawn({"notify-send", "--app-name=Meshwork", "--", title, n.message}, display, "");
     if (s.pid > 0) {
       reap(s.pid, [title, message = n.message, display](int code) {
         if (code == 0) return;
-        // No notification service answered: a message box instead (counted again).
+        // No notification service answered: a message box instead (with a slot of its own).
         log_line("notify-send ended with " + std::to_string(code) + "; showing the notification as a message box");
-        if (open_notices.fetch_add(1) >= kMaxOpenNotices) {
-          open_notices.fetch_sub(1);
-          return;
-        }
-        if (!show_box(title, message, kToastSeconds, display).empty()) open_notices.fetch_sub(1);
+        show_box(title, message, kToastSeconds, display);
       });
       return "";
     }
+    give_back_slot();
   }
-  auto r = show_box(title, n.message, kToastSeconds, display);
-  if (!r.empty()) open_notices.fetch_sub(1);
-  return r;
+  return show_box(title, n.message, kToastSeconds, display);
 }
 
 }  // namespace mw::agent
