@@ -30,6 +30,8 @@ PKGS=(
   tigervnc-tools x11-xserver-utils xdotool xclip
   vim less htop whiptail dialog bsdutils
   postgresql nginx-light
+  # disk images served over Intel AMT IDE-R (a bootable ISO 9660 CD-ROM, a FAT floppy)
+  xorriso dosfstools
 )
 
 missing=()

@@ -77,14 +77,24 @@ class LanSim {
     argv.insert(argv.end(), extra.begin(), extra.end());
     child_ = Child::spawn(argv, current_env(), {}, -1, -1, out[1]);
     close(out[1]);
-    ready = read_until(out[0], output, "ready\n", 0, Clock::now() + std::chrono::seconds(30)) != std::string::npos;
-    close(out[0]);
+    fd_ = out[0];
+    ready = read_until(fd_, output, "ready\n", 0, Clock::now() + std::chrono::seconds(30)) != std::string::npos;
+  }
+  ~LanSim() {
+    if (fd_ >= 0) close(fd_);
+  }
+  LanSim(const LanSim&) = delete;
+  LanSim& operator=(const LanSim&) = delete;
+  // Reads stdout until `text` has appeared after offset `from` (or the deadline).
+  bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30), std::size_t from = 0) {
+    return read_until(fd_, output, text, from, Clock::now() + within) != std::string::npos;
   }
   bool ready = false;
-  std::string output;  // its lines up to "ready"
+  std::string output;  // its lines so far
 
  private:
   Child child_;
+  int fd_ = -1;
 };
 
 }  // namespace mw::test::peer

@@ -47,6 +47,13 @@ std::string Console::attach() {
     s += "No bootable device -- insert boot disk and press any key\r\n";
     return s;
   }
+  if (boot_ == FirmwareBoot::kIderCd || boot_ == FirmwareBoot::kIderFloppy) {  // Intel AMT's remote drives
+    s += std::string("Booting from the IDE-R ") + (boot_ == FirmwareBoot::kIderCd ? "CD-ROM" : "floppy") +
+         ", requested by Intel(R) AMT...\r\n";
+    for (const auto& line : ider_lines_) s += line + "\r\n";
+    if (ider_lines_.empty()) s += "No IDE-R session -- insert boot disk and press any key\r\n";
+    return s;
+  }
   s += "Booting from Hard Disk...\r\n\r\n";
   s += "Meshwork simulated OS 1.0 amtsim-" + std::to_string(info_.index) + " ttyS0\r\n\r\n";
   s += prompt();

@@ -13,7 +13,7 @@ namespace mw::amtsim {
 enum class PowerState { kOn, kSleep, kHibernate, kSoftOff };
 // What the firmware starts at a power-on: the operating system, or what Intel AMT's boot options
 // asked for once (AMT_BootSettingData.BIOSSetup, a forced PXE boot source).
-enum class FirmwareBoot { kOperatingSystem, kBiosSetup, kPxe };
+enum class FirmwareBoot { kOperatingSystem, kBiosSetup, kPxe, kIderFloppy, kIderCd };
 
 struct ConsoleInfo {
   int index = 1;             // device number, 1-based (host name amtsim-N)
@@ -40,6 +40,8 @@ class Console {
   PowerState power() const { return power_; }
   // Where the current power-on went (the device's WS-Management side decides; default: the OS).
   void set_firmware_boot(FirmwareBoot boot) { boot_ = boot; }
+  // What the firmware's probe of the IDE-R drives found (shown on a boot from IDE-R).
+  void set_ider_lines(std::vector<std::string> lines) { ider_lines_ = std::move(lines); }
 
  private:
   std::string prompt() const;
@@ -49,6 +51,7 @@ class Console {
   const PowerState& power_;
   bool booted_ = false;  // the boot screen was shown since the last power-on
   FirmwareBoot boot_ = FirmwareBoot::kOperatingSystem;
+  std::vector<std::string> ider_lines_;
   std::string line_;  // the line being typed
   std::string user_;  // empty: at the login prompt
 };

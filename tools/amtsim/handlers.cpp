@@ -11,6 +11,7 @@ RedirHandler::RedirHandler(const redir::DeviceConfig& config, const ConsoleInfo&
 RedirHandler::~RedirHandler() {
   sol_closed();
   kvm_closed();
+  ider_.reset();
 }
 
 // What the KVM viewer sent, on amtsim's output when its session ends (tests read it: a "view
@@ -34,11 +35,14 @@ Bytes RedirHandler::feed(std::span<const std::uint8_t> bytes) { return handle(se
 Bytes RedirHandler::tick(std::uint64_t now_ms) {
   Bytes out = handle(session_.tick(now_ms));
   if (kvm_ && !kvm_failed_) kvm_send(out, kvm_->tick(now_ms));
+  if (ider_) ider_send(out, ider_->tick(now_ms));
   const bool rebooted = sol_open_ && audit_.boots() != boots_seen_ && power_ == PowerState::kOn;
-  if ((attach_pending_ || rebooted) && session_.state() == redir::DeviceState::kRunning) {
+  // A boot with IDE-R drives shown waits for the firmware's probe of them (another session).
+  if ((attach_pending_ || rebooted) && session_.state() == redir::DeviceState::kRunning && !audit_.ider_probe_pending()) {
     attach_pending_ = false;
     boots_seen_ = audit_.boots();
     console_.set_firmware_boot(audit_.firmware_boot());
+    console_.set_ider_lines(audit_.ider_boot_lines());
     sol(out, console_.attach());
   }
   return out;
@@ -51,6 +55,13 @@ void RedirHandler::sol(Bytes& out, const std::string& text) {
   out.insert(out.end(), o.send.begin(), o.send.end());
 }
 Bytes RedirHandler::end_of_stream() { return handle(session_.end_of_stream()); }
+
+// Appends the IDE-R drives' bytes to `out` as the session's raw data.
+void RedirHandler::ider_send(Bytes& out, const Bytes& bytes) {
+  if (bytes.empty()) return;
+  auto o = session_.send_raw(bytes);
+  out.insert(out.end(), o.send.begin(), o.send.end());
+}
 
 // Appends the RFB server's bytes to `out` as the session's raw data; a protocol error ends it.
 void RedirHandler::kvm_send(Bytes& out, RfbOutput rfb) {
@@ -74,6 +85,7 @@ Bytes RedirHandler::handle(redir::Output out) {
     } else if (std::holds_alternative<redir::Closed>(e)) {
       sol_closed();
       kvm_closed();
+      ider_.reset();
     } else if (const auto* ready = std::get_if<redir::Ready>(&e)) {
       if (ready->type == redir::SessionType::kSol) {
         attach_pending_ = true;
@@ -83,9 +95,12 @@ Bytes RedirHandler::handle(redir::Output out) {
         // RFB starts right after the KvmStart reply: the server speaks first.
         kvm_ = std::make_unique<Kvm>(info_, power_);
         kvm_send(send, kvm_->start());
+      } else if (ready->type == redir::SessionType::kIder) {
+        ider_ = std::make_unique<IderDrives>(info_.index, audit_, user_);
       }
     } else if (const auto* raw = std::get_if<redir::RawData>(&e)) {
       if (kvm_ && !kvm_failed_) kvm_send(send, kvm_->feed(raw->data));
+      if (ider_) ider_send(send, ider_->feed(raw->data));
     } else if (const auto* typed = std::get_if<redir::SolData>(&e)) {
       console_.set_firmware_boot(audit_.firmware_boot());
       sol(send, console_.input(typed->data));

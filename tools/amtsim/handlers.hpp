@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "console.hpp"
+#include "ider.hpp"
 #include "kvm.hpp"
 #include "mw/redir/session.hpp"
 #include "mw/wsman/http.hpp"
@@ -18,8 +19,9 @@ namespace mw::amtsim {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// The redirection port (16994): shared/redir's DeviceSession in front of the serial console (SOL)
-// and the KVM's RFB server (kvm.hpp; the RFB bytes travel as the session's raw data).
+// The redirection port (16994): shared/redir's DeviceSession in front of the serial console (SOL),
+// the KVM's RFB server (kvm.hpp) and the IDE-R drives (ider.hpp); RFB and IDE-R bytes travel as
+// the session's raw data.
 class RedirHandler {
  public:
   // SOL sessions opened and closed go to `audit`'s security audit log (Redirection Manager).
@@ -30,12 +32,13 @@ class RedirHandler {
   Bytes tick(std::uint64_t now_ms);  // SOL heartbeats; the KVM's clock and screen updates
   Bytes end_of_stream();
   // The session ended, or the KVM viewer broke the RFB protocol: close after the last bytes.
-  bool finished() const { return session_.finished() || kvm_failed_; }
+  bool finished() const { return session_.finished() || kvm_failed_ || (ider_ && ider_->finished()); }
   const Kvm* kvm() const { return kvm_.get(); }
 
  private:
   Bytes handle(redir::Output out);
   void kvm_send(Bytes& out, RfbOutput rfb);
+  void ider_send(Bytes& out, const Bytes& bytes);
 
   void sol_closed();
   void kvm_closed();
@@ -46,6 +49,7 @@ class RedirHandler {
   const PowerState& power_;
   Console console_;
   std::unique_ptr<Kvm> kvm_;  // a KVM session runs (made at its start: its screen is 6 MB)
+  std::unique_ptr<IderDrives> ider_;  // an IDE-R session runs
   bool kvm_failed_ = false;
   WsmanDevice& audit_;
   std::string user_;         // who authenticated

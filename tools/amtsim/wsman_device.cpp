@@ -61,12 +61,16 @@ void WsmanDevice::booted() {
   firmware_boot_ = FirmwareBoot::kOperatingSystem;
   if (boot_armed_) {
     if (boot_settings_.bios_setup) firmware_boot_ = FirmwareBoot::kBiosSetup;
+    else if (boot_settings_.use_ider) firmware_boot_ = boot_settings_.ider_boot_device == 1 ? FirmwareBoot::kIderCd : FirmwareBoot::kIderFloppy;
     else if (forced_source_ == wsman::boot_source_instance_id(wsman::BootTarget::kPxe)) firmware_boot_ = FirmwareBoot::kPxe;
     boot_armed_ = false;
     boot_settings_.bios_setup = false;
+    boot_settings_.use_ider = false;
     forced_source_.clear();
   }
   ++boots_;
+  ider_boot_lines_.clear();
+  ider_probe_pending_ = ider_attached_;  // the firmware probes the IDE-R drives shown to it
   const std::uint8_t last = firmware_boot_ == FirmwareBoot::kBiosSetup ? 0x05   // entering BIOS setup
                             : firmware_boot_ == FirmwareBoot::kPxe     ? 0x08   // option ROM (the NIC's PXE)
                                                                        : 0x13;  // starting the OS boot

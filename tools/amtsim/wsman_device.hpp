@@ -50,6 +50,15 @@ class WsmanDevice {
   std::uint64_t boots() const { return boots_; }
   FirmwareBoot firmware_boot() const { return firmware_boot_; }
 
+  // IDE-R (ider.hpp): an IDER session has its drives shown to the computer; a boot while they are
+  // makes the firmware probe them, and the serial console waits for that probe (and shows its
+  // lines when the computer boots from IDE-R).
+  void ider_attach(bool attached) { ider_attached_ = attached; if (!attached) ider_probe_pending_ = false; }
+  bool ider_attached() const { return ider_attached_; }
+  bool ider_probe_pending() const { return ider_probe_pending_; }
+  void ider_probed(std::vector<std::string> lines) { ider_boot_lines_ = std::move(lines); ider_probe_pending_ = false; }
+  const std::vector<std::string>& ider_boot_lines() const { return ider_boot_lines_; }
+
  private:
   std::string unauthorized(bool stale);
   std::string http(int status, const std::string& body);
@@ -74,6 +83,8 @@ class WsmanDevice {
   bool boot_armed_ = false;    // SetBootConfigRole(1): the settings apply to the next boot
   std::uint64_t boots_ = 0;
   FirmwareBoot firmware_boot_ = FirmwareBoot::kOperatingSystem;
+  bool ider_attached_ = false, ider_probe_pending_ = false;
+  std::vector<std::string> ider_boot_lines_;
 };
 
 }  // namespace mw::amtsim

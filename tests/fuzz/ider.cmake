@@ -1,0 +1,1 @@
+mw_fuzz_target(ider ider_fuzz.cpp)
