@@ -18,6 +18,8 @@
 #include "../../tools/amtsim/screen.hpp"
 #include "../peers/amtsim_process.hpp"
 #include "mw/rfb/client.hpp"
+#include "mw/util/hex.hpp"
+#include "mw/util/sha256.hpp"
 #include "fixture.hpp"
 #include "meshctrl.hpp"
 #include "store/sqlite_store.hpp"
@@ -27,6 +29,7 @@ namespace {
 using namespace mw::test;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
 
 // A group id with '@' and '$' in its first 16 characters: its CIRA user name has them as 'X'.
 const std::string kAmtGroup = "mesh//Amt@Group$Id00000000000000000000000000000000000000000000000000000";
@@ -378,6 +381,128 @@ TEST_F(Mps, BootOptionsResetIntoBiosSetupOrANetworkBootOnce) {
   ASSERT_FALSE(ev["events"].empty()) << ev.dump();
   EXPECT_EQ(ev["events"][0]["description"], "Option ROM initialization") << ev.dump();  // the PXE boot, newest
   EXPECT_NE(ev.dump().find("Entering BIOS setup"), std::string::npos) << ev.dump();
+}
+
+// IDE-R through the server: the user's own files hold a bootable CD image (xorriso) and a floppy
+// (mkfs.fat); the relay lists them, serves the chosen ones to Intel AMT "on next boot", and a
+// reset to the IDE-R CD-ROM (320) boots the computer from it: the simulated firmware reads the
+// El Torito boot image and the whole medium, whose SHA-256 the serial console shows.
+TEST_F(Mps, IderServesDiskImagesFromTheUsersFilesAndTheComputerBootsFromThem) {
+  const fs::path home = f.dir.path() / "files" / "domain" / "user-admin";
+  fs::create_directories(home / "isos");
+  fs::create_directories(f.dir.path() / "isoroot");
+  std::ofstream(f.dir.path() / "isoroot" / "boot.img", std::ios::binary) << std::string(2048, '\x5a');
+  std::string payload(500000, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>((i * 31) ^ (i >> 11));
+  std::ofstream(f.dir.path() / "isoroot" / "data.bin", std::ios::binary) << payload;
+  const fs::path iso = home / "isos" / "install.iso";
+  auto x = peer::run({"xorriso", "-as", "mkisofs", "-V", "MESHWORK_BOOT", "-b", "boot.img", "-no-emul-boot", "-boot-load-size",
+                      "4", "-o", iso.string(), (f.dir.path() / "isoroot").string()},
+                     peer::current_env());
+  ASSERT_EQ(x.status, 0) << x.err;
+  auto m = peer::run({"/sbin/mkfs.fat", "-C", "-n", "MWFLOPPY", (home / "tools.img").string(), "1440"}, peer::current_env());
+  ASSERT_EQ(m.status, 0) << m.err;
+  std::ofstream(home / "notes.txt") << "not an image\n";
+  const std::string iso_sha = mw::util::hex_encode(mw::util::sha256(peer::read_file(iso)));
+
+  peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
+  const std::string id = device_with_credentials(sim);
+  ASSERT_FALSE(id.empty());
+  Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+  ASSERT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen << server->poll();
+
+  auto o = f.verifying();
+  o.headers = {meshauth("admin", "Admin-pass1")};
+  WssClient ider(port, "/amtrelay.ashx?p=ider&nodeid=" + id, o);
+  auto next_text = [&](const std::string& state) {
+    for (int i = 0; i < 200; ++i) {
+      const auto msg = ider.read(std::chrono::seconds(20));
+      if (ider.last_was_binary()) continue;
+      auto j = json::parse(msg);
+      if (j.value("state", "") == state || j.value("state", "") == "closed") return j;
+    }
+    return json{{"state", "none"}};
+  };
+  const auto images = next_text("images");
+  ASSERT_EQ(images["state"], "images") << images.dump();
+  ASSERT_EQ(images["images"].size(), 2u) << images.dump();  // notes.txt is not offered
+  EXPECT_EQ(images["images"][0]["path"], "/isos/install.iso") << images.dump();
+  EXPECT_EQ(images["images"][0]["drive"], "cdrom");
+  EXPECT_EQ(images["images"][0]["size"], fs::file_size(iso));
+  EXPECT_EQ(images["images"][1]["path"], "/tools.img") << images.dump();
+  EXPECT_EQ(images["images"][1]["drive"], "floppy");
+
+  ider.send(json{{"action", "start"}, {"cdrom", "/isos/install.iso"}, {"floppy", "/tools.img"}, {"start", 0}}.dump());
+  const auto enabled = next_text("enabled");
+  ASSERT_EQ(enabled["state"], "enabled") << enabled.dump() << server->poll();
+  EXPECT_EQ(enabled["cdrom"]["blocks"], fs::file_size(iso) / 2048);
+  EXPECT_EQ(enabled["cdrom"]["read"], 0) << enabled.dump();  // "on next boot": nothing read yet
+
+  sol.screen.clear();
+  const std::size_t mark = sim.output.size();
+  EXPECT_NE(control(port, f, {{"action", "poweraction"}, {"nodeids", {"node//" + id}}, {"actiontype", 320}}).find("\"result\":\"ok\""),
+            std::string::npos);
+  ASSERT_TRUE(sol.wait_for("System halted.", std::chrono::seconds(60))) << sol.screen << server->poll();
+  EXPECT_NE(sol.screen.find("Booting from the IDE-R CD-ROM, requested by Intel(R) AMT"), std::string::npos) << sol.screen;
+  EXPECT_NE(sol.screen.find("IDE-R CD-ROM: \"MESHWORK_BOOT\""), std::string::npos) << sol.screen;
+  EXPECT_NE(sol.screen.find("El Torito boot image of 4 sectors"), std::string::npos) << sol.screen;
+  EXPECT_NE(sol.screen.find("SHA-256 " + iso_sha), std::string::npos) << sol.screen;
+  EXPECT_NE(sol.screen.find("IDE-R floppy: \"MWFLOPPY\""), std::string::npos) << sol.screen;
+  ASSERT_TRUE(sim.wait_for("ider 1 cdrom", std::chrono::seconds(10), mark)) << sim.output;
+  EXPECT_NE(sim.output.find("sha256=" + iso_sha, mark), std::string::npos) << sim.output.substr(mark);
+
+  // The progress reports the whole medium read.
+  json progress;
+  for (int i = 0; i < 20; ++i) {
+    progress = next_text("running");
+    if (progress.value("state", "") != "running" || progress["cdrom"]["read"] >= progress["cdrom"]["blocks"]) break;
+  }
+  EXPECT_GE(progress["cdrom"]["read"], progress["cdrom"]["blocks"]) << progress.dump();
+  EXPECT_GT(progress["toAmt"].get<std::uint64_t>(), fs::file_size(iso)) << progress.dump();
+
+  // The power action is an event of its own.
+  std::string events;
+  for (int i = 0; i < 50 && events.find("Intel AMT Reset to IDE-R CD-ROM of amtsim-1") == std::string::npos; ++i) {
+    events = meshctrl(port, {"listevents"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(events.find("Intel AMT Reset to IDE-R CD-ROM of amtsim-1"), std::string::npos) << events;
+}
+
+// What the IDE-R relay refuses: a path outside the user's files, a file that is no disk image,
+// a start with no image, and a user without the remote control right.
+TEST_F(Mps, IderRefusesPathsOutsideTheUsersFilesAndUsersWithoutRemoteControl) {
+  const fs::path home = f.dir.path() / "files" / "domain" / "user-admin";
+  fs::create_directories(home);
+  std::ofstream(home / "odd.iso") << "too short for a CD";
+  std::ofstream(f.dir.path() / "files" / "outside.iso") << std::string(4096, 'x');
+  peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
+  const std::string id = device_with_credentials(sim);
+  ASSERT_FALSE(id.empty());
+  auto closed_reason = [&](const std::string& user, const std::string& pass, const json& start) {
+    auto o = f.verifying();
+    o.headers = {meshauth(user, pass)};
+    WssClient ws(port, "/amtrelay.ashx?p=ider&nodeid=" + id, o);
+    for (int i = 0; i < 20; ++i) {
+      auto j = json::parse(ws.read(std::chrono::seconds(20)));
+      if (j.value("state", "") == "images") {
+        EXPECT_TRUE(j["images"].empty()) << j.dump();  // odd.iso is not whole blocks
+        ws.send(start.dump());
+      }
+      if (j.value("state", "") == "closed") return j.value("reason", "");
+    }
+    return std::string("not closed");
+  };
+  const std::string outside = closed_reason("admin", "Admin-pass1", {{"action", "start"}, {"cdrom", "/../outside.iso"}, {"start", 0}});
+  EXPECT_NE(outside.find("is not in the files on the server"), std::string::npos) << outside;
+  EXPECT_NE(closed_reason("admin", "Admin-pass1", {{"action", "start"}, {"cdrom", "/odd.iso"}, {"start", 0}}).find("is not a disk image"),
+            std::string::npos);
+  EXPECT_NE(closed_reason("admin", "Admin-pass1", {{"action", "start"}, {"start", 2}}).find("needs a CD-ROM or a floppy image"),
+            std::string::npos);
+  ASSERT_EQ(lines(meshctrl(port, {"adduser", "--user", "waker", "--pass", "Waker-pass1"})), std::vector<std::string>{"ok"});
+  ASSERT_EQ(lines(meshctrl(port, {"addusertodevicegroup", "--id", kAmtGroup.substr(6), "--userid", "waker", "--wakedevices"})).size(), 1u);
+  EXPECT_NE(closed_reason("waker", "Waker-pass1", {{"action", "start"}, {"cdrom", "/x.iso"}, {"start", 0}}).find("remote control right"),
+            std::string::npos);
 }
 
 // A boot option Intel AMT refuses (amtsim --refuse SetBootConfigRole, as a firmware whose boot

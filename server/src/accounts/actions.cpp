@@ -899,8 +899,10 @@ void do_poweraction(Store& db, const ActionEnv& env, const Json& caller, const J
   if (!cmd.contains("actiontype") || !cmd["actiontype"].is_number_integer()) return out.replies.push_back(answer(cmd, "Invalid action type"));
   const int type = cmd["actiontype"].get<int>();
   // MeshCentral's Intel AMT actions: 302 on, 304 sleep, 305 power cycle, 307 hibernate, 308 off,
-  // 310 reset; 311/312 power on / reset to BIOS setup, 313/314 the same with SOL, 315/316 PXE.
-  static constexpr int kAmtActions[] = {302, 304, 305, 307, 308, 310, 311, 312, 313, 314, 315, 316};
+  // 310 reset; 311/312 power on / reset to BIOS setup, 313/314 the same with SOL, 315/316 PXE;
+  // Meshwork's 317/318 power on / reset to the IDE-R floppy, 319/320 to the IDE-R CD-ROM (the
+  // images an IDE-R session serves: amt_relay.hpp).
+  static constexpr int kAmtActions[] = {302, 304, 305, 307, 308, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320};
   if (std::find(std::begin(kAmtActions), std::end(kAmtActions), type) == std::end(kAmtActions)) {
     return out.replies.push_back(answer(cmd, "Invalid action type"));
   }

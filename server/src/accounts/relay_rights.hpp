@@ -9,7 +9,9 @@
 
 namespace mw::server::accounts {
 
-enum class RelayKind { kAgentTerminal, kAgentDesktop, kAgentFiles, kAmtSol, kAmtKvm };
+// kAmtIder: Intel AMT's IDE redirection (disk images from the server's files), which MeshCentral
+// grants with remote control alone.
+enum class RelayKind { kAgentTerminal, kAgentDesktop, kAgentFiles, kAmtSol, kAmtKvm, kAmtIder };
 
 struct RelayRight {
   bool allowed = false;
@@ -31,11 +33,12 @@ constexpr RelayRight relay_right(std::uint32_t rights, RelayKind kind) {
   if (!has_all(rights, kRemoteControl)) return {};
   const bool full = rights == kFull;
   if (!full) {
-    const bool amt = kind == RelayKind::kAmtSol || kind == RelayKind::kAmtKvm;
+    const bool amt = kind == RelayKind::kAmtSol || kind == RelayKind::kAmtKvm || kind == RelayKind::kAmtIder;
     const std::uint32_t denied = kind == RelayKind::kAgentTerminal || kind == RelayKind::kAmtSol ? kNoTerminal
                                  : kind == RelayKind::kAgentFiles                               ? kNoFiles
+                                 : kind == RelayKind::kAmtIder                                  ? 0
                                                                                                 : kNoDesktop;
-    if (has_all(rights, denied) || (amt && has_all(rights, kNoAmt))) return {};
+    if ((denied != 0 && has_all(rights, denied)) || (amt && has_all(rights, kNoAmt))) return {};
   }
   const bool desktop = kind == RelayKind::kAgentDesktop || kind == RelayKind::kAmtKvm;
   const bool view_only = desktop && !full && has_all(rights, kViewOnly);

@@ -205,6 +205,7 @@ struct BootPlan {
   wsman::BootTarget target;
   bool use_sol;
   bool reset;
+  int ider = -1;  // a boot from the IDE-R floppy (0) or CD-ROM (1) instead of `target`
 };
 std::optional<BootPlan> boot_plan(int power_state) {
   switch (power_state) {
@@ -214,6 +215,10 @@ std::optional<BootPlan> boot_plan(int power_state) {
     case 14: return BootPlan{wsman::BootTarget::kBiosSetup, true, true};
     case 15: return BootPlan{wsman::BootTarget::kPxe, false, false};
     case 16: return BootPlan{wsman::BootTarget::kPxe, false, true};
+    case 17: return BootPlan{wsman::BootTarget::kCdDvd, false, false, 0};
+    case 18: return BootPlan{wsman::BootTarget::kCdDvd, false, true, 0};
+    case 19: return BootPlan{wsman::BootTarget::kCdDvd, false, false, 1};
+    case 20: return BootPlan{wsman::BootTarget::kCdDvd, false, true, 1};
     default: return std::nullopt;
   }
 }
@@ -271,6 +276,10 @@ std::string power_action_name(int s) {
     case 14: return "Reset to BIOS setup with SOL";
     case 15: return "Power on to PXE boot";
     case 16: return "Reset to PXE boot";
+    case 17: return "Power on to IDE-R floppy";
+    case 18: return "Reset to IDE-R floppy";
+    case 19: return "Power on to IDE-R CD-ROM";
+    case 20: return "Reset to IDE-R CD-ROM";
     default: return "Power action " + std::to_string(s);
   }
 }
@@ -478,13 +487,18 @@ void AmtManager::power(std::shared_ptr<CiraLink> link, const accounts::AmtJob& j
               *why = "its boot settings could not be read";
               return;
             }
-            const bool can = plan->target == wsman::BootTarget::kBiosSetup ? (*caps)->bios_setup : (*caps)->force_pxe_boot;
+            const bool can = plan->ider >= 0                                  ? (*caps)->ider
+                             : plan->target == wsman::BootTarget::kBiosSetup ? (*caps)->bios_setup
+                                                                             : (*caps)->force_pxe_boot;
             if (!can) {
-              *why = plan->target == wsman::BootTarget::kBiosSetup ? "it cannot boot to BIOS setup" : "it cannot force a PXE boot";
+              *why = plan->ider >= 0                                  ? "it cannot boot from IDE-R"
+                     : plan->target == wsman::BootTarget::kBiosSetup ? "it cannot boot to BIOS setup"
+                                                                     : "it cannot force a PXE boot";
               return;
             }
             auto steps = std::make_shared<std::vector<wsman::Request>>(
-                wsman::boot_sequence(**settings, plan->target, plan->use_sol, plan->reset));
+                plan->ider >= 0 ? wsman::ider_boot_sequence(**settings, plan->ider == 1, plan->use_sol, plan->reset)
+                                : wsman::boot_sequence(**settings, plan->target, plan->use_sol, plan->reset));
             rest.push_front(boot_step(std::move(steps), 0, why, power_change));
           };
         } else {

@@ -224,6 +224,12 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
       self->pump();
     });
   }
+  void request_drained(std::uint32_t channel) override {
+    run_here([self = shared_from_this(), channel] {
+      self->session_.request_drained(channel);
+      self->pump();
+    });
+  }
   void consume(std::uint32_t channel, std::size_t bytes) override {
     run_here([self = shared_from_this(), channel, bytes] {
       self->session_.consume(channel, bytes);

@@ -89,6 +89,9 @@ class CiraLink {
   // The following run on the connection's strand (from a ChannelUser callback) or post there.
   virtual void send(std::uint32_t channel, std::vector<std::uint8_t> data) = 0;
   virtual void consume(std::uint32_t channel, std::size_t bytes) = 0;
+  // on_drained() once what was sent on the channel has left (at once when nothing waits): a
+  // sender that produces data on demand (IDE-R) sends the next part then.
+  virtual void request_drained(std::uint32_t channel) = 0;
   virtual void close_channel(std::uint32_t channel) = 0;
   virtual const std::string& nodeid() const = 0;
   virtual std::string uuid() const = 0;

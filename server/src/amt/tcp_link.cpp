@@ -74,6 +74,13 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
       self->write(channel);
     });
   }
+  void request_drained(std::uint32_t channel) override {
+    asio::dispatch(strand_, [self = shared_from_this(), channel] {
+      auto c = self->find(channel);
+      if (!c || !c->open) return;
+      if (c->wq.empty()) c->user->on_drained();  // else when the queue empties (write())
+    });
+  }
   void consume(std::uint32_t channel, std::size_t bytes) override {
     asio::dispatch(strand_, [self = shared_from_this(), channel, bytes] {
       auto c = self->find(channel);

@@ -316,6 +316,17 @@ bool Session::send_data(std::uint32_t id, std::span<const std::uint8_t> data) {
   return true;
 }
 
+void Session::request_drained(std::uint32_t id) {
+  auto it = channels_.find(id);
+  if (ended_ || it == channels_.end()) return;
+  Channel& ch = it->second;
+  if (ch.head < ch.queue.size()) {
+    ch.blocked = true;  // reported when flush() empties the queue
+  } else {
+    emit(ChannelDrained{id});
+  }
+}
+
 void Session::flush(std::uint32_t id, Channel& ch) {
   // Never more than the peer's window; each message at most max_send_chunk and the peer's
   // maximum packet (0 there would stall, so it counts as "no limit").

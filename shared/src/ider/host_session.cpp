@@ -197,6 +197,7 @@ void HostSession::on_frame(Frame& f, Output& out) {
 }
 
 void HostSession::on_command(const Command& c, Output& out) {
+  if (!opened_) return fail(out, "ider-protocol", "Intel AMT wrote an IDE-R command before it opened the session");
   ++stats_.commands;
   if (read_) {
     if (queued_.size() >= config_.max_queued_commands) {
@@ -233,9 +234,14 @@ void HostSession::start_read(const Command& c, std::uint64_t lba, std::uint32_t 
   read_ = PendingRead{c.drive, c.dma, lba * bs, std::uint64_t{blocks} * bs, lba, blocks};
 }
 
+std::size_t HostSession::chunk_size() const {
+  if (!opened_) return 0;
+  return std::min<std::size_t>(device_.read_buffer - device_.read_buffer % 512, kMaxDataChunk & ~std::size_t{511});
+}
+
 Output HostSession::pump(std::size_t budget) {
   Output out;
-  const std::size_t chunk = std::min<std::size_t>(device_.read_buffer - device_.read_buffer % 512, kMaxDataChunk & ~std::size_t{511});
+  const std::size_t chunk = chunk_size();
   std::size_t produced = 0;
   while (read_ && !finished_ && (produced == 0 || produced < budget)) {
     PendingRead& r = *read_;

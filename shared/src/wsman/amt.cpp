@@ -628,6 +628,18 @@ Result<BootConfigRole> read_set_boot_config_role(const Request& request) {
   return BootConfigRole{*p->ref, *role};
 }
 
+std::vector<Request> ider_boot_sequence(const BootSettingData& current, bool cdrom, bool use_sol, bool powered_on) {
+  BootSettingData s = boot_settings_for(current, BootTarget::kCdDvd, use_sol);
+  s.use_ider = true;
+  s.ider_boot_device = cdrom ? 1 : 0;
+  std::vector<Request> out;
+  out.push_back(change_boot_order());
+  out.push_back(put_request(s));
+  out.push_back(set_boot_config_role(1));
+  out.push_back(request_power_state_change(powered_on ? PowerState::kMasterBusReset : PowerState::kOn));
+  return out;
+}
+
 std::vector<Request> boot_sequence(const BootSettingData& current, BootTarget target, bool use_sol,
                                    bool powered_on) {
   std::vector<Request> out;

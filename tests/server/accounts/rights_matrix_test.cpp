@@ -245,12 +245,12 @@ TEST_F(AccountsFixture, ServerStatsNeedBackupRestoreOrUpdate) {
   }
 }
 
-// Relay requests (agent terminal, desktop and files; Intel AMT SOL and KVM), decided by
+// Relay requests (agent terminal, desktop and files; Intel AMT SOL, KVM and IDE-R), decided by
 // relay_right() for both relays: a single bit opens exactly what it allows, which is nothing
 // unless it is remote control; the "no ..." bits take kinds away again, except from a full
 // administrator; view only limits both desktops' input.
 constexpr RelayKind kRelayKinds[] = {RelayKind::kAgentTerminal, RelayKind::kAgentDesktop, RelayKind::kAgentFiles,
-                                     RelayKind::kAmtSol, RelayKind::kAmtKvm};
+                                     RelayKind::kAmtSol, RelayKind::kAmtKvm, RelayKind::kAmtIder};
 
 TEST(RelayRights, EachBitAloneOpensExactlyWhatItAllows) {
   for (const auto bit : kBits) {
@@ -267,15 +267,16 @@ TEST(RelayRights, EachBitAloneOpensExactlyWhatItAllows) {
 TEST(RelayRights, NoBitsTakeKindsAwayExceptFromAFullAdministrator) {
   struct Row {
     std::uint32_t extra;
-    bool terminal, desktop, files, sol, kvm;
+    bool terminal, desktop, files, sol, kvm, ider;
   };
+  // IDE-R is remote control alone (as MeshCentral's): only "no Intel AMT" takes it away.
   const Row rows[] = {
-      {0, true, true, true, true, true},
-      {mesh_right::kNoTerminal, false, true, true, false, true},
-      {mesh_right::kNoFiles, true, true, false, true, true},
-      {mesh_right::kNoDesktop, true, false, true, true, false},
-      {mesh_right::kNoAmt, true, true, true, false, false},
-      {mesh_right::kNoTerminal | mesh_right::kNoDesktop | mesh_right::kNoFiles, false, false, false, false, false},
+      {0, true, true, true, true, true, true},
+      {mesh_right::kNoTerminal, false, true, true, false, true, true},
+      {mesh_right::kNoFiles, true, true, false, true, true, true},
+      {mesh_right::kNoDesktop, true, false, true, true, false, true},
+      {mesh_right::kNoAmt, true, true, true, false, false, false},
+      {mesh_right::kNoTerminal | mesh_right::kNoDesktop | mesh_right::kNoFiles, false, false, false, false, false, true},
   };
   for (const auto& row : rows) {
     const std::uint32_t r = mesh_right::kRemoteControl | row.extra;
@@ -284,6 +285,8 @@ TEST(RelayRights, NoBitsTakeKindsAwayExceptFromAFullAdministrator) {
     EXPECT_EQ(relay_right(r, RelayKind::kAgentFiles).allowed, row.files) << row.extra;
     EXPECT_EQ(relay_right(r, RelayKind::kAmtSol).allowed, row.sol) << row.extra;
     EXPECT_EQ(relay_right(r, RelayKind::kAmtKvm).allowed, row.kvm) << row.extra;
+    EXPECT_EQ(relay_right(r, RelayKind::kAmtIder).allowed, row.ider) << row.extra;
+    EXPECT_FALSE(relay_right(r, RelayKind::kAmtIder).view_only) << row.extra;
   }
   for (const auto kind : kRelayKinds) {
     EXPECT_TRUE(relay_right(mesh_right::kFull, kind).allowed);

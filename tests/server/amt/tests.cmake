@@ -5,4 +5,4 @@ list(APPEND MW_SERVER_TEST_SOURCES amt/wsman_client_test.cpp amt/mps_naming_test
   amt/amtsim_kvm_test.cpp
   ${PROJECT_SOURCE_DIR}/tools/amtsim/wsman_device.cpp ${PROJECT_SOURCE_DIR}/tools/amtsim/kvm.cpp
   ${PROJECT_SOURCE_DIR}/tools/amtsim/screen.cpp ${PROJECT_SOURCE_DIR}/tools/amtsim/handlers.cpp
-  ${PROJECT_SOURCE_DIR}/tools/amtsim/console.cpp)
+  ${PROJECT_SOURCE_DIR}/tools/amtsim/console.cpp ${PROJECT_SOURCE_DIR}/tools/amtsim/ider.cpp)

@@ -171,6 +171,9 @@ class Session {
 
   // Queues data on an opening or open channel; sent as the peer's window allows.
   bool send_data(std::uint32_t channel, std::span<const std::uint8_t> data);
+  // ChannelDrained once everything queued on the channel has gone out (at once when nothing
+  // waits for the peer's window), so a sender can pace itself by the peer's window.
+  void request_drained(std::uint32_t channel);
   // The owner handed on `bytes` of received data: WINDOW_ADJUST once over half the window is due.
   void consume(std::uint32_t channel, std::size_t bytes);
   // Closes after the queued data is sent (before the peer's confirmation: right after it).

@@ -96,6 +96,18 @@ class HostSession {
   // least one when data is pending). Call while has_pending_data() and the link has room.
   Output pump(std::size_t budget);
   bool has_pending_data() const { return read_.has_value(); }
+  // Where the read in progress continues (drive, byte offset in its image, bytes left), for an
+  // owner that fetches the image's bytes ahead of pump(); and the data per DataToHost (AMT's read
+  // buffer rounded down to whole 512-byte blocks; 0 before AMT answered OpenSession).
+  struct ReadPosition {
+    Drive drive;
+    std::uint64_t offset, remaining;
+  };
+  std::optional<ReadPosition> pending_read() const {
+    if (!read_) return std::nullopt;
+    return ReadPosition{read_->drive, read_->offset, read_->remaining};
+  }
+  std::size_t chunk_size() const;
   Output tick(std::uint64_t now_ms);  // heartbeats at the interval asked for in OpenSession
   Output close();                      // CloseSession
 

@@ -455,5 +455,9 @@ Result<BootConfigRole> read_set_boot_config_role(const Request& request);
 // ChangeBootOrder(source), RequestPowerStateChange(10 when on, 2 when off).
 std::vector<Request> boot_sequence(const BootSettingData& current, BootTarget target, bool use_sol,
                                    bool powered_on);
+// The same for a boot from an IDE-R drive (MeshCommander's actions 200-203): no forced boot
+// source; UseIDER with IDERBootDevice 0 (floppy) or 1 (CD-ROM). The drives are those of the
+// IDE-R session open at that moment.
+std::vector<Request> ider_boot_sequence(const BootSettingData& current, bool cdrom, bool use_sol, bool powered_on);
 
 }  // namespace mw::wsman
