@@ -688,7 +688,7 @@ TEST_F(Mps, RelaysNeedTheRemoteControlRightAndAConnectedDeviceWithCredentials) {
   {
     Relay r(port, f, "/amtrelay.ashx?p=telnet&nodeid=" + id, "admin", "Admin-pass1");
     EXPECT_FALSE(r.wait_for("login:", std::chrono::seconds(5)));
-    EXPECT_NE(r.status.find("p must be sol or kvm"), std::string::npos) << r.status;
+    EXPECT_NE(r.status.find("p must be sol, kvm or ider"), std::string::npos) << r.status;
   }
   // The relay event of a session names who and how much.
   {

@@ -1,6 +1,6 @@
 // The console end of IDE-R (session.hpp): a read-only ATAPI floppy and CD-ROM drive.
 // SCSI answers follow SPC/MMC for a read-only drive with its medium loaded; the mode pages and
-// feature descriptors are those Intel AMT consoles are known to send (docs/ider.md).
+// feature descriptors are those Intel AMT consoles are known to send (docs/protocols/redirection.md).
 #include <algorithm>
 #include <string>
 

@@ -1,4 +1,4 @@
-// IDE-R framing and message bodies (messages.hpp). Byte positions: docs/ider.md.
+// IDE-R framing and message bodies (messages.hpp). Byte positions: docs/protocols/redirection.md.
 #include "mw/ider/messages.hpp"
 
 #include <algorithm>

@@ -4,9 +4,9 @@
 //   [opcode][0][0][attributes] + uint32 LE sequence number
 // and has a length fixed by its opcode and direction, except the two that carry data, whose
 // 16-bit LE length is in their body. Each side numbers its own messages from 0; the receiver
-// checks the numbers. Layouts: ../shared/docs/protocols/amt-redirection.md section 4 and
-// docs/ider.md (the byte positions of every body, from MeshCommander's amt-ider-ws and
-// MeshCentral's amt-ider-module, the only public descriptions of the protocol).
+// checks the numbers. Layouts: docs/protocols/redirection.md "IDE-R" (the byte positions of every
+// body, from MeshCommander's amt-ider-ws and MeshCentral's amt-ider-module, the only public
+// descriptions of the protocol).
 #pragma once
 
 #include <array>
