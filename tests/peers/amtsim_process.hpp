@@ -32,69 +32,71 @@ inline std::string meshcentral_amt_node_value(const std::string& uuid) {
   return out;
 }
 
-class CiraSim {
+// amtsim started with `argv`, its stdout read by the test.
+class AmtsimProcess {
  public:
-  CiraSim(const std::string& amtsim, int mps_port, const std::string& user, const std::string& pass, int count,
-          const std::string& amt_pass, std::vector<std::string> extra = {}) {
+  explicit AmtsimProcess(const std::vector<std::string>& argv) {
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) return;
-    std::vector<std::string> argv{amtsim, "--mode", "cira", "--count", std::to_string(count), "--mps",
-                                  "127.0.0.1:" + std::to_string(mps_port), "--mps-user", user, "--mps-pass", pass,
-                                  "--amt-pass", amt_pass, "--seed", "cira-test"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
     child_ = Child::spawn(argv, current_env(), {}, -1, -1, out[1]);
     close(out[1]);
     fd_ = out[0];
   }
-  ~CiraSim() {
+  ~AmtsimProcess() {
     if (fd_ >= 0) close(fd_);
   }
-  CiraSim(const CiraSim&) = delete;
-  CiraSim& operator=(const CiraSim&) = delete;
+  AmtsimProcess(const AmtsimProcess&) = delete;
+  AmtsimProcess& operator=(const AmtsimProcess&) = delete;
 
   // Reads stdout until `text` has appeared after offset `from` (or the deadline).
   bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30), std::size_t from = 0) {
     return read_until(fd_, output, text, from, Clock::now() + within) != std::string::npos;
   }
   pid_t pid() const { return child_.pid(); }
-  std::string output;
+  std::string output;  // its lines so far
 
  private:
   Child child_;
   int fd_ = -1;
 };
 
+// amtsim in CIRA mode: `count` devices logging in to the MPS on `mps_port`.
+class CiraSim : public AmtsimProcess {
+ public:
+  CiraSim(const std::string& amtsim, int mps_port, const std::string& user, const std::string& pass, int count,
+          const std::string& amt_pass, std::vector<std::string> extra = {})
+      : AmtsimProcess(args(amtsim, mps_port, user, pass, count, amt_pass, std::move(extra))) {}
+
+ private:
+  static std::vector<std::string> args(const std::string& amtsim, int mps_port, const std::string& user, const std::string& pass,
+                                       int count, const std::string& amt_pass, std::vector<std::string> extra) {
+    std::vector<std::string> argv{amtsim, "--mode", "cira", "--count", std::to_string(count), "--mps",
+                                  "127.0.0.1:" + std::to_string(mps_port), "--mps-user", user, "--mps-pass", pass,
+                                  "--amt-pass", amt_pass, "--seed", "cira-test"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+};
+
 // amtsim in LAN mode: `count` devices from `first_ip` on, with AMT's standard ports (or, with
 // "--tls" among `extra`, 16993 and 16995); the constructor waits until they listen.
-class LanSim {
+class LanSim : public AmtsimProcess {
  public:
   LanSim(const std::string& amtsim, const std::string& first_ip, int count, const std::string& amt_pass,
-         const std::string& seed, std::vector<std::string> extra = {}) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return;
+         const std::string& seed, std::vector<std::string> extra = {})
+      : AmtsimProcess(args(amtsim, first_ip, count, amt_pass, seed, std::move(extra))) {
+    ready = wait_for("ready\n");
+  }
+  bool ready = false;
+
+ private:
+  static std::vector<std::string> args(const std::string& amtsim, const std::string& first_ip, int count,
+                                       const std::string& amt_pass, const std::string& seed, std::vector<std::string> extra) {
     std::vector<std::string> argv{amtsim, "--mode", "lan", "--count", std::to_string(count), "--first-ip", first_ip,
                                   "--amt-pass", amt_pass, "--seed", seed};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    child_ = Child::spawn(argv, current_env(), {}, -1, -1, out[1]);
-    close(out[1]);
-    fd_ = out[0];
-    ready = read_until(fd_, output, "ready\n", 0, Clock::now() + std::chrono::seconds(30)) != std::string::npos;
+    return argv;
   }
-  ~LanSim() {
-    if (fd_ >= 0) close(fd_);
-  }
-  LanSim(const LanSim&) = delete;
-  LanSim& operator=(const LanSim&) = delete;
-  // Reads stdout until `text` has appeared after offset `from` (or the deadline).
-  bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30), std::size_t from = 0) {
-    return read_until(fd_, output, text, from, Clock::now() + within) != std::string::npos;
-  }
-  bool ready = false;
-  std::string output;  // its lines so far
-
- private:
-  Child child_;
-  int fd_ = -1;
 };
 
 }  // namespace mw::test::peer

@@ -150,15 +150,7 @@ Output DeviceSession::reset() {
 Output DeviceSession::tick(std::uint64_t now_ms) {
   Output out;
   if (finished_ || !opened_ || timeouts_.heartbeat_ms == 0) return out;
-  if (!clock_started_ || now_ms < last_heartbeat_ms_) {
-    clock_started_ = true;
-    last_heartbeat_ms_ = now_ms;
-    return out;
-  }
-  if (now_ms - last_heartbeat_ms_ >= timeouts_.heartbeat_ms) {
-    last_heartbeat_ms_ = now_ms;
-    send(kHeartbeat, 0, {}, out);
-  }
+  if (heartbeat_.due(now_ms, timeouts_.heartbeat_ms)) send(kHeartbeat, 0, {}, out);
   return out;
 }
 

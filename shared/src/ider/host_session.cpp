@@ -431,15 +431,7 @@ void HostSession::execute(const Command& c, Output& out) {
 Output HostSession::tick(std::uint64_t now_ms) {
   Output out;
   if (finished_ || !opened_ || config_.timeouts.heartbeat_ms == 0) return out;
-  if (!clock_started_ || now_ms < last_heartbeat_ms_) {
-    clock_started_ = true;
-    last_heartbeat_ms_ = now_ms;
-    return out;
-  }
-  if (now_ms - last_heartbeat_ms_ >= config_.timeouts.heartbeat_ms) {
-    last_heartbeat_ms_ = now_ms;
-    send(kHeartbeat, 0, {}, out);
-  }
+  if (heartbeat_.due(now_ms, config_.timeouts.heartbeat_ms)) send(kHeartbeat, 0, {}, out);
   return out;
 }
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "mw/ider/messages.hpp"
+#include "mw/redir/session.hpp"  // Interval
 #include "mw/util/result.hpp"
 
 namespace mw::ider {
@@ -144,8 +145,7 @@ class HostSession {
   std::optional<PendingRead> read_;
   std::deque<Command> queued_;
   HostStats stats_;
-  std::uint64_t last_heartbeat_ms_ = 0;
-  bool clock_started_ = false;
+  redir::Interval heartbeat_;
   std::vector<std::uint8_t> chunk_;  // reused read buffer (AMT's read buffer size)
 };
 
@@ -188,8 +188,7 @@ class DeviceSession {
   StartMode mode_ = StartMode::kOnReboot;
   std::optional<Drive> busy_;
   std::vector<std::uint8_t> data_;
-  std::uint64_t last_heartbeat_ms_ = 0;
-  bool clock_started_ = false;
+  redir::Interval heartbeat_;
 };
 
 // [SECTION] SCSI packets (for DeviceSession's owner and tests)
