@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up (if needed), builds, and runs every test suite:
 #   native   ctest over the native unit and integration tests (build/)
-#   wasm     the shared unit tests compiled to WebAssembly, under Node
+#   wasm     the shared and the browser app's unit tests compiled to WebAssembly, under Node
 #   e2e      browser end-to-end tests: Playwright driving Debian's headless Chromium against a
 #            meshwork-server that each test starts on 127.0.0.1 with ephemeral ports
 # Exits non-zero if a suite fails or runs no test; the last line is "N passed, N failed".
@@ -55,12 +55,15 @@ run_native() {
 }
 
 run_wasm() {
-  local log="$logs/wasm.log" rc p f
-  (cd build/wasm && node --no-experimental-fetch bin/mw_shared_tests.js) 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | sed -E 's/.*\] ([0-9]+).*/\1/' | tail -1)
-  f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | sed -E 's/.*\] ([0-9]+).*/\1/' | tail -1)
-  p=${p:-0}; f=${f:-0}
+  local log="$logs/wasm.log" rc=0 p f t
+  : >"$log"
+  # The shared unit tests, then the browser app's (webclient logic without ImGui).
+  for t in mw_shared_tests mw_webclient_tests; do
+    (cd build/wasm && node --no-experimental-fetch "bin/$t.js") 2>&1 | tee -a "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+  done
+  p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | sed -E 's/.*\] ([0-9]+).*/\1/' | awk '{s += $1} END {print s + 0}')
+  f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | sed -E 's/.*\] ([0-9]+).*/\1/' | awk '{s += $1} END {print s + 0}')
   [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
   record wasm "$p" "$f"
 }

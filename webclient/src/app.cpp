@@ -375,6 +375,9 @@ void App::on_relay_message(int handle, bool binary, std::string_view data) {
     deliver(*d->view, [&] { return d->view->updates() != updates; });
   } else if (auto* f = find_session(files_, handle)) {
     deliver(*f->view, [&] { return binary; });
+  } else if (auto* i = find_session(iders_, handle)) {
+    const unsigned updates = i->view->updates();
+    deliver(*i->view, [&] { return i->view->updates() != updates; });
   }
 }
 
@@ -387,7 +390,8 @@ void App::on_relay_closed(int handle, std::string reason) {
     ++revision_;
     return true;
   };
-  close(find_session(terminals_, handle)) || close(find_session(desktops_, handle)) || close(find_session(files_, handle));
+  close(find_session(terminals_, handle)) || close(find_session(desktops_, handle)) || close(find_session(files_, handle)) ||
+      close(find_session(iders_, handle));
 }
 
 // MeshCentral's "Add Intel AMT device" for an "Intel AMT only" group: a computer on this network
@@ -733,6 +737,11 @@ std::vector<std::pair<std::string, std::string>> App::server_stores() const {
   return out;
 }
 
+void App::open_my_files() {
+  select_tab(Tab::kFiles);
+  if (const auto stores = server_stores(); !stores.empty()) open_server_files(stores.front().first, stores.front().second);
+}
+
 // My Files: the account's own storage and its groups' on the server; each opens in a files window.
 void App::draw_files_tab() {
   const float em = ImGui::GetFontSize();
@@ -1076,11 +1085,7 @@ void App::apply_viewmode() {
     case 2: select_tab(Tab::kAccount); break;
     case 3: select_tab(Tab::kEvents); break;
     case 4: select_tab(Tab::kUsers); break;
-    case 5:
-      // Server files: the tab, and the account's own files (or its only storage) opened.
-      select_tab(Tab::kFiles);
-      if (const auto stores = server_stores(); !stores.empty()) open_server_files(stores.front().first, stores.front().second);
-      break;
+    case 5: open_my_files(); break;
     case 6: select_tab(Tab::kServer); break;
     case 10:
     case 14:
@@ -1228,6 +1233,7 @@ void App::draw_device_pages() {
     DevicePage& page = **it;
     const auto dev = devices_.find(page.nodeid());
     if (dev == devices_.end() || !page.open) {  // closed, or the device is gone from this user's view
+      stop_ider(page.nodeid(), true);  // the page is the IDE-R session's home
       it = pages_.erase(it);
       ++revision_;
       continue;
@@ -1295,7 +1301,7 @@ void App::draw_device_pages() {
             ImGui::BeginChild("##amt");
             page.draw_amt([this, id = d.id](const std::string& what) {
               send_json({{"action", "amtinfo"}, {"nodeid", id}, {"what", what}});
-            }, buttons_, d.name);
+            }, buttons_, d.name, [this, &d] { draw_ider(d); });
             ImGui::EndChild();
             ImGui::EndTabItem();
           }
@@ -1307,6 +1313,81 @@ void App::draw_device_pages() {
     ++it;
   }
   draw_edit_device();
+}
+
+// [SECTION] IDE-R (a device page's Intel AMT tab)
+
+IderPanel* App::ider(const std::string& nodeid) {
+  for (auto& i : iders_) {
+    if (i.view->nodeid() == nodeid) return i.view.get();
+  }
+  return nullptr;
+}
+
+void App::open_ider(const std::string& nodeid) {
+  stop_ider(nodeid, true);  // one session per device: "Check again" lists the files anew
+  auto handle = std::make_shared<int>(0);
+  start_session(iders_, std::make_unique<IderPanel>(nodeid, relay_sender(handle).text), handle);
+}
+
+void App::stop_ider(const std::string& nodeid, bool forget) {
+  for (auto it = iders_.begin(); it != iders_.end(); ++it) {
+    if (it->view->nodeid() != nodeid) continue;
+    if (it->handle && relays_.close) relays_.close(it->handle);  // the server stops serving the drives
+    it->handle = 0;
+    if (forget) iders_.erase(it);
+    else it->view->on_stopped();
+    ++revision_;
+    return;
+  }
+}
+
+// As the server checks (amt_relay.cpp): remote control without "no Intel AMT" on the device's
+// group, and the "server files" site right (the images are the account's own files). A domain
+// without files on the server is only known from the server's answer.
+std::string App::ider_refusal(const proto::Device& d) const {
+  if (!user_) return "Not connected to the server.";
+  if ((d.conn & (2 | 4)) == 0) return "Intel AMT of this computer is not connected to the server.";
+  const auto r = user_->mesh_rights.find(d.meshid);
+  const std::uint32_t rights = r == user_->mesh_rights.end() ? 0 : r->second;
+  if ((rights & 8) == 0 || (rights != 0xFFFFFFFF && (rights & 2048) != 0)) {
+    return "IDE-R needs the remote control right on the device's group.";
+  }
+  if ((user_->siteadmin & 8) == 0) {
+    return "IDE-R serves disk images from your files on the server: your account needs the \"server files\" site right.";
+  }
+  return "";
+}
+
+void App::draw_ider(const proto::Device& d) {
+  // The buttons' requests run after the section is drawn: they replace or remove its panel.
+  enum class Request { kNone, kStart, kStop, kFiles } request = Request::kNone;
+  int power = 0;
+  IderPanel::Actions actions;
+  actions.start = [&] { request = Request::kStart; };
+  actions.stop = [&] { request = Request::kStop; };
+  if (user_ && (user_->siteadmin & 8)) actions.open_files = [&] { request = Request::kFiles; };
+  actions.power = [&](int type) { power = type; };
+  IderPanel* panel = ider(d.id);
+  const unsigned before = panel ? panel->revision() : 0;
+  draw_ider_section(panel, actions, ider_refusal(d), d.name, buttons_);
+  if (panel && panel->revision() != before) ++revision_;  // the form's Start
+  if (power) {
+    power_confirm_ = {d.id, power};
+    ++revision_;
+  }
+  switch (request) {
+    case Request::kStart: open_ider(d.id); break;
+    case Request::kStop: {
+      // Before anything was served (the form), Cancel leaves no trace; afterwards the section
+      // shows how far it got.
+      const bool served = panel && panel->state() != IderPanel::State::kLoading && panel->state() != IderPanel::State::kChoosing;
+      stop_ider(d.id, !served);
+      break;
+    }
+    case Request::kFiles: open_my_files(); break;
+    case Request::kNone: break;
+  }
 }
 
 // Name, description and tags of a device (changedevice; the server checks "manage devices").
@@ -1378,10 +1459,28 @@ void App::draw_edit_device() {
   ImGui::EndPopup();
 }
 
+namespace {
+nlohmann::json ider_info(const IderPanel& panel) {
+  nlohmann::json images = nlohmann::json::array();
+  for (const auto& i : panel.images()) {
+    images.push_back({{"path", i.path}, {"size", i.size}, {"drive", i.drive == IderDrive::kCdrom ? "cdrom" : "floppy"}});
+  }
+  nlohmann::json info{{"state", IderPanel::state_name(panel.state())}, {"status", panel.status()}, {"images", std::move(images)}};
+  if (const auto& p = panel.progress()) {
+    const auto drive = [](const std::optional<IderProgress::Drive>& d) {
+      return d ? nlohmann::json{{"path", d->path}, {"blocks", d->blocks}, {"read", d->read}} : nlohmann::json();
+    };
+    info.update({{"start", static_cast<int>(p->start)}, {"firmware", p->firmware}, {"toAmt", p->to_amt}, {"fromAmt", p->from_amt},
+                 {"cdrom", drive(p->cdrom)}, {"floppy", drive(p->floppy)}});
+  }
+  return info;
+}
+}  // namespace
+
 std::vector<App::DevicePageInfo> App::device_pages() const {
   std::vector<DevicePageInfo> out;
   for (const auto& p : pages_) {
-    DevicePageInfo info{p->nodeid(), {}, {}, {}, nlohmann::json::object(), nullptr, p->notes_status()};
+    DevicePageInfo info{p->nodeid(), {}, {}, {}, nlohmann::json::object(), nullptr, p->notes_status(), nullptr};
     if (p->notes()) info.notes = *p->notes();
     if (const auto& h = p->amt_hardware()) {
       info.amt["hardwareResult"] = h->result;
@@ -1408,6 +1507,9 @@ std::vector<App::DevicePageInfo> App::device_pages() const {
       info.os = s->os_name + (s->os_version.empty() ? "" : " " + s->os_version);
     }
     for (const auto& e : p->events()) info.events.push_back(e.msg.empty() ? e.action : e.msg);
+    for (const auto& i : iders_) {
+      if (i.view->nodeid() == p->nodeid()) info.ider = ider_info(*i.view);
+    }
     out.push_back(std::move(info));
   }
   return out;
@@ -1466,7 +1568,7 @@ void App::draw_power_menu(const proto::Device& d, const std::string& where) {
   if (action_button("Power", where + d.id + "/power", where + "power:" + d.name)) ImGui::OpenPopup(popup.c_str());
   if (!ImGui::BeginPopup(popup.c_str())) return;
   for (const auto& a : kPowerActions) {
-    if (a.type == 311) ImGui::Separator();  // boot options
+    if (starts_menu_group(a.type)) ImGui::Separator();  // boot options, IDE-R boots
     if (ImGui::MenuItem(a.label)) {
       power_confirm_ = {d.id, a.type};
       ++revision_;
@@ -1494,7 +1596,9 @@ Confirm confirm_modal(const char* title, const std::string& question, const char
   ImGui::Spacing();
   const float em = ImGui::GetFontSize();
   Confirm answer = Confirm::kWaiting;
-  if (ImGui::Button(ok, ImVec2(em * 7, 0))) answer = Confirm::kConfirmed;
+  // Wide enough for the longer action names ("Power on to IDE-R CD-ROM").
+  const float ok_width = std::max(em * 7, ImGui::CalcTextSize(ok).x + ImGui::GetStyle().FramePadding.x * 2);
+  if (ImGui::Button(ok, ImVec2(ok_width, 0))) answer = Confirm::kConfirmed;
   record_item(buttons, test_name);
   ImGui::SameLine();
   if (ImGui::Button("Cancel", ImVec2(em * 7, 0)) || !keep) answer = Confirm::kCancelled;

@@ -23,6 +23,7 @@
 #include "desktop_view.hpp"
 #include "device_page.hpp"
 #include "files_view.hpp"
+#include "ider_panel.hpp"
 #include "terminal_view.hpp"
 
 struct ImFont;
@@ -119,8 +120,19 @@ class App {
     nlohmann::json amt;
     nlohmann::json notes;  // null until loaded
     std::string notes_status;
+    // Its IDE-R session (null: none): {state, status, images: [{path, size, drive}], start,
+    // firmware, toAmt, fromAmt, cdrom: {path, blocks, read} | null, floppy: ...}
+    nlohmann::json ider;
   };
   std::vector<DevicePageInfo> device_pages() const;
+  // IDE-R (the device page's Intel AMT tab): opens a session (a new relay, replacing any other of
+  // the device), or stops it (`forget`: the section shows no trace of it, as for Cancel).
+  void open_ider(const std::string& nodeid);
+  void stop_ider(const std::string& nodeid, bool forget);
+  // Why this account may not use IDE-R on `d` ("" when it may, as far as the app can tell).
+  std::string ider_refusal(const proto::Device& d) const;
+  // My Files (URL viewmode 5): the tab, with the account's own files (or its only storage) open.
+  void open_my_files();
   // Opens the Files window for an agent's device.
   void open_files(const std::string& nodeid);
   // A storage on the server (My Files): the account's own ("user/…") or a device group's.
@@ -240,6 +252,8 @@ class App {
   void draw_power_menu(const proto::Device& d, const std::string& where);
   void draw_session_buttons(const proto::Device& d, const std::string& where);
   void draw_device_pages();
+  void draw_ider(const proto::Device& d);
+  IderPanel* ider(const std::string& nodeid);
   void draw_account_menu(float right);
   void draw_password_dialog();
   void open_password_dialog();
@@ -271,6 +285,7 @@ class App {
   std::vector<Session<DesktopView>> desktops_;
   std::vector<Session<ConsoleView>> consoles_;  // no relay (handle 0): the control channel carries them
   std::vector<Session<FilesView>> files_;
+  std::vector<Session<IderPanel>> iders_;  // one per device at most, its device page's
   FilePort file_port_;
   std::string picker_;  // the device (or storage) whose Files window asked for a file
   std::vector<KeyEvent> keys_;

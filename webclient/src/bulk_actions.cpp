@@ -54,7 +54,7 @@ void BulkActions::draw_toolbar(ItemRects& buttons, const std::map<std::string, p
   ImGui::EndDisabled();
   if (ImGui::BeginPopup("##bulkpower")) {
     for (const auto& a : kPowerActions) {
-      if (a.type == 311) ImGui::Separator();  // boot options
+      if (starts_menu_group(a.type)) ImGui::Separator();  // boot options, IDE-R boots
       if (ImGui::MenuItem(a.label)) {
         power_ = a.type;
         popup_ = false;

@@ -9,14 +9,14 @@
 #include "theme.hpp"
 
 namespace mw::web {
-namespace {
 
-
-void section(const char* title) {
+void section_title(const char* title) {
   ImGui::Spacing();
   ImGui::TextColored(ImVec4(0.45f, 0.70f, 0.95f, 1.0f), "%s", title);
   ImGui::Separator();
 }
+
+namespace {
 
 // A two-column "label: value" table row.
 void row(const char* label, const std::string& value, ImVec4 colour = ImVec4(0, 0, 0, 0)) {
@@ -88,7 +88,7 @@ constexpr std::size_t kMaxNotes = 64 * 1024;  // as the server allows
 }  // namespace
 
 void DevicePage::draw_notes(bool may_edit, const std::function<void(const std::string&)>& save, ItemRects& buttons) {
-  section("Notes");
+  section_title("Notes");
   if (!notes_) {
     ImGui::TextColored(kMuted, "Loading…");
     return;
@@ -146,7 +146,7 @@ void DevicePage::draw_general(const proto::Device& d, const proto::DeviceGroup* 
     ImGui::EndTable();
   }
   if (d.amt) {
-    section("Intel AMT");
+    section_title("Intel AMT");
     if (begin_pairs("##amt")) {
       row("Version", d.amt->version.empty() ? "Not read yet" : d.amt->version);
       if (!d.amt->hostname.empty()) row("Host name", d.amt->hostname);
@@ -171,7 +171,7 @@ void DevicePage::draw_general(const proto::Device& d, const proto::DeviceGroup* 
     }
   }
   if (!info_) return;
-  section("System");
+  section_title("System");
   if (!info_->known) {
     ImGui::TextColored(kMuted, "The agent has not reported yet.");
     return;
@@ -262,7 +262,8 @@ bool amt_status(const std::optional<proto::AmtDetails>& d, bool loading) {
 }
 }  // namespace
 
-void DevicePage::draw_amt(const AmtRequest& request, ItemRects& buttons, const std::string& device_name) {
+void DevicePage::draw_amt(const AmtRequest& request, ItemRects& buttons, const std::string& device_name,
+                          const std::function<void()>& actions) {
   auto ask = [&](const char* what) {
     amt_loading_.insert(what);
     request(what);
@@ -280,8 +281,9 @@ void DevicePage::draw_amt(const AmtRequest& request, ItemRects& buttons, const s
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::TextColored(kMuted, "Read by the server from Intel AMT, through WS-Management.");
+  if (actions) actions();
 
-  section("Hardware");
+  section_title("Hardware");
   if (amt_status(amt_hw_, amt_loading_.count("hardware") != 0) && amt_hw_->hardware) {
     const auto& h = *amt_hw_->hardware;
     if (begin_pairs("##amthw")) {
@@ -313,7 +315,7 @@ void DevicePage::draw_amt(const AmtRequest& request, ItemRects& buttons, const s
     }
   }
 
-  section("Event log");
+  section_title("Event log");
   if (amt_status(amt_events_, amt_loading_.count("eventlog") != 0)) {
     if (amt_events_->events.empty()) {
       ImGui::TextColored(kMuted, "The event log is empty.");
@@ -338,7 +340,7 @@ void DevicePage::draw_amt(const AmtRequest& request, ItemRects& buttons, const s
     }
   }
 
-  section("Audit log");
+  section_title("Audit log");
   if (amt_status(amt_audit_, amt_loading_.count("auditlog") != 0)) {
     if (amt_audit_->audit.empty()) {
       ImGui::TextColored(kMuted, "The audit log is empty.");

@@ -48,9 +48,11 @@ class DevicePage {
 
   // The Intel AMT tab: what Intel AMT reports (hardware, event log, audit log), read by the
   // server on request. `request(what)` asks for one ("hardware", "eventlog", "auditlog").
+  // `actions` draws the tab's sections that act on the computer (IDE-R), above what is read.
   using AmtRequest = std::function<void(const std::string& what)>;
   void on_amt(proto::AmtDetails d);
-  void draw_amt(const AmtRequest& request, ItemRects& buttons, const std::string& device_name);
+  void draw_amt(const AmtRequest& request, ItemRects& buttons, const std::string& device_name,
+                const std::function<void()>& actions = {});
   const std::optional<proto::AmtDetails>& amt_hardware() const { return amt_hw_; }
   const std::optional<proto::AmtDetails>& amt_event_log() const { return amt_events_; }
   const std::optional<proto::AmtDetails>& amt_audit_log() const { return amt_audit_; }
@@ -70,6 +72,9 @@ class DevicePage {
   bool amt_asked_ = false;             // the tab was opened (everything is asked once then)
 };
 
+// A section's title in a device page (a coloured heading over a separator).
+void section_title(const char* title);
+
 // An event table (time, user, message), newest first; `loaded` false shows "Loading…".
 void draw_event_table(const std::vector<proto::EventList::Item>& events, bool loaded, const char* empty_text);
 
@@ -85,8 +90,15 @@ inline constexpr PowerAction kPowerActions[] = {
     {302, "Power on"},    {308, "Power off"},          {310, "Reset"},
     {305, "Power cycle"}, {304, "Sleep"},              {307, "Hibernate"},
     {311, "Power on to BIOS setup"}, {312, "Reset to BIOS setup"},
-    {315, "Power on to PXE boot"},   {316, "Reset to PXE boot"}};
+    {315, "Power on to PXE boot"},   {316, "Reset to PXE boot"},
+    {317, "Power on to IDE-R floppy"}, {318, "Reset to IDE-R floppy"},
+    {319, "Power on to IDE-R CD-ROM"}, {320, "Reset to IDE-R CD-ROM"}};
+// Menus put a separator before these: the boot options, then the IDE-R boots (which need an
+// IDE-R session running, the device page's Intel AMT tab).
+constexpr bool starts_menu_group(int type) { return type == 311 || type == 317; }
 // Power-on actions start a computer that is off: nothing running is interrupted.
-constexpr bool interrupts_running(int type) { return type != 302 && type != 311 && type != 313 && type != 315; }
+constexpr bool interrupts_running(int type) {
+  return type != 302 && type != 311 && type != 313 && type != 315 && type != 317 && type != 319;
+}
 
 }  // namespace mw::web

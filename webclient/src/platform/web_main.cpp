@@ -147,7 +147,7 @@ void report_sessions() {
   nlohmann::json pages = nlohmann::json::array();
   for (const auto& p : g.app.device_pages()) {
     pages.push_back({{"nodeid", p.nodeid}, {"hostname", p.hostname}, {"os", p.os}, {"events", p.events}, {"amt", p.amt},
-                     {"notes", p.notes}, {"notesStatus", p.notes_status}});
+                     {"notes", p.notes}, {"notesStatus", p.notes_status}, {"ider", p.ider}});
   }
   nlohmann::json events = nullptr;
   if (const auto& all = g.app.all_events()) {
