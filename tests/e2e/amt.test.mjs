@@ -5,9 +5,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import WebSocket from 'ws';
 import path from 'node:path';
-import { startServer, launchBrowser, saveArtifact, login, decodePng, adminWithGroup, clickButton, ADMIN, buildDir }
+import { startServer, launchBrowser, saveArtifact, login, decodePng, adminWithGroup, clickButton, buildDir, control, startCiraSim }
   from './lib/harness.mjs';
 
 // The CIRA user name is the group id's first 16 characters after mesh/<domain>/ (MeshCentral's rule).
@@ -17,40 +16,16 @@ const MPS_PASS = 'E2e-Cira-Pass-1';
 const AMT_PASS = 'P@ssw0rd-e2e';
 
 
-// One request on the control channel, authenticated the way meshctrl does; resolves with the
-// first answer whose action is `answer`.
-function control(port, request, answer) {
-  return new Promise((resolve, reject) => {
-    const auth = `${Buffer.from(ADMIN.user).toString('base64')},${Buffer.from(ADMIN.password).toString('base64')}`;
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/control.ashx`, { rejectUnauthorized: false, headers: { 'x-meshauth': auth } });
-    const timer = setTimeout(() => { ws.terminate(); reject(new Error(`no ${answer} answer`)); }, 15000);
-    ws.on('message', (data) => {
-      const m = JSON.parse(String(data));
-      if (m.action === 'userinfo') ws.send(JSON.stringify(request));
-      if (m.action === answer) { clearTimeout(timer); ws.close(); resolve(m); }
-    });
-    ws.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}
-
 let server;
 let browser;
 let sim;
-let simOut = '';
 let device;
 
 before(async () => {
   server = await startServer([], { importDocs: adminWithGroup(GROUP, 'AMT lab', 1), mps: { password: MPS_PASS } });
   assert.ok(server.mpsPort > 0, server.output());
   browser = await launchBrowser();
-  sim = spawn(path.join(buildDir, 'bin', 'amtsim'), ['--mode', 'cira', '--count', '1', '--mps', `127.0.0.1:${server.mpsPort}`,
-    '--mps-user', CIRA_USER, '--mps-pass', MPS_PASS, '--amt-pass', AMT_PASS, '--seed', 'e2e'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  sim.stdout.on('data', (d) => { simOut += d; });
-  sim.stderr.on('data', (d) => { simOut += d; });
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`amtsim did not connect:\n${simOut}\n${server.output()}`)), 60000);
-    sim.stdout.on('data', () => { if (/^ready$/m.test(simOut)) { clearTimeout(timer); resolve(); } });
-  });
+  sim = await startCiraSim(server, { ciraUser: CIRA_USER, mpsPass: MPS_PASS, amtPass: AMT_PASS });
   // The device record, then its Intel AMT credentials (stored sealed; the browser never sees them).
   const nodes = await control(server.port, { action: 'nodes' }, 'nodes');
   device = nodes.nodes[GROUP][0];
@@ -61,7 +36,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (sim) sim.kill('SIGTERM');
+  if (sim) sim.stop();
   if (browser) await browser.close();
   if (server) {
     const { code } = await server.stop();

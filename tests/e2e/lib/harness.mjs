@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
+import WebSocket from 'ws';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..', '..');
@@ -94,6 +95,44 @@ export async function startServer(extraArgs = [], { importDocs, mps, setup = [],
       return result;
     },
   };
+}
+
+// One request on the control channel, authenticated the way meshctrl does (x-meshauth); resolves
+// with the first answer whose action is `answer`.
+export function control(port, request, answer, { user = ADMIN.user, password = ADMIN.password } = {}) {
+  return new Promise((resolve, reject) => {
+    const auth = `${Buffer.from(user).toString('base64')},${Buffer.from(password).toString('base64')}`;
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/control.ashx`, { rejectUnauthorized: false, headers: { 'x-meshauth': auth } });
+    const timer = setTimeout(() => { ws.terminate(); reject(new Error(`no ${answer} answer`)); }, 15000);
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      if (m.action === 'userinfo') ws.send(JSON.stringify(request));
+      if (m.action === answer) { clearTimeout(timer); ws.close(); resolve(m); }
+    });
+    ws.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+// amtsim (the project's Intel AMT simulator) with one computer connecting to the server's MPS
+// over CIRA as `ciraUser`; resolves once it is connected, with { proc, output(), stop() }.
+export async function startCiraSim(server, { ciraUser, mpsPass, amtPass, seed = 'e2e' }) {
+  const proc = spawn(path.join(buildDir, 'bin', 'amtsim'), ['--mode', 'cira', '--count', '1', '--mps', `127.0.0.1:${server.mpsPort}`,
+    '--mps-user', ciraUser, '--mps-pass', mpsPass, '--amt-pass', amtPass, '--seed', seed], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`amtsim did not connect:\n${out}\n${server.output()}`)), 60000);
+      proc.stdout.on('data', () => { if (/^ready$/m.test(out)) { clearTimeout(timer); resolve(); } });
+      proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`amtsim exited with ${code}:\n${out}`)); });
+    });
+  } catch (e) {
+    proc.kill('SIGTERM');
+    throw e;
+  }
+  proc.removeAllListeners('exit');
+  return { proc, output: () => out, stop: () => proc.kill('SIGTERM') };
 }
 
 // A TCP port nothing listens on right now (for servers that need one given).
