@@ -192,6 +192,9 @@ int main(int argc, char** argv) {
     // Intel AMT management: CIRA devices through the MPS, LAN devices by TCP (also in LAN mode).
     amt_manager = std::make_unique<amt::AmtManager>(ioc, ctx, mps.get());
     ctx.amt = amt_manager.get();
+    if (s.amt_scanner && s.amt_poll_seconds > 0) {
+      amt_manager->start_lan_polling(std::chrono::seconds(s.amt_poll_seconds));
+    }
     if (!s.wan_only) {
       amt_scanner = std::make_unique<amt::AmtScanner>(ioc.get_executor());
       ctx.amt_scanner = amt_scanner.get();

@@ -57,6 +57,10 @@ Settings make_settings(const config::Config& cfg) {
   s.wan_only = v.get_bool("WanOnly");
   if (s.lan_only && s.wan_only) throw config::ConfigError("LanOnly and WanOnly cannot both be set");
   s.mesh_scanner = v.get_bool("MeshScanner");
+  s.amt_scanner = v.get_bool("AmtScanner");
+  const long long poll = v.get_int("AmtPollInterval");
+  if (poll < 0 || poll > 86400) throw config::ConfigError("AmtPollInterval must be 0 (off) to 86400 seconds");
+  s.amt_poll_seconds = static_cast<int>(poll);
   if (const auto ld = v.get("LocalDiscovery"); ld.is_object()) {
     for (const auto& [key, value] : ld.items()) {
       if (key == "port") {

@@ -57,6 +57,9 @@ struct Settings {
   bool wan_only = false;
   // LAN discovery (agents/lan_discovery.hpp): on unless WanOnly or MeshScanner is false.
   bool mesh_scanner = true;
+  // Intel AMT computers added on the LAN are checked every amt_poll_seconds (AmtManager).
+  bool amt_scanner = true;
+  int amt_poll_seconds = 30;
   std::string discovery_name, discovery_info;  // LocalDiscovery.name / .info (answers to MeshServerScan)
   std::string discovery_key;                   // LocalDiscovery.key: packets encrypted (secret)
   int discovery_port = 16989;                  // LocalDiscovery.port (Meshwork's; MeshCentral's is fixed)

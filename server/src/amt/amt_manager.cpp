@@ -284,7 +284,92 @@ std::string power_action_name(int s) {
   }
 }
 
-AmtManager::AmtManager(asio::io_context& ioc, ServerContext& ctx, MpsServer* mps) : ioc_(ioc), ctx_(ctx), mps_(mps) {}
+AmtManager::AmtManager(asio::io_context& ioc, ServerContext& ctx, MpsServer* mps)
+    : ioc_(ioc), ctx_(ctx), mps_(mps), poll_strand_(asio::make_strand(ioc)) {}
+
+// [SECTION] LAN polling
+
+void AmtManager::start_lan_polling(std::chrono::seconds interval) {
+  poll_interval_ = std::max(interval, std::chrono::seconds(1));
+  poll_timer_ = std::make_unique<asio::steady_timer>(poll_strand_);
+  poll_timer_->expires_after(std::chrono::seconds(1));
+  poll_timer_->async_wait([this](beast::error_code ec) {
+    if (!ec) poll_round();
+  });
+}
+
+void AmtManager::poll_round() {
+  std::vector<std::string> domains;
+  for (const auto& d : ctx_.settings.domains) domains.push_back(d.id);
+  ctx_.async_db->run(
+      poll_strand_,
+      [domains](store::Store& s) {
+        std::vector<LanDevice> out;
+        for (const auto& d : domains) {
+          auto nodes = s.list("node", d);
+          if (!nodes) continue;
+          for (const auto& n : nodes.value()) {
+            LanTarget t = lan_target(n);
+            if (!t.host.empty()) out.push_back({n.value("_id", ""), n.value("meshid", ""), std::move(t)});
+          }
+        }
+        return out;
+      },
+      [this](std::vector<LanDevice> devices) {
+        for (auto& d : devices) {
+          if (polling_.count(d.nodeid) || (mps_ && mps_->find(d.nodeid))) continue;  // still checking; or on CIRA
+          poll_queue_.push_back(std::move(d));
+        }
+        poll_next();
+        poll_timer_->expires_after(poll_interval_);
+        poll_timer_->async_wait([this](beast::error_code ec) {
+          if (!ec) poll_round();
+        });
+      });
+}
+
+void AmtManager::poll_next() {
+  while (polling_.size() < kMaxPolls && !poll_queue_.empty()) {
+    LanDevice d = std::move(poll_queue_.front());
+    poll_queue_.pop_front();
+    if (!polling_.insert(d.nodeid).second) continue;
+    poll_one(d);
+  }
+}
+
+void AmtManager::poll_done() {
+  poll_next();
+}
+
+void AmtManager::poll_one(const LanDevice& device) {
+  ctx_.async_db->run(
+      ioc_.get_executor(),
+      [nodeid = device.nodeid, key = ctx_.amt_key](store::Store& s) { return load_credentials(s, nodeid, key); },
+      [this, device](mw::Result<std::optional<AmtCredentials>> c) {
+        auto finish = [this, nodeid = device.nodeid] {
+          asio::post(poll_strand_, [this, nodeid] {
+            polling_.erase(nodeid);
+            poll_done();
+          });
+        };
+        if (!c || !*c) return finish();  // no credentials: nothing to check with
+        auto inv = std::make_shared<Inventory>();
+        std::deque<Op> ops;
+        ops.push_back(read_power(inv));
+        WsmanChannel::start(make_tcp_link(ioc_.get_executor(), device.nodeid, device.target, cert_sink()), **c, std::move(ops),
+                            [this, device, inv, finish](std::optional<Error> err) {
+                              if (!err) {
+                                report_power(device.nodeid, device.meshid, true, inv->power);
+                              } else if (err->code == "amt-channel-refused") {
+                                // Unreachable: offline (logged only when it changes, as a presence event).
+                                lan_presence(device.nodeid, device.meshid, false, 0);
+                              } else {
+                                failed(device.nodeid, "check", *err);
+                              }
+                              finish();
+                            });
+      });
+}
 
 void AmtManager::device_ready(std::shared_ptr<CiraLink> link) {
   const std::string nodeid = link->nodeid();

@@ -8,7 +8,10 @@
 // recorded as events with the user who asked, followed by a fresh read of the power state.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <deque>
+#include <set>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -52,6 +55,15 @@ class AmtManager {
   // Where LAN connections report the TLS certificate they met (pinned or refused).
   CertSink cert_sink();
 
+  // Checks the Intel AMT computers added on the LAN (intelamt.host; not those connected by CIRA)
+  // every `interval`, the first time a second after the call: a power-state read over TCP (one
+  // WS-Management enumeration, Digest). One that answers is present on the LAN (conn 4) with its
+  // power state; one that cannot be reached goes offline. At most kMaxPolls at once; a check still
+  // running when the next round comes is not started again. MeshCentral pings LAN computers every
+  // 30 s and reads their power every 290 s; here one read does both. Call once, on the I/O context.
+  void start_lan_polling(std::chrono::seconds interval);
+  static constexpr std::size_t kMaxPolls = 8;
+
   struct Counters {
     std::atomic<std::uint64_t> inventories{0}, power_actions{0}, failures{0};
   };
@@ -76,10 +88,25 @@ class AmtManager {
   void failed(const std::string& nodeid, const std::string& what, const Error& error);
   void certificate_seen(const std::string& nodeid, const std::string& sha384, bool accepted);
 
+  struct LanDevice {
+    std::string nodeid, meshid;
+    LanTarget target;
+  };
+  void poll_round();
+  void poll_next();                        // on poll_strand_
+  void poll_one(const LanDevice& device);  // calls poll_done() on poll_strand_ when over
+  void poll_done();
+
   asio::io_context& ioc_;
   ServerContext& ctx_;
   MpsServer* mps_;
   Counters counters_;
+  // LAN polling; its state lives on poll_strand_.
+  asio::strand<asio::io_context::executor_type> poll_strand_;
+  std::unique_ptr<asio::steady_timer> poll_timer_;
+  std::chrono::seconds poll_interval_{30};
+  std::deque<LanDevice> poll_queue_;
+  std::set<std::string> polling_;  // node ids being checked
 };
 
 }  // namespace mw::server::amt

@@ -46,6 +46,8 @@ constexpr Spec kSettings[] = {
     {"Minify", Kind::kBool, "false", "Serve minified pages (the app is always compact; accepted)"},
     {"AgentPong", Kind::kInt, "0", "Seconds between server keep-alives to agents (0: default timing)"},
     {"MpsPass", Kind::kString, "", "Password Intel AMT devices use for CIRA (generated when absent)", Support::kYes, true},
+    {"AmtScanner", Kind::kBool, "true", "Check the Intel AMT computers added on the LAN (presence and power) every AmtPollInterval"},
+    {"AmtPollInterval", Kind::kInt, "30", "Seconds between checks of Intel AMT computers added on the LAN (0: off)"},
     // Accepted for compatibility
     {"SelfUpdate", Kind::kBoolOrString, "false", "MeshCentral self-update; not supported, logged", Support::kAccepted},
     {"WebRTC", Kind::kBool, "false", "MeshCentral WebRTC; accepted, no effect", Support::kAccepted},
