@@ -773,7 +773,8 @@ TEST_F(Mps, LanDevicesAddedByAddressAreManagedOverTcp) {
   EXPECT_EQ(refused["result"], "Intel AMT agentless mesh only allowed") << refused.dump();
 }
 
-// Intel AMT computers added on the LAN are checked every AmtPollInterval (1 s here): a power
+// Intel AMT computers added on the LAN are checked every AmtPollInterval (1 s here; its own
+// address, outside the other tests' scan ranges): a power
 // change made by another console (MeshCentral's WS-Management stack, straight to the computer)
 // shows, a computer that stops answering goes offline, and it is back once it answers again.
 TEST_F(Mps, LanDevicesAreCheckedForPresenceAndPower) {
@@ -781,17 +782,17 @@ TEST_F(Mps, LanDevicesAreCheckedForPresenceAndPower) {
                                                    "--mpspass", kMpsPass, "--amtpollinterval", "1"}));
   ASSERT_TRUE(server->running()) << server->output();
   port = server->https_port();
-  auto sim = std::make_unique<peer::LanSim>(MW_AMTSIM, "127.0.0.98", 1, kAmtPass, "poll-test");
+  auto sim = std::make_unique<peer::LanSim>(MW_AMTSIM, "127.0.0.130", 1, kAmtPass, "poll-test");
   ASSERT_TRUE(sim->ready) << sim->output;
   const auto added = json::parse(control(port, f, {{"action", "addamtdevice"}, {"meshid", kAmtGroup}, {"devicename", "desk-7"},
-                                                   {"hostname", "127.0.0.98"}, {"amtusername", "admin"}, {"amtpassword", kAmtPass}}));
+                                                   {"hostname", "127.0.0.130"}, {"amtusername", "admin"}, {"amtpassword", kAmtPass}}));
   ASSERT_EQ(added["result"], "ok") << added.dump();
   const std::string id = added["nodeid"].get<std::string>().substr(6);
   auto d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[2] == "4" && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
   ASSERT_EQ(d[id][2], "4") << server->poll();
 
   // Powered off by someone else: the next check reads it.
-  const auto r = peer::run({"node", std::string(MW_TEST_DATA) + "/../peers/redir/meshcentral_wsman.cjs", "127.0.0.98", "16992", "admin",
+  const auto r = peer::run({"node", std::string(MW_TEST_DATA) + "/../peers/redir/meshcentral_wsman.cjs", "127.0.0.130", "16992", "admin",
                             kAmtPass, "8"},
                            peer::current_env(), std::chrono::seconds(30));
   ASSERT_EQ(r.status, 0) << r.out << r.err;
@@ -807,7 +808,7 @@ TEST_F(Mps, LanDevicesAreCheckedForPresenceAndPower) {
   EXPECT_EQ(log.find("check failed"), std::string::npos) << log;
 
   // Back (amtsim starts powered on): online again with its power state.
-  sim = std::make_unique<peer::LanSim>(MW_AMTSIM, "127.0.0.98", 1, kAmtPass, "poll-test");
+  sim = std::make_unique<peer::LanSim>(MW_AMTSIM, "127.0.0.130", 1, kAmtPass, "poll-test");
   ASSERT_TRUE(sim->ready) << sim->output;
   d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[2] == "4" && m.at(id)[3] == "1"; }, std::chrono::seconds(10));
   EXPECT_EQ(d[id], (std::vector<std::string>{"desk-7", "1", "4", "1"})) << server->poll();

@@ -1665,6 +1665,9 @@ void apply_theme(float scale) {
   c[ImGuiCol_Button] = ImVec4(0.20f, 0.45f, 0.75f, 1.0f);
   c[ImGuiCol_ButtonHovered] = ImVec4(0.26f, 0.53f, 0.85f, 1.0f);
   c[ImGuiCol_Header] = ImVec4(0.20f, 0.40f, 0.65f, 0.6f);
+  // Progress bars (transfers, IDE-R reads, disk use) in the theme's blue, not ImGui's yellow.
+  c[ImGuiCol_PlotHistogram] = ImVec4(0.20f, 0.45f, 0.75f, 1.0f);
+  c[ImGuiCol_PlotHistogramHovered] = ImVec4(0.26f, 0.53f, 0.85f, 1.0f);
   s.ScaleAllSizes(scale);
 }
 
