@@ -6,6 +6,7 @@
 #pragma once
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,7 +19,11 @@ namespace mw::test::peer {
 
 class PostgresServer {
  public:
-  PostgresServer() { start(); }
+  // With `tls`, the server also speaks TLS (ssl=on) with a certificate for 127.0.0.1 and
+  // localhost issued by a CA of the test's (ca_file()); other_ca_file() is a CA that did not.
+  explicit PostgresServer(bool tls = false) : tls_(tls) { start(); }
+  std::string ca_file() const { return (dir_.path / "ca.crt").string(); }
+  std::string other_ca_file() const { return (dir_.path / "other-ca.crt").string(); }
   ~PostgresServer() {
     if (running_) {
       run(cmd({(bin_ / "pg_ctl").string(), "-D", (dir_.path / "data").string(), "-m", "immediate", "-w", "stop"}), current_env(),
@@ -54,8 +59,12 @@ class PostgresServer {
                       "--no-sync"}),
                  current_env(), std::chrono::seconds(60));
     if (r.status != 0) return fail("initdb failed: " + r.err + r.out);
-    const std::string opts = "-p " + std::to_string(port_) + " -k " + dir_.path.string() +
-                             " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+    std::string opts = "-p " + std::to_string(port_) + " -k " + dir_.path.string() +
+                       " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+    if (tls_) {
+      if (std::string why = make_certificates(); !why.empty()) return fail(why);
+      opts += " -c ssl=on -c ssl_cert_file=" + (dir_.path / "server.crt").string() + " -c ssl_key_file=" + (dir_.path / "server.key").string();
+    }
     r = run(cmd({(bin_ / "pg_ctl").string(), "-D", data, "-o", opts, "-l", (dir_.path / "server.log").string(), "-w", "-t", "60",
                  "start"}),
             current_env(), std::chrono::seconds(90));
@@ -86,7 +95,45 @@ class PostgresServer {
   }
   void fail(const std::string& why) { error_ = why; }
 
+  // Two CAs and a server certificate from the first (openssl), the key readable by postgres only.
+  std::string make_certificates() {
+    const std::string d = dir_.path.string();
+    auto openssl = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), "openssl");
+      auto r = run(args, current_env(), std::chrono::seconds(60));
+      return r.status == 0 ? std::string() : "openssl " + args[1] + " failed: " + r.err;
+    };
+    for (const std::string ca : {"ca", "other-ca"}) {
+      if (auto e = openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                            "/CN=Meshwork test " + ca, "-keyout", d + "/" + ca + ".key", "-out", d + "/" + ca + ".crt"});
+          !e.empty()) {
+        return e;
+      }
+    }
+    if (auto e = openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+                          "-keyout", d + "/server.key", "-out", d + "/server.csr"});
+        !e.empty()) {
+      return e;
+    }
+    write_file(dir_.path / "server.ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+    if (auto e = openssl({"x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey", d + "/ca.key", "-CAcreateserial",
+                          "-days", "2", "-extfile", d + "/server.ext", "-out", d + "/server.crt"});
+        !e.empty()) {
+      return e;
+    }
+    ::chmod((dir_.path / "server.key").c_str(), 0600);
+    if (geteuid() == 0) {
+      const passwd* pw = getpwnam("postgres");
+      if (!pw || ::chown((dir_.path / "server.key").c_str(), pw->pw_uid, pw->pw_gid) != 0 ||
+          ::chown((dir_.path / "server.crt").c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+        return "cannot give the server key to postgres";
+      }
+    }
+    return {};
+  }
+
   TempDir dir_;
+  bool tls_ = false;
   fs::path bin_;
   std::vector<std::string> as_;
   int port_ = -1;

@@ -53,7 +53,8 @@ constexpr Spec kSettings[] = {
     {"WebRTC", Kind::kBool, "false", "MeshCentral WebRTC; accepted, no effect", Support::kAccepted},
     {"ClickOnce", Kind::kBool, "false", "MeshCentral ClickOnce; accepted, no effect", Support::kAccepted},
     {"Postgres", Kind::kObject, "",
-     "Keep the database in PostgreSQL instead of meshwork.db: {\"host\", \"port\", \"user\", \"password\", \"database\" (meshwork)}",
+     "Keep the database in PostgreSQL instead of meshwork.db: {\"host\", \"port\", \"user\", \"password\", \"database\" (meshwork), "
+     "TLS: \"sslmode\", \"sslrootcert\", \"sslcert\", \"sslkey\" or node-postgres' \"ssl\"}",
      Support::kYes, true},  // secret: holds the password
     {"DbExpire", Kind::kObject, "", "Retention of events and power events in seconds: {\"events\": N, \"powerevents\": N}"},
     // Operations

@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <climits>
 #include <mutex>
 #include <utility>
@@ -109,6 +110,41 @@ std::string PgOptions::label() const {
   return s + "/" + database;
 }
 
+namespace {
+
+// node-postgres' "ssl" as MeshCentral configurations hold it (config.json keys are read in order,
+// so a libpq "sslmode" or "sslrootcert" given as well wins). Certificates are files here:
+// node-postgres takes their text, which config.json cannot load, so text is refused clearly.
+mw::Result<Ok> node_postgres_ssl(const Json& value, PgOptions& o) {
+  if (value.is_boolean()) {
+    o.sslmode = value.get<bool>() ? "require" : "disable";
+    return Ok{};
+  }
+  if (!value.is_object()) return mw::make_error("bad-argument", "Postgres.ssl must be true, false or an object");
+  bool verify = true;
+  for (const auto& [key, v] : value.items()) {
+    const std::string k = ascii_lower(key);
+    if (k == "rejectunauthorized") {
+      if (!v.is_boolean()) return mw::make_error("bad-argument", "Postgres.ssl.rejectUnauthorized must be true or false");
+      verify = v.get<bool>();
+    } else if (k == "ca" || k == "cert" || k == "key") {
+      if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 1024 ||
+          v.get<std::string>().find("-----BEGIN") != std::string::npos) {
+        return mw::make_error("bad-argument", "Postgres.ssl." + key + " must name a PEM file (the file's name, not its text)");
+      }
+      (k == "ca" ? o.sslrootcert : k == "cert" ? o.sslcert : o.sslkey) = v.get<std::string>();
+    } else {
+      return mw::make_error("bad-argument", "Postgres.ssl." + key + " is not rejectUnauthorized, ca, cert or key");
+    }
+  }
+  // Verified only against a CA given here: without one node-postgres trusts Node's own CA list,
+  // which libpq does not have; "sslrootcert" names it otherwise.
+  o.sslmode = verify && !o.sslrootcert.empty() ? "verify-full" : "require";
+  return Ok{};
+}
+
+}  // namespace
+
 mw::Result<PgOptions> pg_options(const Json& j) {
   if (!j.is_object()) return mw::make_error("bad-argument", "Postgres must be an object: {\"host\", \"port\", \"user\", \"password\", \"database\"}");
   PgOptions o;
@@ -119,13 +155,31 @@ mw::Result<PgOptions> pg_options(const Json& j) {
         return mw::make_error("bad-argument", "Postgres.port must be a port number (1 to 65535)");
       }
       o.port = value.get<int>();
-    } else if (k == "host" || k == "user" || k == "password" || k == "database") {
+    } else if (k == "host" || k == "user" || k == "password" || k == "database" || k == "sslrootcert" || k == "sslcert" ||
+               k == "sslkey") {
       if (!value.is_string() || value.get<std::string>().size() > 1024) {
         return mw::make_error("bad-argument", "Postgres." + key + " must be text");
       }
-      (k == "host" ? o.host : k == "user" ? o.user : k == "password" ? o.password : o.database) = value.get<std::string>();
+      std::string& field = k == "host"          ? o.host
+                           : k == "user"        ? o.user
+                           : k == "password"    ? o.password
+                           : k == "database"    ? o.database
+                           : k == "sslrootcert" ? o.sslrootcert
+                           : k == "sslcert"     ? o.sslcert
+                                                : o.sslkey;
+      field = value.get<std::string>();
+    } else if (k == "sslmode") {
+      static const char* kModes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+      const std::string m = value.is_string() ? value.get<std::string>() : "";
+      if (std::find(std::begin(kModes), std::end(kModes), m) == std::end(kModes)) {
+        return mw::make_error("bad-argument", "Postgres.sslmode must be disable, allow, prefer, require, verify-ca or verify-full");
+      }
+      o.sslmode = m;
+    } else if (k == "ssl") {
+      if (auto r = node_postgres_ssl(value, o); !r) return r.error();
     } else {
-      return mw::make_error("bad-argument", "Postgres." + key + " is not host, port, user, password or database");
+      return mw::make_error("bad-argument", "Postgres." + key +
+                                                " is not host, port, user, password, database, ssl, sslmode, sslrootcert, sslcert or sslkey");
     }
   }
   if (o.database.empty()) return mw::make_error("bad-argument", "Postgres.database must not be empty");
@@ -160,6 +214,10 @@ struct PgStore::Impl {
     add("password", options.password);
     add("dbname", options.database);
     add("connect_timeout", timeout);
+    add("sslmode", options.sslmode);
+    add("sslrootcert", options.sslrootcert);
+    add("sslcert", options.sslcert);
+    add("sslkey", options.sslkey);
     const std::string app = "meshwork-server", encoding = "UTF8";
     add("application_name", app);
     add("client_encoding", encoding);

@@ -258,6 +258,71 @@ TEST_F(PgStoreTest, ConnectionProblemsAreClearErrorsAndADroppedConnectionIsMadeA
   EXPECT_EQ(after->value()["name"], "a");
 }
 
+// TLS to PostgreSQL (a server with ssl=on and a certificate from the test's CA): verified against
+// the CA given, refused against another CA, and the session the store holds is encrypted.
+TEST(PgStoreTls, TheServersCertificateIsVerifiedAgainstTheGivenCa) {
+  PostgresServer server(/*tls=*/true);
+  ASSERT_TRUE(server.running()) << server.error();
+  const std::string db = server.create_database();
+  ASSERT_FALSE(db.empty());
+  auto options = pg_options(Json{{"host", "127.0.0.1"}, {"port", server.port()}, {"user", "postgres"}, {"database", db},
+                                 {"ssl", {{"ca", server.ca_file()}}}});
+  ASSERT_TRUE(options) << options.error().message;
+  EXPECT_EQ(options->sslmode, "verify-full");
+  auto store = PgStore::open(*options);
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_TRUE(store.value()->put(Json{{"_id", "user//tls"}, {"type", "user"}, {"name", "tls"}}));
+  EXPECT_EQ(server.sql("SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+                       "WHERE a.application_name = 'meshwork-server' AND s.ssl"),
+            "1\n");
+
+  PgOptions other = *options;
+  other.sslrootcert = server.other_ca_file();
+  other.connect_timeout_s = 5;
+  auto refused = PgStore::open(other);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("certificate verify failed"), std::string::npos) << refused.error().message;
+
+  // Plain PostgreSQL with TLS required: a clear refusal, not a silent plain connection.
+  PostgresServer plain;
+  ASSERT_TRUE(plain.running()) << plain.error();
+  PgOptions need_tls;
+  need_tls.host = "127.0.0.1";
+  need_tls.port = plain.port();
+  need_tls.user = "postgres";
+  need_tls.database = "postgres";
+  need_tls.sslmode = "require";
+  auto no_tls = PgStore::open(need_tls);
+  ASSERT_FALSE(no_tls);
+  EXPECT_NE(no_tls.error().message.find("does not support SSL"), std::string::npos) << no_tls.error().message;
+}
+
+TEST(PgOptions, TlsIsReadFromLibpqOrNodePostgresNames) {
+  auto t = pg_options(Json{{"ssl", true}});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->sslmode, "require");
+  t = pg_options(Json{{"ssl", {{"rejectUnauthorized", false}}}});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->sslmode, "require");
+  t = pg_options(Json{{"ssl", {{"ca", "/etc/meshwork/pg-ca.crt"}, {"cert", "/c.crt"}, {"key", "/c.key"}}}});
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->sslmode, "verify-full");
+  EXPECT_EQ(t->sslrootcert, "/etc/meshwork/pg-ca.crt");
+  EXPECT_EQ(t->sslcert, "/c.crt");
+  EXPECT_EQ(t->sslkey, "/c.key");
+  // libpq's own names win over node-postgres' "ssl".
+  t = pg_options(Json{{"ssl", true}, {"sslmode", "verify-ca"}, {"sslrootcert", "/ca.pem"}});
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->sslmode, "verify-ca");
+  EXPECT_EQ(t->sslrootcert, "/ca.pem");
+  EXPECT_FALSE(pg_options(Json{{"sslmode", "sometimes"}}));
+  auto pem = pg_options(Json{{"ssl", {{"ca", "-----BEGIN CERTIFICATE-----\nMIIB..."}}}});
+  ASSERT_FALSE(pem);
+  EXPECT_NE(pem.error().message.find("must name a PEM file"), std::string::npos);
+  EXPECT_FALSE(pg_options(Json{{"ssl", {{"servername", "x"}}}}));
+  EXPECT_FALSE(pg_options(Json{{"ssl", "yes"}}));
+}
+
 TEST(PgOptions, SettingsObjectIsReadLikeMeshCentralsAndChecked) {
   auto o = pg_options(Json{{"host", "db.example"}, {"Port", 5433}, {"user", "mesh"}, {"password", "s3cret"}});
   ASSERT_TRUE(o) << o.error().message;
