@@ -299,74 +299,97 @@ void AmtManager::start_lan_polling(std::chrono::seconds interval) {
 }
 
 void AmtManager::poll_round() {
+  auto next_round = [this] {
+    // Every known LAN device not already being checked nor connected by CIRA.
+    for (const auto& id : lan_nodes_) {
+      if (!polling_.count(id) && !(mps_ && mps_->find(id))) poll_queue_.push_back(id);
+    }
+    poll_next();
+    poll_timer_->expires_after(poll_interval_);
+    poll_timer_->async_wait([this](beast::error_code ec) {
+      if (!ec) poll_round();
+    });
+  };
+  if (lan_scanned_) return next_round();
+  // The first round finds the LAN devices already recorded (added before this start, imported).
   std::vector<std::string> domains;
   for (const auto& d : ctx_.settings.domains) domains.push_back(d.id);
   ctx_.async_db->run(
       poll_strand_,
       [domains](store::Store& s) {
-        std::vector<LanDevice> out;
+        std::vector<std::string> out;
         for (const auto& d : domains) {
           auto nodes = s.list("node", d);
           if (!nodes) continue;
           for (const auto& n : nodes.value()) {
-            LanTarget t = lan_target(n);
-            if (!t.host.empty()) out.push_back({n.value("_id", ""), n.value("meshid", ""), std::move(t)});
+            if (!lan_target(n).host.empty()) out.push_back(n.value("_id", ""));
           }
         }
         return out;
       },
-      [this](std::vector<LanDevice> devices) {
-        for (auto& d : devices) {
-          if (polling_.count(d.nodeid) || (mps_ && mps_->find(d.nodeid))) continue;  // still checking; or on CIRA
-          poll_queue_.push_back(std::move(d));
-        }
-        poll_next();
-        poll_timer_->expires_after(poll_interval_);
-        poll_timer_->async_wait([this](beast::error_code ec) {
-          if (!ec) poll_round();
-        });
+      [this, next_round](std::vector<std::string> ids) {
+        lan_scanned_ = true;
+        lan_nodes_.insert(ids.begin(), ids.end());
+        next_round();
       });
+}
+
+void AmtManager::note_lan_device(const std::string& nodeid) {
+  asio::post(poll_strand_, [this, nodeid] { lan_nodes_.insert(nodeid); });
 }
 
 void AmtManager::poll_next() {
   while (polling_.size() < kMaxPolls && !poll_queue_.empty()) {
-    LanDevice d = std::move(poll_queue_.front());
+    std::string id = std::move(poll_queue_.front());
     poll_queue_.pop_front();
-    if (!polling_.insert(d.nodeid).second) continue;
-    poll_one(d);
+    if (polling_.insert(id).second) poll_one(id);
   }
 }
 
-void AmtManager::poll_done() {
-  poll_next();
-}
-
-void AmtManager::poll_one(const LanDevice& device) {
+void AmtManager::poll_one(const std::string& nodeid) {
+  struct Check {
+    bool lan = false;  // still a LAN device
+    std::string meshid;
+    LanTarget target;
+    std::optional<AmtCredentials> credentials;
+  };
+  auto finish = [this, nodeid](bool keep) {
+    asio::post(poll_strand_, [this, nodeid, keep] {
+      polling_.erase(nodeid);
+      if (!keep) lan_nodes_.erase(nodeid);
+      poll_next();
+    });
+  };
+  // The record as it is now (its address may have been edited), and its credentials.
   ctx_.async_db->run(
       ioc_.get_executor(),
-      [nodeid = device.nodeid, key = ctx_.amt_key](store::Store& s) { return load_credentials(s, nodeid, key); },
-      [this, device](mw::Result<std::optional<AmtCredentials>> c) {
-        auto finish = [this, nodeid = device.nodeid] {
-          asio::post(poll_strand_, [this, nodeid] {
-            polling_.erase(nodeid);
-            poll_done();
-          });
-        };
-        if (!c || !*c) return finish();  // no credentials: nothing to check with
+      [nodeid, key = ctx_.amt_key](store::Store& s) {
+        Check c;
+        auto n = s.get(nodeid);
+        if (!n || !n.value()) return c;
+        c.target = lan_target(*n.value());
+        c.lan = !c.target.host.empty();
+        c.meshid = n.value()->value("meshid", "");
+        if (auto cr = load_credentials(s, nodeid, key); cr && *cr) c.credentials = **cr;
+        return c;
+      },
+      [this, nodeid, finish](Check c) {
+        if (!c.lan) return finish(false);          // deleted, or no longer on the LAN
+        if (!c.credentials) return finish(true);  // nothing to check with (yet)
         auto inv = std::make_shared<Inventory>();
         std::deque<Op> ops;
         ops.push_back(read_power(inv));
-        WsmanChannel::start(make_tcp_link(ioc_.get_executor(), device.nodeid, device.target, cert_sink()), **c, std::move(ops),
-                            [this, device, inv, finish](std::optional<Error> err) {
+        WsmanChannel::start(make_tcp_link(ioc_.get_executor(), nodeid, c.target, cert_sink()), *c.credentials, std::move(ops),
+                            [this, nodeid, meshid = c.meshid, inv, finish](std::optional<Error> err) {
                               if (!err) {
-                                report_power(device.nodeid, device.meshid, true, inv->power);
+                                report_power(nodeid, meshid, true, inv->power);
                               } else if (err->code == "amt-channel-refused") {
                                 // Unreachable: offline (logged only when it changes, as a presence event).
-                                lan_presence(device.nodeid, device.meshid, false, 0);
+                                lan_presence(nodeid, meshid, false, 0);
                               } else {
-                                failed(device.nodeid, "check", *err);
+                                failed(nodeid, "check", *err);
                               }
-                              finish();
+                              finish(true);
                             });
       });
 }
@@ -400,6 +423,7 @@ void AmtManager::run(const accounts::AmtJob& job, Reply reply) {
                                                                            : "inventory");
           return;
         }
+        if (poll_timer_) note_lan_device(job.nodeid);
         go(make_tcp_link(ioc_.get_executor(), job.nodeid, std::move(where), cert_sink()), true);
       });
 }

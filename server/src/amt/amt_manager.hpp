@@ -88,14 +88,10 @@ class AmtManager {
   void failed(const std::string& nodeid, const std::string& what, const Error& error);
   void certificate_seen(const std::string& nodeid, const std::string& sha384, bool accepted);
 
-  struct LanDevice {
-    std::string nodeid, meshid;
-    LanTarget target;
-  };
   void poll_round();
-  void poll_next();                        // on poll_strand_
-  void poll_one(const LanDevice& device);  // calls poll_done() on poll_strand_ when over
-  void poll_done();
+  void poll_next();                            // on poll_strand_
+  void poll_one(const std::string& nodeid);    // on poll_strand_; poll_next() there when over
+  void note_lan_device(const std::string& nodeid);  // a device reached by TCP joins the checks
 
   asio::io_context& ioc_;
   ServerContext& ctx_;
@@ -105,7 +101,12 @@ class AmtManager {
   asio::strand<asio::io_context::executor_type> poll_strand_;
   std::unique_ptr<asio::steady_timer> poll_timer_;
   std::chrono::seconds poll_interval_{30};
-  std::deque<LanDevice> poll_queue_;
+  // The LAN devices: found by one scan of the store at the first round, then added as jobs reach
+  // devices by TCP; a device whose record is gone or has no intelamt.host any more is dropped
+  // when it is next checked. Each round reads only their records, not every device's.
+  std::set<std::string> lan_nodes_;
+  bool lan_scanned_ = false;
+  std::deque<std::string> poll_queue_;
   std::set<std::string> polling_;  // node ids being checked
 };
 
