@@ -75,7 +75,7 @@ Bytes IderDrives::tick(std::uint64_t now_ms) {
   Bytes out;
   handle(session_.tick(now_ms), out);
   // A boot with the drives shown: the firmware probes them (once per boot).
-  if (enabled_seen_ && !probe_ && device_.ider_probe_pending() && device_.boots() != boot_seen_) {
+  if (session_.enabled() && !probe_ && device_.ider_probe_pending() && device_.boots() != boot_seen_) {
     boot_seen_ = device_.boots();
     start_probe(out);
   }
@@ -87,7 +87,6 @@ void IderDrives::handle(ider::Output o, Bytes& out) {
   for (auto& e : o.events) {
     if (auto* t = std::get_if<ider::Toggled>(&e)) {
       device_.ider_attach(t->ok);
-      enabled_seen_ = t->ok;
       if (t->ok && t->mode != ider::StartMode::kOnReboot && !probe_) {
         boot_seen_ = device_.boots();  // shown now: probed now, and again at the next boot
         start_probe(out);

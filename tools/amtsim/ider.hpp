@@ -52,7 +52,6 @@ class IderDrives {
   WsmanDevice& device_;
   std::string user_;
   ider::DeviceSession session_;
-  bool enabled_seen_ = false;
   std::uint64_t boot_seen_ = 0;  // the boot the drives were last probed at
   std::vector<ider::Drive> to_probe_;
   std::unique_ptr<Probe> probe_;

@@ -33,22 +33,13 @@ Output DeviceSession::feed(std::span<const std::uint8_t> bytes) {
 }
 
 void DeviceSession::on_frame(Frame& f, Output& out) {
-  auto u32 = [&](std::size_t at) {
-    return static_cast<std::uint32_t>(f.body[at]) | (static_cast<std::uint32_t>(f.body[at + 1]) << 8) |
-           (static_cast<std::uint32_t>(f.body[at + 2]) << 16) | (static_cast<std::uint32_t>(f.body[at + 3]) << 24);
-  };
   auto reply = [&](std::uint8_t type, std::uint32_t value) {
-    std::vector<std::uint8_t> b{type};
-    for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-    send(kDisableEnableFeaturesReply, 0, b, out);
+    send(kDisableEnableFeaturesReply, 0, encode_features({type, value}), out);
   };
   switch (f.opcode) {
     case kOpenSession: {
       if (opened_) return fail(out, "ider-protocol", "the console opened the IDE-R session twice");
-      timeouts_.rx_timeout_ms = static_cast<std::uint16_t>(f.body[0] | (f.body[1] << 8));
-      timeouts_.tx_timeout_ms = static_cast<std::uint16_t>(f.body[2] | (f.body[3] << 8));
-      timeouts_.heartbeat_ms = static_cast<std::uint16_t>(f.body[4] | (f.body[5] << 8));
-      timeouts_.version = u32(6);
+      timeouts_ = decode_timeouts(f.body);
       opened_ = true;
       send(kOpenSessionReply, 0, encode_device_info(config_.info), out);
       out.events.emplace_back(Opened{config_.info, timeouts_});
@@ -65,11 +56,11 @@ void DeviceSession::on_frame(Frame& f, Output& out) {
     case kHeartbeat: return;
     case kResetOccurredResponse: resetting_ = false; return;
     case kDisableEnableFeatures: {
-      const std::uint8_t type = f.body[0];
+      const Features request = decode_features(f.body);
+      const std::uint8_t type = request.type;
       if (type == kRegsToggle) {
         StartMode mode{};
-        const std::uint32_t value = u32(1);
-        if (start_mode_from_toggle(value, mode)) {
+        if (start_mode_from_toggle(request.value, mode)) {
           enabled_ = true;
           mode_ = mode;
           out.events.emplace_back(Toggled{true, mode});

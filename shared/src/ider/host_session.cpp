@@ -110,19 +110,11 @@ void HostSession::fail(Output& out, std::string code, std::string message) {
 
 Output HostSession::start() {
   Output out;
-  Bytes b;
-  b.push_back(static_cast<std::uint8_t>(config_.timeouts.rx_timeout_ms & 0xFF));
-  b.push_back(static_cast<std::uint8_t>(config_.timeouts.rx_timeout_ms >> 8));
-  b.push_back(static_cast<std::uint8_t>(config_.timeouts.tx_timeout_ms & 0xFF));
-  b.push_back(static_cast<std::uint8_t>(config_.timeouts.tx_timeout_ms >> 8));
-  b.push_back(static_cast<std::uint8_t>(config_.timeouts.heartbeat_ms & 0xFF));
-  b.push_back(static_cast<std::uint8_t>(config_.timeouts.heartbeat_ms >> 8));
-  for (int i = 0; i < 4; ++i) b.push_back(static_cast<std::uint8_t>(config_.timeouts.version >> (8 * i)));
   if (!media(Drive::kFloppy) && !media(Drive::kCdrom)) {
     fail(out, "ider-no-media", "an IDE-R session needs a floppy or a CD-ROM image");
     return out;
   }
-  send(kOpenSession, 0, b, out);
+  send(kOpenSession, 0, encode_timeouts(config_.timeouts), out);
   return out;
 }
 
@@ -153,10 +145,7 @@ void HostSession::on_frame(Frame& f, Output& out) {
       opened_ = true;
       chunk_.reserve(device_.read_buffer - device_.read_buffer % 512);
       out.events.emplace_back(Opened{device_, config_.timeouts});
-      Bytes t{kRegsToggle};
-      const std::uint32_t v = toggle_value(config_.start);
-      for (int i = 0; i < 4; ++i) t.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-      return send(kDisableEnableFeatures, 0, t, out);
+      return send(kDisableEnableFeatures, 0, encode_features({kRegsToggle, toggle_value(config_.start)}), out);
     }
     case kCloseSessionReply:
       finished_ = true;
@@ -174,14 +163,12 @@ void HostSession::on_frame(Frame& f, Output& out) {
       out.events.emplace_back(BusReset{});
       return;
     case kDisableEnableFeaturesReply: {
-      const std::uint8_t type = f.body[0];
-      const std::uint32_t value = static_cast<std::uint32_t>(f.body[1]) | (static_cast<std::uint32_t>(f.body[2]) << 8) |
-                                  (static_cast<std::uint32_t>(f.body[3]) << 16) | (static_cast<std::uint32_t>(f.body[4]) << 24);
-      if (type == kRegsToggle) {
-        enabled_ = value == 1;
+      const Features r = decode_features(f.body);
+      if (r.type == kRegsToggle) {
+        enabled_ = r.value == 1;
         out.events.emplace_back(Toggled{enabled_, config_.start});
-      } else if (type == kRegsStatus) {
-        enabled_ = (value & 2) != 0;
+      } else if (r.type == kRegsStatus) {
+        enabled_ = (r.value & 2) != 0;
       }
       return;
     }

@@ -180,6 +180,39 @@ Result<DeviceInfo> decode_device_info(std::span<const std::uint8_t> body) {
   return i;
 }
 
+std::vector<std::uint8_t> encode_timeouts(const SessionTimeouts& t) {
+  std::vector<std::uint8_t> b;
+  put_u16le(b, t.rx_timeout_ms);
+  put_u16le(b, t.tx_timeout_ms);
+  put_u16le(b, t.heartbeat_ms);
+  put_u32le(b, t.version);
+  return b;
+}
+
+SessionTimeouts decode_timeouts(std::span<const std::uint8_t> body) {
+  SessionTimeouts t;
+  if (body.size() < 10) return t;
+  t.rx_timeout_ms = u16le(body, 0);
+  t.tx_timeout_ms = u16le(body, 2);
+  t.heartbeat_ms = u16le(body, 4);
+  t.version = u32le(body, 6);
+  return t;
+}
+
+std::vector<std::uint8_t> encode_features(const Features& f, bool with_value) {
+  std::vector<std::uint8_t> b{f.type};
+  if (with_value) put_u32le(b, f.value);
+  return b;
+}
+
+Features decode_features(std::span<const std::uint8_t> body) {
+  Features f;
+  if (body.empty()) return f;
+  f.type = body[0];
+  if (body.size() >= 5) f.value = u32le(body, 1);
+  return f;
+}
+
 std::vector<std::uint8_t> encode_command(const Command& c) {
   std::vector<std::uint8_t> b(kCommandBody, 0);
   b[1] = c.dma ? 1 : 0;                                    // feature register

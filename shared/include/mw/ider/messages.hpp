@@ -120,6 +120,18 @@ struct SessionTimeouts {
   bool operator==(const SessionTimeouts&) const = default;
 };
 
+std::vector<std::uint8_t> encode_timeouts(const SessionTimeouts& t);  // body of 0x40
+SessionTimeouts decode_timeouts(std::span<const std::uint8_t> body);   // the Splitter gave it whole
+
+// DisableEnableFeatures (0x48) and its reply (0x49): a type and, for REGS_TOGGLE and in every
+// reply, a u32 LE value.
+struct Features {
+  std::uint8_t type = kRegsToggle;
+  std::uint32_t value = 0;
+};
+std::vector<std::uint8_t> encode_features(const Features& f, bool with_value = true);
+Features decode_features(std::span<const std::uint8_t> body);  // value 0 when the body has none
+
 // CommandWritten: the drive addressed and the SCSI packet (ATAPI) the host wrote.
 struct Command {
   Drive drive = Drive::kCdrom;
