@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "device_icons.hpp"
 #include "text.hpp"
 #include "theme.hpp"
 
@@ -154,6 +156,8 @@ bool App::on_control_message(std::string_view text) {
         group_panel_.on_result(r.value());
       } else if (a == "removedevices" || a == "changeDeviceMesh") {
         bulk_.on_result(r.value());
+      } else if (a == "changedevice") {
+        if (!edit_.nodeid.empty()) edit_.result = r->result;  // the edit dialog shows a refusal
       } else if (a == "toast") {
         message_.on_result("", r->result);
       } else {
@@ -246,6 +250,7 @@ void App::on_connection(Connection state, std::string detail) {
 
 void App::draw(float width, float height) {
   buttons_.clear();
+  drawn_icons_.clear();
   const bool header = !(embed_.hide & 1) && fullscreen_.empty();
   apply_viewmode();
   if (header) draw_header(width);
@@ -954,7 +959,9 @@ void App::draw_devices(float width, float height) {
         ImGui::PopID();
         record_item(buttons_, "select:" + d->name);
         ImGui::TableSetColumnIndex(1);
-        ImGui::TextColored(d->conn ? kOk : kMuted, "\xE2\x97\x8F");
+        device_icon_item(d->icon, d->conn != 0);  // its kind, coloured and badged while online
+        record_item(buttons_, "icon:" + d->name);
+        drawn_icons_[d->id] = device_icon_kind(d->icon);
         ImGui::SameLine();
         // The name opens the device's page.
         ImGui::PushID(d->id.c_str());
@@ -1248,14 +1255,15 @@ void App::draw_device_pages() {
     }
     const std::string title = d.name + "###device" + d.id;
     if (ImGui::Begin(title.c_str(), &page.open, ImGuiWindowFlags_NoSavedSettings)) {
-      ImGui::TextColored(d.conn ? kOk : kMuted, "\xE2\x97\x8F");
+      device_icon_item(d.icon, d.conn != 0);
+      record_item(buttons_, "page-icon:" + d.name);
       ImGui::SameLine();
-      ImGui::TextUnformatted(d.conn ? "Online" : "Offline");
+      ImGui::TextColored(d.conn ? kOk : kMuted, "%s", d.conn ? "Online" : "Offline");
       ImGui::SameLine();
       draw_session_buttons(d, "page-");
       ImGui::SameLine();
       if (action_button("Edit", d.id + "/edit", "page-edit:" + d.name)) {
-        edit_ = {d.id, d.name, d.desc, {}, d.amt && d.amt->tls, false};
+        edit_ = {d.id, d.name, d.desc, {}, d.amt && d.amt->tls, false, 0, {}};
         for (const auto& t : d.tags) edit_.tags += (edit_.tags.empty() ? "" : ", ") + t;
         edit_open_ = false;
       }
@@ -1422,6 +1430,7 @@ void App::draw_edit_device() {
   field("Description", edit_.desc, "edit-desc");
   field("Tags (separated by commas)", edit_.tags, "edit-tags");
   const proto::Device& shown = dev->second;
+  draw_icon_picker(shown);
   if (shown.amt) {
     ImGui::Checkbox("Intel AMT over TLS (16993, 16995)", &edit_.amt_tls);
     record_item(buttons_, "edit-amt-tls");
@@ -1439,6 +1448,7 @@ void App::draw_edit_device() {
   ImGui::EndDisabled();
   ImGui::SameLine();
   const bool cancel = ImGui::Button("Cancel", ImVec2(em * 6, 0));
+  record_item(buttons_, "edit-cancel");
   if (save && valid) {  // only what changed, so the event names exactly that
     nlohmann::json req{{"action", "changedevice"}, {"nodeid", edit_.nodeid}};
     const proto::Device& d = dev->second;
@@ -1457,6 +1467,57 @@ void App::draw_edit_device() {
     ++revision_;
   }
   ImGui::EndPopup();
+}
+
+// The edit dialog's icon picker: MeshCentral's eight kinds; a choice is sent at once
+// (changedevice with icon) and the highlight follows the stored record when its event arrives.
+// Only for those with "manage devices" on the device's group, as the server checks.
+void App::draw_icon_picker(const proto::Device& d) {
+  const float em = ImGui::GetFontSize();
+  bool may_manage = false;
+  if (user_) {
+    const auto r = user_->mesh_rights.find(d.meshid);
+    may_manage = r != user_->mesh_rights.end() && (r->second & 4) != 0;
+  }
+  ImGui::TextUnformatted("Icon");
+  const int stored = device_icon_kind(d.icon);
+  const bool pending = edit_.icon != 0 && edit_.icon != stored;
+  const ImVec4 selected = ImGui::GetStyleColorVec4(ImGuiCol_Button);
+  const ImVec4 idle = ImGui::GetStyleColorVec4(ImGuiCol_FrameBg);
+  const float side = std::round(em * 2.2f), icon = std::round(em * 1.5f);
+  ImGui::BeginDisabled(!may_manage);
+  for (int k = 1; k <= kDeviceIconCount; ++k) {
+    ImGui::PushID(k);
+    if (k > 1) ImGui::SameLine(0, std::round(em * 0.4f));
+    const bool current = k == stored;
+    ImGui::PushStyleColor(ImGuiCol_Button, current ? selected : pending && k == edit_.icon ? ImVec4(selected.x, selected.y, selected.z, 0.45f) : idle);
+    const bool chosen = ImGui::Button("##icon", ImVec2(side, side));
+    ImGui::PopStyleColor();
+    const ImVec2 lo = ImGui::GetItemRectMin();
+    // Light on the highlighted (stored) one, grey on the others until hovered; no online badge.
+    const ImVec4 ink = current || ImGui::IsItemHovered() ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : kMuted;
+    draw_device_icon(ImGui::GetWindowDrawList(), ImVec2(lo.x + (side - icon) * 0.5f, lo.y + (side - icon) * 0.5f), icon, k, ink,
+                     current ? 0.25f : 0.15f);
+    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", device_icon_name(k));
+    record_item(buttons_, std::string("edit-icon:") + device_icon_name(k));
+    if (chosen && k != d.icon) {
+      edit_.icon = k;
+      edit_.result.clear();
+      send_json({{"action", "changedevice"}, {"nodeid", d.id}, {"icon", k}});
+      ++revision_;
+    }
+    ImGui::PopID();
+  }
+  ImGui::EndDisabled();
+  if (!may_manage) {
+    ImGui::TextColored(kMuted, "Changing the icon needs the \"manage devices\" right on the device's group.");
+  } else if (!edit_.result.empty() && edit_.result != "ok") {
+    ImGui::TextColored(kBad, "%s", edit_.result.c_str());
+  } else if (pending) {
+    ImGui::TextColored(kMuted, "Changing to %s…", device_icon_name(edit_.icon));
+  } else {
+    ImGui::TextColored(kMuted, "%s. A choice applies at once.", device_icon_name(stored));
+  }
 }
 
 namespace {

@@ -195,6 +195,8 @@ class App {
   // Screen rectangles (x, y, w, h in framebuffer pixels) of the last frame's action buttons, by
   // name ("terminal:<device name>"): tests click what a person would.
   const ItemRects& buttons() const { return buttons_; }
+  // The icon kind (1..8) each device's My Devices row showed in the last frame, by device id.
+  const std::map<std::string, int>& drawn_icons() const { return drawn_icons_; }
   void set_mono_font(ImFont* f) { mono_ = f; }
   // The Add Agent dialog's install command ("" when the dialog is closed).
   std::string add_agent_command() const;
@@ -258,6 +260,7 @@ class App {
   void draw_password_dialog();
   void open_password_dialog();
   void draw_edit_device();
+  void draw_icon_picker(const proto::Device& d);
   DevicePage* device_page(const std::string& nodeid);
   void send_json(const nlohmann::json& request);
   void draw_single_view(float width, float height, float top);
@@ -291,6 +294,7 @@ class App {
   std::vector<KeyEvent> keys_;
   TexturePort textures_;
   ItemRects buttons_;
+  std::map<std::string, int> drawn_icons_;
   ImFont* mono_ = nullptr;
   std::string add_agent_group_;  // the group whose Add Agent dialog is open
   struct AddAmt {
@@ -312,6 +316,8 @@ class App {
     std::string nodeid, name, desc, tags;
     bool amt_tls = false;     // Intel AMT devices: reached over TLS
     bool trust_cert = false;  // forget the pinned certificate (pin the one it presents next)
+    int icon = 0;             // the icon last chosen in the picker (0: none chosen yet)
+    std::string result;       // the server's last answer to a change ("ok" or why not)
   } edit_;
   bool edit_open_ = false;
   std::string navigate_to_;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "device_icons.hpp"
 #include "device_page.hpp"
 #include "theme.hpp"
 
@@ -174,6 +175,10 @@ void BulkActions::draw_dialogs(const Send& send, ItemRects& buttons, const std::
     if (!message_.empty()) ImGui::TextColored(kBad, "%s", message_.c_str());
     for (const auto& [id, o] : outputs_) {
       ImGui::Separator();
+      if (const auto d = devices.find(id); d != devices.end()) {
+        device_icon_item(d->second.icon, d->second.conn != 0);
+        ImGui::SameLine();
+      }
       ImGui::TextColored(o.finished ? (o.exitcode == 0 ? kOk : kWarn) : kMuted, "%s", name_of(devices, id).c_str());
       if (o.finished) {
         ImGui::SameLine();

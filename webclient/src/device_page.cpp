@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "device_icons.hpp"
 #include "theme.hpp"
 
 namespace mw::web {
@@ -137,6 +138,13 @@ void DevicePage::draw_notes(bool may_edit, const std::function<void(const std::s
 void DevicePage::draw_general(const proto::Device& d, const proto::DeviceGroup* group) const {
   if (begin_pairs("##record")) {
     row("Group", group ? group->name : d.meshid);
+    ImGui::TableNextRow();  // its kind, as its icon shows it everywhere
+    ImGui::TableSetColumnIndex(0);
+    ImGui::TextColored(kMuted, "Kind");
+    ImGui::TableSetColumnIndex(1);
+    device_icon_item(d.icon, d.conn != 0);
+    ImGui::SameLine();
+    ImGui::TextUnformatted(device_icon_name(d.icon));
     row("Description", d.desc.empty() ? "—" : d.desc);
     row("Tags", d.tags.empty() ? "—" : joined(d.tags));
     row("Connection", connection_text(d.conn), d.conn ? kOk : kMuted);

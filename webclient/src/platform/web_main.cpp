@@ -235,8 +235,11 @@ void report_to_page() {
   nlohmann::json list = nlohmann::json::object();
   for (const auto& [id, d] : g.app.devices()) {
     names += d.name + "\n";
-    states[d.name] = {{"id", id}, {"conn", d.conn}, {"pwr", d.pwr}, {"desc", d.desc}};
-    list[id] = {{"name", d.name}, {"conn", d.conn}, {"pwr", d.pwr}, {"meshid", d.meshid}};
+    states[d.name] = {{"id", id}, {"conn", d.conn}, {"pwr", d.pwr}, {"desc", d.desc}, {"icon", d.icon}};
+    // drawnIcon: the icon My Devices showed for it in the last frame (0: not shown).
+    const auto drawn = g.app.drawn_icons().find(id);
+    list[id] = {{"name", d.name}, {"conn", d.conn}, {"pwr", d.pwr}, {"meshid", d.meshid}, {"icon", d.icon},
+                {"drawnIcon", drawn == g.app.drawn_icons().end() ? 0 : drawn->second}};
   }
   // The same by device id (names need not be unique): window.meshwork.deviceList.
   const std::string list_text = list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
