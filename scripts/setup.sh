@@ -19,7 +19,7 @@ PKGS=(
   # native libraries
   libboost-dev libssl-dev openssl nlohmann-json3-dev libsqlite3-dev sqlite3 zlib1g-dev
   libturbojpeg0-dev libjpeg62-turbo-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev googletest libbenchmark-dev libpq-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libpq-dev libcurl4-openssl-dev
   libvncserver-dev libx11-dev libxtst-dev libxext-dev libxfixes-dev libxrandr-dev libisal-dev
   # WebAssembly toolchain (emscripten 3.1.6, clang 14); its optimizer needs acorn
   emscripten node-acorn binaryen
@@ -30,6 +30,8 @@ PKGS=(
   tigervnc-tools x11-xserver-utils xdotool xclip
   vim less htop whiptail dialog bsdutils
   postgresql nginx-light
+  # a real SMTP server for the mail tests (account verification, password reset)
+  python3-aiosmtpd
   # disk images served over Intel AMT IDE-R (a bootable ISO 9660 CD-ROM, a FAT floppy)
   xorriso dosfstools
 )

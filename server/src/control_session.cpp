@@ -6,6 +6,7 @@
 
 #include "agents/registry.hpp"
 #include "amt/amt_manager.hpp"
+#include "accounts/account_mail.hpp"
 #include "amt/amt_scanner.hpp"
 
 #include "accounts/actions.hpp"
@@ -164,6 +165,7 @@ void ControlSession<NextLayer>::on_authenticated(std::string userid) {
         logger("control")->debug("{} control channel open for {}", self->peer_, self->userid_);
         proto::ServerInfo info = self->ctx_.info;
         info.domain = self->domain_.id;
+        info.emailcheck = self->ctx_.account_mail != nullptr;
         self->send(std::make_shared<const std::string>(proto::encode(info)));
         self->send(Json{{"action", "userinfo"}, {"userinfo", accounts::safe_user(*user)}});
         self->do_read();
@@ -195,6 +197,7 @@ void ControlSession<NextLayer>::on_read(beast::error_code ec, std::size_t) {
     if (action == "serverinfo") {
       proto::ServerInfo info = ctx_.info;
       info.domain = domain_.id;
+      info.emailcheck = ctx_.account_mail != nullptr;
       send(std::make_shared<const std::string>(proto::encode(info)));
     } else if (action == "ping") {
       send(Json{{"action", "pong"}});
@@ -257,6 +260,9 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
           if (auto link = self->ctx_.agents ? self->ctx_.agents->find(nodeid) : nullptr) link->send_uninstall();
         }
         for (auto& n : d.outcome.agent_notices) self->send_notice(std::move(n));
+        if (self->ctx_.account_mail) {
+          for (const auto& m : d.outcome.mails) self->ctx_.account_mail->send(m, self->domain_);
+        }
         if (d.outcome.caller_gone) {
           self->send(Json{{"action", "close"}, {"cause", "noauth"}, {"msg", "noauth"}, {"reason", "The account is locked or removed."}});
           return self->close_after_writes();

@@ -60,6 +60,7 @@ class ControlSession : public accounts::EventSink, public std::enable_shared_fro
     if (!ctx_.amt_key.empty()) env.amt_key = &ctx_.amt_key;
     if (ctx_.cira) env.cira = &*ctx_.cira;
     env.wan_only = ctx_.settings.wan_only;
+    env.email_check = ctx_.account_mail != nullptr;
     return env;
   }
   void send(std::shared_ptr<const std::string> text);

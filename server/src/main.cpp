@@ -20,6 +20,7 @@
 #include "config/config.hpp"
 #include "db_tools.hpp"
 #include "store/sqlite_store.hpp"
+#include "accounts/account_mail.hpp"
 #include "accounts/service.hpp"
 #include "agents/agent_keys.hpp"
 #include "agents/mesh_relay.hpp"
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
   if (s.cert.empty()) s.cert = host_name();
   set_log_level(s.log_level);
   for (const auto& w : cfg.warnings) logger("config")->warn("{}", w);
+  for (const auto& w : s.warnings) logger("config")->warn("{}", w);
   if (!cfg.file.empty()) logger("config")->info("settings from {} and the command line", cfg.file.string());
 
   // One descriptor per agent, CIRA device and browser: the soft limit (often 1,024) raised to the hard one.
@@ -180,6 +182,16 @@ int main(int argc, char** argv) {
       ctx.mps_password = std::move(pass.value());
     }
     ctx.amt_key = amt::load_or_create_credentials_key(s.datapath);
+    if (ctx.settings.smtp && ctx.settings.email_check()) {
+      auto key = accounts::AccountMail::load_or_create_key(*ctx.db);
+      if (!key) throw std::runtime_error("database: " + key.error().message);
+      ctx.account_mail = std::make_unique<accounts::AccountMail>(
+          ctx, std::make_unique<mail::Mailer>(*ctx.settings.smtp, ctx.settings.cert), std::move(key.value()));
+      ctx.account_mail->mailer().verify();
+    } else if (ctx.settings.smtp) {
+      logger("mail")->warn("config.json smtp is set, but email verification and password reset by mail need a server name with a "
+                           "dot (Cert) and WAN or hybrid mode; mail is off");
+    }
     web.start();
     if (s.mps_port > 0 && !s.lan_only) {  // LAN mode has no MPS, as in MeshCentral
       mps = std::make_unique<amt::MpsServer>(ioc, ctx);

@@ -24,6 +24,7 @@ class thread_pool;
 }
 namespace mw::server::accounts {
 class Service;
+class AccountMail;
 }
 namespace mw::server::amt {
 class MpsServer;
@@ -64,6 +65,9 @@ struct ServerContext {
   std::unique_ptr<store::AsyncStore> async_db;
   // Logins, sessions, live events (accounts/service.hpp); created after async_db.
   std::unique_ptr<accounts::Service> accounts;
+  // Email verification and password reset (accounts/account_mail.hpp): set when
+  // Settings::email_check() holds at start.
+  std::unique_ptr<accounts::AccountMail> account_mail;
   // Intel AMT: the CIRA password (MpsPass or generated, amt/mps_server.hpp) and the MPS, when on.
   std::string mps_password;
   std::optional<accounts::CiraInfo> cira;  // set when the MPS listens

@@ -177,6 +177,11 @@ Settings make_settings(const config::Config& cfg) {
       s.domains.push_back(d);
     }
   }
+  if (const auto it = cfg.sections.find("smtp"); it != cfg.sections.end()) {
+    auto smtp = mail::smtp_settings(*it, s.warnings);
+    if (!smtp) throw config::ConfigError(smtp.error().message);
+    s.smtp = std::move(smtp.value());
+  }
   return s;
 }
 

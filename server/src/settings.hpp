@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mail/smtp.hpp"
 #include "store/pg_options.hpp"
 
 namespace mw::server {
@@ -74,7 +75,9 @@ struct Settings {
   std::string user;
   int agent_pong_seconds = 0;
   std::string mps_pass;  // secret
-  std::optional<store::PgOptions> postgres;  // Postgres: the store in PostgreSQL (else the SQLite file); secret
+  std::optional<store::PgOptions> postgres;
+  // config.json "smtp": mail for account verification and password reset; pass is secret.
+  std::optional<mail::SmtpSettings> smtp;  // Postgres: the store in PostgreSQL (else the SQLite file); secret
   // Retention (DbExpire, in MeshCentral's seconds; kept here in whole days, rounded up).
   int event_retention_days = 20;
   int power_retention_days = 10;
@@ -82,11 +85,15 @@ struct Settings {
   std::string log_level = "info";
   int threads = 0;
   std::vector<DomainSettings> domains;  // the default domain ("") first
+  std::vector<std::string> warnings;    // found while reading settings (logged at start, with config.json's)
 
   int public_port(int bound_port) const { return alias_port ? alias_port : bound_port; }
   // "LAN", "WAN" or "hybrid", as MeshCentral names its modes.
   std::string mode() const;
   const DomainSettings& default_domain() const { return domains.front(); }
+  // MeshCentral's rule for asking users to verify their email (and offering password reset by
+  // mail): a mail server, a server name with a dot (not a bare host name), and not LAN mode.
+  bool email_check() const { return smtp.has_value() && cert.find('.') != std::string::npos && !lan_only; }
 };
 
 // Builds typed settings; throws config::ConfigError on values that are well-typed but invalid

@@ -84,6 +84,16 @@ struct Fixture {
     rec["siteadmin"] = siteadmin;
     if (!db->put(rec)) throw std::runtime_error("cannot write user " + user);
   }
+  // Sets a user's email address and whether it is verified.
+  void set_email(const std::string& user, const std::string& email, bool verified) const {
+    auto db = open_db();
+    auto u = db->get("user//" + user);
+    if (!u || !u.value()) throw std::runtime_error("no user " + user);
+    auto rec = *u.value();
+    rec["email"] = email;
+    rec["emailVerified"] = verified;
+    if (!db->put(rec)) throw std::runtime_error("cannot write user " + user);
+  }
   ClientOptions verifying() const {
     ClientOptions o;
     o.root_pem = read_text_file((data() / "root-cert-public.crt").string());

@@ -33,31 +33,9 @@ inline std::string meshcentral_amt_node_value(const std::string& uuid) {
 }
 
 // amtsim started with `argv`, its stdout read by the test.
-class AmtsimProcess {
+class AmtsimProcess : public OutputChild {
  public:
-  explicit AmtsimProcess(const std::vector<std::string>& argv) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return;
-    child_ = Child::spawn(argv, current_env(), {}, -1, -1, out[1]);
-    close(out[1]);
-    fd_ = out[0];
-  }
-  ~AmtsimProcess() {
-    if (fd_ >= 0) close(fd_);
-  }
-  AmtsimProcess(const AmtsimProcess&) = delete;
-  AmtsimProcess& operator=(const AmtsimProcess&) = delete;
-
-  // Reads stdout until `text` has appeared after offset `from` (or the deadline).
-  bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30), std::size_t from = 0) {
-    return read_until(fd_, output, text, from, Clock::now() + within) != std::string::npos;
-  }
-  pid_t pid() const { return child_.pid(); }
-  std::string output;  // its lines so far
-
- private:
-  Child child_;
-  int fd_ = -1;
+  using OutputChild::OutputChild;
 };
 
 // amtsim in CIRA mode: `count` devices logging in to the MPS on `mps_port`.

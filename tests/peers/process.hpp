@@ -254,6 +254,34 @@ inline std::size_t read_until(int fd, std::string& buffer, std::string_view text
   }
 }
 
+// A program started with `argv` whose stdout the test reads (stderr to `log`, or /dev/null).
+class OutputChild {
+ public:
+  explicit OutputChild(const std::vector<std::string>& argv, const fs::path& log = {}) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return;
+    child_ = Child::spawn(argv, current_env(), log, -1, -1, out[1]);
+    close(out[1]);
+    fd_ = out[0];
+  }
+  ~OutputChild() {
+    if (fd_ >= 0) close(fd_);
+  }
+  OutputChild(const OutputChild&) = delete;
+  OutputChild& operator=(const OutputChild&) = delete;
+
+  // Reads stdout until `text` has appeared after offset `from` (or the deadline).
+  bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30), std::size_t from = 0) {
+    return read_until(fd_, output, text, from, Clock::now() + within) != std::string::npos;
+  }
+  pid_t pid() const { return child_.pid(); }
+  std::string output;  // its lines so far
+
+ private:
+  Child child_;
+  int fd_ = -1;
+};
+
 // A TCP port on 127.0.0.1 that nothing listens on right now (the kernel's choice).
 inline int free_port() {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

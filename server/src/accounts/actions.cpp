@@ -10,6 +10,7 @@
 #include "amt/amt_scanner.hpp"
 #include "amt/credentials.hpp"
 #include "auth/password.hpp"
+#include "mail/smtp.hpp"
 #include "store/records.hpp"
 
 namespace mw::server::accounts {
@@ -158,8 +159,12 @@ void do_edituser(Store& db, const ActionEnv& env, const Json& caller, const Json
     if (email.find('@') == std::string::npos || email.size() > 1024) return out.replies.push_back(answer(cmd, "Invalid email"));
     std::string lower = email;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (u.value("email", "") != lower) { u["email"] = lower; changes.push_back("email"); }
-    if (flag(cmd, "emailVerified")) u["emailVerified"] = true;
+    if (u.value("email", "") != lower) {
+      u["email"] = lower;
+      u["emailVerified"] = false;  // a new address is not verified until its owner says so (or the flag below)
+      changes.push_back("email");
+    }
+    if (cmd.contains("emailVerified") && cmd["emailVerified"].is_boolean()) u["emailVerified"] = cmd["emailVerified"].get<bool>();
   }
   if (has_str(cmd, "realname")) {
     const std::string rn = str(cmd, "realname");
@@ -222,6 +227,60 @@ void do_changepassword(Store& db, const ActionEnv& env, const Json& caller, cons
   if (auth::constant_time_equal(oldpass, newpass)) return out.replies.push_back(answer(cmd, "The new password must differ from the old one."));
   auto r = set_password(db, env, caller.value("_id", ""), newpass, &out);
   if (!r) return out.replies.push_back(answer(cmd, r.error().message));
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+std::string lower_text(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// Another account of the domain that has verified `email` (addresses are unique once verified).
+bool verified_elsewhere(Store& db, const std::string& domain, const std::string& email, const std::string& userid) {
+  auto users = db.list("user", domain);
+  if (!users) return false;
+  for (const auto& u : users.value()) {
+    if (u.value("_id", "") != userid && u.value("email", "") == email && u.contains("emailVerified") &&
+        u["emailVerified"] == true) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// MeshCentral's "changeemail": the caller's own address; unverified until its link is opened (a
+// mail is sent when mail is configured). Settings-locked accounts (site right 1024) may not.
+void do_changeemail(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  if (site_rights(caller) != site_right::kFull && (site_rights(caller) & 1024) != 0) return out.replies.push_back(answer(cmd, "Access denied"));
+  const std::string email = lower_text(str(cmd, "email"));
+  if (!mail::valid_address(email) || email.size() > 1024) return out.replies.push_back(answer(cmd, "Invalid email"));
+  const std::string uid = caller.value("_id", "");
+  if (caller.value("email", "") == email) return out.replies.push_back(answer(cmd, "ok"));
+  if (verified_elsewhere(db, env.domain, email, uid)) {
+    return out.replies.push_back(answer(cmd, "Another account already uses " + email + "."));
+  }
+  Json u = caller;
+  const std::string old = u.value("email", "");
+  u["email"] = email;
+  u["emailVerified"] = false;
+  if (auto st = db.put(u); !st) return out.replies.push_back(answer(cmd, "Database error"));
+  Json ev{{"etype", "user"}, {"userid", uid}, {"username", u.value("name", "")}, {"account", safe_user(u)},
+          {"action", "accountchange"},
+          {"msg", old.empty() ? "Set email of user " + u.value("name", "") + " to " + email
+                              : "Changed email of user " + u.value("name", "") + " from " + old + " to " + email},
+          {"domain", env.domain}};
+  record_event(db, out, {"*", "server-users", uid}, std::move(ev));
+  if (env.email_check) out.mails.push_back(MailJob{MailJob::Kind::kVerify, u});
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+// MeshCentral's "verifyemail": send the verification link again to the caller's own address.
+void do_verifyemail(Store&, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
+  if (!env.email_check) return out.replies.push_back(answer(cmd, "Email verification is not configured on this server"));
+  const std::string email = caller.value("email", "");
+  if (email.empty() || lower_text(str(cmd, "email")) != email) return out.replies.push_back(answer(cmd, "Invalid email"));
+  if (caller.contains("emailVerified") && caller["emailVerified"] == true) return out.replies.push_back(answer(cmd, "Already verified"));
+  out.mails.push_back(MailJob{MailJob::Kind::kVerify, caller});
   out.replies.push_back(answer(cmd, "ok"));
 }
 
@@ -1180,6 +1239,8 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
   }
   if (action == "userinfo") out.replies.push_back({{"action", "userinfo"}, {"userinfo", safe_user(caller)}});
   else if (action == "changepassword") do_changepassword(db, env, caller, cmd, out);
+  else if (action == "changeemail") do_changeemail(db, env, caller, cmd, out);
+  else if (action == "verifyemail") do_verifyemail(db, env, caller, cmd, out);
   else if (action == "users") do_users(db, env, caller, cmd, out);
   else if (action == "serverstats") do_serverstats(db, env, caller, cmd, out);
   else if (action == "adduser") do_adduser(db, env, caller, cmd, out);

@@ -67,6 +67,14 @@ struct AgentNotice {
   Json responseid, tag;
 };
 
+// A mail about an account for the account mailer (accounts/account_mail.hpp), sent once the
+// action's records are stored: the email verification link, or the password reset link.
+struct MailJob {
+  enum class Kind { kVerify, kReset };
+  Kind kind = Kind::kVerify;
+  Json user;  // the user record as stored
+};
+
 struct Outcome {
   std::vector<Json> replies;                // to the caller, in order
   std::vector<std::string> text_replies;    // to the caller after `replies`: answers built as text
@@ -81,6 +89,7 @@ struct Outcome {
   // the control channel adds the live figures (connections, memory) and sends it.
   std::optional<Json> server_stats;
   std::optional<AmtScanJob> amt_scan;  // for the control channel's AMT scanner
+  std::vector<MailJob> mails;          // for the account mailer, when mail is configured
 };
 
 // What an administrator needs to point Intel AMT's CIRA at this server (ciraconfig).
@@ -102,6 +111,7 @@ struct ActionEnv {
   const CiraInfo* cira = nullptr;                      // null when the MPS is off
   bool wan_only = false;                               // WanOnly: no LAN scanning
   std::string title = "Meshwork";                      // the domain's Title: notifications without one
+  bool email_check = false;  // mail verification is on (Settings::email_check): changeemail and verifyemail send mail
 };
 
 // Runs one control message for the user `caller_id`. Unknown actions get no answer (as

@@ -3,14 +3,13 @@
 
 #include <filesystem>
 
+#include "accounts/account_mail.hpp"
 #include "accounts/rights.hpp"
 #include "accounts/service.hpp"
 #include "control_session.hpp"
 #include "log.hpp"
 
 namespace mw::server::accounts {
-
-namespace {
 
 std::string html_escape(std::string_view s) {
   std::string out;
@@ -27,6 +26,8 @@ std::string html_escape(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 bool loopback(const std::string& ip) {
   boost::system::error_code ec;
@@ -53,6 +54,8 @@ StringResponse see_other(unsigned version, bool keep, const std::string& locatio
   r.set(http::field::location, location);
   return r;
 }
+
+}  // namespace
 
 std::string rules_hint(const DomainSettings& d) {
   std::vector<std::string> parts;
@@ -86,6 +89,8 @@ bool same_origin(const http::request<http::string_body>& req, const RequestInfo&
   if (!host.empty() && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   return o == host;
 }
+
+namespace {
 
 // The app page with the session cookie attached.
 void serve_app(const http::request<http::string_body>& req, const ServerContext& ctx, const RequestInfo& info,
@@ -125,27 +130,27 @@ std::string form_field(std::string_view body, std::string_view name) {
   return query_param(std::string("?") + std::string(body), name);
 }
 
-std::string login_page(const ServerContext& ctx, const DomainSettings& d, const std::string& domain_path,
-                       const std::string& error, bool can_create, const std::string& username) {
-  const bool terms = std::filesystem::is_regular_file(ctx.settings.datapath / "terms.txt");
+std::string page_start(const DomainSettings& d, const std::string& domain_path, const std::string& title) {
   std::string h;
   h += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">";
-  h += "<title>" + html_escape(d.title) + " - Login</title>";
+  h += "<title>" + html_escape(d.title) + " - " + html_escape(title) + "</title>";
   h += "<style>"
        "body{margin:0;font:15px/1.5 'DejaVu Sans',system-ui,sans-serif;background:#1f2430;color:#e6e9ef;"
        "min-height:100vh;display:flex;flex-direction:column}"
        "header{padding:14px 24px;background:#161a22;border-bottom:1px solid #2c3342;display:flex;align-items:center;gap:14px}"
        "header img{height:40px}header h1{margin:0;font-size:20px;font-weight:600}header p{margin:0;color:#9aa3b5;font-size:13px}"
        "main{flex:1;display:flex;align-items:flex-start;justify-content:center;gap:32px;padding:48px 16px;flex-wrap:wrap}"
-       "form{background:#262c3a;border:1px solid #343c4f;border-radius:8px;padding:24px;width:320px}"
-       "form h2{margin:0 0 16px;font-size:17px}label{display:block;margin:10px 0 4px;color:#b9c1d1;font-size:13px}"
+       "form,.box{background:#262c3a;border:1px solid #343c4f;border-radius:8px;padding:24px;width:320px}"
+       ".box{width:420px}form h2,.box h2{margin:0 0 16px;font-size:17px}label{display:block;margin:10px 0 4px;color:#b9c1d1;font-size:13px}"
        "input{box-sizing:border-box;width:100%;padding:9px 10px;border-radius:5px;border:1px solid #465069;"
        "background:#1b202b;color:#e6e9ef;font-size:15px}input:focus{outline:2px solid #4c8dff;border-color:#4c8dff}"
        "button{margin-top:18px;width:100%;padding:10px;border:0;border-radius:5px;background:#3d7cf0;color:#fff;"
        "font-size:15px;font-weight:600;cursor:pointer}button:hover{background:#2f6ad6}"
        ".error{background:#4a1f25;border:1px solid #a23b48;color:#ffd9de;padding:8px 10px;border-radius:5px;margin-bottom:8px}"
+       ".note{background:#1f3a2c;border:1px solid #3b8a5f;color:#d9ffe8;padding:8px 10px;border-radius:5px;margin-bottom:8px}"
        ".hint{color:#9aa3b5;font-size:12px;margin-top:6px}"
+       "details{margin-top:14px;color:#b9c1d1;font-size:13px}summary{cursor:pointer;color:#8fb4ff}"
        "footer{padding:10px 24px;color:#8a93a6;font-size:12px;border-top:1px solid #2c3342;display:flex;justify-content:space-between}"
        "a{color:#8fb4ff}</style></head><body>\n";
   h += "<header>";
@@ -153,6 +158,21 @@ std::string login_page(const ServerContext& ctx, const DomainSettings& d, const 
   h += "<div><h1>" + html_escape(d.title) + "</h1>";
   if (!d.title2.empty()) h += "<p>" + html_escape(d.title2) + "</p>";
   h += "</div></header>\n<main>\n";
+  return h;
+}
+
+std::string page_end(const ServerContext& ctx, const DomainSettings& d, const std::string& domain_path) {
+  const bool terms = std::filesystem::is_regular_file(ctx.settings.datapath / "terms.txt");
+  std::string h = "</main>\n<footer><span>" + html_escape(d.footer) + "</span>";
+  if (terms) h += "<a href=\"" + html_escape(domain_path) + "/terms.txt\">Terms of use</a>";
+  h += "</footer></body></html>\n";
+  return h;
+}
+
+std::string login_page(const ServerContext& ctx, const DomainSettings& d, const std::string& domain_path,
+                       const std::string& error, bool can_create, const std::string& username) {
+  const bool mail = ctx.settings.email_check();
+  std::string h = page_start(d, domain_path, "Login");
   h += "<form id=\"login\" method=\"post\" action=\"" + html_escape(domain_path) + "/login\"><h2>Log in</h2>";
   if (!error.empty()) h += "<div class=\"error\" role=\"alert\" id=\"error\">" + html_escape(error) + "</div>";
   h += "<label for=\"username\">User name</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required";
@@ -161,20 +181,26 @@ std::string login_page(const ServerContext& ctx, const DomainSettings& d, const 
        "autocomplete=\"current-password\" required";
   h += username.empty() ? ">" : " autofocus>";
   h += "<button type=\"submit\">Log in</button></form>\n";
+  if (mail) {
+    // Password recovery by mail (MeshCentral's "Reset account"), for accounts with a verified address.
+    h += "<form id=\"reset\" method=\"post\" action=\"" + html_escape(domain_path) + "/resetaccount\"><h2>Forgot your password?</h2>"
+         "<label for=\"reset-email\">Email of your account</label><input id=\"reset-email\" name=\"email\" type=\"email\" "
+         "autocomplete=\"email\" required><div class=\"hint\">We send a link to set a new password to a verified address.</div>"
+         "<button type=\"submit\">Reset account</button></form>\n";
+  }
   if (can_create) {
     h += "<form id=\"create\" method=\"post\" action=\"" + html_escape(domain_path) + "/createaccount\"><h2>Create an account</h2>"
-         "<label for=\"new-username\">User name</label><input id=\"new-username\" name=\"username\" autocomplete=\"username\" required>"
-         "<label for=\"new-email\">Email (optional)</label><input id=\"new-email\" name=\"email\" type=\"email\" autocomplete=\"email\">"
-         "<label for=\"password1\">Password</label><input id=\"password1\" name=\"password1\" type=\"password\" autocomplete=\"new-password\" required>"
+         "<label for=\"new-username\">User name</label><input id=\"new-username\" name=\"username\" autocomplete=\"username\" required>";
+    h += mail ? "<label for=\"new-email\">Email</label><input id=\"new-email\" name=\"email\" type=\"email\" autocomplete=\"email\" required>"
+              : "<label for=\"new-email\">Email (optional)</label><input id=\"new-email\" name=\"email\" type=\"email\" autocomplete=\"email\">";
+    h += "<label for=\"password1\">Password</label><input id=\"password1\" name=\"password1\" type=\"password\" autocomplete=\"new-password\" required>"
          "<label for=\"password2\">Password again</label><input id=\"password2\" name=\"password2\" type=\"password\" autocomplete=\"new-password\" required>";
     const std::string hint = rules_hint(d);
     if (!hint.empty()) h += "<div class=\"hint\">" + html_escape(hint) + "</div>";
+    if (mail) h += "<div class=\"hint\">A mail with a link confirms the address before the first login.</div>";
     h += "<button type=\"submit\">Create account</button></form>\n";
   }
-  h += "</main>\n<footer><span>" + html_escape(d.footer) + "</span>";
-  if (terms) h += "<a href=\"" + html_escape(domain_path) + "/terms.txt\">Terms of use</a>";
-  h += "</footer></body></html>\n";
-  return h;
+  return h + page_end(ctx, d, domain_path);
 }
 
 bool route_account_request(const http::request<http::string_body>& req, const ServerContext& ctx, const RequestInfo& info,
@@ -189,6 +215,7 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
   const DomainSettings& d = *info.domain;
   Service& acc = *ctx.accounts;
   const std::string home = info.domain_path + "/";
+  if (route_mail_request(req, ctx, info, ex, respond)) return true;
 
   // A page with the login form, telling whether "create account" is offered (NewAccounts, or a
   // domain without any account yet: its first account becomes the administrator).
@@ -295,10 +322,17 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
     const std::string name = form_field(req.body(), "username");
     if (path == "/login") {
       const std::string password = form_field(req.body(), "password");
-      acc.login(ex, d.id, name, password, info.client_ip, [&acc, info, home, respond, keep, version, show_login, name](LoginResult r) {
+      acc.login(ex, d.id, name, password, info.client_ip, [&ctx, &acc, info, home, respond, keep, version, show_login, name](LoginResult r) {
         if (!r.ok) {
           return show_login(r.retry_after ? http::status::too_many_requests : http::status::unauthorized, r.error, r.retry_after,
                             name.size() <= 256 ? name : std::string());
+        }
+        if (ctx.account_mail && !(r.user.contains("emailVerified") && r.user["emailVerified"] == true)) {
+          // The password is right, but the address must be confirmed first: no session yet.
+          logger("auth")->info("{} logged in from {}: email not verified, no session", r.userid, info.client_ip);
+          const std::string pending = ctx.account_mail->token(AccountMail::Purpose::kPending, r.user);
+          return respond(html(http::status::forbidden, version, keep,
+                              verify_required_page(ctx, *info.domain, info.domain_path, r.user, pending, "")));
         }
         logger("auth")->info("{} logged in from {}", r.userid, info.client_ip);
         auto res = see_other(version, keep, home);
@@ -312,6 +346,10 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
     na.name = name;
     na.email = form_field(req.body(), "email");
     na.password = form_field(req.body(), "password1");
+    if (ctx.account_mail && !mail::valid_address(na.email)) {
+      show_login(http::status::bad_request, "An email address is required: a link sent to it confirms the account.", 0);
+      return true;
+    }
     if (na.password != form_field(req.body(), "password2")) {
       show_login(http::status::bad_request, "The two passwords differ.", 0);
       return true;
@@ -337,11 +375,21 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
           }
           return c;
         },
-        [&acc, info, home, respond, keep, version, show_login](Created c) {
+        [&ctx, &acc, info, home, respond, keep, version, show_login](Created c) {
           if (!c.user) return show_login(http::status::bad_request, c.user.error().message, 0);
           acc.bus().dispatch_all(info.domain->id, c.out.events);
           const std::string uid = c.user->value("_id", "");
           logger("auth")->info("account {} created from {}", uid, info.client_ip);
+          if (ctx.account_mail) {
+            // Confirm the address before the first login.
+            ctx.account_mail->allow(info.client_ip, c.user->value("email", ""), nullptr);
+            ctx.account_mail->send(MailJob{MailJob::Kind::kVerify, *c.user}, *info.domain);
+            const std::string pending = ctx.account_mail->token(AccountMail::Purpose::kPending, *c.user);
+            return respond(html(http::status::ok, version, keep,
+                                verify_required_page(ctx, *info.domain, info.domain_path, *c.user, pending,
+                                                     "Account created. A mail with a verification link was sent to " +
+                                                         c.user->value("email", "") + "; open it, then log in.")));
+          }
           auto res = see_other(version, keep, home);
           res.set(http::field::set_cookie, set_cookie(acc.make_session(uid, info.domain->id), home, acc.settings().session_time_minutes * 60));
           respond(std::move(res));

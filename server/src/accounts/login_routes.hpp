@@ -26,6 +26,16 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
 std::string login_page(const ServerContext& ctx, const DomainSettings& domain, const std::string& domain_path,
                        const std::string& error, bool can_create, const std::string& username = "");
 
+// Pieces of the server-rendered pages (login, mail links): the head, styles and header of a
+// domain's page titled `title`, and its footer (Footer, terms link) with the closing tags.
+std::string page_start(const DomainSettings& d, const std::string& domain_path, const std::string& title);
+std::string page_end(const ServerContext& ctx, const DomainSettings& d, const std::string& domain_path);
+std::string html_escape(std::string_view s);
+// The domain's PasswordRequirements for people ("Password: at least 8 characters, ..."), or "".
+std::string rules_hint(const DomainSettings& d);
+// False when a browser says the POST came from another site's page (login CSRF).
+bool same_origin(const http::request<http::string_body>& req, const RequestInfo& info);
+
 // Decodes application/x-www-form-urlencoded text into the value of one field ("" if absent).
 std::string form_field(std::string_view body, std::string_view name);
 

@@ -11,6 +11,8 @@ constexpr std::array kPolicies{
     Policy{"serverinfo", kSelf, 0},
     Policy{"userinfo", kSelf, 0},
     Policy{"changepassword", kSelf, 0},
+    Policy{"changeemail", kSelf, 0},
+    Policy{"verifyemail", kSelf, 0},
     Policy{"serverstats", kSelf, 0},  // backup, restore or update site rights: checked by the handler
     Policy{"users", kSite, site_right::kManageUsers},
     Policy{"adduser", kSite, site_right::kManageUsers},

@@ -185,6 +185,7 @@ void Service::login(asio::any_io_executor ex, const std::string& domain, const s
               } else if (ok) {
                 r.ok = true;
                 r.userid = uid;
+                r.user = *user;
                 counters_.logins_ok.fetch_add(1, std::memory_order_relaxed);
                 if (cached) counters_.logins_repeat.fetch_add(1, std::memory_order_relaxed);
                 ip_throttle_.success("ip:" + client_ip);

@@ -64,6 +64,7 @@ struct LoginResult {
   std::string userid;
   std::string error;     // for people: "Invalid user name or password.", "Too many ... try again in 8 s."
   int retry_after = 0;   // seconds, when throttled
+  Json user;             // the account's record, when ok (for the email verification check)
 };
 
 class Service {

@@ -102,6 +102,7 @@ std::string encode(const ServerInfo& info) {
               {"domain", info.domain},
               {"port", info.port},
               {"mpsport", info.mps_port}}}};
+  if (info.emailcheck) j["serverinfo"]["emailcheck"] = true;
   return j.dump();
 }
 
@@ -125,6 +126,7 @@ Result<ControlMessage> parse_control_message(std::string_view text) {
         !get_int(*body, "mpsport", info.mps_port)) {
       return make_error("bad-message", "serverinfo field has the wrong type or range");
     }
+    if (auto e = body->find("emailcheck"); e != body->end() && e->is_boolean()) info.emailcheck = e->get<bool>();
     return ControlMessage{info};
   }
   if (name == "userinfo") {
@@ -133,6 +135,8 @@ Result<ControlMessage> parse_control_message(std::string_view text) {
     UserInfo u;
     u.id = str(*body, "_id");
     u.name = str(*body, "name");
+    u.email = str(*body, "email");
+    if (auto v = body->find("emailVerified"); v != body->end() && v->is_boolean()) u.email_verified = v->get<bool>();
     if (auto sa = body->find("siteadmin"); sa != body->end()) u.siteadmin = rights(*sa);
     if (auto links = body->find("links"); links != body->end() && links->is_object()) {
       for (const auto& [id, link] : links->items()) {

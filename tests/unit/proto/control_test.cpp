@@ -14,6 +14,10 @@ TEST(Control, ServerInfoRoundTrips) {
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   ASSERT_TRUE(std::holds_alternative<ServerInfo>(parsed.value()));
   EXPECT_EQ(std::get<ServerInfo>(parsed.value()), info);
+  info.emailcheck = true;
+  parsed = mw::proto::parse_control_message(mw::proto::encode(info));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_TRUE(std::get<ServerInfo>(parsed.value()).emailcheck);
 }
 
 TEST(Control, UnknownActionIsKept) {
@@ -26,10 +30,13 @@ TEST(Control, UnknownActionIsKept) {
 TEST(Control, UserInfoWithRights) {
   auto p = mw::proto::parse_control_message(
       R"({"action":"userinfo","userinfo":{"_id":"user//admin","name":"admin","siteadmin":4294967295,)"
+      R"("email":"admin@example.com","emailVerified":true,)"
       R"("links":{"mesh//abc":{"rights":12},"node//x":{"rights":8},"mesh//bad":{"rights":"x"}}}})");
   ASSERT_TRUE(p.ok());
   const auto& u = std::get<mw::proto::UserInfo>(p.value());
   EXPECT_EQ(u.id, "user//admin");
+  EXPECT_EQ(u.email, "admin@example.com");
+  EXPECT_TRUE(u.email_verified);
   EXPECT_EQ(u.siteadmin, 0xFFFFFFFFu);
   EXPECT_EQ(u.mesh_rights.size(), 2u);  // device links are not group rights
   EXPECT_EQ(u.mesh_rights.at("mesh//abc"), 12u);

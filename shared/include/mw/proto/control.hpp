@@ -21,6 +21,7 @@ struct ServerInfo {
   std::string domain;   // "" for the default domain
   int port = 0;         // HTTPS port browsers and agents use (alias port when set)
   int mps_port = 0;     // Intel AMT MPS (CIRA) port, 0 when disabled
+  bool emailcheck = false;  // accounts verify their email by mail (MeshCentral's "emailcheck")
 
   bool operator==(const ServerInfo&) const = default;
 };
@@ -30,6 +31,8 @@ struct UserInfo {
   std::string id;  // "user/<domain>/<name>"
   std::string name;
   std::uint32_t siteadmin = 0;                      // site rights
+  std::string email;
+  bool email_verified = false;
   std::map<std::string, std::uint32_t> mesh_rights;  // device group id → rights ("links")
 };
 

@@ -1,0 +1,1 @@
+list(APPEND MW_SERVER_TEST_SOURCES mail/smtp_test.cpp)
