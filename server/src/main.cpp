@@ -291,9 +291,21 @@ int main(int argc, char** argv) {
   trim_memory();
 
   const unsigned n = s.threads > 0 ? static_cast<unsigned>(s.threads) : std::max(1u, std::thread::hardware_concurrency());
+  // A handler that throws (a bug) ends its own connection, not the server: the exception is logged
+  // and the thread goes back to work.
+  auto run = [&ioc] {
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        logger("server")->error("internal error in a connection handler (the connection is dropped): {}", e.what());
+      }
+    }
+  };
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < n; ++i) pool.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
+  for (unsigned i = 1; i < n; ++i) pool.emplace_back(run);
+  run();
   for (auto& t : pool) t.join();
   ctx.accounts.reset();  // finishes password checks still running
   // Drain the database work queue, then mark the clean stop (s=2) and close the file.

@@ -24,13 +24,7 @@ std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-ClientOptions form(const Fixture& f, const std::string& body) {
-  auto o = f.verifying();
-  o.method = "POST";
-  o.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  o.body = body;
-  return o;
-}
+ClientOptions form(const Fixture& f, const std::string& body) { return f.form(body); }
 
 std::string session_of(const Response& r) {
   const std::string c(r[http::field::set_cookie]);

@@ -100,6 +100,14 @@ struct Fixture {
     o.host = "mesh.test";
     return o;
   }
+  // verifying(), as a browser posts a form (application/x-www-form-urlencoded `body`).
+  ClientOptions form(const std::string& body) const {
+    auto o = verifying();
+    o.method = "POST";
+    o.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    o.body = body;
+    return o;
+  }
   // verifying(), logged in as meshctrl does (x-meshauth).
   ClientOptions as(const std::string& user, const std::string& password) const;
 

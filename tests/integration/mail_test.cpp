@@ -20,13 +20,7 @@ using nlohmann::json;
 namespace http = boost::beast::http;
 using Sink = peer::SmtpSink;
 
-ClientOptions form(const Fixture& f, const std::string& body) {
-  auto o = f.verifying();
-  o.method = "POST";
-  o.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  o.body = body;
-  return o;
-}
+ClientOptions form(const Fixture& f, const std::string& body) { return f.form(body); }
 
 std::string smtp_config(const Sink& sink, const std::string& extra = R"("tlscertcheck": false)") {
   return R"({"smtp": {"host": "127.0.0.1", "port": )" + std::to_string(sink.port()) +
@@ -68,6 +62,14 @@ std::string header_of(const json& mail, const std::string& name) {
   if (at == std::string::npos) return {};
   const auto start = at + 4 + name.size();
   return eml.substr(start, eml.find("\r\n", start) - start);
+}
+
+// An administrator "admin" (password Admin-pass1) with the verified address admin@example.com,
+// and config.json's smtp pointing at `sink`.
+void admin_with_address(const Fixture& f, const Sink& sink, const std::string& extra = R"("tlscertcheck": false)") {
+  f.create_account("admin", "Admin-pass1");
+  f.set_email("admin", "admin@example.com", true);
+  f.write_config(smtp_config(sink, extra));
 }
 
 bool has_session(const Response& r) { return !std::string(r[http::field::set_cookie]).empty(); }
@@ -141,9 +143,7 @@ TEST(Mail, PasswordResetByMailWorksOnceAndTellsNobodyWhoHasAnAccount) {
   Sink sink(Sink::Mode::kStartTls, "mailer", "Smtp-secret-9");
   ASSERT_GT(sink.port(), 0) << sink.log();
   Fixture f;
-  f.create_account("admin", "Admin-pass1");
-  f.set_email("admin", "admin@example.com", true);
-  f.write_config(smtp_config(sink));
+  admin_with_address(f, sink);
   ServerProcess server(f.args());
   ASSERT_TRUE(server.running()) << server.output();
   const int port = server.https_port();
@@ -205,9 +205,7 @@ TEST(Mail, TheControlChannelChangesAndVerifiesTheAddress) {
   Sink sink(Sink::Mode::kStartTls, "mailer", "Smtp-secret-9");
   ASSERT_GT(sink.port(), 0) << sink.log();
   Fixture f;
-  f.create_account("admin", "Admin-pass1");
-  f.set_email("admin", "admin@example.com", true);
-  f.write_config(smtp_config(sink));
+  admin_with_address(f, sink);
   ServerProcess server(f.args());
   ASSERT_TRUE(server.running()) << server.output();
   const int port = server.https_port();
@@ -283,9 +281,7 @@ TEST(Mail, SmtpsFromTheFirstByte) {
   Sink sink(Sink::Mode::kSmtps, "mailer", "Smtp-secret-9");
   ASSERT_GT(sink.port(), 0) << sink.log();
   Fixture f;
-  f.create_account("admin", "Admin-pass1");
-  f.set_email("admin", "admin@example.com", true);
-  f.write_config(smtp_config(sink, R"("tls": true, "tlscertcheck": false)"));
+  admin_with_address(f, sink, R"("tls": true, "tlscertcheck": false)");
   ServerProcess server(f.args());
   ASSERT_TRUE(server.running()) << server.output();
   EXPECT_EQ(sink.next().value("auth", ""), "mailer");

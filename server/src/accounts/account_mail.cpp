@@ -11,6 +11,7 @@
 #include "control_session.hpp"
 #include "log.hpp"
 #include "mw/util/hex.hpp"
+#include "mw/util/sha256.hpp"
 #include "server_context.hpp"
 
 namespace mw::server::accounts {
@@ -28,9 +29,13 @@ std::string lower(std::string s) {
 
 bool verified(const Json& u) { return u.contains("emailVerified") && u["emailVerified"] == true; }
 
-std::int64_t passchange_of(const Json& u) {
-  const auto it = u.find("passchange");
-  return it != u.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+// A reset link names the password it replaces by a short digest of the stored hash (salted, so
+// it changes with every new password, even two within one second).
+std::string password_tag(const Json& u) {
+  const auto it = u.find("hash");
+  const std::string hash = it != u.end() && it->is_string() ? it->get<std::string>() : std::string();
+  const auto d = util::sha256(hash);
+  return util::hex_encode(std::span<const std::uint8_t>(d.data(), 8));
 }
 
 StringResponse page(http::status status, unsigned version, bool keep, std::string body) {
@@ -112,7 +117,7 @@ std::string AccountMail::token(Purpose purpose, const Json& user) const {
     case Purpose::kVerify: c["expire"] = kVerifyMinutes; break;
     case Purpose::kReset:
       c["expire"] = kResetMinutes;
-      c["p"] = passchange_of(user);
+      c["p"] = password_tag(user);
       break;
     case Purpose::kPending: c["expire"] = kPendingMinutes; break;
   }
@@ -128,11 +133,11 @@ std::optional<AccountMail::Token> AccountMail::check(std::string_view text, Purp
       !c["a"].is_number_integer() || c["a"].get<int>() != static_cast<int>(purpose)) {
     return std::nullopt;
   }
-  Token t{purpose, c["u"].get<std::string>(), c["e"].get<std::string>(), 0};
+  Token t{purpose, c["u"].get<std::string>(), c["e"].get<std::string>(), {}};
   if (!t.userid.starts_with("user/") || domain_of(t.userid) != domain) return std::nullopt;
   if (purpose == Purpose::kReset) {
-    if (!c.contains("p") || !c["p"].is_number_integer()) return std::nullopt;
-    t.passchange = c["p"].get<std::int64_t>();
+    if (!c.contains("p") || !c["p"].is_string()) return std::nullopt;
+    t.password_tag = c["p"].get<std::string>();
   }
   return t;
 }
@@ -234,6 +239,16 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
     respond(page(status, version, keep, message_page(ctx, *dp, domain_path, title, text, error)));
   };
   const ActionEnv env = env_for(d);
+  // Too many mails asked for from this address or to that one: 429 with Retry-After (true).
+  auto throttled = [&](const std::string& title, const std::string& email) {
+    int wait = 0;
+    if (am.allow(info.client_ip, email, &wait)) return false;
+    auto r = page(http::status::too_many_requests, version, keep,
+                  message_page(ctx, d, domain_path, title, "Too many mails asked for; try again in " + std::to_string(wait) + " s.", true));
+    r.set(http::field::retry_after, std::to_string(wait));
+    respond(std::move(r));
+    return true;
+  };
 
   if (path == "/checkmail") {
     const std::string c = get ? query_param(req.target(), "c") : form_field(req.body(), "c");
@@ -316,7 +331,7 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
           r.email = t.email;
           if (u.value("email", "") != t.email) return std::move(r).with(Result::kChangedEmail);
           if (!verified(u)) return std::move(r).with(Result::kUnverified);
-          if (passchange_of(u) != t.passchange) return std::move(r).with(Result::kUsed);
+          if (password_tag(u) != t.password_tag) return std::move(r).with(Result::kUsed);
           if (is_locked(u)) return std::move(r).with(Result::kLocked);
           if (!post) return r;
           auto set = set_password(s, env, t.userid, p1, &r.out);
@@ -361,14 +376,7 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
       message(http::status::bad_request, "Reset account", "Enter the email address of your account.", true);
       return true;
     }
-    int wait = 0;
-    if (!am.allow(info.client_ip, email, &wait)) {
-      auto r = page(http::status::too_many_requests, version, keep,
-                    message_page(ctx, d, domain_path, "Reset account", "Too many mails asked for; try again in " + std::to_string(wait) + " s.", true));
-      r.set(http::field::retry_after, std::to_string(wait));
-      respond(std::move(r));
-      return true;
-    }
+    if (throttled("Reset account", email)) return true;
     // The same answer whether or not the address is an account's, so the form tells nobody who has one.
     ctx.async_db->run(
         ex,
@@ -403,14 +411,7 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
     message(http::status::bad_request, "Email verification", "Enter a valid email address.", true);
     return true;
   }
-  int wait = 0;
-  if (!am.allow(info.client_ip, email, &wait)) {
-    auto r = page(http::status::too_many_requests, version, keep,
-                  message_page(ctx, d, domain_path, "Email verification", "Too many mails asked for; try again in " + std::to_string(wait) + " s.", true));
-    r.set(http::field::retry_after, std::to_string(wait));
-    respond(std::move(r));
-    return true;
-  }
+  if (throttled("Email verification", email)) return true;
   struct Sent {
     std::string error;
     Json user;

@@ -6,7 +6,7 @@
 //    is checked, and can have the link sent again (or give an address first).
 //  - "Forgot your password?" on the login page mails a link to a verified address; the link
 //    opens a form for a new password (subject to PasswordRequirements). It works once: it names the
-//    password it replaces (passchange), and a reset changes that.
+//    password it replaces (a digest of its salted hash), and a reset changes that.
 // Links carry MeshCentral-style encrypted cookies (auth/cookie.hpp) under a key kept in the
 // database (record "MailCookieEncryptionKey"), so they survive a restart; they are built with the
 // configured server name (domain Dns or Cert), never with the request's Host header. Sending is
@@ -35,7 +35,7 @@ class AccountMail {
     Purpose purpose = Purpose::kVerify;
     std::string userid;
     std::string email;
-    std::int64_t passchange = 0;  // kReset: the user's passchange when the link was made
+    std::string password_tag;  // kReset: a digest of the password hash the link replaces
   };
   // Link lifetimes, in minutes.
   static constexpr int kVerifyMinutes = 24 * 60;
