@@ -32,6 +32,8 @@ PKGS=(
   postgresql nginx-light
   # a real SMTP server for the mail tests (account verification, password reset)
   python3-aiosmtpd
+  # Let's Encrypt's test CA (and its DNS server) for the ACME tests
+  pebble
   # disk images served over Intel AMT IDE-R (a bootable ISO 9660 CD-ROM, a FAT floppy)
   xorriso dosfstools
 )

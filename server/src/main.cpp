@@ -21,6 +21,7 @@
 #include "db_tools.hpp"
 #include "store/sqlite_store.hpp"
 #include "accounts/account_mail.hpp"
+#include "acme/lets_encrypt.hpp"
 #include "accounts/service.hpp"
 #include "agents/agent_keys.hpp"
 #include "agents/mesh_relay.hpp"
@@ -117,6 +118,7 @@ int main(int argc, char** argv) {
   asio::io_context ioc;
   WebServer web(ioc, ctx);
   std::unique_ptr<amt::MpsServer> mps;
+  std::unique_ptr<acme::LetsEncrypt> lets_encrypt;
   std::unique_ptr<amt::AmtManager> amt_manager;
   std::unique_ptr<amt::AmtScanner> amt_scanner;
   std::unique_ptr<agents::LanDiscovery> lan_discovery;
@@ -152,6 +154,13 @@ int main(int argc, char** argv) {
       ctx.sni_contexts[ascii_lower(d.dns)] = make_tls_context(ck, "");
     }
     enable_sni(ctx);
+    if (s.lets_encrypt && s.lan_only) {
+      logger("acme")->warn("config.json letsencrypt is not used in LAN mode");
+    } else if (s.lets_encrypt) {
+      lets_encrypt = std::make_unique<acme::LetsEncrypt>(ioc, ctx, *s.lets_encrypt);
+      ctx.acme_challenges = &lets_encrypt->challenges();
+      lets_encrypt->load_stored();
+    }
     ctx.files = std::make_unique<StaticFiles>(
         s.webroot, std::span<const EmbeddedFile>(kEmbeddedWeb, kEmbeddedWeb_count));
     if (ctx.files->serving_embedded()) {
@@ -193,6 +202,7 @@ int main(int argc, char** argv) {
                            "dot (Cert) and WAN or hybrid mode; mail is off");
     }
     web.start();
+    if (lets_encrypt) lets_encrypt->start();  // HTTP-01 needs the HTTP port listening
     if (s.mps_port > 0 && !s.lan_only) {  // LAN mode has no MPS, as in MeshCentral
       mps = std::make_unique<amt::MpsServer>(ioc, ctx);
       mps->start();

@@ -2,6 +2,7 @@
 // answers 301 with the HTTPS location.
 #include "redirect_session.hpp"
 
+#include "acme/acme.hpp"
 #include "http_responses.hpp"
 
 namespace mw::server {
@@ -55,6 +56,21 @@ void RedirectSession::on_read(beast::error_code ec) {
     return;
   }
   const auto& req = parser_->get();
+  // ACME HTTP-01 (Let's Encrypt checks port 80 over plain HTTP): the answer for an open order.
+  constexpr std::string_view kAcme = "/.well-known/acme-challenge/";
+  const std::string_view target(req.target().data(), req.target().size());
+  if (ctx_.acme_challenges && target.substr(0, kAcme.size()) == kAcme) {
+    const std::string token(target.substr(kAcme.size(), target.find('?') == std::string_view::npos ? std::string_view::npos : target.find('?') - kAcme.size()));
+    const auto answer = ctx_.acme_challenges->find(token);
+    auto res = std::make_shared<StringResponse>(answer ? text_response(http::status::ok, req.version(), false, *answer)
+                                                       : text_response(http::status::not_found, req.version(), false, "No such challenge\n"));
+    pending_ = res;
+    http::async_write(stream_, *res, [self = shared_from_this()](beast::error_code, std::size_t) {
+      self->pending_.reset();
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send);
+    });
+    return;
+  }
   const auto host = req[http::field::host];
   const std::string location =
       https_location(std::string_view(host.data(), host.size()),

@@ -31,6 +31,9 @@ class MpsServer;
 class AmtManager;
 class AmtScanner;
 }
+namespace mw::server::acme {
+class Challenges;
+}
 namespace mw::server::agents {
 class AgentRegistry;
 class RelayHub;
@@ -55,6 +58,12 @@ struct ServerContext {
   std::unique_ptr<ssl::context> tls;
   // TLS contexts of Dns domains, by lower-cased host name, chosen by SNI.
   std::map<std::string, std::unique_ptr<ssl::context>> sni_contexts;
+  // A web certificate that replaced the startup one (Let's Encrypt, acme/lets_encrypt.hpp): new
+  // connections switch to it in the certificate callback. Replaced contexts are kept.
+  std::atomic<SSL_CTX*> web_tls_override{nullptr};
+  std::vector<std::unique_ptr<ssl::context>> web_tls_replaced;
+  // HTTP-01 answers of an ACME order in progress, served on the HTTP port (RedirPort).
+  acme::Challenges* acme_challenges = nullptr;
   std::unique_ptr<StaticFiles> files;
   proto::ServerInfo info;
   Metrics metrics;

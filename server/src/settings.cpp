@@ -177,6 +177,11 @@ Settings make_settings(const config::Config& cfg) {
       s.domains.push_back(d);
     }
   }
+  if (const auto it = cfg.sections.find("letsencrypt"); it != cfg.sections.end()) {
+    auto le = acme::parse_settings(*it, s.warnings);
+    if (!le) throw config::ConfigError(le.error().message);
+    s.lets_encrypt = std::move(le.value());
+  }
   if (const auto it = cfg.sections.find("smtp"); it != cfg.sections.end()) {
     auto smtp = mail::smtp_settings(*it, s.warnings);
     if (!smtp) throw config::ConfigError(smtp.error().message);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "acme/acme.hpp"
 #include "mail/smtp.hpp"
 #include "store/pg_options.hpp"
 
@@ -77,7 +78,9 @@ struct Settings {
   std::string mps_pass;  // secret
   std::optional<store::PgOptions> postgres;
   // config.json "smtp": mail for account verification and password reset; pass is secret.
-  std::optional<mail::SmtpSettings> smtp;  // Postgres: the store in PostgreSQL (else the SQLite file); secret
+  std::optional<mail::SmtpSettings> smtp;
+  // config.json "letsencrypt": the web certificate from an ACME CA (acme/lets_encrypt.hpp).
+  std::optional<acme::Settings> lets_encrypt;  // Postgres: the store in PostgreSQL (else the SQLite file); secret
   // Retention (DbExpire, in MeshCentral's seconds; kept here in whole days, rounded up).
   int event_retention_days = 20;
   int power_retention_days = 10;

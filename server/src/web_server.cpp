@@ -38,19 +38,29 @@ std::unique_ptr<ssl::context> make_tls_context(const CertKey& cert, const std::s
 }
 
 namespace {
+// OpenSSL calls this for every ClientHello (with or without a server name): a Dns domain's own
+// certificate by SNI, else the web certificate that replaced the startup one (Let's Encrypt).
 int select_certificate(SSL* ssl, int*, void* arg) {
   const auto* ctx = static_cast<const ServerContext*>(arg);
-  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  if (!name) return SSL_TLSEXT_ERR_OK;
-  const std::string host = ascii_lower(name);
-  const auto it = ctx->sni_contexts.find(host);
-  if (it != ctx->sni_contexts.end()) SSL_set_SSL_CTX(ssl, it->second->native_handle());
+  if (const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name)) {
+    const auto it = ctx->sni_contexts.find(ascii_lower(name));
+    if (it != ctx->sni_contexts.end()) {
+      SSL_set_SSL_CTX(ssl, it->second->native_handle());
+      return SSL_TLSEXT_ERR_OK;
+    }
+  }
+  if (SSL_CTX* replaced = ctx->web_tls_override.load()) SSL_set_SSL_CTX(ssl, replaced);
   return SSL_TLSEXT_ERR_OK;
 }
 }  // namespace
 
+void set_web_certificate(ServerContext& ctx, std::unique_ptr<ssl::context> tls) {
+  ctx.web_tls_override.store(tls->native_handle());
+  ctx.web_tls_replaced.push_back(std::move(tls));  // kept: connections made with the previous one may still use it
+}
+
 void enable_sni(ServerContext& ctx) {
-  if (ctx.sni_contexts.empty()) return;
+  if (ctx.sni_contexts.empty() && !ctx.settings.lets_encrypt) return;
   SSL_CTX_set_tlsext_servername_callback(ctx.tls->native_handle(), select_certificate);
   SSL_CTX_set_tlsext_servername_arg(ctx.tls->native_handle(), &ctx);
 }

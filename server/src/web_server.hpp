@@ -31,5 +31,8 @@ std::unique_ptr<ssl::context> make_tls_context(const CertKey& cert, const std::s
 // Installs SNI selection on ctx.tls: a client naming a domain's Dns host gets that domain's
 // certificate (ctx.sni_contexts), every other client the default web certificate.
 void enable_sni(ServerContext& ctx);
+// From now on, new web connections (those not for a Dns domain) get `tls`'s certificate. Call on
+// an I/O thread or before the listeners start; enable_sni must have run.
+void set_web_certificate(ServerContext& ctx, std::unique_ptr<ssl::context> tls);
 
 }  // namespace mw::server

@@ -321,9 +321,9 @@ Config load(const std::filesystem::path& file, const json& command_line) {
     if (key == "settings" || key == "domains") continue;
     if (!key.empty() && key[0] == '_') {
       cfg.warnings.push_back("config.json " + key + " is commented out (leading '_'); ignored");
-    } else if (key == "smtp") {
-      cfg.sections[key] = value;  // read by make_settings (mail/smtp.hpp)
-    } else if (key == "peers" || key == "letsencrypt") {
+    } else if (key == "smtp" || key == "letsencrypt") {
+      cfg.sections[key] = value;  // read by make_settings (mail/smtp.hpp, acme/acme.hpp)
+    } else if (key == "peers") {
       cfg.sections[key] = value;
       cfg.warnings.push_back("config.json " + key + ": this section is read but not used by this version of Meshwork");
     } else {
