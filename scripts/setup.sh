@@ -24,7 +24,7 @@ PKGS=(
   # WebAssembly toolchain (emscripten 3.1.6, clang 14); its optimizer needs acorn
   emscripten node-acorn binaryen
   # browser end-to-end tests
-  chromium fonts-dejavu-core
+  chromium fonts-dejavu-core fonts-droid-fallback
   # real protocol peers and tools used by tests and benchmarks
   curl procps psmisc tmux xvfb x11-utils x11-apps tigervnc-standalone-server x11vnc amtterm wsl wrk
   tigervnc-tools x11-xserver-utils xdotool xclip

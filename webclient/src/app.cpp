@@ -40,6 +40,7 @@ ImVec4 connection_colour(Connection c) {
 }  // namespace
 
 bool App::on_control_message(std::string_view text) {
+  glyphs_.scan(text);  // names, events, notes, console output: whatever it shows
   auto msg = proto::parse_control_message(text);
   if (!msg) {
     ++bad_messages_;
@@ -365,6 +366,9 @@ void App::draw_sessions(std::vector<Session<View>>& list, Draw draw) {
 }
 
 void App::on_relay_message(int handle, bool binary, std::string_view data) {
+  // Text relays carry file listings and status; terminal bytes are checked as their cells are
+  // drawn (a character may be split across messages), desktop and download bytes are no text.
+  if (!binary) glyphs_.scan(data);
   // A view's own revision moves with state changes (a few frames settle the layout); data it only
   // draws is content (one frame). A desktop's content is a completed update, not every message.
   auto deliver = [&](auto& view, auto new_content) {
@@ -561,6 +565,7 @@ std::vector<App::TerminalInfo> App::terminals() const {
 }
 
 void App::on_paste(std::string_view text) {
+  glyphs_.scan(text);
   for (auto& t : terminals_) {
     if (t.view->focused()) return t.view->paste(text);
   }
@@ -570,7 +575,7 @@ void App::on_paste(std::string_view text) {
 }
 
 void App::draw_terminals() {
-  draw_sessions(terminals_, [this](TerminalView& v) { return v.draw(mono_, input_, &buttons_); });
+  draw_sessions(terminals_, [this](TerminalView& v) { return v.draw(mono_, input_, &buttons_, &glyphs_); });
   input_.clear();  // typed into the focused terminal, or into nothing
 }
 

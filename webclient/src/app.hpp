@@ -23,6 +23,7 @@
 #include "desktop_view.hpp"
 #include "device_page.hpp"
 #include "files_view.hpp"
+#include "glyph_needs.hpp"
 #include "ider_panel.hpp"
 #include "terminal_view.hpp"
 
@@ -218,6 +219,9 @@ class App {
   // The server ended the session (logged out elsewhere, account locked or removed): the
   // platform sends the browser back to the login page.
   bool needs_login() const { return needs_login_; }
+  // Characters the font atlas lacks, collected from the text the app receives and draws (the
+  // platform fetches the fallback font and rebuilds the atlas; see glyph_needs.hpp).
+  GlyphNeeds& glyphs() { return glyphs_; }
   // Increments whenever the visible state changes (the platform redraws and reports to tests).
   unsigned revision() const { return revision_; }
   // Increments when only remote content changed (terminal output, a desktop update, transfer
@@ -295,6 +299,7 @@ class App {
   TexturePort textures_;
   ItemRects buttons_;
   std::map<std::string, int> drawn_icons_;
+  GlyphNeeds glyphs_;
   ImFont* mono_ = nullptr;
   std::string add_agent_group_;  // the group whose Add Agent dialog is open
   struct AddAmt {

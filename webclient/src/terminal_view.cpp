@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,17 @@ ImU32 palette(std::uint8_t i) {
   }
   const int g = 8 + (i - 232) * 10;
   return IM_COL32(g, g, g, 255);
+}
+
+// The first code point of a cell's UTF-8 text (0 when it is not valid UTF-8).
+char32_t first_codepoint(std::string_view s) {
+  if (s.empty()) return 0;
+  const auto b = static_cast<unsigned char>(s[0]);
+  const std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  if (len == 0 || len > s.size()) return 0;
+  char32_t cp = len == 1 ? b : b & (0x7F >> len);
+  for (std::size_t k = 1; k < len; ++k) cp = cp << 6 | (static_cast<unsigned char>(s[k]) & 0x3F);
+  return cp;
 }
 
 const ImU32 kDefaultFg = IM_COL32(220, 223, 228, 255);
@@ -255,7 +267,7 @@ void TerminalView::draw_find_bar(ItemRects* buttons) {
   }
 }
 
-bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input, ItemRects* buttons) {
+bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input, ItemRects* buttons, GlyphNeeds* glyphs) {
   const std::string title = (kind_ == TerminalKind::kAgent ? "Terminal: " : "Serial-over-LAN: ") + name_ + "###term" + nodeid_;
   const float em = ImGui::GetFontSize();
   ImGui::SetNextWindowSize(ImVec2(em * 46, em * 28), ImGuiCond_FirstUseEver);
@@ -312,33 +324,61 @@ bool TerminalView::draw(ImFont* mono, const std::vector<InputEvent>& input, Item
   const bool has_selection = !(lo == hi);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(origin, ImVec2(origin.x + cell_w * cols_, origin.y + cell_h * rows_), kDefaultBg);
-  // One background rectangle and one text call per run of cells with the same style.
-  std::string run;
+  // One background rectangle per run of cells with the same style, and its text in one call,
+  // except characters whose glyph is not one cell wide (East Asian wide characters, glyphs the
+  // atlas took from another font): each of those is drawn alone, centred on its cells (two for a
+  // wide one), so the characters after it stay on the grid.
+  const ImFont* font = ImGui::GetFont();
+  std::string run, one;
   for (int r = 0; r < visible; ++r) {
     const term::Line& line = term_.line(first_line + static_cast<std::size_t>(r));
     const std::uint64_t abs = term_.lines_dropped() + first_line + static_cast<std::size_t>(r);
     const float y = origin.y + r * cell_h;
     int c = 0;
     while (c < term_.cols()) {
-      const term::Cell first = line.at(static_cast<std::size_t>(c));
-      const term::Style style = first.style;
+      const term::Style style = line.at(static_cast<std::size_t>(c)).style;
       int end = c;
-      run.clear();
       while (end < term_.cols()) {
         const term::Cell cell = line.at(static_cast<std::size_t>(end));
         if (!(cell.style == style) && !cell.wide_spacer()) break;
-        if (!cell.wide_spacer()) {
-          const std::size_t before = run.size();
-          term_.append_cell_utf8(cell, run);
-          if (run.size() == before) run += ' ';
-        }
         ++end;
       }
       ImU32 fg = colour(style.fg, kDefaultFg), bg = colour(style.bg, kDefaultBg);
       if (style.has(term::attr::kInverse)) std::swap(fg, bg);
       const float x0 = origin.x + c * cell_w, x1 = origin.x + end * cell_w;
       if (bg != kDefaultBg) dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1, y + cell_h), bg);
-      if (run.find_first_not_of(' ') != std::string::npos) dl->AddText(ImVec2(x0, y), fg, run.data(), run.data() + run.size());
+      run.clear();
+      int run_col = c;
+      const auto flush = [&] {
+        if (run.find_first_not_of(' ') != std::string::npos) {
+          dl->AddText(ImVec2(origin.x + run_col * cell_w, y), fg, run.data(), run.data() + run.size());
+        }
+        run.clear();
+      };
+      for (int k = c; k < end; ++k) {
+        const term::Cell cell = line.at(static_cast<std::size_t>(k));
+        if (cell.wide_spacer()) continue;
+        one.clear();
+        term_.append_cell_utf8(cell, one);
+        if (one.empty()) one = " ";
+        const auto lead = static_cast<unsigned char>(one[0]);
+        bool alone = false;
+        if (lead >= 0x80) {
+          if (glyphs) glyphs->scan(one);
+          const char32_t cp = first_codepoint(one);
+          alone = cell.wide() || std::abs(font->GetCharAdvance(static_cast<ImWchar>(cp <= 0xFFFF ? cp : 0xFFFD)) - cell_w) > 0.5f;
+        }
+        if (!alone) {
+          if (run.empty()) run_col = k;
+          run += one;
+          continue;
+        }
+        flush();
+        const float room = cell.wide() ? 2 * cell_w : cell_w;
+        const float w = ImGui::CalcTextSize(one.data(), one.data() + one.size()).x;
+        dl->AddText(ImVec2(std::round(origin.x + k * cell_w + (room - w) * 0.5f), y), fg, one.data(), one.data() + one.size());
+      }
+      flush();
       if (style.underline() != term::Underline::kNone) dl->AddLine(ImVec2(x0, y + cell_h - 1), ImVec2(x1, y + cell_h - 1), fg);
       c = end;
     }

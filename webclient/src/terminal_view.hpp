@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mw/term/input.hpp"
+#include "glyph_needs.hpp"
 #include "mw/term/terminal.hpp"
 #include "window_pin.hpp"
 
@@ -48,8 +49,8 @@ class TerminalView {
   void on_closed(std::string reason);
 
   // Draws the window and, when it has the keyboard focus, types `input`; false once the user
-  // closed it (the platform then closes the relay).
-  bool draw(ImFont* mono, const std::vector<InputEvent>& input, ItemRects* buttons = nullptr);
+  // closed it (the platform then closes the relay). Characters drawn are noted in `glyphs`.
+  bool draw(ImFont* mono, const std::vector<InputEvent>& input, ItemRects* buttons = nullptr, GlyphNeeds* glyphs = nullptr);
 
   const std::string& nodeid() const { return nodeid_; }
   bool ready() const { return state_ == State::kReady; }

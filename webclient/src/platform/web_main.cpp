@@ -37,7 +37,16 @@ struct Platform {
   float scale = 1.0f;  // devicePixelRatio at start
   int frames_to_draw = 3;  // an idle app draws nothing: input, resizes and state changes set this
   bool idle_reported = false;
-  ImVector<ImWchar> sans_ranges;
+  // Fonts: the TTF data stays here (the atlas is rebuilt from it when text brings characters it
+  // lacks); the fallback (CJK) font is fetched only then. See build_fonts and update_glyphs.
+  std::vector<unsigned char> sans_ttf, mono_ttf, fallback_ttf;
+  enum class Fallback { kNone, kLoading, kLoaded, kFailed } fallback = Fallback::kNone;
+  ImVector<ImWchar> base_ranges, full_ranges, extra_ranges;
+  ImFont* mono_font = nullptr;
+  double built_at = 0;     // emscripten_get_now() of the last rebuild
+  unsigned atlas_builds = 0;  // rebuilds after the first atlas
+  double build_ms = 0;        // how long the last one took (build and upload)
+  bool cap_logged = false;
   std::map<std::string, std::array<float, 4>> reported_buttons;
   bool alt_held = false;
   unsigned drawn_content = 0;  // the app's content_revision() the last frame showed
@@ -274,6 +283,7 @@ void report_to_page() {
 }
 
 void wake();
+void update_glyphs();
 
 // The app works in device pixels: the canvas backbuffer is CSS size × devicePixelRatio (sharp on
 // HiDPI screens), emscripten's GLFW reports the mouse in backbuffer pixels too, and fonts and
@@ -314,6 +324,7 @@ void set_css_cursor(ImGuiMouseCursor c) {
 void wake() { g.frames_to_draw = 3; }
 
 void frame() {
+  update_glyphs();
   if (g.app.revision() != g.reported_revision) wake();
   // New remote content (terminal output, a desktop update): one frame shows it.
   if (g.app.content_revision() != g.drawn_content) g.frames_to_draw = std::max(g.frames_to_draw, 1);
@@ -707,11 +718,7 @@ void connect() {
 void start_main_loop() {
   if (g.started) return;
   g.started = true;
-  ImGuiIO& io = ImGui::GetIO();
-  if (io.Fonts->Fonts.empty()) {  // fonts failed to load: ImGui's own font, scaled, is still usable
-    io.Fonts->AddFontDefault();
-    io.FontGlobalScale = g.scale;
-  }
+  EM_ASM({ window.meshwork = window.meshwork || {}; window.meshwork.atlasHas = (cp) => Module._mw_atlas_has(cp); });
   g.app.set_embedding(page_embedding());
   g.app.set_sender([](std::string text) {
     if (g.socket > 0) emscripten_websocket_send_utf8_text(g.socket, text.c_str());
@@ -747,21 +754,133 @@ void start_main_loop() {
   emscripten_set_main_loop(frame, 0, false);
 }
 
-void add_font(void* data, int size, bool mono) {
-  // The atlas owns and frees the font data, so it must come from ImGui's allocator.
-  void* owned = IM_ALLOC(static_cast<size_t>(size));
-  std::memcpy(owned, data, static_cast<size_t>(size));
-  ImFontConfig cfg;
-  // Horizontal oversampling sharpens proportional text at 1x; on HiDPI screens and for the
-  // terminal's cell grid (snapped to pixels) it would only double the atlas's build time.
-  cfg.OversampleH = mono || g.scale >= 2.0f ? 1 : 2;
-  cfg.OversampleV = 1;
-  cfg.PixelSnapH = mono;
-  std::snprintf(cfg.Name, sizeof cfg.Name, "%s", mono ? "DejaVu Sans Mono" : "DejaVu Sans");
+// The fallback font's address (served from fonts/ beside DejaVu, gzip-compressed on the wire).
+constexpr const char* kFallbackFont = "fonts/DroidSansFallback.ttf";
+
+// (Re)builds the font atlas: DejaVu Sans (the default font) and DejaVu Sans Mono (terminals and
+// consoles), each with the base ranges plus the characters the app's GlyphNeeds collected. What
+// DejaVu Sans Mono lacks comes from DejaVu Sans, then the fallback font; what DejaVu Sans lacks,
+// from the fallback (merged: ImGui keeps the first font's glyph when several have one). With
+// `upload`, the new atlas replaces the GL texture at once (between frames) and its pixels are
+// freed: the texture holds them.
+void build_fonts(bool upload) {
   ImGuiIO& io = ImGui::GetIO();
-  ImFont* font = io.Fonts->AddFontFromMemoryTTF(owned, size, kFontSize * g.scale, &cfg, g.sans_ranges.Data);
-  if (!mono && font) io.FontDefault = font;
-  if (mono && font) g.app.set_mono_font(font);
+  io.Fonts->Clear();
+  g.extra_ranges.clear();
+  for (const auto& [from, to] : mw::web::GlyphNeeds::as_ranges(g.app.glyphs().extra())) {
+    g.extra_ranges.push_back(static_cast<ImWchar>(from));
+    g.extra_ranges.push_back(static_cast<ImWchar>(to));
+  }
+  g.full_ranges.clear();
+  for (int i = 0; i + 1 < g.base_ranges.Size && g.base_ranges[i]; i += 2) {
+    g.full_ranges.push_back(g.base_ranges[i]);
+    g.full_ranges.push_back(g.base_ranges[i + 1]);
+  }
+  for (const ImWchar w : g.extra_ranges) g.full_ranges.push_back(w);
+  g.extra_ranges.push_back(0);
+  g.full_ranges.push_back(0);
+  const bool extra = g.extra_ranges.Size > 1;
+  auto add = [&](std::vector<unsigned char>& data, const char* name, bool mono, bool merge) -> ImFont* {
+    if (data.empty() || (merge && !extra)) return nullptr;
+    ImFontConfig cfg;
+    cfg.FontDataOwnedByAtlas = false;  // g keeps it for the next rebuild
+    cfg.MergeMode = merge;
+    // Horizontal oversampling sharpens proportional Latin text at 1x; on HiDPI screens, for the
+    // terminal's cell grid (snapped to pixels) and for merged CJK glyphs it would only double
+    // the atlas's size and build time.
+    cfg.OversampleH = mono || merge || g.scale >= 2.0f ? 1 : 2;
+    cfg.OversampleV = 1;
+    cfg.PixelSnapH = mono;
+    std::snprintf(cfg.Name, sizeof cfg.Name, "%s", name);
+    // ImGui sizes a font by its line height (ascent + descent); Droid Sans Fallback's em is 256 of
+    // its 335 units there, DejaVu's 2048 of 2384: at 1.125 times the size both ems match, and CJK
+    // characters stand as tall as Latin capitals plus their usual margin.
+    const float size = kFontSize * g.scale * (&data == &g.fallback_ttf ? 1.125f : 1.0f);
+    return io.Fonts->AddFontFromMemoryTTF(data.data(), static_cast<int>(data.size()), size, &cfg,
+                                          merge ? g.extra_ranges.Data : g.full_ranges.Data);
+  };
+  ImFont* sans = add(g.sans_ttf, "DejaVu Sans", false, false);
+  if (sans) add(g.fallback_ttf, "Droid Sans Fallback", false, true);
+  ImFont* mono = add(g.mono_ttf, "DejaVu Sans Mono", true, false);
+  if (mono) {
+    add(g.sans_ttf, "DejaVu Sans", true, true);
+    add(g.fallback_ttf, "Droid Sans Fallback", true, true);
+  }
+  if (!sans && !mono) {  // the fonts could not be fetched: ImGui's own font, scaled, is still usable
+    io.Fonts->AddFontDefault();
+    io.FontGlobalScale = g.scale;
+  }
+  io.FontDefault = sans ? sans : mono;
+  g.mono_font = mono;
+  g.app.set_mono_font(mono);
+  if (!upload) return;  // the first atlas is built and uploaded by the GL backend's first frame
+  io.Fonts->Build();
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
+  io.Fonts->ClearTexData();
+}
+
+// The fonts' state for tests (window.meshwork.fonts): whether the fallback was fetched, how many
+// characters the atlas holds beyond its base ranges, how often it was rebuilt and how long the
+// last rebuild took, its size (pixels; 0 until the first frame builds it).
+void report_fonts() {
+  static const char* const kStates[] = {"none", "loading", "loaded", "failed"};
+  const auto& need = g.app.glyphs();
+  EM_ASM(
+      {
+        window.meshwork = window.meshwork || {};
+        const f = {};
+        f.fallback = UTF8ToString($0);
+        f.extra = $1;
+        f.waiting = $2;
+        f.builds = $3;
+        f.capped = $4 !== 0;
+        f.atlas = [];
+        f.atlas.push($5);
+        f.atlas.push($6);
+        f.buildMs = $7;
+        window.meshwork.fonts = f;
+      },
+      kStates[static_cast<int>(g.fallback)], static_cast<int>(need.extra().size()), static_cast<int>(need.waiting()),
+      g.atlas_builds, need.capped() ? 1 : 0, ImGui::GetIO().Fonts->TexWidth, ImGui::GetIO().Fonts->TexHeight, g.build_ms);
+}
+
+EM_JS(void, js_load_fallback, (const char* url), {
+  fetch(UTF8ToString(url)).then((r) => (r.ok ? r.arrayBuffer() : null)).catch(() => null).then((b) => {
+    if (!b) return Module._mw_fallback_loaded(0, 0);
+    const ptr = _malloc(b.byteLength);
+    HEAPU8.set(new Uint8Array(b), ptr);
+    Module._mw_fallback_loaded(ptr, b.byteLength);
+    _free(ptr);
+  });
+});
+
+// Before each frame (drawn or not): the fallback font is fetched the first time a character no
+// loaded font has arrives, and the atlas is rebuilt when characters it could draw are missing
+// from it, at most every 250 ms (a burst of new text costs one rebuild), not while the fallback
+// is on its way.
+void update_glyphs() {
+  auto& need = g.app.glyphs();
+  if (need.wants_fallback() && g.fallback == Platform::Fallback::kNone) {
+    g.fallback = Platform::Fallback::kLoading;
+    report_fonts();
+    js_load_fallback(kFallbackFont);
+  }
+  if (need.capped() && !g.cap_logged) {
+    g.cap_logged = true;
+    std::printf("fonts: more than %zu characters beyond the base ranges; the others show as missing glyphs\n",
+                mw::web::GlyphNeeds::kMaxExtra);
+  }
+  if (!need.dirty() || g.fallback == Platform::Fallback::kLoading || g.frames == 0) return;
+  if (emscripten_get_now() - g.built_at < 250) return;
+  need.mark_built();
+  const double start = emscripten_get_now();
+  build_fonts(true);
+  g.built_at = emscripten_get_now();
+  g.build_ms = g.built_at - start;
+  ++g.atlas_builds;
+  report_fonts();
+  wake();
 }
 
 // The fonts, fetched by loader.js while app.js and app.wasm load (compressed on the wire);
@@ -791,7 +910,10 @@ void load_fonts() {
                                   0x2500, 0x25FF,  // box drawing, blocks, geometric shapes
                                   0};
   b.AddRanges(extra);
-  b.BuildRanges(&g.sans_ranges);
+  b.BuildRanges(&g.base_ranges);
+  std::vector<mw::web::GlyphNeeds::Range> base;
+  for (int i = 0; i + 1 < g.base_ranges.Size && g.base_ranges[i]; i += 2) base.emplace_back(g.base_ranges[i], g.base_ranges[i + 1]);
+  g.app.glyphs().set_base(std::move(base));
   g.fonts_pending = 2;
   js_load_fonts();
 }
@@ -800,8 +922,42 @@ void load_fonts() {
 
 // Called from JS (js_load_fonts): font 0 is DejaVu Sans, 1 DejaVu Sans Mono.
 extern "C" EMSCRIPTEN_KEEPALIVE void mw_font_loaded(int index, void* data, int size) {
-  if (size > 0) add_font(data, size, index == 1);
-  if (--g.fonts_pending == 0) start_main_loop();
+  if (size > 0) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    auto& ttf = index == 1 ? g.mono_ttf : g.sans_ttf;
+    ttf.assign(bytes, bytes + size);
+    if (index == 0) g.app.glyphs().set_primary(mw::web::FontCoverage::parse(ttf));
+  }
+  if (--g.fonts_pending > 0) return;
+  build_fonts(false);
+  report_fonts();
+  start_main_loop();
+}
+
+// Called from JS (js_load_fallback): the fallback font, or 0 bytes when it could not be fetched
+// (then the characters that waited for it stay missing glyphs; it is not asked for again).
+extern "C" EMSCRIPTEN_KEEPALIVE void mw_fallback_loaded(void* data, int size) {
+  if (size > 0) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    g.fallback_ttf.assign(bytes, bytes + size);
+    g.fallback = Platform::Fallback::kLoaded;
+    g.app.glyphs().set_fallback(mw::web::FontCoverage::parse(g.fallback_ttf));
+  } else {
+    g.fallback = Platform::Fallback::kFailed;
+    g.app.glyphs().set_fallback({});
+    std::printf("fonts: %s could not be loaded; characters only it has show as missing glyphs\n", kFallbackFont);
+  }
+  report_fonts();
+  wake();
+}
+
+// Called from the page (window.meshwork.atlasHas, tests): bit 1 when the default font has a glyph
+// for `cp`, bit 2 when the monospace font has.
+extern "C" EMSCRIPTEN_KEEPALIVE int mw_atlas_has(int cp) {
+  if (cp <= 0 || cp > 0xFFFF) return 0;
+  const ImFont* sans = ImGui::GetIO().FontDefault;
+  const auto w = static_cast<ImWchar>(cp);
+  return (sans && sans->FindGlyphNoFallback(w) ? 1 : 0) | (g.mono_font && g.mono_font->FindGlyphNoFallback(w) ? 2 : 0);
 }
 
 // Called from JS (js_listen_fullscreen).
@@ -813,6 +969,7 @@ extern "C" EMSCRIPTEN_KEEPALIVE void mw_fullscreen_changed(int on) {
 // Called from JS (js_setup_ime): committed input-method text, typed as characters.
 extern "C" EMSCRIPTEN_KEEPALIVE void mw_ime_text(const char* text) {
   wake();
+  g.app.glyphs().scan(text);  // composed CJK shows in the field it is typed into
   ImGuiIO& io = ImGui::GetIO();
   const std::string_view s(text);
   for (std::size_t i = 0; i < s.size();) {
@@ -906,6 +1063,7 @@ int main() {
   });
   imgui_char = glfwSetCharCallback(g.window, [](GLFWwindow* w, unsigned int c) {
     wake();
+    g.app.glyphs().note(static_cast<char32_t>(c));
     g.app.on_input({mw::web::InputEvent::Kind::kChar, static_cast<char32_t>(c), {}, g.alt_held ? mw::term::mod::kAlt : 0u});
     if (imgui_char) imgui_char(w, c);
   });
