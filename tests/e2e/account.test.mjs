@@ -76,3 +76,64 @@ test('change password, see it in Events, log out, log in with the new password',
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// With a mail server configured (console mode: the mails go to the server's log, where the test
+// reads the links), an account without a verified address is asked to verify it after its
+// password; the link opens the way; My Account shows the address and changes it, and the new
+// address is verified again from there.
+test('email: verified before the first login, changed and verified again in My Account', async () => {
+  const mailServer = await startServer([], { config: { smtp: { name: 'console', from: 'meshwork@example.com' } } });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // The n-th verification link the server has mailed (from its log).
+  const link = async (n) => {
+    for (let i = 0; i < 100; i++) {
+      const found = [...mailServer.output().matchAll(/https:\/\/[^\s]+\/checkmail\?c=[^\s]+/g)];
+      if (found.length > n) return found[n][0];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no link ${n} in the log:\n${mailServer.output()}`);
+  };
+  try {
+    await login(page, mailServer.url);
+    await page.waitForSelector('#verify');
+    assert.match(await page.textContent('#verify'), /must confirm its email address/);
+    saveArtifact('account-email-verify-required.png', await page.screenshot({ type: 'png' }));
+    await page.fill('#email', 'admin@example.com');
+    await Promise.all([page.waitForNavigation(), page.click('#verify button[type=submit]')]);
+    assert.match(await page.textContent('#note'), /sent to admin@example\.com/);
+    await page.goto(await link(0));
+    assert.match(await page.textContent('#message'), /admin@example\.com.*is verified/);
+
+    await login(page, mailServer.url);
+    await page.waitForFunction(() => window.meshwork && window.meshwork.idle && window.meshwork.account &&
+      window.meshwork.account.emailVerified === true && window.meshwork.buttons['tab:My Account'], null, { timeout: 20000 });
+    await clickButton(page, 'tab:My Account');
+    await page.waitForFunction(() => window.meshwork.buttons['account-email'] && window.meshwork.idle, null, { timeout: 10000 });
+    saveArtifact('account-email-verified.png', await page.screenshot({ type: 'png' }));
+    await clickButton(page, 'account-email');
+    await page.keyboard.type('Admin2@Example.com');
+    await clickButton(page, 'account-email-change');
+    await page.waitForFunction(() => window.meshwork.emailResult === 'A mail with a verification link was sent to admin2@example.com.' &&
+      window.meshwork.account.email === 'admin2@example.com' && window.meshwork.account.emailVerified === false &&
+      window.meshwork.buttons['account-email-verify'] && window.meshwork.idle, null, { timeout: 10000 });
+    saveArtifact('account-email-changed.png', await page.screenshot({ type: 'png' }));
+    await link(1);
+    // Ask again from My Account; the newest link verifies, and the page shows it without a reload.
+    await clickButton(page, 'account-email-verify');
+    await page.waitForFunction(() => window.meshwork.emailResult === 'A mail with a verification link was sent to admin2@example.com.',
+      null, { timeout: 10000 });
+    const other = await context.newPage();
+    await other.goto(await link(2));
+    assert.match(await other.textContent('#message'), /admin2@example\.com.*is verified/);
+    await page.waitForFunction(() => window.meshwork.account.emailVerified === true && !window.meshwork.buttons['account-email-verify'],
+      null, { timeout: 10000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    const { code } = await mailServer.stop();
+    assert.equal(code, 0, `server exit code\n${mailServer.output()}`);
+  }
+});

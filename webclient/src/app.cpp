@@ -151,6 +151,16 @@ bool App::on_control_message(std::string_view text) {
         add_amt_.added = r->result == "ok";
       } else if (a == "changepassword") {
         password_result_ = r->result == "ok" ? "Your password was changed." : r->result.empty() ? "The server did not say." : r->result;
+      } else if (a == "changeemail" || a == "verifyemail") {
+        const bool mail = info_ && info_->emailcheck;
+        if (r->result != "ok") {
+          email_result_ = r->result.empty() ? "The server did not say." : r->result;
+        } else if (a == "verifyemail" || mail) {
+          email_result_ = "A mail with a verification link was sent to " + email_sent_to_ + ".";
+        } else {
+          email_result_ = "Your email address was changed.";
+        }
+        if (a == "changeemail" && r->result == "ok") email_edit_.fill('\0');
       } else if (a == "adduser" || a == "edituser" || a == "deleteuser") {
         users_panel_.on_result(r.value(), [this](const nlohmann::json& j) { send_json(j); });
       } else if (a == "createmesh" || a == "editmesh" || a == "deletemesh" || a == "addmeshuser" || a == "removemeshuser") {
@@ -212,6 +222,8 @@ void App::on_event(const proto::Event& e) {
     } else if (e.mesh) {
       groups_[e.mesh->id] = *e.mesh;
     }
+  } else if (e.etype == "user" && user_ && e.userid == user_->id) {
+    groups_stale_ = true;  // this account changed (email, rights): userinfo reloads at the next tick
   } else if (e.etype == "node") {
     // An open page of this device reloads its history (stored events come with their time).
     if (e.action != "nodeconnect" && device_page(e.nodeid)) send_json({{"action", "events"}, {"nodeid", e.nodeid}, {"limit", 500}});
@@ -1159,6 +1171,8 @@ void App::draw_account_tab() {
   if (ImGui::Button("Change password", ImVec2(em * 10, 0))) open_password_dialog();
   record_item(buttons_, "account-password");
   ImGui::Separator();
+  draw_account_email();
+  ImGui::Separator();
   ImGui::TextUnformatted("Device groups and your rights there");
   if (ImGui::BeginTable("##myrights", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupColumn("Group", ImGuiTableColumnFlags_WidthStretch, 0.5f);
@@ -1174,6 +1188,54 @@ void App::draw_account_tab() {
       ImGui::TextWrapped("%s", rights_summary(rights, kGroupRightBits, "No rights").c_str());
     }
     ImGui::EndTable();
+  }
+}
+
+// My Account's email: the address and whether it is verified; change it (changeemail), and, when
+// the server verifies addresses by mail, ask for the link again (verifyemail).
+void App::draw_account_email() {
+  const float em = ImGui::GetFontSize();
+  const bool mail = info_ && info_->emailcheck;
+  ImGui::TextUnformatted("Email");
+  ImGui::SameLine(em * 5);
+  if (user_->email.empty()) {
+    ImGui::TextColored(kMuted, "none");
+  } else {
+    ImGui::TextUnformatted(user_->email.c_str());
+    ImGui::SameLine();
+    if (user_->email_verified) {
+      ImGui::TextColored(kOk, "verified");
+    } else {
+      ImGui::TextColored(mail ? kBad : kMuted, "not verified");
+    }
+  }
+  ImGui::SetNextItemWidth(em * 18);
+  ImGui::InputTextWithHint("##email", "new address", email_edit_.data(), email_edit_.size());
+  record_item(buttons_, "account-email");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(email_edit_[0] == '\0');
+  if (ImGui::Button("Change email")) {
+    email_result_.clear();
+    email_sent_to_ = email_edit_.data();
+    send_json({{"action", "changeemail"}, {"email", email_sent_to_}});
+    // Shown as the server keeps it (addresses are stored in lower case).
+    for (char& c : email_sent_to_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  record_item(buttons_, "account-email-change");
+  ImGui::EndDisabled();
+  if (mail && !user_->email.empty() && !user_->email_verified) {
+    ImGui::SameLine();
+    if (ImGui::Button("Send verification mail")) {
+      email_result_.clear();
+      email_sent_to_ = user_->email;
+      send_json({{"action", "verifyemail"}, {"email", user_->email}});
+    }
+    record_item(buttons_, "account-email-verify");
+  }
+  if (mail) ImGui::TextColored(kMuted, "A new address is confirmed by a link the server mails to it; until then the login page asks for it.");
+  if (!email_result_.empty()) {
+    const bool ok = email_result_.rfind("A mail", 0) == 0 || email_result_.rfind("Your email", 0) == 0;
+    ImGui::TextColored(ok ? kOk : kBad, "%s", email_result_.c_str());
   }
 }
 

@@ -112,6 +112,8 @@ class App {
   const std::optional<std::vector<proto::EventList::Item>>& all_events() const { return all_events_; }
   // The last answer to a password change ("" while none).
   const std::string& password_result() const { return password_result_; }
+  // My Account's email: the last answer to a change or a verification request ("" while none).
+  const std::string& email_result() const { return email_result_; }
   // Opens a device's page (General, Events).
   void open_device_page(const std::string& nodeid);
   struct DevicePageInfo {
@@ -236,6 +238,7 @@ class App {
   void draw_tabs();
   void draw_main(float width, float height);
   void draw_account_tab();
+  void draw_account_email();
   void draw_files_tab();
   void apply_viewmode();
   void draw_terminals();
@@ -332,6 +335,9 @@ class App {
   bool password_open_ = false, password_popup_ = false;
   std::array<char, 256> old_pass_{}, new_pass_{}, new_pass2_{};
   std::string password_result_;
+  std::array<char, 256> email_edit_{};  // My Account: the address being typed
+  std::string email_sent_to_;           // the address of the last change or verification request
+  std::string email_result_;
   Embedding embed_;
   bool embed_opened_ = false;
   std::pair<std::string, int> power_confirm_;  // device and poweraction type awaiting confirmation
