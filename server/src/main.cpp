@@ -157,6 +157,11 @@ int main(int argc, char** argv) {
     if (s.lets_encrypt && s.lan_only) {
       logger("acme")->warn("config.json letsencrypt is not used in LAN mode");
     } else if (s.lets_encrypt) {
+      const auto& names = s.lets_encrypt->names;
+      if (std::find(names.begin(), names.end(), ascii_lower(s.cert)) == names.end()) {
+        logger("acme")->warn("config.json letsencrypt.names does not list the server's name ({}): browsers that open "
+                             "https://{}/ will not accept the certificate", s.cert, s.cert);
+      }
       lets_encrypt = std::make_unique<acme::LetsEncrypt>(ioc, ctx, *s.lets_encrypt);
       ctx.acme_challenges = &lets_encrypt->challenges();
       lets_encrypt->load_stored();

@@ -45,6 +45,10 @@ test('change password, see it in Events, log out, log in with the new password',
   await login(page, server.url);
   const NEW = 'New-admin-pass2';
 
+  // Esc closes the dialog, as Close does.
+  await openPasswordDialog(page);
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !window.meshwork.buttons['password-old'] && window.meshwork.idle, null, { timeout: 10000 });
   await openPasswordDialog(page);
   await fill(page, 'Not-the-password1', NEW);
   await page.waitForFunction(() => window.meshwork.passwordResult === 'Wrong current password', null, { timeout: 10000 });
@@ -128,8 +132,16 @@ test('email: verified before the first login, changed and verified again in My A
     const other = await context.newPage();
     await other.goto(await link(2));
     assert.match(await other.textContent('#message'), /admin2@example\.com.*is verified/);
-    await page.waitForFunction(() => window.meshwork.account.emailVerified === true && !window.meshwork.buttons['account-email-verify'],
-      null, { timeout: 10000 });
+    await page.waitForFunction(() => window.meshwork.account.emailVerified === true && !window.meshwork.buttons['account-email-verify'] &&
+      window.meshwork.emailResult === '', null, { timeout: 10000 });
+    // A narrow window: the header's tabs stay clear of the account menu (the server's name gives way).
+    await page.setViewportSize({ width: 900, height: 700 });
+    await page.waitForFunction(() => {
+      const b = window.meshwork.buttons;
+      return window.meshwork.idle && b['tab:My Server'] && b['account-menu'] &&
+        b['tab:My Server'][0] + b['tab:My Server'][2] < b['account-menu'][0];
+    }, null, { timeout: 10000 });
+    saveArtifact('account-narrow-header.png', await page.screenshot({ type: 'png' }));
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

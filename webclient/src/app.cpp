@@ -52,6 +52,7 @@ bool App::on_control_message(std::string_view text) {
   } else if (auto* user = std::get_if<proto::UserInfo>(&m)) {
     // Logged in: load what this user may see; events keep it current from here on.
     const bool first = !user_;
+    if (user_ && !user_->email_verified && user->email_verified) email_result_.clear();  // "sent" is done with
     user_ = *user;
     if (first) {
       send("meshes");
@@ -824,14 +825,31 @@ void App::draw_header(float width) {
                    ImGuiWindowFlags_NoBringToFrontOnFocus);
   ImGui::SetCursorPosY((h - ImGui::GetTextLineHeight()) * 0.5f);
   ImGui::TextColored(kAccent, "Meshwork");
-  if (info_) {
-    ImGui::SameLine();
-    ImGui::TextColored(kMuted, "  %s  \xC2\xB7  v%s  ", info_->name.c_str(), info_->version.c_str());
-  }
-  if (!single_view()) draw_tabs();
   const char* label = connection_label(connection_);
   const float label_w = ImGui::CalcTextSize(label).x;
   const float status_x = width - label_w - ImGui::GetStyle().WindowPadding.x - ImGui::GetTextLineHeight();
+  // On a narrow window the server's name and version give way, so the tabs never run under the
+  // account menu.
+  const auto& style = ImGui::GetStyle();
+  const bool tabs = !single_view() && user_ && !(embed_.hide & 2);
+  float used = ImGui::GetCursorPosX() + ImGui::CalcTextSize("Meshwork").x;
+  if (tabs) {
+    for (const Tab t : {Tab::kDevices, Tab::kAccount, Tab::kEvents, Tab::kFiles, Tab::kUsers, Tab::kServer}) {
+      if (may_open(t)) used += ImGui::CalcTextSize(tab_name(t)).x + style.FramePadding.x * 2 + style.ItemSpacing.x;
+    }
+  }
+  const float menu_w = user_ ? ImGui::CalcTextSize((user_->name + "  \xE2\x96\xBE").c_str()).x + style.FramePadding.x * 2 +
+                                   ImGui::GetFontSize() * 1.5f
+                             : 0.0f;
+  if (info_) {
+    char text[160];
+    std::snprintf(text, sizeof text, "  %s  \xC2\xB7  v%s  ", info_->name.c_str(), info_->version.c_str());
+    if (used + ImGui::CalcTextSize(text).x + style.ItemSpacing.x + menu_w <= status_x) {
+      ImGui::SameLine();
+      ImGui::TextColored(kMuted, "%s", text);
+    }
+  }
+  if (tabs) draw_tabs();
   if (user_) draw_account_menu(status_x);
   ImGui::SameLine(status_x);
   ImGui::TextColored(connection_colour(connection_), "\xE2\x97\x8F");  // U+25CF BLACK CIRCLE
@@ -842,6 +860,11 @@ void App::draw_header(float width) {
 }
 
 namespace {
+// Esc in a dialog (the focused window) closes it, as Cancel or Close does.
+bool escape_pressed() {
+  return ImGui::IsWindowFocused(ImGuiFocusedFlags_RootAndChildWindows) && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape), false);
+}
+
 bool contains_ci(const std::string& hay, const std::string& needle) {
   if (needle.empty()) return true;
   auto lower = [](unsigned char c) { return static_cast<char>(std::tolower(c)); };
@@ -1287,7 +1310,7 @@ void App::draw_password_dialog() {
   record_item(buttons_, "password-change");
   ImGui::EndDisabled();
   ImGui::SameLine();
-  const bool close = ImGui::Button("Close", ImVec2(em * 7, 0));
+  const bool close = ImGui::Button("Close", ImVec2(em * 7, 0)) || escape_pressed();
   record_item(buttons_, "password-close");
   if (close || !keep) {
     old_pass_.fill('\0');  // no password stays in memory longer than the dialog
@@ -1514,8 +1537,9 @@ void App::draw_edit_device() {
   record_item(buttons_, "edit-save");
   ImGui::EndDisabled();
   ImGui::SameLine();
-  const bool cancel = ImGui::Button("Cancel", ImVec2(em * 6, 0));
+  bool cancel = ImGui::Button("Cancel", ImVec2(em * 6, 0));
   record_item(buttons_, "edit-cancel");
+  cancel = cancel || escape_pressed();
   if (save && valid) {  // only what changed, so the event names exactly that
     nlohmann::json req{{"action", "changedevice"}, {"nodeid", edit_.nodeid}};
     const proto::Device& d = dev->second;
