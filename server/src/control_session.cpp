@@ -235,6 +235,20 @@ void ControlSession<NextLayer>::run_action(Json cmd) {
         for (const auto& uid : d.ended) {
           if (uid != self->userid_) bus.end_user(uid, "The account is locked or removed.");
         }
+        if (self->ctx_.account_mail) {
+          // Invitations go to people who are not users: limited per inviting user and per address.
+          for (auto it = d.outcome.mails.begin(); it != d.outcome.mails.end();) {
+            int wait = 0;
+            if (it->kind == accounts::MailJob::Kind::kInvite && !self->ctx_.account_mail->allow("user:" + self->userid_, it->to, &wait)) {
+              for (auto& r : d.outcome.replies) {
+                if (r.value("action", "") == "inviteAgent") r["result"] = "Too many mails; try again in " + std::to_string(wait) + " s";
+              }
+              it = d.outcome.mails.erase(it);
+            } else {
+              ++it;
+            }
+          }
+        }
         for (const auto& r : d.outcome.replies) self->send(r);
         for (auto& t : d.outcome.text_replies) self->send(std::make_shared<const std::string>(std::move(t)));
         if (d.outcome.server_stats) self->send(server_stats(self->ctx_, std::move(*d.outcome.server_stats)));

@@ -3,7 +3,7 @@
 // and logs in again with the new password.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, saveArtifact, login, clickButton, ADMIN } from './lib/harness.mjs';
+import { startServer, launchBrowser, saveArtifact, login, clickButton, control, ADMIN } from './lib/harness.mjs';
 
 let server;
 let browser;
@@ -142,6 +142,25 @@ test('email: verified before the first login, changed and verified again in My A
         b['tab:My Server'][0] + b['tab:My Server'][2] < b['account-menu'][0];
     }, null, { timeout: 10000 });
     saveArtifact('account-narrow-header.png', await page.screenshot({ type: 'png' }));
+
+    // Add Agent offers to mail the instructions (MeshCentral's invitation).
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const made = await control(mailServer.port, { action: 'createmesh', meshname: 'Front desk', meshtype: 2 }, 'createmesh');
+    assert.equal(made.result, 'ok');
+    await clickButton(page, 'tab:My Devices');
+    await page.waitForFunction(() => window.meshwork.buttons['addagent:Front desk'] && window.meshwork.idle, null, { timeout: 10000 });
+    await clickButton(page, 'addagent:Front desk');
+    await page.waitForFunction(() => window.meshwork.buttons['invite-email'] && window.meshwork.idle, null, { timeout: 10000 });
+    await clickButton(page, 'invite-email');
+    await page.keyboard.type('carol@example.com');
+    await clickButton(page, 'invite-name');
+    await page.keyboard.type('Carol');
+    await clickButton(page, 'invite-send');
+    await page.waitForFunction(() => window.meshwork.inviteResult === 'Sent to carol@example.com.', null, { timeout: 10000 });
+    saveArtifact('add-agent-invite.png', await page.screenshot({ type: 'png' }));
+    for (let i = 0; i < 50 && !mailServer.output().includes('Email to carol@example.com'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(mailServer.output(), /Email to carol@example\.com, subject "Meshwork - Agent Installation Invitation"/);
+    assert.match(mailServer.output(), /Hi Carol,/);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -239,6 +239,64 @@ TEST(Mail, TheControlChannelChangesAndVerifiesTheAddress) {
   EXPECT_EQ(until("verifyemail")["result"], "Already verified");
 }
 
+// MeshCentral's "inviteAgent": a group's install instructions mailed to someone who is not a user.
+TEST(Mail, AgentInvitationsCarryTheGroupsInstallCommand) {
+  Sink sink(Sink::Mode::kStartTls, "mailer", "Smtp-secret-9");
+  ASSERT_GT(sink.port(), 0) << sink.log();
+  Fixture f;
+  admin_with_address(f, sink);
+  f.create_account("other", "Other-pass1");
+  f.add_group("mesh//officepcs", 2, "Office PCs", {{"admin", 0xFFFFFFFF}});
+  f.add_group("mesh//amtonly", 1, "AMT only", {{"admin", 0xFFFFFFFF}});
+  ServerProcess server(f.args());
+  ASSERT_TRUE(server.running()) << server.output();
+  const int port = server.https_port();
+  sink.next();
+  auto invite = [&](const json& cmd, const std::string& user, const std::string& pass) {
+    WssClient ws(port, "/control.ashx", f.as(user, pass));
+    ws.send(cmd.dump());
+    for (int i = 0; i < 50; ++i) {
+      auto j = json::parse(ws.read(), nullptr, false);
+      if (j.value("action", "") == "inviteAgent") return j.value("result", "");
+    }
+    return std::string("no answer");
+  };
+  EXPECT_EQ(invite({{"action", "inviteAgent"}, {"meshid", "mesh//officepcs"}, {"email", "Bob@Example.com"}, {"name", "Bob"},
+                    {"msg", "Please install this <today>."}},
+                   "admin", "Admin-pass1"),
+            "ok");
+  const auto mail = sink.next_mail();
+  ASSERT_TRUE(mail.is_object()) << sink.log();
+  EXPECT_EQ(mail["to"], json::array({"bob@example.com"}));
+  EXPECT_EQ(header_of(mail, "Subject"), "Meshwork - Agent Installation Invitation");
+  const std::string text = text_part(peer::read_file(mail["mail"].get<std::string>()));
+  EXPECT_NE(text.find("Hi Bob,"), std::string::npos) << text;
+  EXPECT_NE(text.find("device group \"Office PCs\""), std::string::npos) << text;
+  EXPECT_NE(text.find("Please install this <today>."), std::string::npos) << text;
+  EXPECT_NE(text.find("curl -fsSk 'https://mesh.test:" + std::to_string(port) + "/meshagents?script=1&id=officepcs' | sh"),
+            std::string::npos)
+      << text;
+  // The mail's HTML part escapes the message.
+  EXPECT_EQ(peer::read_file(mail["mail"].get<std::string>()).find("<today>"), std::string::npos);
+  // The install script the mail points at is the group's.
+  const auto got = https_request(port, "/meshagents?script=1&id=officepcs", f.verifying());
+  EXPECT_EQ(got.result_int(), 200) << got.body();
+  EXPECT_NE(got.body().find("officepcs"), std::string::npos) << got.body();
+
+  EXPECT_EQ(invite({{"action", "inviteAgent"}, {"meshid", "mesh//officepcs"}, {"email", "not-an-address"}}, "admin", "Admin-pass1"),
+            "Invalid email");
+  EXPECT_EQ(invite({{"action", "inviteAgent"}, {"meshid", "mesh//amtonly"}, {"email", "bob@example.com"}}, "admin", "Admin-pass1"),
+            "Invalid group type");
+  EXPECT_EQ(invite({{"action", "inviteAgent"}, {"meshid", "mesh//officepcs"}, {"email", "bob@example.com"}}, "other", "Other-pass1"),
+            "Access denied");
+  // Limited per inviting user and address.
+  std::string last;
+  for (int i = 0; i < 5 && last.rfind("Too many", 0) != 0; ++i) {
+    last = invite({{"action", "inviteAgent"}, {"meshid", "mesh//officepcs"}, {"email", "carol@example.com"}}, "admin", "Admin-pass1");
+  }
+  EXPECT_EQ(last.rfind("Too many mails; try again in ", 0), 0u) << last;
+}
+
 TEST(Mail, APasswordIsNeverSentWithoutTls) {
   Sink sink(Sink::Mode::kPlain, "mailer", "Smtp-secret-9");  // offers no STARTTLS; would take AUTH in the clear
   ASSERT_GT(sink.port(), 0) << sink.log();

@@ -152,6 +152,9 @@ bool App::on_control_message(std::string_view text) {
         add_amt_.added = r->result == "ok";
       } else if (a == "changepassword") {
         password_result_ = r->result == "ok" ? "Your password was changed." : r->result.empty() ? "The server did not say." : r->result;
+      } else if (a == "inviteAgent") {
+        invite_.result = r->result == "ok" ? "Sent to " + std::string(invite_.email.data()) + "." : r->result;
+        if (r->result == "ok") invite_.email.fill('\0');
       } else if (a == "changeemail" || a == "verifyemail") {
         const bool mail = info_ && info_->emailcheck;
         if (r->result != "ok") {
@@ -324,10 +327,40 @@ void App::draw_add_agent() {
     ImGui::TextColored(kMuted, "It downloads the agent and this group's settings from this server, checks the agent's");
     ImGui::TextColored(kMuted, "SHA-384, installs the systemd service meshwork-agent and starts it. Within seconds the");
     ImGui::TextColored(kMuted, "computer appears here. The agent trusts this server by its key, not by its certificate.");
+    if (info_ && info_->emailcheck) {
+      // MeshCentral's "Invite": the same instructions mailed to the person at the computer.
+      ImGui::Separator();
+      ImGui::TextUnformatted("Or send these instructions by email:");
+      ImGui::SetNextItemWidth(em * 18);
+      ImGui::InputTextWithHint("##invite-email", "their email address", invite_.email.data(), invite_.email.size());
+      record_item(buttons_, "invite-email");
+      ImGui::SameLine();
+      ImGui::SetNextItemWidth(em * 14);
+      ImGui::InputTextWithHint("##invite-name", "their name (optional)", invite_.name.data(), invite_.name.size());
+      record_item(buttons_, "invite-name");
+      ImGui::TextColored(kMuted, "A message for them (optional):");
+      ImGui::SetNextItemWidth(-1);
+      ImGui::InputTextMultiline("##invite-note", invite_.note.data(), invite_.note.size(), ImVec2(-1, ImGui::GetTextLineHeight() * 3.5f));
+      record_item(buttons_, "invite-note");
+      ImGui::BeginDisabled(invite_.email[0] == '\0');
+      if (ImGui::Button("Send invitation")) {
+        invite_.result.clear();
+        send_json({{"action", "inviteAgent"}, {"meshid", add_agent_group_}, {"email", invite_.email.data()},
+                   {"name", invite_.name.data()}, {"msg", invite_.note.data()}});
+      }
+      record_item(buttons_, "invite-send");
+      ImGui::EndDisabled();
+      if (!invite_.result.empty()) {
+        ImGui::SameLine();
+        const bool ok = invite_.result.rfind("Sent", 0) == 0;
+        ImGui::TextColored(ok ? kOk : kBad, "%s", invite_.result.c_str());
+      }
+    }
   }
   ImGui::End();
   if (!open) {
     add_agent_group_.clear();
+    invite_ = {};
     ++revision_;
   }
 }

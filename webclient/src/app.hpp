@@ -114,6 +114,8 @@ class App {
   const std::string& password_result() const { return password_result_; }
   // My Account's email: the last answer to a change or a verification request ("" while none).
   const std::string& email_result() const { return email_result_; }
+  // Add Agent's invitation: the server's last answer ("" while none).
+  const std::string& invite_result() const { return invite_.result; }
   // Opens a device's page (General, Events).
   void open_device_page(const std::string& nodeid);
   struct DevicePageInfo {
@@ -305,6 +307,11 @@ class App {
   GlyphNeeds glyphs_;
   ImFont* mono_ = nullptr;
   std::string add_agent_group_;  // the group whose Add Agent dialog is open
+  struct Invite {  // Add Agent's "invite by email" (inviteAgent), when the server sends mail
+    std::array<char, 256> email{}, name{};
+    std::array<char, 2048> note{};
+    std::string result;  // the server's answer ("" while none)
+  } invite_;
   struct AddAmt {
     std::string group;  // the group whose Add Intel AMT device dialog is open
     std::array<char, 256> name{}, host{}, user{}, pass{};

@@ -166,12 +166,37 @@ bool AccountMail::allow(const std::string& client_ip, const std::string& email, 
 void AccountMail::send(const MailJob& job, const DomainSettings& d) {
   const Json& u = job.user;
   const std::string name = u.value("name", "");
-  const std::string email = u.value("email", "");
+  const std::string email = job.kind == MailJob::Kind::kInvite ? job.to : u.value("email", "");
   if (email.empty()) return;
   const std::string site = base_url(d);
   mail::Mail m;
   m.to = email;
-  if (job.kind == MailJob::Kind::kVerify) {
+  if (job.kind == MailJob::Kind::kInvite) {
+    // The group id as meshctrl shows it (after "mesh/<domain>/"), as the Add Agent dialog uses it.
+    const auto slash = job.meshid.find('/', job.meshid.find('/') + 1);
+    const std::string id = slash == std::string::npos ? job.meshid : job.meshid.substr(slash + 1);
+    const std::string inviter = u.value("realname", name);
+    const std::string command = "curl -fsSk '" + site + "/meshagents?script=1&id=" + id + "' | sh";
+    m.subject = d.title + " - Agent Installation Invitation";
+    std::string lead = inviter + " invites you to install the " + d.title + " agent on your computer, so that it can be managed "
+                       "remotely in the device group \"" + job.group_name + "\" (" + site + ").";
+    std::string text = "Hi" + (job.recipient.empty() ? std::string() : " " + job.recipient) + ",\n\n" + lead + "\n\n";
+    if (!job.note.empty()) text += inviter + " writes:\n\n" + job.note + "\n\n";
+    text += "On Linux, run this command as root:\n\n    " + command + "\n\n"
+            "It downloads the agent and the group's settings from the server, checks the agent, and installs it as the "
+            "systemd service meshwork-agent. Or download them yourself: the agent from " + site +
+            "/meshagents?id=linux-x64 and its settings from " + site + "/meshsettings?id=" + id +
+            ", then run meshwork-agent --settings FILE.\n\nIf you did not expect this, ignore this mail.\n";
+    m.text = text;
+    std::string html = "<!doctype html><html><body style=\"font-family:sans-serif;color:#222\"><h2>" + html_escape(m.subject) +
+                       "</h2><p>" + html_escape("Hi" + (job.recipient.empty() ? std::string() : " " + job.recipient) + ",") + "</p><p>" +
+                       html_escape(lead) + "</p>";
+    if (!job.note.empty()) html += "<p>" + html_escape(inviter + " writes:") + "</p><blockquote>" + html_escape(job.note) + "</blockquote>";
+    html += "<p>On Linux, run this command as root:</p><pre style=\"background:#eee;padding:8px\">" + html_escape(command) +
+            "</pre><p style=\"color:#555;font-size:13px\">If you did not expect this, ignore this mail.</p></body></html>";
+    m.html = std::move(html);
+    logger("mail")->info("agent invitation for group {} from {} to {}", job.group_name, name, email);
+  } else if (job.kind == MailJob::Kind::kVerify) {
     const std::string url = site + "/checkmail?c=" + token(Purpose::kVerify, u);
     m.subject = d.title + " - Email Verification";
     const std::string lead = "Please confirm that " + email + " is the email address of the account \"" + name + "\" on " +
@@ -392,7 +417,7 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
         [&ctx, dp = &d, message, sent, ip = info.client_ip, email](std::vector<Json> users) {
           for (auto& u : users) {
             logger("auth")->info("account reset mail for {} asked from {}", u.value("name", ""), ip);
-            ctx.account_mail->send(MailJob{MailJob::Kind::kReset, std::move(u)}, *dp);
+            ctx.account_mail->send(MailJob::about(MailJob::Kind::kReset, std::move(u)), *dp);
           }
           if (users.empty()) logger("auth")->info("account reset asked from {} for an address of no verified account", ip);
           message(http::status::ok, "Reset account", sent, false);
@@ -456,7 +481,7 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
       [&ctx, dp = &d, domain_path, message, respond, keep, version](Sent r) {
         if (!r.error.empty()) return message(http::status::bad_request, "Email verification", r.error, true);
         ctx.accounts->bus().dispatch_all(dp->id, r.out.events);
-        ctx.account_mail->send(MailJob{MailJob::Kind::kVerify, r.user}, *dp);
+        ctx.account_mail->send(MailJob::about(MailJob::Kind::kVerify, r.user), *dp);
         const std::string again = ctx.account_mail->token(AccountMail::Purpose::kPending, r.user);
         respond(page(http::status::ok, version, keep,
                      verify_required_page(ctx, *dp, domain_path, r.user, again,

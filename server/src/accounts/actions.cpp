@@ -270,7 +270,7 @@ void do_changeemail(Store& db, const ActionEnv& env, const Json& caller, const J
                               : "Changed email of user " + u.value("name", "") + " from " + old + " to " + email},
           {"domain", env.domain}};
   record_event(db, out, {"*", "server-users", uid}, std::move(ev));
-  if (env.email_check) out.mails.push_back(MailJob{MailJob::Kind::kVerify, u});
+  if (env.email_check) out.mails.push_back(MailJob::about(MailJob::Kind::kVerify, u));
   out.replies.push_back(answer(cmd, "ok"));
 }
 
@@ -280,7 +280,21 @@ void do_verifyemail(Store&, const ActionEnv& env, const Json& caller, const Json
   const std::string email = caller.value("email", "");
   if (email.empty() || lower_text(str(cmd, "email")) != email) return out.replies.push_back(answer(cmd, "Invalid email"));
   if (caller.contains("emailVerified") && caller["emailVerified"] == true) return out.replies.push_back(answer(cmd, "Already verified"));
-  out.mails.push_back(MailJob{MailJob::Kind::kVerify, caller});
+  out.mails.push_back(MailJob::about(MailJob::Kind::kVerify, caller));
+  out.replies.push_back(answer(cmd, "ok"));
+}
+
+// MeshCentral's "inviteAgent": mail a device group's agent install instructions to someone
+// (`email`, optional `name` and `msg`). Agent groups only; needs mail (Settings::email_check).
+void do_inviteagent(const ActionEnv& env, const Json& caller, const Json& mesh, const Json& cmd, Outcome& out) {
+  if (!env.email_check) return out.replies.push_back(answer(cmd, "Unsupported feature"));
+  if (mesh.value("mtype", 2) != 2) return out.replies.push_back(answer(cmd, "Invalid group type"));
+  const std::string email = lower_text(str(cmd, "email"));
+  if (!mail::valid_address(email)) return out.replies.push_back(answer(cmd, "Invalid email"));
+  const std::string name = str(cmd, "name"), note = str(cmd, "msg");
+  if (name.size() > 256 || note.size() > 4096) return out.replies.push_back(answer(cmd, "Invalid name or message"));
+  MailJob job{MailJob::Kind::kInvite, caller, email, mesh.value("_id", ""), mesh.value("name", ""), name, note};
+  out.mails.push_back(std::move(job));
   out.replies.push_back(answer(cmd, "ok"));
 }
 
@@ -1234,6 +1248,7 @@ Outcome handle_checked(Store& db, const ActionEnv& env, const std::string& calle
       else if (action == "ciraconfig") do_ciraconfig(env, *mesh, cmd, out);
       else if (action == "addamtdevice") do_addamtdevice(db, env, caller, *mesh, cmd, out);
       else if (action == "scanamtdevice") do_scanamtdevice(env, cmd, out);
+      else if (action == "inviteAgent") do_inviteagent(env, caller, *mesh, cmd, out);
       return out;
     }
   }

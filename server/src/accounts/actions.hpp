@@ -69,10 +69,19 @@ struct AgentNotice {
 
 // A mail about an account for the account mailer (accounts/account_mail.hpp), sent once the
 // action's records are stored: the email verification link, or the password reset link.
+// Or (kInvite, MeshCentral's "inviteAgent") the agent install instructions of a device group, for
+// someone who is not a user: `to`, the group, who invites, their name for the recipient and note.
 struct MailJob {
-  enum class Kind { kVerify, kReset };
+  enum class Kind { kVerify, kReset, kInvite };
   Kind kind = Kind::kVerify;
-  Json user;  // the user record as stored
+  Json user;  // kVerify, kReset: the user record as stored; kInvite: the inviting user
+  std::string to, meshid, group_name, recipient, note;  // kInvite
+  static MailJob about(Kind kind, Json user) {
+    MailJob j;
+    j.kind = kind;
+    j.user = std::move(user);
+    return j;
+  }
 };
 
 struct Outcome {

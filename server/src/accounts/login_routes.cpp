@@ -383,7 +383,7 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
           if (ctx.account_mail) {
             // Confirm the address before the first login.
             ctx.account_mail->allow(info.client_ip, c.user->value("email", ""), nullptr);
-            ctx.account_mail->send(MailJob{MailJob::Kind::kVerify, *c.user}, *info.domain);
+            ctx.account_mail->send(MailJob::about(MailJob::Kind::kVerify, *c.user), *info.domain);
             const std::string pending = ctx.account_mail->token(AccountMail::Purpose::kPending, *c.user);
             return respond(html(http::status::ok, version, keep,
                                 verify_required_page(ctx, *info.domain, info.domain_path, *c.user, pending,

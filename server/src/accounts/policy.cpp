@@ -33,6 +33,7 @@ constexpr std::array kPolicies{
     Policy{"changeDeviceMesh", kNodes, mesh_right::kManageDevices},  // on both groups
     Policy{"events", kSelf, 0},  // filtered by what the caller may see
     Policy{"ciraconfig", kMesh, mesh_right::kEditGroup},  // shows the MPS password
+    Policy{"inviteAgent", kMesh, 0},  // any right on the group: its install command is shown to all who see it
     Policy{"addamtdevice", kMesh, mesh_right::kManageDevices},
     Policy{"scanamtdevice", kMesh, mesh_right::kManageDevices},  // probes a LAN range (amt_scanner.hpp)
     Policy{"poweraction", kNodes, mesh_right::kResetPowerOff},  // 302 (power on): kWake instead

@@ -166,6 +166,7 @@ void report_sessions() {
   const std::string text = nlohmann::json{{"terminals", terms}, {"desktops", desks}, {"files", files}, {"consoles", consoles}, {"devicePages", pages},
                                           {"events", events}, {"passwordResult", g.app.password_result()},
                                           {"emailResult", g.app.email_result()},
+                                          {"inviteResult", g.app.invite_result()},
                                           {"account", g.app.user() ? nlohmann::json{{"email", g.app.user()->email}, {"emailVerified", g.app.user()->email_verified}} : nlohmann::json()},
                                           {"addAmt", {{"mps", g.app.add_amt_info().mps}, {"user", g.app.add_amt_info().mps_user},
                                                       {"rootSha384", g.app.add_amt_info().root_sha384},
@@ -189,6 +190,7 @@ void report_sessions() {
         window.meshwork.events = s.events;
         window.meshwork.passwordResult = s.passwordResult;
         window.meshwork.emailResult = s.emailResult;
+        window.meshwork.inviteResult = s.inviteResult;
         window.meshwork.account = s.account;
         window.meshwork.addAmt = s.addAmt;
         window.meshwork.buttons = s.buttons;
