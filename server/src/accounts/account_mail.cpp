@@ -13,6 +13,7 @@
 #include "mw/util/hex.hpp"
 #include "mw/util/sha256.hpp"
 #include "server_context.hpp"
+#include "text.hpp"
 
 namespace mw::server::accounts {
 
@@ -22,12 +23,6 @@ std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool verified(const Json& u) { return u.contains("emailVerified") && u["emailVerified"] == true; }
 
 // A reset link names the password it replaces by a short digest of the stored hash (salted, so
 // it changes with every new password, even two within one second).
@@ -153,13 +148,13 @@ std::string AccountMail::base_url(const DomainSettings& d) const {
 
 bool AccountMail::allow(const std::string& client_ip, const std::string& email, int* retry_after) {
   const auto now = Throttle::Clock::now();
-  const int wait = std::max(throttle_.wait_seconds("ip:" + client_ip, now), throttle_.wait_seconds("mail:" + lower(email), now));
+  const int wait = std::max(throttle_.wait_seconds("ip:" + client_ip, now), throttle_.wait_seconds("mail:" + ascii_lower(email), now));
   if (wait > 0) {
     if (retry_after) *retry_after = wait;
     return false;
   }
   throttle_.failure("ip:" + client_ip, now);
-  throttle_.failure("mail:" + lower(email), now);
+  throttle_.failure("mail:" + ascii_lower(email), now);
   return true;
 }
 
@@ -296,12 +291,10 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
             r.username = u.value("name", "");
             r.email = t.email;
             if (u.value("email", "") != t.email) return std::move(r).with(Result::kChangedEmail);
-            if (verified(u)) return std::move(r).with(Result::kAlready);
-            auto users = s.list("user", env.domain);
-            if (!users) return Done{}.with(Result::kStoreError);
-            for (const auto& other : users.value()) {
-              if (other.value("_id", "") != t.userid && other.value("email", "") == t.email && verified(other)) return std::move(r).with(Result::kTaken);
-            }
+            if (email_verified(u)) return std::move(r).with(Result::kAlready);
+            const auto taken = verified_elsewhere(s, env.domain, t.email, t.userid);
+            if (!taken) return Done{}.with(Result::kStoreError);
+            if (taken.value()) return std::move(r).with(Result::kTaken);
             u["emailVerified"] = true;
             if (!s.put(u)) return Done{}.with(Result::kStoreError);
             record_event(s, r.out, {"*", "server-users", t.userid},
@@ -355,7 +348,7 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
           r.username = u.value("name", "");
           r.email = t.email;
           if (u.value("email", "") != t.email) return std::move(r).with(Result::kChangedEmail);
-          if (!verified(u)) return std::move(r).with(Result::kUnverified);
+          if (!email_verified(u)) return std::move(r).with(Result::kUnverified);
           if (password_tag(u) != t.password_tag) return std::move(r).with(Result::kUsed);
           if (is_locked(u)) return std::move(r).with(Result::kLocked);
           if (!post) return r;
@@ -393,7 +386,7 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
   }
 
   if (path == "/resetaccount") {
-    const std::string email = lower(form_field(req.body(), "email"));
+    const std::string email = ascii_lower(form_field(req.body(), "email"));
     const std::string sent = "If " + email +
                              " is the verified address of an account here, a mail with a link to choose a new password is on its way. "
                              "The link is valid for 60 minutes.";
@@ -410,7 +403,7 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
           auto users = s.list("user", env.domain);
           if (!users) return found;
           for (auto& u : users.value()) {
-            if (u.value("email", "") == email && verified(u) && !is_locked(u)) found.push_back(std::move(u));
+            if (u.value("email", "") == email && email_verified(u) && !is_locked(u)) found.push_back(std::move(u));
           }
           return found;
         },
@@ -431,7 +424,7 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
     message(http::status::bad_request, "Email verification", "This page has expired; log in again.", true);
     return true;
   }
-  const std::string email = lower(form_field(req.body(), "email"));
+  const std::string email = ascii_lower(form_field(req.body(), "email"));
   if (!mail::valid_address(email)) {
     message(http::status::bad_request, "Email verification", "Enter a valid email address.", true);
     return true;
@@ -453,17 +446,13 @@ bool route_mail_request(const http::request<http::string_body>& req, const Serve
         auto rec = s.get(t.userid);
         if (!rec || !rec.value()) return std::move(r).failed("This account does not exist.");
         Json u = *rec.value();
-        if (verified(u)) return std::move(r).failed("This account's address is already verified; log in.");
+        if (email_verified(u)) return std::move(r).failed("This account's address is already verified; log in.");
         // The pending token was made for the address the account had then; an unverified address may be corrected here.
         if (u.value("email", "") != t.email) return std::move(r).failed("The account changed since this page was made; log in again.");
         if (u.value("email", "") != email) {
-          auto users = s.list("user", env.domain);
-          if (!users) return std::move(r).failed("The database is not available; try again later.");
-          for (const auto& other : users.value()) {
-            if (other.value("_id", "") != t.userid && other.value("email", "") == email && verified(other)) {
-              return std::move(r).failed("Another account already uses " + email + ".");
-            }
-          }
+          const auto taken = verified_elsewhere(s, env.domain, email, t.userid);
+          if (!taken) return std::move(r).failed("The database is not available; try again later.");
+          if (taken.value()) return std::move(r).failed("Another account already uses " + email + ".");
           const std::string old = u.value("email", "");
           u["email"] = email;
           u["emailVerified"] = false;

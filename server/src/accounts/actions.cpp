@@ -12,6 +12,7 @@
 #include "auth/password.hpp"
 #include "mail/smtp.hpp"
 #include "store/records.hpp"
+#include "text.hpp"
 
 namespace mw::server::accounts {
 
@@ -157,8 +158,7 @@ void do_edituser(Store& db, const ActionEnv& env, const Json& caller, const Json
   if (has_str(cmd, "email")) {
     const std::string email = str(cmd, "email");
     if (email.find('@') == std::string::npos || email.size() > 1024) return out.replies.push_back(answer(cmd, "Invalid email"));
-    std::string lower = email;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lower = ascii_lower(email);
     if (u.value("email", "") != lower) {
       u["email"] = lower;
       u["emailVerified"] = false;  // a new address is not verified until its owner says so (or the flag below)
@@ -230,33 +230,15 @@ void do_changepassword(Store& db, const ActionEnv& env, const Json& caller, cons
   out.replies.push_back(answer(cmd, "ok"));
 }
 
-std::string lower_text(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// Another account of the domain that has verified `email` (addresses are unique once verified).
-bool verified_elsewhere(Store& db, const std::string& domain, const std::string& email, const std::string& userid) {
-  auto users = db.list("user", domain);
-  if (!users) return false;
-  for (const auto& u : users.value()) {
-    if (u.value("_id", "") != userid && u.value("email", "") == email && u.contains("emailVerified") &&
-        u["emailVerified"] == true) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // MeshCentral's "changeemail": the caller's own address; unverified until its link is opened (a
 // mail is sent when mail is configured). Settings-locked accounts (site right 1024) may not.
 void do_changeemail(Store& db, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   if (site_rights(caller) != site_right::kFull && (site_rights(caller) & 1024) != 0) return out.replies.push_back(answer(cmd, "Access denied"));
-  const std::string email = lower_text(str(cmd, "email"));
+  const std::string email = ascii_lower(str(cmd, "email"));
   if (!mail::valid_address(email) || email.size() > 1024) return out.replies.push_back(answer(cmd, "Invalid email"));
   const std::string uid = caller.value("_id", "");
   if (caller.value("email", "") == email) return out.replies.push_back(answer(cmd, "ok"));
-  if (verified_elsewhere(db, env.domain, email, uid)) {
+  if (verified_elsewhere(db, env.domain, email, uid).value_or(false)) {
     return out.replies.push_back(answer(cmd, "Another account already uses " + email + "."));
   }
   Json u = caller;
@@ -278,8 +260,8 @@ void do_changeemail(Store& db, const ActionEnv& env, const Json& caller, const J
 void do_verifyemail(Store&, const ActionEnv& env, const Json& caller, const Json& cmd, Outcome& out) {
   if (!env.email_check) return out.replies.push_back(answer(cmd, "Email verification is not configured on this server"));
   const std::string email = caller.value("email", "");
-  if (email.empty() || lower_text(str(cmd, "email")) != email) return out.replies.push_back(answer(cmd, "Invalid email"));
-  if (caller.contains("emailVerified") && caller["emailVerified"] == true) return out.replies.push_back(answer(cmd, "Already verified"));
+  if (email.empty() || ascii_lower(str(cmd, "email")) != email) return out.replies.push_back(answer(cmd, "Invalid email"));
+  if (email_verified(caller)) return out.replies.push_back(answer(cmd, "Already verified"));
   out.mails.push_back(MailJob::about(MailJob::Kind::kVerify, caller));
   out.replies.push_back(answer(cmd, "ok"));
 }
@@ -289,7 +271,7 @@ void do_verifyemail(Store&, const ActionEnv& env, const Json& caller, const Json
 void do_inviteagent(const ActionEnv& env, const Json& caller, const Json& mesh, const Json& cmd, Outcome& out) {
   if (!env.email_check) return out.replies.push_back(answer(cmd, "Unsupported feature"));
   if (mesh.value("mtype", 2) != 2) return out.replies.push_back(answer(cmd, "Invalid group type"));
-  const std::string email = lower_text(str(cmd, "email"));
+  const std::string email = ascii_lower(str(cmd, "email"));
   if (!mail::valid_address(email)) return out.replies.push_back(answer(cmd, "Invalid email"));
   const std::string name = str(cmd, "name"), note = str(cmd, "msg");
   if (name.size() > 256 || note.size() > 4096) return out.replies.push_back(answer(cmd, "Invalid name or message"));
@@ -1142,8 +1124,7 @@ mw::Result<Json> create_account(Store& db, const ActionEnv& env, const NewAccoun
     user["siteadmin"] = *acc.siteadmin;
   }
   if (!acc.email.empty()) {
-    std::string lower = acc.email;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string lower = ascii_lower(acc.email);
     user["email"] = lower;
   }
   if (!acc.realname.empty()) user["realname"] = acc.realname;
@@ -1162,6 +1143,17 @@ mw::Result<Json> create_account(Store& db, const ActionEnv& env, const NewAccoun
     record_event(db, *out, {"*", "server-users"}, std::move(ev));
   }
   return user;
+}
+
+bool email_verified(const Json& user) { return user.contains("emailVerified") && user["emailVerified"] == true; }
+
+mw::Result<bool> verified_elsewhere(Store& db, const std::string& domain, const std::string& email, const std::string& userid) {
+  auto users = db.list("user", domain);
+  if (!users) return users.error();
+  for (const auto& u : users.value()) {
+    if (u.value("_id", "") != userid && u.value("email", "") == email && email_verified(u)) return true;
+  }
+  return false;
 }
 
 mw::Result<Json> set_password(Store& db, const ActionEnv& env, const std::string& userid, const std::string& password, Outcome* out) {

@@ -145,6 +145,13 @@ mw::Result<Json> create_account(store::Store& db, const ActionEnv& env, const Ne
 mw::Result<Json> set_password(store::Store& db, const ActionEnv& env, const std::string& userid,
                               const std::string& password, Outcome* out);
 
+// Whether a user record's address is verified ("emailVerified": true).
+bool email_verified(const Json& user);
+// Whether another account of `domain` than `userid` has verified `email` (a verified address
+// belongs to one account).
+mw::Result<bool> verified_elsewhere(store::Store& db, const std::string& domain, const std::string& email,
+                                    const std::string& userid);
+
 // The user records of a domain (for /login: does the domain have accounts yet?).
 mw::Result<std::int64_t> count_users(store::Store& db, const std::string& domain);
 

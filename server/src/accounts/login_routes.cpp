@@ -327,7 +327,7 @@ bool route_account_request(const http::request<http::string_body>& req, const Se
           return show_login(r.retry_after ? http::status::too_many_requests : http::status::unauthorized, r.error, r.retry_after,
                             name.size() <= 256 ? name : std::string());
         }
-        if (ctx.account_mail && !(r.user.contains("emailVerified") && r.user["emailVerified"] == true)) {
+        if (ctx.account_mail && !email_verified(r.user)) {
           // The password is right, but the address must be confirmed first: no session yet.
           logger("auth")->info("{} logged in from {}: email not verified, no session", r.userid, info.client_ip);
           const std::string pending = ctx.account_mail->token(AccountMail::Purpose::kPending, r.user);

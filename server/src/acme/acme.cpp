@@ -1,7 +1,6 @@
 // ACME client (acme.hpp).
 #include "acme/acme.hpp"
 
-#include <curl/curl.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -11,13 +10,14 @@
 
 #include <array>
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <thread>
 
+#include "certs.hpp"
+#include "curl_common.hpp"
 #include "log.hpp"
+#include "text.hpp"
 #include "mw/util/base64.hpp"
 #include "mw/util/sha256.hpp"
 
@@ -32,11 +32,6 @@ mw::Error acme_error(std::string message) { return mw::make_error("acme", std::m
 
 std::string b64u(std::string_view s) { return util::base64_encode(s, util::Base64Alphabet::kUrlSafe); }
 std::string b64u(std::span<const std::uint8_t> s) { return util::base64_encode(s, util::Base64Alphabet::kUrlSafe); }
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool valid_name(const std::string& n) {
   if (n.empty() || n.size() > 253 || n.front() == '.' || n.back() == '.' || n.find("..") != std::string::npos) return false;
@@ -69,14 +64,13 @@ size_t header_cb(char* p, size_t size, size_t n, void* user) {
     std::string value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.pop_back();
-    (*h)[lower(line.substr(0, colon))] = value;
+    (*h)[ascii_lower(line.substr(0, colon))] = value;
   }
   return size * n;
 }
 
 mw::Result<HttpResult> http(const std::string& method, const std::string& url, const std::string& body = {}) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  curl_init_once();
   std::unique_ptr<CURL, void (*)(CURL*)> c(curl_easy_init(), curl_easy_cleanup);
   if (!c) return acme_error("libcurl could not start a transfer");
   HttpResult r;
@@ -90,8 +84,7 @@ mw::Result<HttpResult> http(const std::string& method, const std::string& url, c
   curl_easy_setopt(c.get(), CURLOPT_ERRORBUFFER, err.data());
   curl_easy_setopt(c.get(), CURLOPT_USERAGENT, "Meshwork ACME client");
   curl_easy_setopt(c.get(), CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  if (const char* file = std::getenv("SSL_CERT_FILE"); file && *file) curl_easy_setopt(c.get(), CURLOPT_CAINFO, file);
-  if (const char* dir = std::getenv("SSL_CERT_DIR"); dir && *dir) curl_easy_setopt(c.get(), CURLOPT_CAPATH, dir);
+  curl_trust_store(c.get());
   curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, body_cb);
   curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &r.body);
   curl_easy_setopt(c.get(), CURLOPT_HEADERFUNCTION, header_cb);
@@ -123,15 +116,6 @@ std::string key_pem(EVP_PKEY* k) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-void write_secret(const fs::path& p, const std::string& text) {
-  std::error_code ec;
-  fs::remove(p, ec);
-  {
-    std::ofstream(p, std::ios::binary) << text;
-  }
-  fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write, ec);
-}
-
 mw::Result<Key> account_key(const fs::path& folder) {
   const fs::path file = folder / "account.key";
   if (fs::exists(file)) {
@@ -142,7 +126,11 @@ mw::Result<Key> account_key(const fs::path& folder) {
   }
   Key k(EVP_EC_gen("P-256"), EVP_PKEY_free);
   if (!k) return acme_error("cannot make an ACME account key");
-  write_secret(file, key_pem(k.get()));
+  try {
+    write_file_atomic(file, key_pem(k.get()), /*secret=*/true);
+  } catch (const std::exception& e) {
+    return acme_error(std::string("cannot keep the ACME account key: ") + e.what());
+  }
   return k;
 }
 
@@ -296,12 +284,12 @@ mw::Result<Settings> parse_settings(const json& section, std::vector<std::string
       for (std::string n; std::getline(in, n, ',');) {
         while (!n.empty() && n.front() == ' ') n.erase(0, 1);
         while (!n.empty() && n.back() == ' ') n.pop_back();
-        if (!n.empty()) s.names.push_back(lower(n));
+        if (!n.empty()) s.names.push_back(ascii_lower(n));
       }
     } else if (key == "names" && v.is_array()) {
       for (const auto& n : v) {
         if (!n.is_string()) return acme_error("config.json letsencrypt.names must be host names");
-        s.names.push_back(lower(n.get<std::string>()));
+        s.names.push_back(ascii_lower(n.get<std::string>()));
       }
     } else if (key == "rsakeysize" && v.is_number_integer()) {
       s.rsa_key_size = v.get<int>();

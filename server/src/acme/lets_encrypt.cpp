@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "certs.hpp"
 #include "log.hpp"
 #include "server_context.hpp"
 #include "web_server.hpp"
@@ -25,18 +26,6 @@ std::string read_text(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-void write_file(const fs::path& p, const std::string& text, bool secret) {
-  const fs::path tmp = p.string() + ".new";
-  std::error_code ec;
-  fs::remove(tmp, ec);
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-  }
-  if (secret) fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec);
-  fs::rename(tmp, p, ec);  // a crash never leaves half a certificate
 }
 
 std::string names_text(const std::vector<std::string>& names) {
@@ -112,8 +101,12 @@ void LetsEncrypt::check() {
           logger("acme")->error("no certificate from {}: {} (trying again in 12 hours)", settings_.directory_url(), r.error().message);
           return;
         }
-        write_file(folder_ / "key.pem", r->key_pem, true);
-        write_file(folder_ / "cert.pem", r->chain_pem, false);
+        try {  // each file whole or not at all (a crash never leaves half a certificate)
+          write_file_atomic(folder_ / "key.pem", r->key_pem, /*secret=*/true);
+          write_file_atomic(folder_ / "cert.pem", r->chain_pem, /*secret=*/false);
+        } catch (const std::exception& e) {
+          logger("acme")->error("cannot keep the new certificate in {}: {}", folder_.string(), e.what());
+        }
         install(r.value(), "new from " + settings_.directory_url());
       });
     });

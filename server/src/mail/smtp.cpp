@@ -1,15 +1,13 @@
 // SMTP settings, message text and transfer (smtp.hpp).
 #include "mail/smtp.hpp"
 
-#include <curl/curl.h>
 #include <openssl/rand.h>
 
 #include <array>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <mutex>
 
+#include "curl_common.hpp"
 #include "mw/util/base64.hpp"
 #include "mw/util/hex.hpp"
 
@@ -63,11 +61,6 @@ std::string random_hex(std::size_t bytes) {
   return mw::util::hex_encode(b);
 }
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct Easy {
   CURL* c = curl_easy_init();
   curl_slist* rcpt = nullptr;
@@ -113,10 +106,7 @@ void configure(Easy& e, const SmtpSettings& s, const std::atomic<bool>* cancel) 
   curl_easy_setopt(e.c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
   curl_easy_setopt(e.c, CURLOPT_SSL_VERIFYPEER, s.tls_cert_check ? 1L : 0L);
   curl_easy_setopt(e.c, CURLOPT_SSL_VERIFYHOST, s.tls_cert_check ? 2L : 0L);
-  // The trust store is the system's (libcurl's CA bundle); OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR
-  // replace it, as they do for OpenSSL programs (a private mail server's CA).
-  if (const char* file = std::getenv("SSL_CERT_FILE"); file && *file) curl_easy_setopt(e.c, CURLOPT_CAINFO, file);
-  if (const char* dir = std::getenv("SSL_CERT_DIR"); dir && *dir) curl_easy_setopt(e.c, CURLOPT_CAPATH, dir);
+  curl_trust_store(e.c);
   if (!s.user.empty()) {
     curl_easy_setopt(e.c, CURLOPT_USERNAME, s.user.c_str());
     curl_easy_setopt(e.c, CURLOPT_PASSWORD, s.pass.c_str());
@@ -242,7 +232,7 @@ std::string build_message(const Mail& m, const std::string& from, std::int64_t n
 store::Status send_message(const SmtpSettings& s, const std::string& to, const std::string& message,
                            const std::atomic<bool>* cancel) {
   if (!valid_address(to)) return mw::make_error("bad-address", "not an email address: " + to);
-  global_init();
+  curl_init_once();
   Easy e;
   if (!e.c) return mw::make_error("smtp", "libcurl could not start a transfer");
   configure(e, s, cancel);
@@ -259,7 +249,7 @@ store::Status send_message(const SmtpSettings& s, const std::string& to, const s
 }
 
 store::Status check_server(const SmtpSettings& s, const std::atomic<bool>* cancel) {
-  global_init();
+  curl_init_once();
   Easy e;
   if (!e.c) return mw::make_error("smtp", "libcurl could not start a transfer");
   configure(e, s, cancel);
