@@ -56,31 +56,28 @@ void RedirectSession::on_read(beast::error_code ec) {
     return;
   }
   const auto& req = parser_->get();
-  // ACME HTTP-01 (Let's Encrypt checks port 80 over plain HTTP): the answer for an open order.
-  constexpr std::string_view kAcme = "/.well-known/acme-challenge/";
   const std::string_view target(req.target().data(), req.target().size());
+  // ACME HTTP-01 (Let's Encrypt checks port 80 over plain HTTP): the answer for an open order, then
+  // the connection closes; anything else is redirected to HTTPS.
+  constexpr std::string_view kAcme = "/.well-known/acme-challenge/";
+  std::shared_ptr<StringResponse> res;
+  bool keep = req.keep_alive();
   if (ctx_.acme_challenges && target.substr(0, kAcme.size()) == kAcme) {
-    const std::string token(target.substr(kAcme.size(), target.find('?') == std::string_view::npos ? std::string_view::npos : target.find('?') - kAcme.size()));
-    const auto answer = ctx_.acme_challenges->find(token);
-    auto res = std::make_shared<StringResponse>(answer ? text_response(http::status::ok, req.version(), false, *answer)
-                                                       : text_response(http::status::not_found, req.version(), false, "No such challenge\n"));
-    pending_ = res;
-    http::async_write(stream_, *res, [self = shared_from_this()](beast::error_code, std::size_t) {
-      self->pending_.reset();
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send);
-    });
-    return;
+    std::string_view token = target.substr(kAcme.size());
+    token = token.substr(0, token.find('?'));
+    const auto answer = ctx_.acme_challenges->find(std::string(token));
+    keep = false;
+    res = std::make_shared<StringResponse>(answer ? text_response(http::status::ok, req.version(), false, *answer)
+                                                  : text_response(http::status::not_found, req.version(), false, "No such challenge\n"));
+  } else {
+    const auto host = req[http::field::host];
+    const std::string location = https_location(std::string_view(host.data(), host.size()), target, https_port_, ctx_.info.name);
+    res = std::make_shared<StringResponse>(
+        text_response(http::status::moved_permanently, req.version(), keep, "Moved to " + location + "\n"));
+    res->set(http::field::location, location);
   }
-  const auto host = req[http::field::host];
-  const std::string location =
-      https_location(std::string_view(host.data(), host.size()),
-                     std::string_view(req.target().data(), req.target().size()), https_port_, ctx_.info.name);
-  auto res = std::make_shared<StringResponse>(
-      text_response(http::status::moved_permanently, req.version(), req.keep_alive(), "Moved to " + location + "\n"));
-  res->set(http::field::location, location);
   add_security_headers(*res, ctx_.settings.default_domain(), false);
   pending_ = res;
-  const bool keep = req.keep_alive();
   http::async_write(stream_, *res, [self = shared_from_this(), keep](beast::error_code wec, std::size_t) {
     self->pending_.reset();
     if (wec) return;
