@@ -15,6 +15,7 @@
 #include "amt/amt_manager.hpp"
 #include "amt/mps_server.hpp"
 #include "mw/version.hpp"
+#include "peers/peering.hpp"
 
 namespace mw::server {
 
@@ -201,6 +202,12 @@ std::string metrics_text(const ServerContext& ctx) {
   if (ctx.agents) {
     out << "# HELP meshwork_agents Agents connected (proof accepted).\n# TYPE meshwork_agents gauge\n"
         << "meshwork_agents " << ctx.agents->size() << "\n";
+  }
+  if (ctx.peering) {
+    out << "# HELP meshwork_peer_links Peer servers linked (of those configured).\n# TYPE meshwork_peer_links gauge\n"
+        << "meshwork_peer_links " << ctx.peering->connected().size() << "\n"
+        << "# HELP meshwork_peer_servers Peer servers configured.\n# TYPE meshwork_peer_servers gauge\n"
+        << "meshwork_peer_servers " << ctx.peering->settings().servers.size() << "\n";
   }
   if (ctx.relays) {
     out << "# HELP meshwork_relays_waiting Relays waiting for their agent.\n# TYPE meshwork_relays_waiting gauge\n"

@@ -60,11 +60,13 @@ class HttpSession {
     auto req = parser_->release();
     ctx_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
     const RequestInfo info = describe_request(req, ctx_.settings, peer_ip_, derived().tls());
-    const bool agent_socket = info.path == "/agent.ashx" ||
+    // Peer servers (peers/peering.hpp) carry no user either: they prove the group's key.
+    const bool peer_socket = info.path == "/meshserver.ashx" && ctx_.peering;
+    const bool agent_socket = info.path == "/agent.ashx" || peer_socket ||
                               (info.path == "/meshrelay.ashx" && req.target().find("nodeid=") == beast::string_view::npos);
     if (websocket::is_upgrade(req) &&
         (info.path == "/control.ashx" || info.path == "/amtrelay.ashx" || info.path == "/meshrelay.ashx" ||
-         info.path == "/agent.ashx" || info.path == "/serverfiles.ashx") &&
+         info.path == "/agent.ashx" || info.path == "/serverfiles.ashx" || peer_socket) &&
         !info.needs_slash_redirect) {
       // UserAllowedIP limits people, not agents (their sockets carry no user).
       if (!agent_socket && !ip_allowed(info.client_ip, info.domain->user_allowed_ip)) {

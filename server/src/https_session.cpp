@@ -3,6 +3,7 @@
 
 #include "agents/agent_session.hpp"
 #include "agents/mesh_relay.hpp"
+#include "peers/peering.hpp"
 #include "amt/amt_relay.hpp"
 
 #include "control_session.hpp"
@@ -56,6 +57,7 @@ void HttpsSession::upgrade(http::request<http::string_body> req, const RequestIn
   if (info.path == "/amtrelay.ashx") return amt::start_amt_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
   if (info.path == "/agent.ashx") return agents::start_agent_session(std::move(stream_), ctx_, peer_, info, std::move(req));
   if (info.path == "/meshrelay.ashx") return agents::start_mesh_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
+  if (info.path == "/meshserver.ashx" && ctx_.peering) return peers::start_peer_session(std::move(stream_), ctx_, peer_, info, std::move(req));
   if (info.path == "/serverfiles.ashx") return files::start_server_files(std::move(stream_), ctx_, peer_, info, std::move(req));
   std::make_shared<ControlSession<TlsStream>>(std::move(stream_), ctx_, peer_, info)
       ->run(std::move(req));
@@ -77,6 +79,7 @@ void PlainHttpSession::upgrade(http::request<http::string_body> req, const Reque
   if (info.path == "/amtrelay.ashx") return amt::start_amt_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
   if (info.path == "/agent.ashx") return agents::start_agent_session(std::move(stream_), ctx_, peer_, info, std::move(req));
   if (info.path == "/meshrelay.ashx") return agents::start_mesh_relay(std::move(stream_), ctx_, peer_, info, std::move(req));
+  if (info.path == "/meshserver.ashx" && ctx_.peering) return peers::start_peer_session(std::move(stream_), ctx_, peer_, info, std::move(req));
   if (info.path == "/serverfiles.ashx") return files::start_server_files(std::move(stream_), ctx_, peer_, info, std::move(req));
   std::make_shared<ControlSession<beast::tcp_stream>>(std::move(stream_), ctx_, peer_, info)->run(std::move(req));
 }

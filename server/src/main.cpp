@@ -27,6 +27,7 @@
 #include "agents/mesh_relay.hpp"
 #include "agents/registry.hpp"
 #include "agents/lan_discovery.hpp"
+#include "peers/peering.hpp"
 #include "amt/amt_manager.hpp"
 #include "amt/amt_scanner.hpp"
 #include "amt/credentials.hpp"
@@ -122,6 +123,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<amt::AmtManager> amt_manager;
   std::unique_ptr<amt::AmtScanner> amt_scanner;
   std::unique_ptr<agents::LanDiscovery> lan_discovery;
+  std::unique_ptr<peers::Peering> peering;
   agents::AgentRegistry agent_registry;
   agents::RelayHub relay_hub;
   ctx.agents = &agent_registry;
@@ -139,6 +141,7 @@ int main(int argc, char** argv) {
     // No new connections; answers already being written get a short grace period to finish.
     web.stop();
     if (mps) mps->stop();
+    if (peering) peering->stop();
     drain.expires_after(std::chrono::milliseconds(500));
     drain.async_wait([&](const beast::error_code&) { ioc.stop(); });
   });
@@ -172,6 +175,10 @@ int main(int argc, char** argv) {
       logger("web")->info("serving the browser app embedded in this executable ({} files)", kEmbeddedWeb_count);
     } else if (!fs::is_regular_file(s.webroot / "index.html")) {
       logger("web")->warn("no browser app in {} (build it with scripts/build.sh)", s.webroot.string());
+    }
+    if (s.peers && !s.postgres) {
+      throw std::runtime_error("config.json peers: the servers of a group share one database; set settings.postgres on each "
+                               "(the SQLite file is this server's own)");
     }
     auto opened = open_store(s);
     if (!opened) throw std::runtime_error(opened.error().message);
@@ -226,6 +233,11 @@ int main(int argc, char** argv) {
       amt_scanner = std::make_unique<amt::AmtScanner>(ioc.get_executor());
       ctx.amt_scanner = amt_scanner.get();
     }
+    if (s.peers) {
+      peering = std::make_unique<peers::Peering>(ioc, ctx, *s.peers);
+      ctx.peering = peering.get();
+      peering->start();
+    }
     if (mps) mps->on_device_ready = [m = amt_manager.get()](std::shared_ptr<amt::CiraLink> link) { m->device_ready(std::move(link)); };
     if (!s.wan_only && s.mesh_scanner) {  // agents with MeshServer=local find the server (LAN and hybrid modes)
       lan_discovery = std::make_unique<agents::LanDiscovery>(ioc, s, s.default_domain().title, ctx.agent_key->server_id(),
@@ -257,6 +269,11 @@ int main(int argc, char** argv) {
     say("LAN discovery on UDP port " + std::to_string(s.discovery_port) + " (" + mw::native::discovery::kGroup4 + " on " +
         std::to_string(lan_discovery->joined()) + " interface(s), " + mw::native::discovery::kGroup6 + ")" +
         (s.discovery_key.empty() ? "." : ", encrypted."));
+  }
+  if (peering) {
+    std::string others;
+    for (const auto& p : s.peers->servers) others += (others.empty() ? "" : ", ") + p.id + " (" + p.url + ")";
+    say("Peer server \"" + s.peers->server_id + "\" of a group with " + (others.empty() ? std::string("no other server") : others) + ".");
   }
   say("Database: " + store_label(s) + " (" +
       std::to_string(ctx.db->count("node", std::nullopt).value_or(0)) + " devices, " +

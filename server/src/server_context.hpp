@@ -34,6 +34,9 @@ class AmtScanner;
 namespace mw::server::acme {
 class Challenges;
 }
+namespace mw::server::peers {
+class Peering;
+}
 namespace mw::server::agents {
 class AgentRegistry;
 class RelayHub;
@@ -88,6 +91,8 @@ struct ServerContext {
   std::unique_ptr<agents::ServerAgentKey> agent_key;
   agents::AgentRegistry* agents = nullptr;
   agents::RelayHub* relays = nullptr;
+  // Peer servers sharing the database (peers/peering.hpp): set when config.json has "peers".
+  peers::Peering* peering = nullptr;
   // Disk work of file sessions (files/server_files.hpp), off the I/O threads.
   boost::asio::thread_pool* file_io = nullptr;
   // Where results of database work nobody waits for are delivered (the io_context).

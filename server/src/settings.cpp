@@ -182,6 +182,11 @@ Settings make_settings(const config::Config& cfg) {
     if (!le) throw config::ConfigError(le.error().message);
     s.lets_encrypt = std::move(le.value());
   }
+  if (const auto it = cfg.sections.find("peers"); it != cfg.sections.end()) {
+    auto peers = peers::parse_peer_settings(*it, s.warnings);
+    if (!peers) throw config::ConfigError(peers.error().message);
+    s.peers = std::move(peers.value());
+  }
   if (const auto it = cfg.sections.find("smtp"); it != cfg.sections.end()) {
     auto smtp = mail::smtp_settings(*it, s.warnings);
     if (!smtp) throw config::ConfigError(smtp.error().message);

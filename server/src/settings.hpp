@@ -10,6 +10,7 @@
 
 #include "acme/acme.hpp"
 #include "mail/smtp.hpp"
+#include "peers/peer_settings.hpp"
 #include "store/pg_options.hpp"
 
 namespace mw::server {
@@ -76,11 +77,14 @@ struct Settings {
   std::string user;
   int agent_pong_seconds = 0;
   std::string mps_pass;  // secret
+  // Postgres: the store in PostgreSQL (else the SQLite file); its password is secret.
   std::optional<store::PgOptions> postgres;
   // config.json "smtp": mail for account verification and password reset; pass is secret.
   std::optional<mail::SmtpSettings> smtp;
   // config.json "letsencrypt": the web certificate from an ACME CA (acme/lets_encrypt.hpp).
-  std::optional<acme::Settings> lets_encrypt;  // Postgres: the store in PostgreSQL (else the SQLite file); secret
+  std::optional<acme::Settings> lets_encrypt;
+  // config.json "peers": servers sharing the database act as one (peers/peering.hpp).
+  std::optional<peers::PeerSettings> peers;
   // Retention (DbExpire, in MeshCentral's seconds; kept here in whole days, rounded up).
   int event_retention_days = 20;
   int power_retention_days = 10;

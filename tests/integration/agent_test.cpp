@@ -26,6 +26,7 @@
 #include "../peers/rfb/process.hpp"
 #include "mw/rfb/client.hpp"
 #include "mw/rfb/clipboard.hpp"
+#include "agent_process.hpp"
 #include "files_session.hpp"
 #include "fixture.hpp"
 #include "meshctrl.hpp"
@@ -89,38 +90,6 @@ class Agent : public ::testing::Test {
     return n.contains("nodes") && n["nodes"].contains(kGroup) ? n["nodes"][kGroup] : json::array();
   }
 };
-
-// A running agent whose log (stderr) the test reads.
-class AgentProcess {
- public:
-  AgentProcess(const fs::path& settings, const fs::path& state, const fs::path& log) : log_(log) {
-    child_ = peer::Child::spawn({MW_AGENT_BINARY, "--settings", settings.string(), "--state-dir", state.string()},
-                                peer::current_env(), log);
-  }
-  bool wait_for(const std::string& text, std::chrono::seconds within = std::chrono::seconds(30)) {
-    const auto deadline = Clock::now() + within;
-    while (Clock::now() < deadline) {
-      if (log().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  std::string log() const { return peer::read_file(log_); }
-  void stop() { child_.stop(); }
-  // Waits for the agent to end by itself; its exit code, or -1 if it still runs.
-  int wait_exit(std::chrono::seconds within) { return child_.wait(Clock::now() + within) ? child_.status() : -1; }
-
- private:
-  fs::path log_;
-  peer::Child child_;
-};
-
-// The device id value the agent logged ("as node//...").
-std::string node_of(const AgentProcess& agent) {
-  std::smatch m;
-  const std::string log = agent.log();
-  return std::regex_search(log, m, std::regex("as node//([A-Za-z0-9@$]{64})")) ? m[1].str() : "";
-}
 
 // Reads relay messages until the terminal output (binary) contains `text`; returns the output.
 std::string read_terminal_until(WssClient& ws, const std::string& text, std::string& seen) {

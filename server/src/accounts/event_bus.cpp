@@ -16,7 +16,7 @@ void EventBus::remove(const EventSink* sink) {
   entries_.erase(sink);
 }
 
-void EventBus::update_user(const std::string& userid, const std::vector<std::string>& subs) {
+void EventBus::update_user_local(const std::string& userid, const std::vector<std::string>& subs) {
   std::vector<std::string> sorted = subs;
   std::sort(sorted.begin(), sorted.end());
   std::lock_guard lock(mu_);
@@ -25,7 +25,7 @@ void EventBus::update_user(const std::string& userid, const std::vector<std::str
   }
 }
 
-std::size_t EventBus::end_user(const std::string& userid, const std::string& reason) {
+std::size_t EventBus::end_user_local(const std::string& userid, const std::string& reason) {
   std::vector<std::shared_ptr<EventSink>> to;
   {
     std::lock_guard lock(mu_);
@@ -38,7 +38,7 @@ std::size_t EventBus::end_user(const std::string& userid, const std::string& rea
   return to.size();
 }
 
-std::size_t EventBus::dispatch(const std::string& domain, const Dispatch& d) {
+std::size_t EventBus::dispatch_local(const std::string& domain, const Dispatch& d) {
   auto message = std::make_shared<const std::string>(Json{{"action", "event"}, {"event", d.event}}.dump(-1, ' ', false, Json::error_handler_t::replace));
   std::vector<std::shared_ptr<EventSink>> to;
   {

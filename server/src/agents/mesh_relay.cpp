@@ -54,6 +54,15 @@ std::string RelayHub::acquire(const std::string& userid) {
   return acquire_locked(userid);
 }
 
+bool RelayHub::expect(const std::string& id, std::shared_ptr<RelayEnd> browser) {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  expire_locked(now);
+  if (waiting_.size() >= kMaxPending || waiting_.contains(id)) return false;
+  waiting_[id] = Waiting{browser, now + kPairTimeout};
+  return true;
+}
+
 std::shared_ptr<RelayEnd> RelayHub::take(const std::string& id) {
   std::lock_guard lock(mu_);
   const auto it = waiting_.find(id);
@@ -133,6 +142,32 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
   MeshRelay(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info)
       : ws_(std::move(stream)), ctx_(ctx), peer_addr_(std::move(peer)), client_ip_(info.client_ip), domain_(*info.domain),
         timer_(ws_.get_executor()) {}
+  // A relay carried for a peer server, on its open and authenticated WebSocket (join_peer_relay).
+  MeshRelay(websocket::stream<NextLayer> ws, const ServerContext& ctx, std::string peer, const DomainSettings& domain)
+      : ws_(std::move(ws)), ctx_(ctx), peer_addr_(std::move(peer)), client_ip_(peer_addr_), domain_(domain),
+        timer_(ws_.get_executor()), peer_(true) {}
+
+  // as_agent: the peer holds the agent; this server's browser waits for `id` and this socket is
+  // its agent side. Else the peer holds the browser: this socket waits here for the agent.
+  bool join_peer(const std::string& id, bool as_agent) {
+    relay_id_ = id;
+    agent_side_ = as_agent;
+    ws_.set_option(websocket::stream_base::timeout::suggested(as_agent ? beast::role_type::client : beast::role_type::server));
+    ws_.read_message_max(kMaxMessage);
+    ws_.auto_fragment(false);
+    if (as_agent) {
+      asio::dispatch(ws_.get_executor(), [self = this->shared_from_this()] { self->join_as_agent(); });
+      return true;
+    }
+    if (!ctx_.relays->expect(id, this->shared_from_this())) return false;
+    timer_.expires_after(RelayHub::kPairTimeout);
+    timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->other_ || self->closed_) return;
+      self->ctx_.relays->cancel(self->relay_id_);
+      self->end("The agent did not open the relay within 20 s.");
+    });
+    return true;
+  }
 
   void run(http::request<http::string_body> upgrade) {
     const auto target = upgrade.target();
@@ -174,6 +209,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
       if (self->closed_) return agent->peer_closed("the browser has gone");
       self->other_ = agent;
       self->timer_.cancel();
+      if (self->peer_) return self->do_read();  // the browser's own server says "ready"
       self->started_ms_ = store::now_ms();
       logger("relay")->info("{} {} relay to {} open for {}", self->peer_addr_, pa::relay_protocol_name(*self->protocol_),
                             self->nodeid_, self->userid_);
@@ -286,7 +322,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
     closed_ = true;
     timer_.cancel();
     if (auto other = std::move(other_)) other->peer_closed(reason);
-    if (!agent_side_) {
+    if (!agent_side_ && !peer_) {
       queue_.push_back({false, Json{{"action", "meshrelay"}, {"state", "closed"}, {"reason", reason.empty() ? "Closed." : reason}}.dump(), {}});
       if (counted_) ctx_.relays->release(userid_);
       if (started_ms_ > 0) record();
@@ -329,6 +365,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
   beast::flat_buffer buffer_;
   std::deque<Queued> queue_;
   bool writing_ = false, reading_ = false, closed_ = false, closing_ = false, ws_closed_ = false, counted_ = false;
+  bool peer_ = false;  // carried for a peer server: no messages of our own, no accounting
   std::size_t in_flight_ = 0;
   std::uint64_t to_browser_ = 0, from_browser_ = 0;
   std::int64_t started_ms_ = 0;
@@ -341,6 +378,17 @@ void start_mesh_relay(NextLayer stream, const ServerContext& ctx, std::string pe
                       http::request<http::string_body> upgrade) {
   std::make_shared<MeshRelay<NextLayer>>(std::move(stream), ctx, std::move(peer), info)->run(std::move(upgrade));
 }
+
+template <class NextLayer>
+bool join_peer_relay(websocket::stream<NextLayer> ws, const ServerContext& ctx, std::string peer, const DomainSettings& domain,
+                     const std::string& id, bool as_agent) {
+  return std::make_shared<MeshRelay<NextLayer>>(std::move(ws), ctx, std::move(peer), domain)->join_peer(id, as_agent);
+}
+
+template bool join_peer_relay(websocket::stream<TlsStream>, const ServerContext&, std::string, const DomainSettings&,
+                              const std::string&, bool);
+template bool join_peer_relay(websocket::stream<beast::tcp_stream>, const ServerContext&, std::string, const DomainSettings&,
+                              const std::string&, bool);
 
 template void start_mesh_relay(TlsStream, const ServerContext&, std::string, const RequestInfo&,
                                http::request<http::string_body>);

@@ -54,6 +54,9 @@ class RelayHub {
   // The agent arrived with `id`: the waiting browser (removed from the table), or nullptr when
   // the id is unknown, used or expired.
   std::shared_ptr<RelayEnd> take(const std::string& id);
+  // A browser of a peer server waits here for the agent under the id its server chose
+  // (peers/peering.hpp); false when the id is taken or too many relays wait.
+  bool expect(const std::string& id, std::shared_ptr<RelayEnd> browser);
   void cancel(const std::string& id);
   // A session that needs no agent (server files, files/server_files.hpp) takes one of the user's
   // kMaxPerUser: "" when it did, else why not (the limit). release() gives it back.
@@ -89,5 +92,13 @@ RelayGrant check_relay_grant(store::Store& s, const std::string& userid, const s
 template <class NextLayer>
 void start_mesh_relay(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info,
                       http::request<http::string_body> upgrade);
+
+// A relay whose two sides are on different servers (peers/peering.hpp), on a WebSocket to the
+// peer that is open and authenticated. `as_agent`: the agent is on the peer, and this socket joins
+// this server's waiting browser `id` as its agent side. Else the browser is on the peer, and this
+// socket waits here (20 s) for the agent to open `id`; false when it cannot wait (id taken, limit).
+template <class NextLayer>
+bool join_peer_relay(websocket::stream<NextLayer> ws, const ServerContext& ctx, std::string peer, const DomainSettings& domain,
+                     const std::string& id, bool as_agent);
 
 }  // namespace mw::server::agents

@@ -21,10 +21,15 @@ bool AgentRegistry::detach(const std::string& nodeid, const AgentLink* link) {
   return cur != nullptr;
 }
 
-std::shared_ptr<AgentLink> AgentRegistry::find(const std::string& nodeid) const {
+std::shared_ptr<AgentLink> AgentRegistry::find_local(const std::string& nodeid) const {
   std::lock_guard lock(mu_);
   const auto it = links_.find(nodeid);
   return it == links_.end() ? nullptr : it->second.lock();
+}
+
+std::shared_ptr<AgentLink> AgentRegistry::find(const std::string& nodeid) const {
+  if (auto local = find_local(nodeid)) return local;
+  return remote_ ? remote_(nodeid) : nullptr;
 }
 
 std::size_t AgentRegistry::size() const {

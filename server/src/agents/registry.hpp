@@ -34,12 +34,20 @@ class AgentRegistry {
   std::shared_ptr<AgentLink> attach(const std::string& nodeid, std::shared_ptr<AgentLink> link);
   // Removes `link` if it is still the registered one; true when it was.
   bool detach(const std::string& nodeid, const AgentLink* link);
+  // The device's agent: connected here, else (with peering) through the peer server holding it.
   std::shared_ptr<AgentLink> find(const std::string& nodeid) const;
+  // Connected to this server only.
+  std::shared_ptr<AgentLink> find_local(const std::string& nodeid) const;
+  // Agents connected to this server.
   std::size_t size() const;
+  // With peering (peers/peering.hpp): a link to an agent another server holds, or nullptr. Set
+  // once at start.
+  void set_remote(std::function<std::shared_ptr<AgentLink>(const std::string& nodeid)> f) { remote_ = std::move(f); }
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::weak_ptr<AgentLink>> links_;
+  std::function<std::shared_ptr<AgentLink>(const std::string&)> remote_;
 };
 
 }  // namespace mw::server::agents

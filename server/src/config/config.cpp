@@ -321,11 +321,8 @@ Config load(const std::filesystem::path& file, const json& command_line) {
     if (key == "settings" || key == "domains") continue;
     if (!key.empty() && key[0] == '_') {
       cfg.warnings.push_back("config.json " + key + " is commented out (leading '_'); ignored");
-    } else if (key == "smtp" || key == "letsencrypt") {
-      cfg.sections[key] = value;  // read by make_settings (mail/smtp.hpp, acme/acme.hpp)
-    } else if (key == "peers") {
-      cfg.sections[key] = value;
-      cfg.warnings.push_back("config.json " + key + ": this section is read but not used by this version of Meshwork");
+    } else if (key == "smtp" || key == "letsencrypt" || key == "peers") {
+      cfg.sections[key] = value;  // read by make_settings (mail/smtp.hpp, acme/acme.hpp, peers/peer_settings.hpp)
     } else {
       cfg.warnings.push_back("config.json " + key + " is not a Meshwork section; ignored");
     }

@@ -73,13 +73,12 @@ TEST_F(ConfigFile, CommandLineWins) {
 
 TEST_F(ConfigFile, UnknownAndCommentedKeysAreWarnedNotIgnoredSilently) {
   const auto file = write(R"({"settings": {"port": 1, "portt": 2, "_redirport": 3, "SelfUpdate": true},
-    "domains": {"": {"colour": "red"}}, "peers": {"serverid": "x"}, "smtp": {"Host": "x", "From": "a@b.c", "Colour": 1}, "whatever": 1})");
+    "domains": {"": {"colour": "red"}}, "Peers": {"ServerId": "x", "Servers": {"X": {"URL": "wss://h/"}}, "Colour": 2}, "smtp": {"Host": "x", "From": "a@b.c", "Colour": 1}, "whatever": 1})");
   const auto cfg = mw::server::config::load(file, json::object());
   EXPECT_TRUE(has_warning(cfg, "settings.portt is not a Meshwork setting"));
   EXPECT_TRUE(has_warning(cfg, "settings._redirport is commented out"));
   EXPECT_TRUE(has_warning(cfg, "SelfUpdate) is accepted for MeshCentral compatibility but has no effect"));
   EXPECT_TRUE(has_warning(cfg, "domains.\"\".colour is not a Meshwork setting"));
-  EXPECT_TRUE(has_warning(cfg, "peers: this section is read but not used"));
   EXPECT_TRUE(has_warning(cfg, "whatever is not a Meshwork section"));
   const auto s = mw::server::make_settings(cfg);
   EXPECT_EQ(s.redir_port, 80);  // the commented value was not used
@@ -88,6 +87,11 @@ TEST_F(ConfigFile, UnknownAndCommentedKeysAreWarnedNotIgnoredSilently) {
   EXPECT_EQ(s.smtp->host, "x");
   EXPECT_EQ(s.smtp->from, "a@b.c");
   EXPECT_NE(std::find_if(s.warnings.begin(), s.warnings.end(), [](const std::string& w) { return w.find("smtp.colour is not a setting") != std::string::npos; }),
+            s.warnings.end());
+  // So is peers.
+  ASSERT_TRUE(s.peers.has_value());
+  EXPECT_EQ(s.peers->server_id, "x");
+  EXPECT_NE(std::find_if(s.warnings.begin(), s.warnings.end(), [](const std::string& w) { return w.find("peers.colour is not a setting") != std::string::npos; }),
             s.warnings.end());
 }
 
