@@ -2,7 +2,9 @@
 // sharing a PostgreSQL database the test starts on 127.0.0.1: they link up and prove the group's
 // key; an agent connected to one server is online on the other, and a browser session on the
 // other gets its terminal relayed through both servers, runs commands on it and sees events
-// raised on the first; when the first stops, the device goes offline on the second. A server
+// raised on the first; when the first stops, the device goes offline on the second. An Intel AMT
+// computer (amtsim) connected by CIRA to one server is managed from the other: credentials,
+// inventory, a power action, a log read and Serial-over-LAN. A server
 // whose database holds another key is refused; peers without a shared database, or naming a
 // server id not in the list, stop with a clear message.
 #include <gtest/gtest.h>
@@ -12,6 +14,7 @@
 #include <regex>
 #include <thread>
 
+#include "../peers/amtsim_process.hpp"
 #include "../peers/postgres.hpp"
 #include "../peers/process.hpp"
 #include "agent_process.hpp"
@@ -192,6 +195,93 @@ TEST(Peers, TwoServersActAsOne) {
                              "runcommands");
   EXPECT_EQ(after.value("result", ""), "Agent not connected") << after.dump();
   EXPECT_EQ(alpha.stop(SIGTERM), 0) << alpha.output();
+}
+
+TEST(Peers, IntelAmtOnOneServerIsManagedFromTheOther) {
+  peer::PostgresServer pg;
+  ASSERT_TRUE(pg.running()) << pg.error();
+  const std::string database = pg.create_database();
+  Fixture fa, fb;
+  const int alpha_port = free_port(), beta_port = free_port();
+  fa.write_config(group_config(pg, database, "alpha", alpha_port, beta_port).dump());
+  fb.write_config(group_config(pg, database, "beta", alpha_port, beta_port).dump());
+  fa.create_account("admin", "Admin-pass1");
+  ServerProcess alpha(on_port(fa, alpha_port));
+  ASSERT_TRUE(alpha.running()) << alpha.output();
+  // Intel AMT passwords are sealed with the data folder's key: the group's servers share it.
+  fs::copy_file(fa.data() / "amt-credentials.key", fb.data() / "amt-credentials.key");
+  auto b_args = on_port(fb, beta_port);
+  for (std::size_t i = 0; i + 1 < b_args.size(); ++i) {
+    if (b_args[i] == "--mpsport") b_args[i + 1] = std::to_string(free_port());
+  }
+  b_args.insert(b_args.end(), {"--mpsportbind", "127.0.0.1", "--mpspass", "Cira-Pass-2026"});
+  ServerProcess beta(b_args);
+  ASSERT_TRUE(beta.running()) << beta.output();
+  ASSERT_GT(beta.mps_port(), 0) << beta.output();
+  ASSERT_TRUE(wait_output(alpha, "peer server beta connected (dialed)", std::chrono::seconds(40))) << alpha.output();
+
+  const auto admin_a = fa.as("admin", "Admin-pass1");
+  const json created = control(alpha_port, admin_a, {{"action", "createmesh"}, {"meshname", "AMT lab"}, {"meshtype", 1}, {"responseid", "g"}},
+                               "createmesh");
+  const std::string meshid = created.value("meshid", "");
+  ASSERT_EQ(meshid.rfind("mesh//", 0), 0u) << created.dump();
+  std::string cira_user = meshid.substr(6, 16);
+  std::replace(cira_user.begin(), cira_user.end(), '@', 'X');
+  std::replace(cira_user.begin(), cira_user.end(), '$', 'X');
+  WssClient events_a(alpha_port, "/control.ashx", admin_a);
+
+  peer::CiraSim sim(MW_AMTSIM, beta.mps_port(), cira_user, "Cira-Pass-2026", 1, "P@ssw0rd-sim");
+  ASSERT_TRUE(sim.wait_for("ready\n", std::chrono::seconds(60))) << sim.output << beta.poll();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(sim.output, m, std::regex(R"(device \d+ uuid=([0-9a-f-]{36}) cira=connected)"))) << sim.output;
+  const std::string id = peer::meshcentral_amt_node_value(m[1].str());
+  const std::string nodeid = "node//" + id;
+  const json present = wait_event(events_a, [&](const json& e) {
+    return e.value("action", "") == "nodeconnect" && e.value("nodeid", "") == nodeid && (e.value("conn", 0) & 2);
+  });
+  ASSERT_FALSE(present.is_null()) << alpha.poll();
+
+  // Credentials set on alpha: beta, which holds the CIRA connection, reads the computer.
+  const json set = control(alpha_port, admin_a,
+                           {{"action", "changedevice"}, {"nodeid", nodeid}, {"intelamt", {{"user", "admin"}, {"pass", "P@ssw0rd-sim"}}},
+                            {"responseid", "c"}},
+                           "changedevice");
+  EXPECT_EQ(set.value("result", ""), "ok") << set.dump();
+  const json on = wait_event(events_a, [&](const json& e) {
+    return e.value("action", "") == "nodeconnect" && e.value("nodeid", "") == nodeid && e.value("pwr", 0) == 1;
+  });
+  ASSERT_FALSE(on.is_null()) << alpha.poll() << beta.poll();
+  // A read answered through the link.
+  const json hw = control(alpha_port, admin_a, {{"action", "amtinfo"}, {"nodeid", nodeid}, {"what", "hardware"}}, "amtinfo");
+  EXPECT_EQ(hw["hardware"]["chassis"]["model"], "AMT Simulator") << hw.dump();
+  // Serial-over-LAN from alpha: the session runs on beta.
+  {
+    WssClient sol(alpha_port, "/amtrelay.ashx?p=sol&nodeid=" + id, admin_a);
+    std::string screen, status;
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (Clock::now() < deadline && screen.find("amtsim-1 login: ") == std::string::npos) {
+      const std::string msg = sol.read();
+      if (sol.last_was_binary()) screen += msg;
+      else status += msg;
+    }
+    EXPECT_NE(status.find("\"state\":\"ready\""), std::string::npos) << status;
+    ASSERT_NE(screen.find("amtsim-1 login: "), std::string::npos) << screen << status << alpha.poll() << beta.poll();
+    sol.send_binary("operator\r");
+    while (Clock::now() < deadline + std::chrono::seconds(10) && screen.find("operator@amtsim-1:~$ ") == std::string::npos) {
+      const std::string msg = sol.read();
+      if (sol.last_was_binary()) screen += msg;
+    }
+    EXPECT_NE(screen.find("operator@amtsim-1:~$ "), std::string::npos) << screen;
+  }
+  EXPECT_TRUE(wait_output(alpha, "sol relay to " + nodeid + " for user//admin through peer server beta")) << alpha.output();
+  // A power action from alpha: the computer turns off, alpha's session sees it.
+  const json off = control(alpha_port, admin_a, {{"action", "poweraction"}, {"nodeids", {nodeid}}, {"actiontype", 308}, {"responseid", "p"}},
+                           "poweraction");
+  EXPECT_EQ(off.value("result", ""), "ok") << off.dump();
+  const json soft_off = wait_event(events_a, [&](const json& e) {
+    return e.value("action", "") == "nodeconnect" && e.value("nodeid", "") == nodeid && e.value("pwr", 0) == 6;
+  });
+  EXPECT_FALSE(soft_off.is_null()) << alpha.poll() << beta.poll();
 }
 
 TEST(Peers, AServerWithAnotherKeyIsRefused) {

@@ -149,8 +149,9 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
 
   // as_agent: the peer holds the agent; this server's browser waits for `id` and this socket is
   // its agent side. Else the peer holds the browser: this socket waits here for the agent.
-  bool join_peer(const std::string& id, bool as_agent) {
+  bool join_peer(const std::string& id, bool as_agent, std::string notice) {
     relay_id_ = id;
+    notice_ = std::move(notice);
     agent_side_ = as_agent;
     ws_.set_option(websocket::stream_base::timeout::suggested(as_agent ? beast::role_type::client : beast::role_type::server));
     ws_.read_message_max(kMaxMessage);
@@ -209,6 +210,7 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
       if (self->closed_) return agent->peer_closed("the browser has gone");
       self->other_ = agent;
       self->timer_.cancel();
+      self->paired_ = true;
       if (self->peer_) return self->do_read();  // the browser's own server says "ready"
       self->started_ms_ = store::now_ms();
       logger("relay")->info("{} {} relay to {} open for {}", self->peer_addr_, pa::relay_protocol_name(*self->protocol_),
@@ -322,6 +324,10 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
     closed_ = true;
     timer_.cancel();
     if (auto other = std::move(other_)) other->peer_closed(reason);
+    if (peer_ && !agent_side_ && !paired_ && !notice_.empty()) {
+      // Never joined: the browser hears why in its relay's own words.
+      queue_.push_back({false, Json{{"action", notice_}, {"state", "closed"}, {"reason", reason.empty() ? "Closed." : reason}}.dump(), {}});
+    }
     if (!agent_side_ && !peer_) {
       queue_.push_back({false, Json{{"action", "meshrelay"}, {"state", "closed"}, {"reason", reason.empty() ? "Closed." : reason}}.dump(), {}});
       if (counted_) ctx_.relays->release(userid_);
@@ -366,6 +372,8 @@ class MeshRelay : public RelayEnd, public std::enable_shared_from_this<MeshRelay
   std::deque<Queued> queue_;
   bool writing_ = false, reading_ = false, closed_ = false, closing_ = false, ws_closed_ = false, counted_ = false;
   bool peer_ = false;  // carried for a peer server: no messages of our own, no accounting
+  bool paired_ = false;
+  std::string notice_;  // peer_, browser side: the relay's action name for a "closed" notice before pairing
   std::size_t in_flight_ = 0;
   std::uint64_t to_browser_ = 0, from_browser_ = 0;
   std::int64_t started_ms_ = 0;
@@ -381,14 +389,14 @@ void start_mesh_relay(NextLayer stream, const ServerContext& ctx, std::string pe
 
 template <class NextLayer>
 bool join_peer_relay(websocket::stream<NextLayer> ws, const ServerContext& ctx, std::string peer, const DomainSettings& domain,
-                     const std::string& id, bool as_agent) {
-  return std::make_shared<MeshRelay<NextLayer>>(std::move(ws), ctx, std::move(peer), domain)->join_peer(id, as_agent);
+                     const std::string& id, bool as_agent, std::string notice) {
+  return std::make_shared<MeshRelay<NextLayer>>(std::move(ws), ctx, std::move(peer), domain)->join_peer(id, as_agent, std::move(notice));
 }
 
 template bool join_peer_relay(websocket::stream<TlsStream>, const ServerContext&, std::string, const DomainSettings&,
-                              const std::string&, bool);
+                              const std::string&, bool, std::string);
 template bool join_peer_relay(websocket::stream<beast::tcp_stream>, const ServerContext&, std::string, const DomainSettings&,
-                              const std::string&, bool);
+                              const std::string&, bool, std::string);
 
 template void start_mesh_relay(TlsStream, const ServerContext&, std::string, const RequestInfo&,
                                http::request<http::string_body>);

@@ -97,8 +97,10 @@ void start_mesh_relay(NextLayer stream, const ServerContext& ctx, std::string pe
 // peer that is open and authenticated. `as_agent`: the agent is on the peer, and this socket joins
 // this server's waiting browser `id` as its agent side. Else the browser is on the peer, and this
 // socket waits here (20 s) for the agent to open `id`; false when it cannot wait (id taken, limit).
+// `notice`: when this socket is a browser's own (an /amtrelay.ashx whose device is on the peer),
+// the action name of the relay's {"action":notice,"state":"closed","reason"} sent if it never joins.
 template <class NextLayer>
 bool join_peer_relay(websocket::stream<NextLayer> ws, const ServerContext& ctx, std::string peer, const DomainSettings& domain,
-                     const std::string& id, bool as_agent);
+                     const std::string& id, bool as_agent, std::string notice = "");
 
 }  // namespace mw::server::agents

@@ -399,13 +399,15 @@ void AmtManager::device_ready(std::shared_ptr<CiraLink> link) {
   inventory(std::move(link), nodeid, false);
 }
 
-void AmtManager::run(const accounts::AmtJob& job, Reply reply) {
+void AmtManager::run(const accounts::AmtJob& job, Reply reply, bool may_forward) {
   auto go = [this, job, reply](std::shared_ptr<CiraLink> link, bool lan) {
     if (job.kind == accounts::AmtJob::Kind::kInventory) return inventory(std::move(link), job.nodeid, lan);
     if (job.kind == accounts::AmtJob::Kind::kRead) return read(std::move(link), job, lan, reply);
     power(std::move(link), job, lan);
   };
   if (auto link = mps_ ? mps_->find(job.nodeid) : nullptr) return go(std::move(link), false);
+  // Connected by CIRA to a peer server: that server does it.
+  if (may_forward && forwarder_ && forwarder_(job, reply)) return;
   // Not connected by CIRA: a device added on the LAN is reached by TCP at intelamt.host.
   ctx_.async_db->run(
       ioc_.get_executor(),

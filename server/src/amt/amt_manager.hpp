@@ -46,7 +46,10 @@ class AmtManager {
   void device_ready(std::shared_ptr<CiraLink> link);
   // Work asked for by a control action (already checked against the caller's rights). Reads
   // (AmtJob::Kind::kRead) answer through `reply`, also when they fail.
-  void run(const accounts::AmtJob& job, Reply reply = {});
+  void run(const accounts::AmtJob& job, Reply reply = {}, bool may_forward = true);
+  // With peering (peers/peering.hpp): hands a job for a device whose CIRA connection is on
+  // another server to that server; true when it took the job. Set once at start.
+  void set_forwarder(std::function<bool(const accounts::AmtJob&, Reply&)> f) { forwarder_ = std::move(f); }
   // {"action":"amtinfo","nodeid","what","result"} for a read that could not be done.
   static nlohmann::json read_answer(const accounts::AmtJob& job, const std::string& result);
   // Logs read at most this many records (the newest are kept).
@@ -97,6 +100,7 @@ class AmtManager {
   ServerContext& ctx_;
   MpsServer* mps_;
   Counters counters_;
+  std::function<bool(const accounts::AmtJob&, Reply&)> forwarder_;
   // LAN polling; its state lives on poll_strand_.
   asio::strand<asio::io_context::executor_type> poll_strand_;
   std::unique_ptr<asio::steady_timer> poll_timer_;

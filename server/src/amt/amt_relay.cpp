@@ -17,7 +17,9 @@
 #include "amt/ider_images.hpp"
 #include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
+#include "agents/mesh_relay.hpp"
 #include "amt/tcp_link.hpp"
+#include "peers/peering.hpp"
 #include "auth/random.hpp"
 #include "control_session.hpp"
 #include "files/server_files.hpp"
@@ -108,15 +110,30 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
   AmtRelay(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info)
       : ws_(std::move(stream)), ctx_(ctx), peer_(std::move(peer)), client_ip_(info.client_ip), domain_(*info.domain),
         timer_(ws_.get_executor()) {}
+  // For a peer server's browser (peers/peering.hpp): its WebSocket to this server is open and the
+  // peer has authenticated its user; the rights are checked here again all the same.
+  AmtRelay(websocket::stream<NextLayer> ws, const ServerContext& ctx, std::string peer, const DomainSettings& domain)
+      : ws_(std::move(ws)), ctx_(ctx), peer_(std::move(peer)), client_ip_(peer_), domain_(domain), timer_(ws_.get_executor()),
+        for_peer_(true) {}
+
+  void run_for_peer(std::string nodeid, const std::string& p, std::string userid) {
+    nodeid_ = std::move(nodeid);
+    set_mode(p);
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(kMaxMessage);
+    ws_.auto_fragment(false);
+    ws_.binary(true);
+    asio::dispatch(ws_.get_executor(), [self = this->shared_from_this(), uid = std::move(userid)]() mutable {
+      if (!self->valid_mode_) return self->end("Unknown relay type: p must be sol, kvm or ider.");
+      self->on_user(std::move(uid));
+    });
+  }
 
   void run(http::request<http::string_body> upgrade) {
     creds_ = WebSocketCredentials::from(upgrade);
     nodeid_ = query_param(upgrade.target(), "nodeid");
     if (nodeid_.find('/') == std::string::npos) nodeid_ = "node/" + domain_.id + "/" + nodeid_;
-    const std::string p = query_param(upgrade.target(), "p");
-    mode_ = p == "kvm" ? Mode::kKvm : p == "ider" ? Mode::kIder : Mode::kSol;
-    kvm_ = mode_ == Mode::kKvm;
-    valid_mode_ = p == "sol" || p == "kvm" || p == "ider";
+    set_mode(query_param(upgrade.target(), "p"));
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(kMaxMessage);
@@ -133,6 +150,11 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
 
  private:
   // [SECTION] Setup
+  void set_mode(const std::string& p) {
+    mode_ = p == "kvm" ? Mode::kKvm : p == "ider" ? Mode::kIder : Mode::kSol;
+    kvm_ = mode_ == Mode::kKvm;
+    valid_mode_ = p == "sol" || p == "kvm" || p == "ider";
+  }
   void authenticate() {
     if (!valid_mode_) return end("Unknown relay type: p must be sol, kvm or ider.");
     auto creds = std::move(creds_);
@@ -158,10 +180,26 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
       return end(g.error);
     }
     grant_ = std::move(g);
+    // Connected by CIRA to a peer server: the session runs there (its MPS holds the device), this
+    // server only carries the bytes between the browser and it.
+    if (!for_peer_ && ctx_.peering && !(ctx_.mps && ctx_.mps->find(nodeid_))) {
+      std::string server = ctx_.accounts->presence().remote_server_of(nodeid_, accounts::conn_bit::kCira);
+      if (!server.empty()) return hand_to_peer(server);
+    }
     if (kvm_ && grant_.view_only) filter_.emplace(rfb::InputFilter::Mode::kViewOnly);
     if (kvm_ && grant_.limited_input) filter_.emplace(rfb::InputFilter::Mode::kLimitedInput);
     if (mode_ == Mode::kIder) return offer_images();
     open_redirection();
+  }
+
+  void hand_to_peer(const std::string& server) {
+    const std::string id = auth::random_hex(16);
+    const char* p = mode_ == Mode::kKvm ? "kvm" : mode_ == Mode::kIder ? "ider" : "sol";
+    logger("amt")->info("{} {} relay to {} for {} through peer server {}", peer_, p, nodeid_, userid_, server);
+    closed_ = true;  // the socket is the pipe's from here
+    if (agents::join_peer_relay(std::move(ws_), ctx_, peer_, domain_, id, false, "amtrelay")) {
+      ctx_.peering->open_amt_relay(server, id, nodeid_, p, userid_);
+    }
   }
 
   // Finds the device's link (CIRA, else TCP to its LAN address) and opens the redirection port.
@@ -586,6 +624,7 @@ class AmtRelay : public std::enable_shared_from_this<AmtRelay<NextLayer>> {
   std::uint32_t channel_ = 0;
   bool channel_open_ = false, ready_ = false, reading_ = false, writing_ = false;
   bool closed_ = false, closing_after_writes_ = false, ws_closed_ = false;
+  bool for_peer_ = false;
   beast::flat_buffer buffer_;
   std::deque<Queued> queue_;
   std::size_t queued_ = 0, unacked_ = 0;
@@ -600,6 +639,18 @@ void start_amt_relay(NextLayer stream, const ServerContext& ctx, std::string pee
                      http::request<http::string_body> upgrade) {
   std::make_shared<AmtRelay<NextLayer>>(std::move(stream), ctx, std::move(peer), info)->run(std::move(upgrade));
 }
+
+template <class NextLayer>
+void start_peer_amt_relay(websocket::stream<NextLayer> ws, const ServerContext& ctx, std::string peer, const DomainSettings& domain,
+                          std::string nodeid, const std::string& p, std::string userid) {
+  std::make_shared<AmtRelay<NextLayer>>(std::move(ws), ctx, std::move(peer), domain)
+      ->run_for_peer(std::move(nodeid), p, std::move(userid));
+}
+
+template void start_peer_amt_relay(websocket::stream<TlsStream>, const ServerContext&, std::string, const DomainSettings&, std::string,
+                                   const std::string&, std::string);
+template void start_peer_amt_relay(websocket::stream<beast::tcp_stream>, const ServerContext&, std::string, const DomainSettings&,
+                                   std::string, const std::string&, std::string);
 
 template void start_amt_relay(TlsStream, const ServerContext&, std::string, const RequestInfo&,
                               http::request<http::string_body>);

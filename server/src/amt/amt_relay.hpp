@@ -41,4 +41,11 @@ template <class NextLayer>
 void start_amt_relay(NextLayer stream, const ServerContext& ctx, std::string peer, const RequestInfo& info,
                      http::request<http::string_body> upgrade);
 
+// A relay for a peer server's browser (peers/peering.hpp) on the peer's open WebSocket: the
+// device's CIRA connection is here. `p` is sol, kvm or ider; `userid` the user the peer
+// authenticated (their rights are checked here too).
+template <class NextLayer>
+void start_peer_amt_relay(websocket::stream<NextLayer> ws, const ServerContext& ctx, std::string peer, const DomainSettings& domain,
+                          std::string nodeid, const std::string& p, std::string userid);
+
 }  // namespace mw::server::amt

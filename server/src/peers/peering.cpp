@@ -14,6 +14,9 @@
 #include "accounts/service.hpp"
 #include "agents/mesh_relay.hpp"
 #include "agents/registry.hpp"
+#include "amt/amt_manager.hpp"
+#include "amt/amt_relay.hpp"
+#include "amt/mps_server.hpp"
 #include "auth/password.hpp"
 #include "auth/random.hpp"
 #include "log.hpp"
@@ -216,6 +219,7 @@ class PeerConn : public PeerChannel, public std::enable_shared_from_this<PeerCon
   void on_relay_request(Json m) {
     pa::Tunnel tunnel;
     std::string nodeid;
+    if (str(m, "action") == "amtrelay") return on_amt_relay_request(std::move(m));
     if (str(m, "action") != "relay") return refuse("expected a relay request");
     if (std::string why = p_.check_relay(m, tunnel, nodeid); !why.empty()) {
       write(serialise({{"action", "relayrefused"}, {"reason", why}}));
@@ -236,6 +240,30 @@ class PeerConn : public PeerChannel, public std::enable_shared_from_this<PeerCon
       if (agents::join_peer_relay(std::move(self->ws_), self->p_.context(), addr, *domain, tunnel.id, false)) {
         agent->send_tunnel(tunnel);
       }
+    });
+  }
+
+  // Acceptor of an Intel AMT relay: the browser is on the peer, the device's CIRA connection here.
+  void on_amt_relay_request(Json m) {
+    auto& ctx = p_.context();
+    const std::string nodeid = str(m, "nodeid"), p = str(m, "p"), userid = str(m, "userid");
+    const auto* domain = accounts::find_domain(ctx.settings, accounts::domain_of(nodeid));
+    std::string why;
+    if (nodeid.rfind("node/", 0) != 0 || userid.rfind("user/", 0) != 0 || (p != "sol" && p != "kvm" && p != "ider") || !domain) {
+      why = "Malformed relay request.";
+    } else if (!(ctx.mps && ctx.mps->find(nodeid))) {
+      why = "The device is not connected to the server (CIRA).";
+    }
+    if (!why.empty()) {
+      write(serialise({{"action", "relayrefused"}, {"reason", why}}));
+      return shutdown();
+    }
+    established_ = true;
+    timer_.cancel();
+    write(serialise({{"action", "relayok"}}));
+    when_written([self = this->shared_from_this(), domain, nodeid, p, userid]() mutable {
+      self->handed_off_ = true;
+      amt::start_peer_amt_relay(std::move(self->ws_), self->p_.context(), self->addr_, *domain, nodeid, p, userid);
     });
   }
 
@@ -490,6 +518,7 @@ void Peering::start() {
   ctx_.accounts->presence().set_observer(
       [this](const std::string& nodeid, const accounts::PresenceState& s) { local_presence(presence_json(nodeid, s)); });
   ctx_.agents->set_remote([this](const std::string& nodeid) { return remote_agent(nodeid); });
+  if (ctx_.amt) ctx_.amt->set_forwarder([this](const accounts::AmtJob& job, amt::AmtManager::Reply& reply) { return forward_amt(job, reply); });
   asio::dispatch(strand_, [this] {
     for (const auto& s : settings_.servers) {
       if (settings_.server_id < s.id) dial_link(s.id);
@@ -557,11 +586,20 @@ void Peering::link_up(const std::string& server, const std::shared_ptr<PeerChann
 void Peering::link_down(const std::string& server, const PeerChannel* ch, bool dialed) {
   bool was_current = false;
   std::vector<std::function<void(std::string, int)>> failed;
+  std::vector<std::pair<std::function<void(Json)>, Json>> failed_reads;
   {
     std::lock_guard lock(mu_);
     if (const auto it = links_.find(server); it != links_.end() && it->second.get() == ch) {
       links_.erase(it);
       was_current = true;
+      for (auto r = amt_reads_.begin(); r != amt_reads_.end();) {
+        if (r->second.server == server) {
+          failed_reads.emplace_back(std::move(r->second.reply), std::move(r->second.failure));
+          r = amt_reads_.erase(r);
+        } else {
+          ++r;
+        }
+      }
       for (auto r = runs_.begin(); r != runs_.end();) {
         if (r->second.server == server) {
           failed.push_back(std::move(r->second.done));
@@ -573,6 +611,7 @@ void Peering::link_down(const std::string& server, const PeerChannel* ch, bool d
     }
   }
   for (auto& f : failed) f("The server holding the device went away.", -1);
+  for (auto& [reply, answer] : failed_reads) reply(std::move(answer));
   if (was_current) {
     logger("peers")->info("peer server {} disconnected", server);
     // The devices it held are offline here, unless another server holds them too.
@@ -689,6 +728,35 @@ void Peering::on_message(const std::string& server, const Json& m) {
       runs_.erase(it);
     }
     if (done) done(str(m, "result"), num(m, "exit", -1));
+  } else if (action == "amtjob") {
+    const int kind = num(m, "kind", -1);
+    if (!ctx_.amt || kind < 0 || kind > static_cast<int>(accounts::AmtJob::Kind::kRead)) return;
+    accounts::AmtJob job;
+    job.kind = static_cast<accounts::AmtJob::Kind>(kind);
+    job.nodeid = str(m, "nodeid");
+    job.meshid = str(m, "meshid");
+    job.power_state = num(m, "power", 0);
+    job.userid = str(m, "userid");
+    job.username = str(m, "username");
+    job.what = str(m, "what");
+    if (const auto it = m.find("responseid"); it != m.end()) job.responseid = *it;
+    if (job.nodeid.rfind("node/", 0) != 0) return;
+    amt::AmtManager::Reply reply;
+    if (const auto reqid = m.value("reqid", std::uint64_t{0}); reqid != 0) {
+      reply = [this, server, reqid](Json answer) { send_to(server, {{"action", "amtreply"}, {"reqid", reqid}, {"answer", std::move(answer)}}); };
+    }
+    ctx_.amt->run(job, std::move(reply), false);  // never forwarded again
+  } else if (action == "amtreply") {
+    std::function<void(Json)> reply;
+    {
+      std::lock_guard lock(mu_);
+      const auto it = amt_reads_.find(m.value("reqid", std::uint64_t{0}));
+      if (it == amt_reads_.end() || it->second.server != server) return;
+      reply = std::move(it->second.reply);
+      amt_reads_.erase(it);
+    }
+    const auto a = m.find("answer");
+    if (reply && a != m.end() && a->is_object()) reply(*a);
   } else if (action == "uninstall") {
     if (auto agent = ctx_.agents->find_local(str(m, "nodeid"))) agent->send_uninstall();
   } else if (action == "notify") {
@@ -742,6 +810,44 @@ void Peering::open_relay(const std::string& server, const std::string& nodeid, c
                              fail_relay(id, "The server holding the device cannot be reached.");
                            })
       ->run();
+}
+
+void Peering::open_amt_relay(const std::string& server, const std::string& id, const std::string& nodeid, const std::string& p,
+                             const std::string& userid) {
+  const PeerServer* target = settings_.find(server);
+  if (!target) return fail_relay(id, "The server holding the device is not a configured peer.");
+  Json request{{"action", "amtrelay"}, {"id", id}, {"nodeid", nodeid}, {"p", p}, {"userid", userid}};
+  std::make_shared<Dialer>(ioc_, *this, *target, PeerConn<TlsStream>::Purpose::kRelay, std::move(request),
+                           [this, id, server](std::string error) {
+                             logger("peers")->warn("Intel AMT relay through peer server {}: {}", server, error);
+                             fail_relay(id, "The server holding the device cannot be reached.");
+                           })
+      ->run();
+}
+
+bool Peering::forward_amt(const accounts::AmtJob& job, std::function<void(Json)>& reply) {
+  const std::string server = ctx_.accounts->presence().remote_server_of(job.nodeid, accounts::conn_bit::kCira);
+  if (server.empty()) return false;
+  std::uint64_t reqid = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (!links_.contains(server)) return false;
+    if (reply) {
+      reqid = next_run_++;
+      amt_reads_[reqid] = PendingAmt{server, std::move(reply), amt::AmtManager::read_answer(job, "The server holding the device went away")};
+    }
+  }
+  send_to(server, {{"action", "amtjob"},
+                   {"kind", static_cast<int>(job.kind)},
+                   {"nodeid", job.nodeid},
+                   {"meshid", job.meshid},
+                   {"power", job.power_state},
+                   {"userid", job.userid},
+                   {"username", job.username},
+                   {"what", job.what},
+                   {"responseid", job.responseid},
+                   {"reqid", reqid}});
+  return true;
 }
 
 std::string Peering::check_relay(const Json& m, pa::Tunnel& tunnel, std::string& nodeid) const {

@@ -26,8 +26,12 @@
 // A the socket joins the waiting browser as its agent side. Bytes then flow browser ⇄ A ⇄ B ⇄ agent
 // with the relay's usual back-pressure on each hop.
 //
-// Not carried across servers (yet): Intel AMT work (power actions, SOL/KVM) for a device whose
-// CIRA connection is on another server; server files are per server unless the folder is shared.
+// Intel AMT: a device's CIRA connection is on one server. Power actions, inventories and reads
+// asked on another go to it ({"action":"amtjob",...} → {"action":"amtreply","reqid","answer"} for
+// reads); an /amtrelay.ashx (SOL, KVM, IDE-R) is carried like an agent relay ({"action":"amtrelay",
+// "id","nodeid","p","userid"} on a relay connection) and runs on the CIRA server, which checks the
+// user's rights again. Credentials are sealed with <data>/amt-credentials.key: every server of the
+// group needs the same file. Server files are each server's own unless the folder is shared.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -119,6 +123,15 @@ class Peering : public accounts::EventForwarder {
                     std::function<void(std::string, int)> done);
   void send_to(const std::string& server, const nlohmann::json& m);
 
+  // [SECTION] Intel AMT on a peer (the device's CIRA connection is there)
+  // A browser's /amtrelay.ashx waits here under relay `id` (agents/mesh_relay.hpp
+  // join_peer_relay); the peer runs the session (amt/amt_relay.hpp start_peer_amt_relay).
+  void open_amt_relay(const std::string& server, const std::string& id, const std::string& nodeid, const std::string& p,
+                      const std::string& userid);
+  // AmtManager's forwarder: power actions, inventories and reads for such a device; reads are
+  // answered through `reply`.
+  bool forward_amt(const accounts::AmtJob& job, std::function<void(nlohmann::json)>& reply);
+
  private:
   std::shared_ptr<agents::AgentLink> remote_agent(const std::string& nodeid);
   void broadcast(const nlohmann::json& m);
@@ -142,6 +155,12 @@ class Peering : public accounts::EventForwarder {
     std::function<void(std::string, int)> done;
   };
   std::map<std::uint64_t, PendingRun> runs_;
+  struct PendingAmt {
+    std::string server;
+    std::function<void(nlohmann::json)> reply;
+    nlohmann::json failure;  // the answer when the peer goes away first
+  };
+  std::map<std::uint64_t, PendingAmt> amt_reads_;
   std::uint64_t next_run_ = 1;
 };
 
