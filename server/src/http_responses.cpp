@@ -4,6 +4,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fstream>
@@ -152,6 +153,14 @@ nlohmann::json server_stats(const ServerContext& ctx, nlohmann::json counts) {
   counts["RelaySessions"] = ctx.relays ? ctx.relays->open() : 0;
   counts["ConnectedIntelAMT"] = ctx.mps ? ctx.mps->connections() : 0;
   a["values"] = {{"serverStats", std::move(counts)}};
+  if (ctx.peering) {
+    const auto linked = ctx.peering->connected();
+    json servers = json::array();
+    for (const auto& p : ctx.peering->settings().servers) {
+      servers.push_back({{"id", p.id}, {"url", p.url}, {"connected", std::find(linked.begin(), linked.end(), p.id) != linked.end()}});
+    }
+    a["peers"] = {{"serverid", ctx.peering->settings().server_id}, {"servers", std::move(servers)}};
+  }
   return a;
 }
 

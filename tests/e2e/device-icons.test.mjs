@@ -156,23 +156,32 @@ test('My Devices shows each device\'s kind: blue with a green badge while online
   await hi.context.close();
 });
 
-test('the edit dialog\'s icon picker sets Laptop: the server stores icon 2 and the list shows it', async () => {
+test('the edit dialog\'s icon picker: Cancel forgets a choice, Save stores icon 2 and the list shows it', async () => {
   const { context, page, errors } = await openApp();
   await login(page, server.url);
   await clickButton(page, 'device:desktop-pc');
   await clickButton(page, 'page-edit:desktop-pc');
   await page.waitForFunction(() => window.meshwork.buttons['edit-icon:Laptop'] && window.meshwork.idle, null, { timeout: 10000 });
   saveArtifact('device-icon-picker.png', await page.screenshot({ type: 'png' }));
+  // Chosen, then Cancel: nothing is sent.
   await clickButton(page, 'edit-icon:Laptop');
+  await page.waitForFunction(() => window.meshwork.idle, null, { timeout: 10000 });
+  saveArtifact('device-icon-chosen.png', await page.screenshot({ type: 'png' }));
+  await clickButton(page, 'edit-cancel');
+  await page.waitForFunction(() => !window.meshwork.buttons['edit-icon:Laptop'] && window.meshwork.idle, null, { timeout: 10000 });
+  await page.waitForTimeout(1500);  // time enough for a request and its event, were one sent
+  assert.equal((await storedNode('node//icon1')).icon, 1, 'Cancel sent the chosen icon');
+  assert.equal(await page.evaluate(() => window.meshwork.deviceList['node//icon1'].drawnIcon), 1);
+  // Chosen, then Save: stored, and My Devices' row draws the laptop.
+  await clickButton(page, 'page-edit:desktop-pc');
+  await page.waitForFunction(() => window.meshwork.buttons['edit-icon:Laptop'] && window.meshwork.idle, null, { timeout: 10000 });
+  await clickButton(page, 'edit-icon:Laptop');
+  await clickButton(page, 'edit-save');
   const stored = await waitStored('node//icon1', 2);
   assert.equal(stored.name, 'desktop-pc', 'only the icon changed');
-  await page.waitForFunction(() => window.meshwork.deviceList['node//icon1'].icon === 2 && window.meshwork.idle, null, { timeout: 10000 });
-  saveArtifact('device-icon-picked.png', await page.screenshot({ type: 'png' }));
-  // The dialog closed (the change was made already), My Devices' row draws the laptop.
-  await clickButton(page, 'edit-cancel');
   await page.waitForFunction(() => !window.meshwork.buttons['edit-icon:Laptop'] &&
     window.meshwork.deviceList['node//icon1'].drawnIcon === 2 && window.meshwork.idle, null, { timeout: 10000 });
-  assert.equal((await storedNode('node//icon1')).icon, 2, 'Cancel does not undo a chosen icon');
+  saveArtifact('device-icon-picked.png', await page.screenshot({ type: 'png' }));
   assert.deepEqual(errors, []);
   await context.close();
 });

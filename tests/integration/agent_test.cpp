@@ -76,14 +76,7 @@ class Agent : public ::testing::Test {
 
   // Sends one control action and returns the first answer with `action` (skipping events).
   json control(const json& cmd, const std::string& action, const ClientOptions& who) {
-    WssClient ws(port, "/control.ashx", who);
-    ws.send(cmd.dump());
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (Clock::now() < deadline) {
-      json j = json::parse(ws.read(), nullptr, false);
-      if (j.value("action", "") == action) return j;
-    }
-    return {};
+    return control_answer(port, who, cmd, action);
   }
   json nodes() {
     auto n = control({{"action", "nodes"}}, "nodes", as("admin", "Admin-pass1"));

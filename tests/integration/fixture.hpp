@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -130,6 +131,19 @@ struct Fixture {
 // The x-meshauth header meshctrl sends: base64(user),base64(password).
 inline std::pair<std::string, std::string> meshauth(const std::string& user, const std::string& password) {
   return {"x-meshauth", mw::util::base64_encode(user) + "," + mw::util::base64_encode(password)};
+}
+
+// Sends one control action on a new control channel; the first message with `action` (events
+// skipped), or null after 20 s.
+inline nlohmann::json control_answer(int port, const ClientOptions& who, const nlohmann::json& cmd, const std::string& action) {
+  WssClient ws(port, "/control.ashx", who);
+  ws.send(cmd.dump());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    nlohmann::json j = nlohmann::json::parse(ws.read(), nullptr, false);
+    if (j.value("action", "") == action) return j;
+  }
+  return {};
 }
 
 inline ClientOptions Fixture::as(const std::string& user, const std::string& password) const {

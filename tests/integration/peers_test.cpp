@@ -54,16 +54,8 @@ bool wait_output(ServerProcess& s, const std::string& text, std::chrono::seconds
   return false;
 }
 
-// The first message with `action` (events skipped) answering `cmd` on a new control channel.
 json control(int port, const ClientOptions& who, const json& cmd, const std::string& action) {
-  WssClient ws(port, "/control.ashx", who);
-  ws.send(cmd.dump());
-  const auto deadline = Clock::now() + std::chrono::seconds(20);
-  while (Clock::now() < deadline) {
-    json j = json::parse(ws.read(), nullptr, false);
-    if (j.value("action", "") == action) return j;
-  }
-  return {};
+  return control_answer(port, who, cmd, action);
 }
 
 // Reads events from a control channel until one satisfies `match`; that event, or null.
@@ -102,6 +94,11 @@ TEST(Peers, TwoServersActAsOne) {
 
   const auto admin_a = fa.as("admin", "Admin-pass1");
   const auto admin_b = fb.as("admin", "Admin-pass1");
+  // My Server shows the group and the link.
+  const json stats = control(alpha_port, admin_a, {{"action", "serverstats"}}, "serverstats");
+  EXPECT_EQ(stats["peers"], json::parse(R"({"serverid":"alpha","servers":[{"id":"beta","url":"wss://127.0.0.1:)" +
+                                         std::to_string(beta_port) + R"(/","connected":true}]})"))
+      << stats.dump();
   const json created = control(alpha_port, admin_a, {{"action", "createmesh"}, {"meshname", "Office"}, {"meshtype", 2}, {"responseid", "g"}},
                                "createmesh");
   const std::string meshid = created.value("meshid", "");

@@ -388,6 +388,20 @@ void ServerPanel::draw(const std::optional<proto::ServerInfo>& info) {
     row("Connected agents", std::to_string(s.agent_sessions));
     row("Intel AMT connected (CIRA)", std::to_string(s.connected_amt));
     row("Agent relays open", std::to_string(s.relay_sessions));
+    if (!s.server_id.empty()) {
+      row("Peer server id", s.server_id);
+      for (const auto& p : s.peers) {
+        const std::string name = "Peer server " + p.id;
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::TextColored(kMuted, "%s", name.c_str());
+        ImGui::TableSetColumnIndex(1);
+        if (p.connected) ImGui::TextColored(kOk, "linked");
+        else ImGui::TextColored(kBad, "not linked");
+        ImGui::SameLine();
+        ImGui::TextColored(kMuted, "%s", p.url.c_str());
+      }
+    }
     ImGui::EndTable();
   }
   ImGui::TextColored(kMuted, "Figures refresh every 5 seconds.");

@@ -1581,6 +1581,7 @@ void App::draw_edit_device() {
     if (edit_.name != d.name) req["name"] = edit_.name;
     if (edit_.desc != d.desc) req["desc"] = edit_.desc;
     if (edit_.tags != tags) req["tags"] = edit_.tags;
+    if (edit_.icon != 0 && edit_.icon != device_icon_kind(d.icon)) req["icon"] = edit_.icon;
     // Saving the TLS setting also forgets the pinned certificate (the server pins the next one).
     if (d.amt && (edit_.amt_tls != d.amt->tls || edit_.trust_cert)) req["intelamt"] = {{"tls", edit_.amt_tls ? 1 : 0}};
     if (req.size() > 2) send_json(req);
@@ -1593,8 +1594,8 @@ void App::draw_edit_device() {
   ImGui::EndPopup();
 }
 
-// The edit dialog's icon picker: MeshCentral's eight kinds; a choice is sent at once
-// (changedevice with icon) and the highlight follows the stored record when its event arrives.
+// The edit dialog's icon picker: MeshCentral's eight kinds; the choice is highlighted and sent
+// with the dialog's other changes on Save (changedevice with icon); Cancel forgets it.
 // Only for those with "manage devices" on the device's group, as the server checks.
 void App::draw_icon_picker(const proto::Device& d) {
   const float em = ImGui::GetFontSize();
@@ -1606,6 +1607,7 @@ void App::draw_icon_picker(const proto::Device& d) {
   ImGui::TextUnformatted("Icon");
   const int stored = device_icon_kind(d.icon);
   const bool pending = edit_.icon != 0 && edit_.icon != stored;
+  const int shown = pending ? edit_.icon : stored;
   const ImVec4 selected = ImGui::GetStyleColorVec4(ImGuiCol_Button);
   const ImVec4 idle = ImGui::GetStyleColorVec4(ImGuiCol_FrameBg);
   const float side = std::round(em * 2.2f), icon = std::round(em * 1.5f);
@@ -1613,21 +1615,19 @@ void App::draw_icon_picker(const proto::Device& d) {
   for (int k = 1; k <= kDeviceIconCount; ++k) {
     ImGui::PushID(k);
     if (k > 1) ImGui::SameLine(0, std::round(em * 0.4f));
-    const bool current = k == stored;
-    ImGui::PushStyleColor(ImGuiCol_Button, current ? selected : pending && k == edit_.icon ? ImVec4(selected.x, selected.y, selected.z, 0.45f) : idle);
+    const bool current = k == shown;
+    ImGui::PushStyleColor(ImGuiCol_Button, current ? selected : idle);
     const bool chosen = ImGui::Button("##icon", ImVec2(side, side));
     ImGui::PopStyleColor();
     const ImVec2 lo = ImGui::GetItemRectMin();
-    // Light on the highlighted (stored) one, grey on the others until hovered; no online badge.
+    // Light on the highlighted (chosen) one, grey on the others until hovered; no online badge.
     const ImVec4 ink = current || ImGui::IsItemHovered() ? ImGui::GetStyleColorVec4(ImGuiCol_Text) : kMuted;
     draw_device_icon(ImGui::GetWindowDrawList(), ImVec2(lo.x + (side - icon) * 0.5f, lo.y + (side - icon) * 0.5f), icon, k, ink,
                      current ? 0.25f : 0.15f);
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", device_icon_name(k));
     record_item(buttons_, std::string("edit-icon:") + device_icon_name(k));
-    if (chosen && k != d.icon) {
-      edit_.icon = k;
-      edit_.result.clear();
-      send_json({{"action", "changedevice"}, {"nodeid", d.id}, {"icon", k}});
+    if (chosen && k != shown) {
+      edit_.icon = k == stored ? 0 : k;
       ++revision_;
     }
     ImGui::PopID();
@@ -1638,9 +1638,9 @@ void App::draw_icon_picker(const proto::Device& d) {
   } else if (!edit_.result.empty() && edit_.result != "ok") {
     ImGui::TextColored(kBad, "%s", edit_.result.c_str());
   } else if (pending) {
-    ImGui::TextColored(kMuted, "Changing to %s…", device_icon_name(edit_.icon));
+    ImGui::TextColored(kMuted, "%s (now %s): Save applies it.", device_icon_name(edit_.icon), device_icon_name(stored));
   } else {
-    ImGui::TextColored(kMuted, "%s. A choice applies at once.", device_icon_name(stored));
+    ImGui::TextColored(kMuted, "%s.", device_icon_name(stored));
   }
 }
 

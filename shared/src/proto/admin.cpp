@@ -67,6 +67,16 @@ Result<ServerStats> parse_server_stats(std::string_view text) {
     s.relay_sessions = u64(*st, "RelaySessions");
     s.connected_amt = u64(*st, "ConnectedIntelAMT");
   }
+  if (const json* p = object(j, "peers")) {
+    s.server_id = str(*p, "serverid");
+    if (const json* list = array(*p, "servers")) {
+      for (const auto& e : *list) {
+        if (!e.is_object() || s.peers.size() >= 64) continue;
+        const auto c = e.find("connected");
+        s.peers.push_back({str(e, "id"), str(e, "url"), c != e.end() && c->is_boolean() && c->get<bool>()});
+      }
+    }
+  }
   return s;
 }
 

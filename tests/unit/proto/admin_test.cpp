@@ -72,6 +72,18 @@ TEST(Admin, ServerStats) {
   EXPECT_EQ(s->agent_sessions, 5u);
   EXPECT_EQ(s->relay_sessions, 2u);
   EXPECT_EQ(s->connected_amt, 4u);
+  EXPECT_TRUE(s->server_id.empty());
+  EXPECT_TRUE(s->peers.empty());
+  // With peer servers.
+  const auto p = parse_server_stats(R"({"action":"serverstats","peers":{"serverid":"alpha","servers":[
+    {"id":"beta","url":"wss://10.0.0.2:443/","connected":true},{"id":"gamma","url":"wss://g/","connected":"yes"},7]}})");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->server_id, "alpha");
+  ASSERT_EQ(p->peers.size(), 2u);
+  EXPECT_EQ(p->peers[0].id, "beta");
+  EXPECT_EQ(p->peers[0].url, "wss://10.0.0.2:443/");
+  EXPECT_TRUE(p->peers[0].connected);
+  EXPECT_FALSE(p->peers[1].connected);  // not a boolean: not connected
   // Hostile: wrong types read as 0, a short load list is ignored.
   const auto odd = parse_server_stats(R"({"action":"serverstats","uptime":"long","rss":-5,"cpuavg":[1],
     "values":{"serverStats":[1,2]}})");

@@ -34,6 +34,14 @@ struct ServerStats {
   double load1 = 0, load5 = 0, load15 = 0;            // cpuavg
   std::uint64_t user_accounts = 0, device_groups = 0, user_sessions = 0, agent_sessions = 0,
                 relay_sessions = 0, connected_amt = 0;
+  // Meshwork: with peer servers ("peers": {"serverid", "servers": [{"id","url","connected"}]}),
+  // this server's id and the others' link state (at most 64 listed).
+  struct Peer {
+    std::string id, url;
+    bool connected = false;
+  };
+  std::string server_id;
+  std::vector<Peer> peers;
 };
 
 // {"action":"ciraconfig","meshid":...,"mpshost":...}: how Intel AMT reaches this server's MPS.
