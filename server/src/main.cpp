@@ -238,7 +238,10 @@ int main(int argc, char** argv) {
       ctx.peering = peering.get();
       peering->start();
     }
-    if (mps) mps->on_device_ready = [m = amt_manager.get()](std::shared_ptr<amt::CiraLink> link) { m->device_ready(std::move(link)); };
+    if (mps) {
+      mps->on_device_ready = [m = amt_manager.get()](std::shared_ptr<amt::CiraLink> link) { m->device_ready(std::move(link)); };
+      mps->on_certificate = amt_manager->cert_sink();
+    }
     if (!s.wan_only && s.mesh_scanner) {  // agents with MeshServer=local find the server (LAN and hybrid modes)
       lan_discovery = std::make_unique<agents::LanDiscovery>(ioc, s, s.default_domain().title, ctx.agent_key->server_id(),
                                                              web.https_port());

@@ -48,6 +48,14 @@ std::vector<std::string> uuids_in(const std::string& output) {
   return out;
 }
 
+// The SHA-384 of amtsim's TLS certificate, as its device lines print it ("tls-sha384=").
+std::string tls_hash_in(const std::string& output) {
+  std::smatch m;
+  const bool found = std::regex_search(output, m, std::regex("tls-sha384=([0-9a-f]{96})"));
+  EXPECT_TRUE(found) << output;
+  return found ? m[1].str() : std::string();
+}
+
 // One control action as the administrator, its answer (defined below).
 std::string control(int port, const Fixture& f, json cmd);
 
@@ -99,6 +107,14 @@ class Mps : public ::testing::Test {
       return {};
     }
     return id;
+  }
+
+  // The device's record as meshctrl lists it (null when it is not listed).
+  json record(const std::string& id) {
+    for (const auto& d : json::parse(meshctrl(port, {"listdevices", "--json"}))) {
+      if (d.value("_id", "") == "node//" + id) return d;
+    }
+    return json();
   }
 
   // Polls listdevices until `pred` holds (bounded).
@@ -565,6 +581,28 @@ int watch_kvm(WssClient& ws, mw::rfb::Client& viewer, int want, std::string& sta
 // "View only" on Intel AMT KVM: the viewer sees the desktop, and its keys, pointer and clipboard
 // never reach the device (amtsim counts what its KVM received); a full user's input does; a
 // "limited input" user's pointer and plain keys do, its modifiers and clipboard do not.
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// True when `viewer` shows, pixel for pixel, the desktop amtsim draws for device 1 (`uuid`) at some
+// second between `before_ms` and `after_ms` (wall clock; its clock changes the picture).
+bool shows_amtsim_desktop(const mw::rfb::Client& viewer, const std::string& uuid, std::int64_t before_ms, std::int64_t after_ms) {
+  mw::amtsim::ConsoleInfo info;
+  info.index = 1;
+  info.uuid = uuid;
+  mw::amtsim::Screen expected(info);
+  for (auto s = before_ms / 1000 - 2; s <= after_ms / 1000 + 1; ++s) {
+    expected.show(mw::amtsim::ScreenMode::kDesktop, static_cast<std::uint64_t>(s) * 1000);
+    const auto& fb = expected.framebuffer();
+    if (fb.width() == viewer.framebuffer().width() && fb.height() == viewer.framebuffer().height() &&
+        std::equal(fb.pixels().begin(), fb.pixels().end(), viewer.framebuffer().pixels().begin())) {
+      return true;
+    }
+  }
+  return false;
+}
+
 TEST_F(Mps, ViewOnlyKvmShowsTheDesktopAndKeepsTheViewersInputBack) {
   peer::CiraSim sim(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass);
   const std::string id = device_with_credentials(sim);
@@ -625,7 +663,7 @@ TEST_F(Mps, KvmRelayThroughTheServerShowsTheDevicesDesktop) {
   // Meshwork's own RFB client (the browser's decoder) on the relayed bytes, as MeshCommander's
   // presets ask Intel AMT.
   mw::rfb::Client viewer(mw::rfb::ClientConfig::intel_amt());
-  const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto before = wall_ms();
   std::string status;
   const int updates = watch_kvm(ws, viewer, 2, status);
   ASSERT_EQ(status.find("\"closed\""), std::string::npos) << status;
@@ -633,20 +671,7 @@ TEST_F(Mps, KvmRelayThroughTheServerShowsTheDevicesDesktop) {
   ASSERT_GE(updates, 1) << status;
   EXPECT_NE(status.find("\"state\":\"ready\",\"type\":\"kvm\""), std::string::npos) << status;
   EXPECT_EQ(viewer.server().name, "amtsim-1");
-  // The desktop amtsim draws for this device at some second of the session, pixel for pixel.
-  mw::amtsim::ConsoleInfo info;
-  info.index = 1;
-  info.uuid = uuid;
-  mw::amtsim::Screen expected(info);
-  const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  bool matched = false;
-  for (auto s = before / 1000 - 2; s <= after / 1000 + 1 && !matched; ++s) {
-    expected.show(mw::amtsim::ScreenMode::kDesktop, static_cast<std::uint64_t>(s) * 1000);
-    const auto& fb = expected.framebuffer();
-    matched = fb.width() == viewer.framebuffer().width() && fb.height() == viewer.framebuffer().height() &&
-              std::equal(fb.pixels().begin(), fb.pixels().end(), viewer.framebuffer().pixels().begin());
-  }
-  EXPECT_TRUE(matched) << "the relayed desktop differs from the one amtsim draws";
+  EXPECT_TRUE(shows_amtsim_desktop(viewer, uuid, before, wall_ms())) << "the relayed desktop differs from the one amtsim draws";
   EXPECT_GE(updates, 2) << "the clock's update did not come through";
 }
 
@@ -819,22 +844,9 @@ TEST_F(Mps, LanDevicesAreCheckedForPresenceAndPower) {
 // before sending credentials (the device is flagged, an event says why), and pins again once an
 // administrator saves the device's Intel AMT settings.
 TEST_F(Mps, LanDevicesWithTlsArePinnedAndAChangedCertificateIsRefused) {
-  const std::regex hash_re("tls-sha384=([0-9a-f]{96})");
-  // The certificate's SHA-384 as amtsim printed it.
-  auto hash_of = [&](const peer::LanSim& sim) {
-    std::smatch m;
-    EXPECT_TRUE(std::regex_search(sim.output, m, hash_re)) << sim.output;
-    return m.size() > 1 ? m[1].str() : std::string();
-  };
-  auto record = [&](const std::string& id) {
-    for (const auto& d : json::parse(meshctrl(port, {"listdevices", "--json"}))) {
-      if (d.value("_id", "") == "node//" + id) return d;
-    }
-    return json();
-  };
   auto sim1 = std::make_unique<peer::LanSim>(MW_AMTSIM, "127.0.0.97", 1, kAmtPass, "lan-tls-test", std::vector<std::string>{"--tls"});
   ASSERT_TRUE(sim1->ready) << sim1->output;
-  const std::string hash1 = hash_of(*sim1);
+  const std::string hash1 = tls_hash_in(sim1->output);
   EXPECT_NE(sim1->output.find("redir=127.0.0.97:16995 wsman=127.0.0.97:16993"), std::string::npos) << sim1->output;
   // Scan network finds it on the TLS port (the plain one refuses), as MeshCentral's "tls":1.
   const auto found = json::parse(control(port, f, {{"action", "scanamtdevice"}, {"meshid", kAmtGroup}, {"range", "127.0.0.96-127.0.0.98"}}));
@@ -866,7 +878,7 @@ TEST_F(Mps, LanDevicesWithTlsArePinnedAndAChangedCertificateIsRefused) {
   sim1.reset();  // stops it
   peer::LanSim sim2(MW_AMTSIM, "127.0.0.97", 1, kAmtPass, "lan-tls-test", {"--tls"});
   ASSERT_TRUE(sim2.ready) << sim2.output;
-  const std::string hash2 = hash_of(sim2);
+  const std::string hash2 = tls_hash_in(sim2.output);
   ASSERT_NE(hash1, hash2);
   // (It starts powered on; the power-off asked now must never reach it.)
   EXPECT_EQ(lines(meshctrl(port, {"devicepower", "--id", id, "--amtoff"})), std::vector<std::string>{"ok"});
@@ -912,6 +924,97 @@ TEST_F(Mps, LanDevicesWithTlsArePinnedAndAChangedCertificateIsRefused) {
   const auto refused = json::parse(control(port, f, {{"action", "addamtdevice"}, {"meshid", kAmtGroup}, {"devicename", "x"},
                                                      {"hostname", "127.0.0.98"}, {"amtpassword", kAmtPass}, {"amttls", "yes"}}));
   EXPECT_EQ(refused["result"], "Invalid amttls");
+}
+
+// Intel AMT configured for TLS registers 16993 and 16995 on its CIRA connection instead of 16992
+// and 16994: the server runs TLS inside the channels (the same pin as on the LAN: the first
+// certificate is kept, another one refused until the administrator saves the device's Intel AMT
+// settings), and inventory, power actions and the consoles work as without TLS.
+TEST_F(Mps, CiraDevicesConfiguredForTlsAreManagedWithTlsInsideTheirChannels) {
+  auto sim1 = std::make_unique<peer::CiraSim>(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass, std::vector<std::string>{"--tls"});
+  const std::string id = device_with_credentials(*sim1);
+  ASSERT_FALSE(id.empty());
+  const std::string hash1 = tls_hash_in(sim1->output);
+  // Read over TLS: the host name became its name, the power state is known, the certificate pinned.
+  auto d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id], (std::vector<std::string>{"amtsim-1", "1", "2", "1"})) << server->poll();
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (server->poll().find("is configured for TLS (16993/16995): TLS inside its channels") == std::string::npos &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(server->output().find("is configured for TLS (16993/16995): TLS inside its channels"), std::string::npos)
+      << server->output();
+  deadline = Clock::now() + std::chrono::seconds(10);
+  json r = record(id);
+  while (r["intelamt"].value("hash", "") != hash1 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    r = record(id);
+  }
+  EXPECT_EQ(r["intelamt"].value("hash", ""), hash1) << r.dump();
+  EXPECT_EQ(r["intelamt"]["ver"], "16.1.25") << r.dump();
+  {
+    // Serial-over-LAN: Digest login and the console, through TLS inside the CIRA channel.
+    Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+    ASSERT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen << server->poll();
+    sol.ws.send_binary("operator\r");
+    ASSERT_TRUE(sol.wait_for("operator@amtsim-1:~$ ")) << sol.screen;
+  }
+  {
+    // KVM: a whole desktop, many times the channel's window, through TLS (flow control).
+    auto o = f.verifying();
+    o.headers = {meshauth("admin", "Admin-pass1")};
+    WssClient ws(port, "/amtrelay.ashx?p=kvm&nodeid=" + id, o);
+    mw::rfb::Client viewer(mw::rfb::ClientConfig::intel_amt());
+    const auto before = wall_ms();
+    std::string status;
+    ASSERT_GE(watch_kvm(ws, viewer, 1, status), 1) << status << server->poll();
+    EXPECT_TRUE(shows_amtsim_desktop(viewer, uuids_in(sim1->output).at(0), before, wall_ms())) << status;
+  }
+  EXPECT_EQ(lines(meshctrl(port, {"devicepower", "--id", id, "--amtoff"})), std::vector<std::string>{"ok"});
+  d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "6"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id].size() > 3 ? d[id][3] : "", "6") << server->poll();
+
+  // The same computer with another certificate (amtsim restarted with a new key, same UUID).
+  sim1.reset();
+  peer::CiraSim sim2(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass, {"--tls"});
+  ASSERT_TRUE(sim2.wait_for("ready\n", std::chrono::seconds(60))) << sim2.output;
+  const std::string hash2 = tls_hash_in(sim2.output);
+  ASSERT_NE(hash1, hash2);
+  deadline = Clock::now() + std::chrono::seconds(15);
+  while (server->poll().find("is not the one pinned for the device; channel refused") == std::string::npos && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(server->output().find("(SHA-384 " + hash2 + ") is not the one pinned for the device; channel refused"), std::string::npos)
+      << server->output();
+  {
+    Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+    EXPECT_FALSE(sol.wait_for("login: ", std::chrono::seconds(3))) << sol.screen;
+  }
+  deadline = Clock::now() + std::chrono::seconds(10);
+  r = record(id);
+  while ((r["intelamt"].value("warn", 0) & 4) == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    r = record(id);
+  }
+  EXPECT_EQ(r["intelamt"]["hash"], hash1) << r.dump();
+  EXPECT_EQ(r["intelamt"].value("warn", 0) & 4, 4) << r.dump();
+
+  // The administrator saves the device's Intel AMT settings: the new certificate is pinned and
+  // the device is read again (amtsim started powered on).
+  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id}, {"intelamt", {{"tls", 1}}}}).find("\"ok\""),
+            std::string::npos);
+  deadline = Clock::now() + std::chrono::seconds(15);
+  while (Clock::now() < deadline) {
+    r = record(id);
+    if (r["intelamt"].value("hash", "") == hash2 && !r["intelamt"].contains("warn")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(r["intelamt"]["hash"], hash2) << r.dump() << server->poll();
+  d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id].size() > 3 ? d[id][3] : "", "1") << server->poll();
+  Relay sol(port, f, "/amtrelay.ashx?p=sol&nodeid=" + id, "admin", "Admin-pass1");
+  EXPECT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen;
 }
 
 TEST_F(Mps, GroupAdministratorsGetTheCiraSettingsOthersDoNot) {

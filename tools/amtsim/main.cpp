@@ -7,7 +7,9 @@
 // each run, so tests can see a device whose certificate changed).
 // CIRA mode: each device connects over TLS to an MPS (--mps), logs in with --mps-user/--mps-pass,
 // registers its ports with tcpip-forward and serves the channels the MPS opens to 16992 and 16994;
-// it reconnects with back-off when the connection fails or ends.
+// it reconnects with back-off when the connection fails or ends. With --tls, as Intel AMT
+// configured for TLS: it registers 16993 and 16995 instead, and the MPS is the TLS client inside
+// each channel (a TLS server per channel, mw::native::TlsPipe, with the device certificate).
 // Either way: redirection with shared/redir's DeviceSession (Digest, and amtterm's plain
 // user/password) in front of the simulated serial console (console.hpp) and the KVM's RFB server
 // (kvm.hpp, drawing screen.hpp), and WS-Management over HTTP Digest (wsman_device.hpp): settings,
@@ -16,6 +18,7 @@
 //   device 1 uuid=... redir=127.0.0.2:16994 wsman=127.0.0.2:16992 power=on
 //   device 1 uuid=... redir=127.0.0.2:16995 wsman=127.0.0.2:16993 power=on tls-sha384=<hex>
 //   device 1 uuid=... cira=connected mps=127.0.0.1:4433 power=on
+//   device 1 uuid=... cira=connected mps=127.0.0.1:4433 power=on tls-sha384=<hex>   (CIRA with --tls)
 // then "ready" once every device got there; CIRA state changes later are printed the same way
 // (cira=auth-failed, cira=disconnected). SIGINT/SIGTERM stop it.
 #include <openssl/bn.h>
@@ -40,6 +43,7 @@
 #include "console.hpp"
 #include "handlers.hpp"
 #include "mw/apf/device_session.hpp"
+#include "mw/native/tls_pipe.hpp"
 #include "mw/util/hex.hpp"
 #include "mw/util/md5.hpp"
 #include "mw/util/sha256.hpp"
@@ -58,6 +62,8 @@ using mw::amtsim::WsmanHandler;
 
 constexpr std::uint32_t kWsmanPort = 16992;
 constexpr std::uint32_t kRedirPort = 16994;
+constexpr std::uint32_t kWsmanTlsPort = 16993;
+constexpr std::uint32_t kRedirTlsPort = 16995;
 
 std::uint64_t now_ms() {
   return static_cast<std::uint64_t>(
@@ -324,10 +330,13 @@ std::unique_ptr<tcp::acceptor> listen(asio::io_context& io, const asio::ip::addr
 
 class CiraLink : public std::enable_shared_from_this<CiraLink> {
  public:
+  // `device_tls`: with --tls, the server side of TLS inside channels to 16993/16995 (`tls_hash`
+  // is its certificate's SHA-384, printed); null without.
   CiraLink(asio::io_context& io, ssl::context& tls, Device& device, std::string host, std::string port,
-           mw::apf::DeviceConfig config, Readiness& readiness)
+           mw::apf::DeviceConfig config, Readiness& readiness, ssl::context* device_tls, std::string tls_hash)
       : io_(io), tls_(tls), device_(device), host_(std::move(host)), port_(std::move(port)),
-        config_(std::move(config)), readiness_(readiness), timer_(io), retry_(io) {}
+        config_(std::move(config)), readiness_(readiness), timer_(io), retry_(io), device_tls_(device_tls),
+        tls_hash_(std::move(tls_hash)) {}
 
   void start() { connect(); }
 
@@ -347,7 +356,28 @@ class CiraLink : public std::enable_shared_from_this<CiraLink> {
   struct Channel {
     std::unique_ptr<RedirHandler> redir;
     std::unique_ptr<WsmanHandler> wsman;
+    std::unique_ptr<mw::native::TlsPipe> tls;  // 16993/16995: TLS inside the channel
   };
+
+  // Plaintext for the MPS on channel `id` (encrypted first on a TLS channel).
+  void send_out(std::uint32_t id, Channel& ch, const Bytes& plain) {
+    if (!ch.tls) {
+      if (!plain.empty()) session_->send_data(id, plain);
+      return;
+    }
+    ch.tls->write(plain);
+    const Bytes out = ch.tls->take_output();
+    if (!out.empty()) session_->send_data(id, out);
+  }
+  // Ends channel `id` (with close_notify on a TLS channel).
+  void end_channel(std::uint32_t id, Channel& ch) {
+    if (ch.tls) {
+      ch.tls->close();
+      const Bytes out = ch.tls->take_output();
+      if (!out.empty()) session_->send_data(id, out);
+    }
+    session_->close_channel(id);
+  }
 
   void connect() {
     auto c = std::make_shared<Conn>(io_, tls_);
@@ -395,10 +425,10 @@ class CiraLink : public std::enable_shared_from_this<CiraLink> {
       const std::uint64_t now = now_ms();
       self->session_->tick(now);
       for (auto& [id, ch] : self->channels_) {
-        if (ch.redir) {
+        if (ch.redir && (!ch.tls || ch.tls->open())) {
           const Bytes out = ch.redir->tick(now);
-          if (!out.empty()) self->session_->send_data(id, out);
-          if (ch.redir->finished()) self->session_->close_channel(id);
+          if (!out.empty()) self->send_out(id, ch, out);
+          if (ch.redir->finished()) self->end_channel(id, ch);
         }
       }
       self->flush();
@@ -431,30 +461,58 @@ class CiraLink : public std::enable_shared_from_this<CiraLink> {
       status("auth-failed");
     } else if (const auto* open = std::get_if<mw::apf::ChannelOpenRequested>(&e)) {
       Channel ch;
-      if (open->connected_port == kWsmanPort) {
+      const std::uint32_t port = open->connected_port;
+      // Only the ports this device registered: 16992/16994, or with --tls 16993/16995.
+      const bool tls_port = port == kWsmanTlsPort || port == kRedirTlsPort;
+      if (tls_port != (device_tls_ != nullptr)) {
+        session_->reject_channel(open->channel);
+        return;
+      }
+      if (port == kWsmanPort || port == kWsmanTlsPort) {
         ch.wsman = std::make_unique<WsmanHandler>(*device_.wsman);
-      } else if (open->connected_port == kRedirPort) {
+      } else if (port == kRedirPort || port == kRedirTlsPort) {
         ch.redir = std::make_unique<RedirHandler>(device_.redir, device_.info, device_.power, *device_.wsman);
       } else {
         session_->reject_channel(open->channel);
         return;
+      }
+      if (tls_port) {
+        ch.tls = std::make_unique<mw::native::TlsPipe>(device_tls_->native_handle(), mw::native::TlsPipe::Role::kServer);
+        ch.tls->start();
       }
       channels_[open->channel] = std::move(ch);
       session_->accept_channel(open->channel);
     } else if (const auto* data = std::get_if<mw::apf::ChannelReceived>(&e)) {
       auto it = channels_.find(data->channel);
       if (it == channels_.end()) return;
+      Channel& ch = it->second;
+      session_->consume(data->channel, data->data.size());
+      Bytes input;
+      if (ch.tls) {
+        ch.tls->feed(data->data);
+        const Bytes handshake = ch.tls->take_output();
+        if (!handshake.empty()) session_->send_data(data->channel, handshake);
+        while (ch.tls->read(input, 64 * 1024) > 0) {
+        }
+        if (ch.tls->failed()) {
+          std::cerr << "amtsim: device " << device_.info.index << ": channel " << data->channel << ": " << ch.tls->error() << "\n";
+          session_->close_channel(data->channel);
+          return;
+        }
+        if (input.empty()) return;
+      } else {
+        input.assign(data->data.begin(), data->data.end());
+      }
       bool close = false;
       Bytes reply;
-      if (it->second.redir) {
-        reply = it->second.redir->feed(data->data);
-        close = it->second.redir->finished();
+      if (ch.redir) {
+        reply = ch.redir->feed(input);
+        close = ch.redir->finished();
       } else {
-        reply = it->second.wsman->feed(data->data, close);
+        reply = ch.wsman->feed(input, close);
       }
-      if (!reply.empty()) session_->send_data(data->channel, reply);
-      session_->consume(data->channel, data->data.size());
-      if (close) session_->close_channel(data->channel);
+      send_out(data->channel, ch, reply);
+      if (close) end_channel(data->channel, ch);
     } else if (const auto* closed = std::get_if<mw::apf::ChannelClosed>(&e)) {
       channels_.erase(closed->channel);
     } else if (const auto* failed = std::get_if<mw::apf::Failed>(&e)) {
@@ -464,7 +522,8 @@ class CiraLink : public std::enable_shared_from_this<CiraLink> {
 
   void status(const char* state) {
     std::cout << "device " << device_.info.index << " uuid=" << device_.info.uuid << " cira=" << state
-              << " mps=" << host_ << ":" << port_ << " power=" << power_name(device_.power) << std::endl;
+              << " mps=" << host_ << ":" << port_ << " power=" << power_name(device_.power)
+              << (device_tls_ ? " tls-sha384=" + tls_hash_ : std::string()) << std::endl;
   }
 
   // Ends this connection attempt and connects again after a back-off (1 s doubling to 60 s).
@@ -498,6 +557,8 @@ class CiraLink : public std::enable_shared_from_this<CiraLink> {
   std::map<std::uint32_t, Channel> channels_;
   std::uint64_t backoff_ms_ = 1000;
   bool reported_ready_ = false;
+  ssl::context* device_tls_;
+  std::string tls_hash_;
 };
 
 PowerState parse_power(const std::string& s) {
@@ -525,7 +586,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   app.add_option("--wsman-port", wsman_port, "LAN: WS-Management port (16992, with --tls 16993; 0 = an ephemeral port per device)")
       ->check(CLI::Range(0, 65535));
-  app.add_flag("--tls", use_tls, "LAN: TLS only, on 16993 and 16995, with a self-signed certificate made at start");
+  app.add_flag("--tls", use_tls,
+               "TLS only, with a self-signed certificate made at start: LAN on 16993 and 16995; CIRA registers 16993 and 16995 "
+               "(TLS inside the channels)");
   app.add_option("--mps", mps, "CIRA: the MPS as HOST:PORT");
   app.add_option("--mps-user", mps_user, "CIRA: user name (MeshCentral: 16 characters of the device group id)");
   app.add_option("--mps-pass", mps_pass, "CIRA: password");
@@ -537,10 +600,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (redir_port < 0) redir_port = use_tls ? 16995 : 16994;
   if (wsman_port < 0) wsman_port = use_tls ? 16993 : 16992;
-  if (use_tls && mode != "lan") {
-    std::cerr << "amtsim: --tls is for --mode lan (CIRA connections are TLS already)\n";
-    return 2;
-  }
 
   std::string mps_host, mps_port;
   if (mode == "cira") {
@@ -575,7 +634,7 @@ int main(int argc, char** argv) {
   // not provisioned and takes any certificate (loopback tests only).
   ssl::context tls(ssl::context::tls_client);
   tls.set_verify_mode(ssl::verify_none);
-  // LAN with --tls: the devices' server side (one certificate for all of them).
+  // With --tls: the devices' server side (one certificate for all of them).
   std::unique_ptr<ssl::context> lan_tls;
   std::string lan_tls_hash;
   if (use_tls) {
@@ -637,7 +696,9 @@ int main(int argc, char** argv) {
       c.uuid = wire_uuid(d->info.uuid);
       c.host = "amtsim-" + std::to_string(i);
       c.session.keepalive_interval_ms = 0;  // AMT answers the MPS's keep-alives
-      links.push_back(std::make_shared<CiraLink>(io, tls, *d, mps_host, mps_port, c, readiness));
+      // Intel AMT configured for TLS registers the TLS ports instead of the plain ones.
+      if (use_tls) c.ports = {kWsmanTlsPort, 664, 623, kRedirTlsPort, 5900};
+      links.push_back(std::make_shared<CiraLink>(io, tls, *d, mps_host, mps_port, c, readiness, lan_tls.get(), lan_tls_hash));
       links.back()->start();
     }
     devices.push_back(std::move(d));

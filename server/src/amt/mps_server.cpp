@@ -3,6 +3,7 @@
 // thread); presence, power timeline and live events on connect and disconnect; channels for the
 // rest of the server (WS-Management, relays).
 #include "amt/mps_server.hpp"
+#include "amt/tls_channel.hpp"
 
 #include "tls_stream.hpp"
 
@@ -212,15 +213,24 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   void open_channel(std::uint32_t port, std::shared_ptr<ChannelUser> user) override {
     asio::post(executor(), [self = shared_from_this(), port, user = std::move(user)] {
       if (self->closed_) return user->on_open(false, 0);
+      // Intel AMT configured for TLS registers 16993/16995 instead of 16992/16994: the same
+      // protocols with TLS inside the channel (MeshCentral: the plain port whenever registered).
+      if ((port == 16992 || port == 16994) && !self->session_.forwarded(port) && self->session_.forwarded(port + 1)) {
+        return self->open_tls_channel(port + 1, std::move(user));
+      }
       const auto id = self->session_.open_channel(port);
       if (!id) return user->on_open(false, 0);
-      self->users_[*id] = user;
+      self->users_[*id] = std::move(user);
       self->pump();
     });
   }
   void send(std::uint32_t channel, std::vector<std::uint8_t> data) override {
     run_here([self = shared_from_this(), channel, data = std::move(data)] {
-      self->session_.send_data(channel, data);
+      if (auto* t = self->tls_of(channel)) {
+        t->send(data);
+      } else {
+        self->session_.send_data(channel, data);
+      }
       self->pump();
     });
   }
@@ -232,13 +242,21 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   }
   void consume(std::uint32_t channel, std::size_t bytes) override {
     run_here([self = shared_from_this(), channel, bytes] {
-      self->session_.consume(channel, bytes);
+      if (auto* t = self->tls_of(channel)) {
+        t->consume(bytes);
+      } else {
+        self->session_.consume(channel, bytes);
+      }
       self->pump();
     });
   }
   void close_channel(std::uint32_t channel) override {
     run_here([self = shared_from_this(), channel] {
-      self->session_.close_channel(channel);
+      if (auto* t = self->tls_of(channel)) {
+        t->close();
+      } else {
+        self->session_.close_channel(channel);
+      }
       self->pump();
     });
   }
@@ -263,6 +281,50 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     c.session.keepalive_interval_ms = std::uint64_t{period} * 1000;
     c.session.idle_timeout_ms = std::uint64_t{period} * 3000;
     return c;
+  }
+
+  // [SECTION] TLS inside channels (Intel AMT configured for TLS)
+
+  TlsChannel* tls_of(std::uint32_t channel) const {
+    const auto it = users_.find(channel);
+    return it == users_.end() ? nullptr : dynamic_cast<TlsChannel*>(it->second.get());
+  }
+  // The channel's user is a TlsChannel in front of the caller's; TLS starts when the device
+  // confirms the channel. The pin is read from the device record for each channel: saving the
+  // device's Intel AMT TLS setting forgets it (a device given a new certificate).
+  void open_tls_channel(std::uint32_t port, std::shared_ptr<ChannelUser> user) {
+    ctx_.async_db->run(
+        executor(),
+        [nodeid = nodeid_](store::Store& s) {
+          auto n = s.get(nodeid);
+          if (!n || !n.value() || !n.value()->contains("intelamt") || !(*n.value())["intelamt"].is_object()) return std::string();
+          return accounts::text_of((*n.value())["intelamt"], "hash");
+        },
+        [self = shared_from_this(), port, user = std::move(user)](std::string pin) mutable {
+          if (self->closed_) return user->on_open(false, 0);
+          const auto id = self->session_.open_channel(port);
+          if (!id) return user->on_open(false, 0);
+          self->users_[*id] = self->tls_channel(std::move(user), port, std::move(pin));
+          self->pump();
+        });
+  }
+  std::shared_ptr<ChannelUser> tls_channel(std::shared_ptr<ChannelUser> user, std::uint32_t port, std::string pin) {
+    std::weak_ptr<MpsConnection> weak = weak_from_this();
+    TlsChannel::Raw raw{[weak](std::uint32_t ch, std::vector<std::uint8_t> bytes) {
+                          if (auto self = weak.lock()) self->session_.send_data(ch, bytes);
+                        },
+                        [weak](std::uint32_t ch, std::size_t n) {
+                          if (auto self = weak.lock()) self->session_.consume(ch, n);
+                        },
+                        [weak](std::uint32_t ch) {
+                          if (auto self = weak.lock()) self->session_.close_channel(ch);
+                        }};
+    auto seen = [weak](const std::string& sha384, bool accepted) {
+      auto self = weak.lock();
+      if (self && self->server_.on_certificate) self->server_.on_certificate(self->nodeid_, sha384, accepted);
+    };
+    return std::make_shared<TlsChannel>(std::move(user), std::move(raw), std::move(pin), std::move(seen),
+                                        nodeid_ + " port " + std::to_string(port));
   }
 
   asio::any_io_executor executor() { return plain_.get_executor(); }
@@ -295,6 +357,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
       if (ec || self->closed_) return;
       self->session_.tick(monotonic_ms());
       self->pump();
+      if (self->tls_ready_ticks_ > 0) self->ready_with_tls();
       self->tick();
     });
   }
@@ -456,6 +519,16 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
       ready_announced_ = true;
       if (server_.on_device_ready) server_.on_device_ready(shared_from_this());
     }
+    // Intel AMT configured for TLS registers 16993 and no 16992. AMT registers 16993 first when
+    // it has both, so the device is ready after a tick or two (1–2 s) unless 16992 came meanwhile.
+    if (!ready_announced_ && f.port == 16993) tls_ready_ticks_ = 2;
+  }
+  void ready_with_tls() {
+    if (--tls_ready_ticks_ > 0) return;
+    if (ready_announced_ || !session_.forwarded(16993)) return;
+    ready_announced_ = true;
+    logger("mps")->info("{} CIRA device {} is configured for TLS (16993/16995): TLS inside its channels", peer_ip_, nodeid_);
+    if (server_.on_device_ready) server_.on_device_ready(shared_from_this());
   }
   // Users are called through a copy of their pointer: a callback may close the channel, which
   // can drop the map's entry while the user's code still runs.
@@ -537,6 +610,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   apf::Uuid uuid_{};
   bool started_ = false, first_read_ = true, reading_ = false, writing_ = false, paused_ = false;
   bool closed_ = false, close_after_writes_ = false, attached_ = false, ready_announced_ = false;
+  std::uint8_t tls_ready_ticks_ = 0;  // ticks until a device that registered 16993 (no 16992) is ready
 };
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The MPS (Management Presence Server): Intel AMT computers connect here over TLS (CIRA, APF)
 // on MpsPort, log in with the device group's CIRA user name and the server's MPS password, and
 // register their ports; the server then opens channels to those ports (WS-Management 16992,
-// redirection 16994) through the connection. MeshCentral's conventions are kept so devices
+// redirection 16994; with TLS inside the channel to 16993/16995 when Intel AMT is configured for
+// TLS and registered only those: tls_channel.hpp) through the connection. MeshCentral's conventions are kept so devices
 // provisioned for a MeshCentral server keep connecting after a migration:
 //   - user name: the first 16 characters of the device group id's value, '@' and '$' as 'X';
 //   - device id of an "Intel AMT only" group: the system UUID's 16 bytes three times, base64;
@@ -128,8 +129,11 @@ class MpsServer {
   bool detach(const std::string& nodeid, const CiraLink* link);  // true when it was the current one
   ServerContext& context() { return ctx_; }
   Counters& mutable_counters() { return counters_; }
-  // Runs when a device finished logging in and registering its first port (inventory etc.).
+  // Runs when a device finished logging in and registering its WS-Management port (inventory etc.).
   std::function<void(std::shared_ptr<CiraLink>)> on_device_ready;
+  // Hears the certificates of Intel AMT configured for TLS, seen inside CIRA channels (the AMT
+  // manager's sink: pins on first use, records a mismatch). (nodeid, sha384, accepted).
+  std::function<void(const std::string&, const std::string&, bool)> on_certificate;
 
  private:
   asio::io_context& ioc_;

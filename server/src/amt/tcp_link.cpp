@@ -170,13 +170,11 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
       if (der_len <= 0) return self->fail(id, "TLS: unreadable certificate");
       const std::vector<unsigned char> cert_der(der, der + der_len);
       OPENSSL_free(der);
-      const std::string sha384 = digest_hex(cert_der, EVP_sha384());
-      const bool matches = certificate_matches(self->pin_, cert_der);
-      if (self->pin_.empty() || (matches && self->pin_.size() != sha384.size())) {
-        // First use (or a MeshCentral SHA-1/SHA-256 pin matched): pinned by SHA-384 from now on.
-        self->pin_ = sha384;
+      std::string sha384;
+      const PinVerdict verdict = check_pin(self->pin_, cert_der, sha384);
+      if (verdict == PinVerdict::kPinned) {
         if (self->sink_) self->sink_(self->nodeid_, sha384, true);
-      } else if (!matches) {
+      } else if (verdict == PinVerdict::kRefused) {
         logger("amt")->warn("{}: the TLS certificate of {} (SHA-384 {}) is not the one pinned for it; connection refused",
                             self->nodeid_, self->host_, sha384);
         if (self->sink_) self->sink_(self->nodeid_, sha384, false);
@@ -280,6 +278,16 @@ bool certificate_matches(const std::string& pin, std::span<const unsigned char> 
   if (!md || cert_der.empty()) return false;
   const std::string want = digest_hex(cert_der, md);
   return want.size() == p.size() && CRYPTO_memcmp(p.data(), want.data(), want.size()) == 0;
+}
+
+PinVerdict check_pin(std::string& pin, std::span<const unsigned char> cert_der, std::string& sha384) {
+  sha384 = digest_hex(cert_der, EVP_sha384());
+  const bool matches = certificate_matches(pin, cert_der);
+  if (pin.empty() || (matches && pin.size() != sha384.size())) {
+    pin = sha384;
+    return PinVerdict::kPinned;
+  }
+  return matches ? PinVerdict::kMatches : PinVerdict::kRefused;
 }
 
 std::shared_ptr<CiraLink> make_tcp_link(asio::any_io_executor ex, std::string nodeid, LanTarget target, CertSink sink) {

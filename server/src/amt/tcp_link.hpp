@@ -38,6 +38,12 @@ LanTarget lan_target(const nlohmann::json& node);
 // pin's length, any case), as MeshCentral's own check reads intelamt.hash.
 bool certificate_matches(const std::string& pin, std::span<const unsigned char> cert_der);
 
+// The pin decision for the certificate Intel AMT presented (`sha384` is set to its SHA-384):
+// it matches the SHA-384 pin; it is pinned now (`pin` becomes its SHA-384: first use, or a
+// MeshCentral SHA-1/SHA-256 pin that matched); or it is refused (another certificate is pinned).
+enum class PinVerdict { kMatches, kPinned, kRefused };
+PinVerdict check_pin(std::string& pin, std::span<const unsigned char> cert_der, std::string& sha384);
+
 // What a TLS connection learned about the device's certificate (SHA-384 hex): `accepted` with no
 // SHA-384 pin yet (first use, or a MeshCentral SHA-1 pin that matched: pin it now), or refused
 // because it does not match the pin.
