@@ -32,6 +32,7 @@
 #include "amt/amt_scanner.hpp"
 #include "amt/credentials.hpp"
 #include "amt/mps_server.hpp"
+#include "amt/tcp_link.hpp"
 #include "log.hpp"
 #include "text.hpp"
 #include "mw/version.hpp"
@@ -215,6 +216,11 @@ int main(int argc, char** argv) {
     }
     web.start();
     if (lets_encrypt) lets_encrypt->start();  // HTTP-01 needs the HTTP port listening
+    if (!s.mps_high_security) {
+      amt::allow_legacy_amt_tls(true);
+      logger("amt")->warn("MpsHighSecurity is false: Intel AMT connections (MPS, LAN) also accept TLS 1.0 and 1.1, for Intel AMT "
+                          "before version 11");
+    }
     if (s.mps_port > 0 && !s.lan_only) {  // LAN mode has no MPS, as in MeshCentral
       mps = std::make_unique<amt::MpsServer>(ioc, ctx);
       mps->start();

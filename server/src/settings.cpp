@@ -86,6 +86,7 @@ Settings make_settings(const config::Config& cfg) {
     s.tls_offload_trusted = split_list(offload.get<std::string>());
   }
   s.mps_tls_offload = v.get_bool("MpsTlsOffload");
+  s.mps_high_security = v.get_bool("MpsHighSecurity");
   s.session_key = v.get_string("SessionKey");
   const long long st = v.get_int("SessionTime");
   if (st < 1 || st > 60 * 24 * 365) throw config::ConfigError("SessionTime must be between 1 and 525600 minutes");

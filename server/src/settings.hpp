@@ -69,6 +69,9 @@ struct Settings {
   bool tls_offload = false;                     // plain HTTP on Port behind an offloader
   std::vector<std::string> tls_offload_trusted;  // X-Forwarded-* trusted only from these (empty: all, when offloading)
   bool mps_tls_offload = false;
+  // MpsHighSecurity: TLS 1.2+ only with Intel AMT (MPS, LAN, inside CIRA channels). MeshCentral's
+  // default is the other way round; false accepts TLS 1.0/1.1 for Intel AMT before version 11.
+  bool mps_high_security = true;
   std::string session_key;  // secret
   int session_time_minutes = 60;
   bool allow_framing = false;

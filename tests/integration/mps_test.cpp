@@ -1017,6 +1017,53 @@ TEST_F(Mps, CiraDevicesConfiguredForTlsAreManagedWithTlsInsideTheirChannels) {
   EXPECT_TRUE(sol.wait_for("amtsim-1 login: ")) << sol.status << sol.screen;
 }
 
+// Intel AMT before version 11 speaks only TLS 1.0/1.1. By default (MpsHighSecurity true) the MPS
+// refuses it and says how to accept it; with MpsHighSecurity false such a computer connects by
+// CIRA and is reached on the LAN with TLS.
+TEST_F(Mps, IntelAmtBeforeVersion11ConnectsOnlyWithMpsHighSecurityOff) {
+  {
+    peer::CiraSim old(MW_AMTSIM, mps_port, kCiraUser, kMpsPass, 1, kAmtPass, {"--legacy-tls"});
+    const auto deadline = Clock::now() + std::chrono::seconds(15);
+    while (server->poll().find("set MpsHighSecurity to false to accept it") == std::string::npos && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_NE(server->output().find("TLS handshake refused ("), std::string::npos) << server->output();
+    EXPECT_EQ(old.output.find("cira=connected"), std::string::npos) << old.output;
+    EXPECT_TRUE(devices().empty());
+  }
+  ASSERT_EQ(server->stop(SIGTERM), 0);
+  // Intel AMT of those versions takes RSA certificates only (the default; the tests' fixture
+  // makes ECDSA ones to save time): new certificates, RSA 3072.
+  for (const auto& e : fs::directory_iterator(f.data())) {
+    if (e.path().filename().string().find("-cert-") != std::string::npos) fs::remove(e.path());
+  }
+  auto args = f.args({"--mpsport", std::to_string(free_port()), "--mpsportbind", "127.0.0.1", "--mpspass", kMpsPass,
+                      "--mpshighsecurity", "false"});
+  std::replace(args.begin(), args.end(), std::string("ecdsa-p384"), std::string("rsa3072"));
+  server = std::make_unique<ServerProcess>(args);
+  ASSERT_TRUE(server->running()) << server->output();
+  port = server->https_port();
+  EXPECT_NE(server->output().find("MpsHighSecurity is false"), std::string::npos) << server->output();
+
+  peer::CiraSim old(MW_AMTSIM, server->mps_port(), kCiraUser, kMpsPass, 1, kAmtPass, {"--legacy-tls"});
+  const std::string id = device_with_credentials(old);
+  ASSERT_FALSE(id.empty());
+  auto d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[id], (std::vector<std::string>{"amtsim-1", "1", "2", "1"})) << server->poll();
+
+  // On the LAN with TLS 1.0 (16993/16995): read, powered off.
+  peer::LanSim lan(MW_AMTSIM, "127.0.0.99", 1, kAmtPass, "lan-legacy-test", {"--tls", "--legacy-tls"});
+  ASSERT_TRUE(lan.ready) << lan.output;
+  const auto added = json::parse(control(port, f, {{"action", "addamtdevice"}, {"meshid", kAmtGroup}, {"devicename", "old-lan"},
+                                                   {"hostname", "127.0.0.99"}, {"amtusername", "admin"}, {"amtpassword", kAmtPass},
+                                                   {"amttls", 1}}));
+  ASSERT_EQ(added["result"], "ok") << added.dump();
+  const std::string lan_id = added["nodeid"].get<std::string>().substr(6);
+  d = devices_until([&](const auto& m) { return m.count(lan_id) && m.at(lan_id)[3] == "1"; }, std::chrono::seconds(15));
+  EXPECT_EQ(d[lan_id], (std::vector<std::string>{"old-lan", "1", "4", "1"})) << server->poll();
+  EXPECT_EQ(record(lan_id)["intelamt"].value("hash", ""), tls_hash_in(lan.output));
+}
+
 TEST_F(Mps, GroupAdministratorsGetTheCiraSettingsOthersDoNot) {
   const auto cfg = json::parse(control(port, f, {{"action", "ciraconfig"}, {"meshid", kAmtGroup}}));
   EXPECT_EQ(cfg["result"], "ok") << cfg.dump();

@@ -575,7 +575,7 @@ int main(int argc, char** argv) {
   std::string mode = "lan", first_ip = "127.0.0.2", user = "admin", pass, power = "on", seed = "meshwork";
   std::string mps, mps_user, mps_pass;
   int count = 1, redir_port = -1, wsman_port = -1;
-  bool use_tls = false;
+  bool use_tls = false, legacy_tls = false;
   app.add_option("--mode", mode, "lan (each device on its own loopback address) or cira (devices connect to an MPS)")
       ->check(CLI::IsMember({"lan", "cira"}));
   app.add_option("--count", count, "number of devices")->check(CLI::Range(1, 10000));
@@ -589,6 +589,8 @@ int main(int argc, char** argv) {
   app.add_flag("--tls", use_tls,
                "TLS only, with a self-signed certificate made at start: LAN on 16993 and 16995; CIRA registers 16993 and 16995 "
                "(TLS inside the channels)");
+  app.add_flag("--legacy-tls", legacy_tls,
+               "As Intel AMT before version 11: TLS 1.0 only, AES128-SHA (RSA key exchange), for CIRA and with --tls");
   app.add_option("--mps", mps, "CIRA: the MPS as HOST:PORT");
   app.add_option("--mps-user", mps_user, "CIRA: user name (MeshCentral: 16 characters of the device group id)");
   app.add_option("--mps-pass", mps_pass, "CIRA: password");
@@ -642,6 +644,17 @@ int main(int argc, char** argv) {
     lan_tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                          ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     lan_tls_hash = make_device_certificate(*lan_tls);
+  }
+  if (legacy_tls) {
+    // Intel AMT 7 to 10: TLS 1.0 with a CBC suite and RSA key exchange, which OpenSSL 3 allows only
+    // at security level 0.
+    for (ssl::context* c : {&tls, lan_tls.get()}) {
+      if (!c) continue;
+      SSL_CTX_clear_options(c->native_handle(), SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
+      SSL_CTX_set_min_proto_version(c->native_handle(), TLS1_VERSION);
+      SSL_CTX_set_max_proto_version(c->native_handle(), TLS1_VERSION);
+      SSL_CTX_set_cipher_list(c->native_handle(), "AES128-SHA:@SECLEVEL=0");
+    }
   }
 
   // The simulated computers' clocks (the KVM desktop's) show wall-clock time; ticks carry the

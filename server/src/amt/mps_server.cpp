@@ -3,6 +3,7 @@
 // thread); presence, power timeline and live events on connect and disconnect; channels for the
 // rest of the server (WS-Management, relays).
 #include "amt/mps_server.hpp"
+#include "amt/tcp_link.hpp"
 #include "amt/tls_channel.hpp"
 
 #include "tls_stream.hpp"
@@ -199,7 +200,12 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
       tls_->async_handshake(ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
         self->timer_.cancel();
         if (ec) {
-          logger("mps")->debug("{} TLS handshake failed: {}", self->peer_ip_, ec.message());
+          if (is_protocol_version_error(ec) && self->ctx_.settings.mps_high_security) {
+            logger("mps")->info("{} TLS handshake refused ({}): Intel AMT before version 11 offers only TLS 1.0/1.1; set "
+                                "MpsHighSecurity to false to accept it", self->peer_ip_, ec.message());
+          } else {
+            logger("mps")->debug("{} TLS handshake failed: {}", self->peer_ip_, ec.message());
+          }
           return self->finish();
         }
         self->start();
@@ -628,6 +634,8 @@ void MpsServer::start() {
     // Thousands of mostly idle devices: OpenSSL frees a connection's 16 KB+ record buffers
     // between reads and writes instead of keeping them (scripts/bench.sh mps: memory per device).
     SSL_CTX_set_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+    // MpsHighSecurity false: Intel AMT before version 11 connects with TLS 1.0/1.1.
+    if (!s.mps_high_security) relax_for_legacy_amt(tls_->native_handle());
   }
   listener_ = std::make_shared<Listener>(ioc_, s.mps_port_bind, s.mps_port, s.exact_ports,
                                          s.mps_tls_offload ? "MPS (TLS offload)" : "MPS", [this](tcp::socket sock) {

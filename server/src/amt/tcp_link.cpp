@@ -2,10 +2,13 @@
 #include "amt/tcp_link.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include <array>
+#include <atomic>
 #include <boost/asio/ssl.hpp>
 #include <deque>
 #include <map>
@@ -21,6 +24,8 @@ namespace mw::server::amt {
 namespace {
 
 constexpr auto kConnectTimeout = std::chrono::seconds(10);
+
+std::atomic<bool> legacy_amt_tls{false};  // allow_legacy_amt_tls (MpsHighSecurity false)
 
 std::string digest_hex(std::span<const unsigned char> data, const EVP_MD* md) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -161,6 +166,10 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
     c->tls->async_handshake(ssl::stream_base::client, [self = shared_from_this(), id, keep = c](beast::error_code ec2) {
       auto conn = self->find(id);
       if (!conn) return;
+      if (ec2 && is_protocol_version_error(ec2) && !legacy_amt_tls) {
+        return self->fail(id, "TLS: " + ec2.message() +
+                                  " (Intel AMT before version 11 offers only TLS 1.0/1.1: set MpsHighSecurity to false to accept it)");
+      }
       if (ec2) return self->fail(id, "TLS: " + ec2.message());
       X509* cert = SSL_get1_peer_certificate(conn->tls->native_handle());
       if (!cert) return self->fail(id, "TLS: no certificate");
@@ -250,15 +259,37 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
 
 }  // namespace
 
+namespace {
+ssl::context make_amt_client_tls(bool legacy) {
+  ssl::context c(ssl::context::tls_client);
+  c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  c.set_verify_mode(ssl::verify_none);
+  if (legacy) relax_for_legacy_amt(c.native_handle());
+  return c;
+}
+}  // namespace
+
+void allow_legacy_amt_tls(bool allow) { legacy_amt_tls = allow; }
+
+void relax_for_legacy_amt(SSL_CTX* ctx) {
+  SSL_CTX_clear_options(ctx, SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+  // MeshCentral's list for its MPS without mpsHighSecurity, less 3DES (Sweet32).
+  SSL_CTX_set_cipher_list(ctx, "HIGH:!aNULL:!eNULL:!EXPORT:!DES:!3DES:!RC4:!MD5:!PSK:!SRP:!CAMELLIA:@SECLEVEL=0");
+}
+
+bool is_protocol_version_error(const beast::error_code& ec) {
+  if (ec.category() != asio::error::get_ssl_category()) return false;
+  const int reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+  return reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_VERSION_TOO_LOW || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
+         reason == SSL_R_NO_PROTOCOLS_AVAILABLE || reason == SSL_R_WRONG_SSL_VERSION;
+}
+
 ssl::context& amt_client_tls() {
-  static ssl::context ctx = [] {
-    ssl::context c(ssl::context::tls_client);
-    c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    c.set_verify_mode(ssl::verify_none);
-    return c;
-  }();
-  return ctx;
+  static ssl::context modern = make_amt_client_tls(false);
+  static ssl::context legacy = make_amt_client_tls(true);
+  return legacy_amt_tls ? legacy : modern;
 }
 
 LanTarget lan_target(const nlohmann::json& node) {

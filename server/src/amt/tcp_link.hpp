@@ -49,9 +49,20 @@ PinVerdict check_pin(std::string& pin, std::span<const unsigned char> cert_der, 
 // because it does not match the pin.
 using CertSink = std::function<void(const std::string& nodeid, const std::string& sha384, bool accepted)>;
 
-// The client side of TLS to Intel AMT (LAN connections and network scan probes): TLS 1.2 or later
-// (Intel AMT 11 and later), no PKI check — LAN connections pin the certificate instead.
+// The client side of TLS to Intel AMT (LAN connections, network scan probes, TLS inside CIRA
+// channels): TLS 1.2 or later (Intel AMT 11 and later), no PKI check — the certificate is pinned
+// instead. With allow_legacy_amt_tls(true) (MpsHighSecurity false) also TLS 1.0/1.1.
 ssl::context& amt_client_tls();
+
+// Intel AMT before version 11 speaks only TLS 1.0/1.1, with CBC suites and RSA key exchange.
+// Off by default; main() turns it on for MpsHighSecurity false, before any connection is made.
+void allow_legacy_amt_tls(bool allow);
+// Those older protocol versions and suites on `ctx` (OpenSSL security level 0): the MPS's context
+// and the legacy client context.
+void relax_for_legacy_amt(SSL_CTX* ctx);
+// True when a TLS handshake failed on the protocol version (a peer offering only what is not
+// accepted, e.g. TLS 1.0 with MpsHighSecurity on).
+bool is_protocol_version_error(const beast::error_code& ec);
 
 // The connection is opened when a channel is.
 std::shared_ptr<CiraLink> make_tcp_link(asio::any_io_executor ex, std::string nodeid, LanTarget target, CertSink sink = {});

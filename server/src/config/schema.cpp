@@ -36,6 +36,8 @@ constexpr Spec kSettings[] = {
     {"TlsOffload", Kind::kBoolOrString, "false",
      "Plain HTTP on Port behind a TLS offloader; a comma-separated address list trusts X-Forwarded-* only from them"},
     {"MpsTlsOffload", Kind::kBool, "false", "Plain TCP on MpsPort behind a TLS offloader"},
+    {"MpsHighSecurity", Kind::kBool, "true",
+     "TLS 1.2 or later only, on MpsPort and to Intel AMT; false also accepts TLS 1.0/1.1 (Intel AMT before version 11)"},
     // Sessions and embedding
     {"SessionKey", Kind::kString, "", "Key of session cookies (default: random at each start)", Support::kYes, true},
     {"SessionTime", Kind::kInt, "60", "Session lifetime in minutes"},
