@@ -15,13 +15,13 @@
 //                    attempts with the back-off capped at 20 ms: against a closed port (server
 //                    unreachable) and against the server with a wrong ServerID (every attempt a full
 //                    TLS handshake and proof, refused); RSS after the first tenth and at the end
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
+import { download as downloadFile, runAgent as runAgentBin, waitFor, writeBigFile } from './lib/relay.mjs';
 import { freePort, httpsGet as get, processTree, sleep, start, stop } from './lib/servers.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,21 +42,7 @@ async function metric(port, name) {
   return m ? Number(m[1]) : -1;
 }
 
-async function waitFor(what, timeoutMs, test) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await test()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function runAgent(args) {
-  const proc = spawn(agentBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr.on('data', (d) => { log += d; if (log.length > 1e6) log = log.slice(-5e5); });
-  return { proc, log: () => log };
-}
+const runAgent = (args) => runAgentBin(agentBin, args);
 
 async function swarm(port, settings, n) {
   const state = path.join(work, `swarm-${n}`);
@@ -85,43 +71,12 @@ async function swarm(port, settings, n) {
   };
 }
 
-// Downloads `file` over a files session (docs/agent-protocol.md "Files") at `url`: bytes, seconds
-// from the download answer to "done", MB/s.
-function download(url, file, what) {
-  const auth = Buffer.from('admin').toString('base64') + ',' + Buffer.from(PASS).toString('base64');
-  const ws = new WebSocket(url, { headers: { 'x-meshauth': auth }, rejectUnauthorized: false, maxPayload: 2 << 20 });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} download timed out`)), 300000);
-    let bytes = 0, t0 = 0n;
-    ws.on('message', (data, binary) => {
-      if (binary) { bytes += data.length; return; }
-      const m = JSON.parse(data.toString());
-      if (m.op === 'root') ws.send(JSON.stringify({ op: 'download', id: 1, path: file }));
-      else if (m.op === 'download') t0 = process.hrtime.bigint();
-      else if (m.op === 'done') {
-        const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-        clearTimeout(timer);
-        ws.close();
-        if (bytes !== relayMiB * 1048576) reject(new Error(`${what}: ${bytes} bytes of ${relayMiB * 1048576}`));
-        resolve({ bytes, secs, mbps: bytes / secs / 1e6 });
-      } else if (m.op === 'error' || m.state === 'closed') { clearTimeout(timer); reject(new Error(JSON.stringify(m))); }
-    });
-    ws.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}
-
-function writeBigFile(file) {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const fd = openSync(file, 'w');
-  const block = crypto.randomBytes(1 << 20);
-  for (let i = 0; i < relayMiB; i++) writeSync(fd, block);
-  closeSync(fd);
-}
+const download = (url, file, what) => downloadFile(url, file, { user: 'admin', pass: PASS, expectBytes: relayMiB * 1048576, what });
 
 async function relay(port, settingsText) {
   const files = path.join(work, 'files');
   const file = path.join(files, 'big.bin');
-  writeBigFile(file);
+  writeBigFile(file, relayMiB);
   const settings = path.join(work, 'relay.msh');
   writeFileSync(settings, settingsText + `FilesRoot=${files}\n`);
   const a = runAgent(['--settings', settings, '--state-dir', path.join(work, 'relay-agent')]);
@@ -137,7 +92,7 @@ async function relay(port, settingsText) {
 // The same size of file served by the server itself: the administrator's My Files
 // (/serverfiles.ashx), one TLS connection instead of two and no agent.
 async function serverFiles(port) {
-  writeBigFile(path.join(work, 'mw-files', 'domain', 'user-admin', 'big.bin'));
+  writeBigFile(path.join(work, 'mw-files', 'domain', 'user-admin', 'big.bin'), relayMiB);
   return download(`wss://127.0.0.1:${port}/serverfiles.ashx?store=${encodeURIComponent('user//admin')}`, '/big.bin', 'server files');
 }
 

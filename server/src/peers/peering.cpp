@@ -396,9 +396,12 @@ class PeerConn : public PeerChannel, public std::enable_shared_from_this<PeerCon
 class Dialer : public std::enable_shared_from_this<Dialer> {
  public:
   using Done = std::function<void(std::string error)>;  // only on failure before PeerConn takes over
+  // The socket, and so the connection it becomes, lives on its own strand: the server runs several
+  // threads, and a relay's reads and writes must never run at once (they did, and a download
+  // through two servers came out with frames mixed up: scripts/bench.sh peers found it).
   Dialer(asio::io_context& ioc, Peering& p, PeerServer target, PeerConn<TlsStream>::Purpose purpose, Json relay, Done failed)
-      : resolver_(ioc), socket_(ioc), timer_(ioc), p_(p), target_(std::move(target)), purpose_(purpose),
-        relay_(std::move(relay)), failed_(std::move(failed)) {}
+      : strand_(asio::make_strand(ioc)), resolver_(strand_), socket_(strand_), timer_(strand_), p_(p), target_(std::move(target)),
+        purpose_(purpose), relay_(std::move(relay)), failed_(std::move(failed)) {}
 
   void run() {
     timer_.expires_after(Peering::kHandshakeTimeout);
@@ -447,6 +450,7 @@ class Dialer : public std::enable_shared_from_this<Dialer> {
     if (failed_) failed_(error);
   }
 
+  asio::strand<asio::io_context::executor_type> strand_;
   tcp::resolver resolver_;
   tcp::socket socket_;
   std::optional<TlsStream> tls_;
