@@ -104,7 +104,24 @@ std::string Console::execute(const std::string& line) {
   }
   if (w.empty()) return {};
   const std::string& cmd = w[0];
-  if (cmd == "help") return "commands: help, echo, hostname, uname, uuid, whoami, exit\r\n";
+  if (cmd == "help") return "commands: help, echo, hostname, seq, uname, uuid, whoami, exit\r\n";
+  if (cmd == "seq") {
+    // As coreutils' seq: "seq LAST" or "seq FIRST LAST", one number a line. Output for throughput
+    // measurements (scripts/bench.sh mps), so bounded: at most kMaxSeqLines lines.
+    constexpr long long kMaxSeqLines = 2'000'000;
+    auto number = [](const std::string& t, long long& v) {
+      if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+      v = std::stoll(t);
+      return true;
+    };
+    long long first = 1, last = 0;
+    const bool ok = (w.size() == 2 && number(w[1], last)) || (w.size() == 3 && number(w[1], first) && number(w[2], last));
+    if (!ok) return "seq: usage: seq [FIRST] LAST\r\n";
+    if (last >= first && last - first >= kMaxSeqLines) return "seq: at most 2000000 lines\r\n";
+    std::string out;
+    for (long long i = first; i <= last; ++i) out += std::to_string(i) + "\r\n";
+    return out;
+  }
   if (cmd == "echo") {
     std::string s;
     for (std::size_t i = 1; i < w.size(); ++i) s += (i > 1 ? " " : "") + w[i];

@@ -399,6 +399,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
       return pump();
     }
     std::span<const std::uint8_t> data(buffer->data(), n);
+    quick_ack();
     if (first_read_) {
       first_read_ = false;
       const std::string_view head(reinterpret_cast<const char*>(buffer->data()), n);
@@ -453,6 +454,10 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
       asio::async_write(plain_, asio::buffer(wq_.front()), std::move(handler));
     }
   }
+
+  // ACK what arrives at once (tcp_link.hpp's quick_ack): every SOL, KVM or IDE-R burst through the
+  // channel waited 40 ms per APF window otherwise (SOL through the MPS: 0.7 MB/s instead of 56).
+  void quick_ack() { amt::quick_ack(lowest()); }
 
   // Everything the session produced: bytes out, then events (which may produce more).
   void pump() {

@@ -1,6 +1,8 @@
 // LAN devices over TCP (tcp_link.hpp).
 #include "amt/tcp_link.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -142,6 +144,7 @@ class TcpLink : public CiraLink, public std::enable_shared_from_this<TcpLink> {
       if (!conn) return;
       conn->reading = false;
       if (ec) return self->end(id);
+      quick_ack(conn->lowest());
       conn->unconsumed += n;
       auto user = conn->user;  // the callback may close the channel
       user->on_data(std::span<const std::uint8_t>(conn->buf.data(), n));
@@ -309,6 +312,11 @@ bool certificate_matches(const std::string& pin, std::span<const unsigned char> 
   if (!md || cert_der.empty()) return false;
   const std::string want = digest_hex(cert_der, md);
   return want.size() == p.size() && CRYPTO_memcmp(p.data(), want.data(), want.size()) == 0;
+}
+
+void quick_ack(tcp::socket& s) {
+  const int one = 1;
+  ::setsockopt(s.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 }
 
 PinVerdict check_pin(std::string& pin, std::span<const unsigned char> cert_der, std::string& sha384) {

@@ -44,6 +44,13 @@ bool certificate_matches(const std::string& pin, std::span<const unsigned char> 
 enum class PinVerdict { kMatches, kPinned, kRefused };
 PinVerdict check_pin(std::string& pin, std::span<const unsigned char> cert_der, std::string& sha384);
 
+// Asks the kernel to acknowledge what arrives on `s` at once (TCP_QUICKACK), after each read from
+// Intel AMT. A device that sends with Nagle's algorithm (amtsim does; an embedded TCP stack may)
+// holds its last partial segment until the previous ones are acknowledged, and Linux delays ACKs
+// up to 40 ms, so each burst of SOL, KVM or IDE-R data stalled 40 ms. Quick-ACK mode ends by
+// itself, hence once per read. Errors are ignored (the socket may be closing).
+void quick_ack(tcp::socket& s);
+
 // What a TLS connection learned about the device's certificate (SHA-384 hex): `accepted` with no
 // SHA-384 pin yet (first use, or a MeshCentral SHA-1 pin that matched: pin it now), or refused
 // because it does not match the pin.
