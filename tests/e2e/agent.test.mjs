@@ -104,6 +104,9 @@ test('a terminal on an agent: click Terminal, type a command, see its output; re
   await page.keyboard.type('sleep 30; echo not-interrupted');
   await page.keyboard.press('Enter');
   await page.keyboard.press('Control+c');
+  // The terminal driver flushes its input queue when ^C arrives, with whatever came in the same
+  // write (a relay message may carry ^C and the next keys together): type once it echoed "^C".
+  await page.waitForFunction(() => window.meshwork.terminals[0].text.includes('^C'), null, { timeout: 10000 });
   await page.keyboard.type('echo after-$((1+1))');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => window.meshwork.terminals[0].text.includes('after-2'), null, { timeout: 10000 });
