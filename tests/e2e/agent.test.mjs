@@ -101,8 +101,12 @@ test('a terminal on an agent: click Terminal, type a command, see its output; re
   assert.equal(rows, visibleRows, `stty rows ${rows} vs the view's ${visibleRows}\n${text}`);
   assert.ok(cols >= 40 && cols <= 200, `columns ${cols}`);
   // Ctrl-C reaches the shell as an interrupt: a sleeping command ends at once.
-  await page.keyboard.type('sleep 30; echo not-interrupted');
+  // Ctrl-C once the sleep is the terminal's foreground process: a ^C that came before bash had
+  // handed the terminal to the command interrupted nothing, and the sleep ran its 30 s. The marker
+  // is printed by the command's own process, which then becomes the sleep.
+  await page.keyboard.type("sh -c 'echo sleeping-$((2+3)); exec sleep 30'; echo not-interrupted");
   await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.meshwork.terminals[0].text.includes('\nsleeping-5'), null, { timeout: 10000 });
   await page.keyboard.press('Control+c');
   // The terminal driver flushes its input queue when ^C arrives, with whatever came in the same
   // write (a relay message may carry ^C and the next keys together): type once it echoed "^C".
