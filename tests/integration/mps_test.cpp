@@ -117,6 +117,20 @@ class Mps : public ::testing::Test {
     return json();
   }
 
+  // Saves the device's Intel AMT TLS setting (as the device page does, which forgets the pinned
+  // certificate) and waits (bounded) until `hash` is pinned and the mismatch flag is gone; `r`: the
+  // record then. Fatal when the save is refused (call it inside ASSERT_NO_FATAL_FAILURE).
+  void save_tls_and_wait_for_pin(const std::string& id, const std::string& hash, json& r) {
+    ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id}, {"intelamt", {{"tls", 1}}}}).find("\"ok\""),
+              std::string::npos);
+    const auto deadline = Clock::now() + std::chrono::seconds(15);
+    r = record(id);
+    while ((r["intelamt"].value("hash", "") != hash || r["intelamt"].contains("warn")) && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      r = record(id);
+    }
+  }
+
   // Polls listdevices until `pred` holds (bounded).
   template <class Pred>
   std::map<std::string, std::vector<std::string>> devices_until(Pred pred, std::chrono::seconds within) {
@@ -905,14 +919,7 @@ TEST_F(Mps, LanDevicesWithTlsArePinnedAndAChangedCertificateIsRefused) {
   EXPECT_NE(events.find("Intel AMT TLS certificate of lab-tls changed"), std::string::npos) << events;
 
   // The administrator saves the device's Intel AMT settings: the new certificate is pinned.
-  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id}, {"intelamt", {{"tls", 1}}}}).find("\"ok\""),
-            std::string::npos);
-  deadline = Clock::now() + std::chrono::seconds(15);
-  while (Clock::now() < deadline) {
-    r = record(id);
-    if (r["intelamt"].value("hash", "") == hash2 && !r["intelamt"].contains("warn")) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  ASSERT_NO_FATAL_FAILURE(save_tls_and_wait_for_pin(id, hash2, r));
   EXPECT_EQ(r["intelamt"]["hash"], hash2) << r.dump() << server->poll();
   EXPECT_FALSE(r["intelamt"].contains("warn")) << r.dump();
   // Read again over TLS: still on, so the power-off refused above never reached it.
@@ -1002,14 +1009,7 @@ TEST_F(Mps, CiraDevicesConfiguredForTlsAreManagedWithTlsInsideTheirChannels) {
 
   // The administrator saves the device's Intel AMT settings: the new certificate is pinned and
   // the device is read again (amtsim started powered on).
-  ASSERT_NE(control(port, f, {{"action", "changedevice"}, {"nodeid", "node//" + id}, {"intelamt", {{"tls", 1}}}}).find("\"ok\""),
-            std::string::npos);
-  deadline = Clock::now() + std::chrono::seconds(15);
-  while (Clock::now() < deadline) {
-    r = record(id);
-    if (r["intelamt"].value("hash", "") == hash2 && !r["intelamt"].contains("warn")) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  ASSERT_NO_FATAL_FAILURE(save_tls_and_wait_for_pin(id, hash2, r));
   EXPECT_EQ(r["intelamt"]["hash"], hash2) << r.dump() << server->poll();
   d = devices_until([&](const auto& m) { return m.count(id) && m.at(id)[3] == "1"; }, std::chrono::seconds(15));
   EXPECT_EQ(d[id].size() > 3 ? d[id][3] : "", "1") << server->poll();
