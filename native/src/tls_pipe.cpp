@@ -2,31 +2,97 @@
 #include "mw/native/tls_pipe.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <array>
+#include <cstring>
+#include <string_view>
+
+#include "mw/native/tls_records.hpp"
 
 namespace mw::native {
 
 namespace {
 
+// The SSL ex_data slot that points at a detachable pipe (for the key-log callback).
+int pipe_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+struct TlsPipe::Secrets {
+  std::array<std::uint8_t, 48> client{}, server{};
+  std::size_t client_len = 0, server_len = 0;
+};
+
+void TlsPipe::SecretsFree::operator()(Secrets* s) const {
+  OPENSSL_cleanse(s, sizeof *s);
+  delete s;
+}
+
 // OpenSSL's first queued error, as text; the queue is cleared (it is per thread and shared).
-std::string openssl_error(const char* fallback) {
+std::string TlsPipe::openssl_error(const char* fallback) {
   const unsigned long e = ERR_get_error();
   ERR_clear_error();
   if (e == 0) return fallback;
+  if (error_code_ == 0) error_code_ = e;
   std::array<char, 256> text{};
   ERR_error_string_n(e, text.data(), text.size());
   return text.data();
 }
 
-}  // namespace
-
 void TlsPipe::SslFree::operator()(SSL* s) const { SSL_free(s); }
 
-TlsPipe::TlsPipe(SSL_CTX* ctx, Role role, const std::string& server_name) : ssl_(SSL_new(ctx)) {
+void TlsPipe::allow_detach(SSL_CTX* ctx) {
+  pipe_index();
+  SSL_CTX_set_keylog_callback(ctx, &TlsPipe::keylog);
+}
+
+// "CLIENT_TRAFFIC_SECRET_0 <client random> <secret>" (NSS key log format), hex. Only the first
+// application traffic secrets are kept, and only by a pipe that asked for them.
+void TlsPipe::keylog(const SSL* ssl, const char* line) {
+  auto* pipe = static_cast<TlsPipe*>(SSL_get_ex_data(ssl, pipe_index()));
+  if (!pipe || !pipe->secrets_) return;
+  const std::string_view text(line);
+  std::array<std::uint8_t, 48>* out = nullptr;
+  std::size_t* out_len = nullptr;
+  if (text.rfind("CLIENT_TRAFFIC_SECRET_0 ", 0) == 0) {
+    out = &pipe->secrets_->client;
+    out_len = &pipe->secrets_->client_len;
+  } else if (text.rfind("SERVER_TRAFFIC_SECRET_0 ", 0) == 0) {
+    out = &pipe->secrets_->server;
+    out_len = &pipe->secrets_->server_len;
+  } else {
+    return;
+  }
+  const auto space = text.rfind(' ');
+  const std::string_view hex = text.substr(space + 1);
+  if (hex.size() % 2 != 0 || hex.size() / 2 > out->size()) return;
+  for (std::size_t i = 0; i < hex.size() / 2; ++i) {
+    const int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return;
+    (*out)[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  *out_len = hex.size() / 2;
+}
+
+TlsPipe::TlsPipe(SSL_CTX* ctx, Role role, const std::string& server_name, bool detachable)
+    : ssl_(SSL_new(ctx)), role_(role), detachable_(detachable) {
   if (!ssl_) {
     fail(openssl_error("cannot create a TLS connection"));
     return;
@@ -48,6 +114,12 @@ TlsPipe::TlsPipe(SSL_CTX* ctx, Role role, const std::string& server_name) : ssl_
     if (!server_name.empty()) SSL_set_tlsext_host_name(ssl_.get(), server_name.c_str());
   } else {
     SSL_set_accept_state(ssl_.get());
+  }
+  if (detachable_) {
+    secrets_.reset(new Secrets);
+    SSL_set_ex_data(ssl_.get(), pipe_index(), this);
+    // TLS 1.3 tickets would be records under the new keys after the handshake.
+    SSL_set_num_tickets(ssl_.get(), 0);
   }
 }
 
@@ -81,6 +153,21 @@ void TlsPipe::advance() {
 
 void TlsPipe::feed(std::span<const std::uint8_t> ciphertext) {
   if (ciphertext.empty() || !in_ || state_ == State::kFailed || peer_closed_) return;
+  if (detachable_) {
+    // One record at a time while the handshake lasts; what follows it is held for detach().
+    staged_.insert(staged_.end(), ciphertext.begin(), ciphertext.end());
+    while (state_ == State::kHandshake && staged_.size() >= 5) {
+      // Not a TLS record header (an SSLv2-style hello, an HTTP request): OpenSSL judges it all.
+      const bool record = staged_[0] >= 20 && staged_[0] <= 23 && staged_[1] == 3;
+      const std::size_t n = record ? 5 + ((std::size_t{staged_[3]} << 8) | staged_[4]) : staged_.size();
+      if (staged_.size() < n) break;
+      if (BIO_write(in_, staged_.data(), static_cast<int>(n)) != static_cast<int>(n)) return fail("out of memory");
+      staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(n));
+      advance();
+    }
+    if (staged_.empty()) staged_.shrink_to_fit();
+    return;
+  }
   if (BIO_write(in_, ciphertext.data(), static_cast<int>(ciphertext.size())) != static_cast<int>(ciphertext.size())) {
     return fail("out of memory");
   }
@@ -159,7 +246,120 @@ std::vector<std::uint8_t> TlsPipe::take_output() {
   return bytes;
 }
 
-std::size_t TlsPipe::ciphertext_buffered() const { return in_ ? BIO_ctrl_pending(in_) : 0; }
+std::size_t TlsPipe::ciphertext_buffered() const { return (in_ ? BIO_ctrl_pending(in_) : 0) + staged_.size(); }
+
+void TlsPipe::release_staged() {
+  detachable_ = false;
+  secrets_.reset();
+  if (staged_.empty() || !in_) return;
+  const std::vector<std::uint8_t> rest = std::move(staged_);
+  staged_ = {};
+  if (BIO_write(in_, rest.data(), static_cast<int>(rest.size())) != static_cast<int>(rest.size())) fail("out of memory");
+}
+
+std::unique_ptr<TlsRecords> TlsPipe::detach() {
+  if (!detachable_ || state_ != State::kOpen || !ssl_) {
+    release_staged();
+    return nullptr;
+  }
+  auto rec = records();
+  if (!rec) {
+    release_staged();
+    return nullptr;
+  }
+  rec->set_output(take_output());
+  rec->set_unread(std::move(staged_));
+  staged_ = {};
+  secrets_.reset();
+  ssl_.reset();  // frees the BIOs too
+  in_ = out_ = nullptr;
+  state_ = State::kDetached;
+  return rec;
+}
+
+// The record layer's parameters, from OpenSSL's view of the finished handshake.
+std::unique_ptr<TlsRecords> TlsPipe::records() {
+  SSL* s = ssl_.get();
+  // Everything OpenSSL was given has been processed (records went in one at a time).
+  if (BIO_ctrl_pending(in_) != 0 || SSL_has_pending(s) != 0 || !SSL_is_init_finished(s)) return nullptr;
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(s);
+  if (!cipher) return nullptr;
+  TlsRecords::Params p;
+  switch (SSL_CIPHER_get_cipher_nid(cipher)) {
+    case NID_aes_128_gcm: p.aead = TlsRecords::Aead::kAes128Gcm; break;
+    case NID_aes_256_gcm: p.aead = TlsRecords::Aead::kAes256Gcm; break;
+    case NID_chacha20_poly1305: p.aead = TlsRecords::Aead::kChaCha20Poly1305; break;
+    default: return nullptr;
+  }
+  const EVP_MD* md = SSL_CIPHER_get_handshake_digest(cipher);
+  const int hash_len = md ? EVP_MD_get_size(md) : 0;
+  if (hash_len != 32 && hash_len != 48) return nullptr;
+  const char* hash = hash_len == 48 ? "SHA384" : "SHA256";
+  p.hash_len = static_cast<std::uint8_t>(hash_len);
+  p.is_client = role_ == Role::kClient;
+  SSL_SESSION* session = SSL_get_session(s);
+  if (!session) return nullptr;
+  const std::uint8_t mfl = SSL_SESSION_get_max_fragment_length(session);
+  if (mfl >= TLSEXT_max_fragment_length_512 && mfl <= TLSEXT_max_fragment_length_4096) {
+    p.max_fragment = static_cast<std::uint16_t>(512u << (mfl - 1));
+  }
+  TlsRecords::Keys client, server;
+  const std::size_t key_len = TlsRecords::key_length(p.aead);
+  bool ok = false;
+  if (SSL_version(s) == TLS1_3_VERSION) {
+    p.version = TlsRecords::Version::kTls13;
+    ok = secrets_ && secrets_->client_len == std::size_t(hash_len) && secrets_->server_len == std::size_t(hash_len) &&
+         TlsRecords::derive_tls13(p.aead, hash, std::span<const std::uint8_t>(secrets_->client.data(), secrets_->client_len), client) &&
+         TlsRecords::derive_tls13(p.aead, hash, std::span<const std::uint8_t>(secrets_->server.data(), secrets_->server_len), server);
+    // Both Finished messages were handshake records: application data starts at 0.
+  } else if (SSL_version(s) == TLS1_2_VERSION) {
+    p.version = TlsRecords::Version::kTls12;
+    // key_block = PRF(master_secret, "key expansion", server_random + client_random) (RFC 5246
+    // 6.3): client key, server key, client IV, server IV (AEAD suites have no MAC keys).
+    const std::size_t iv_len = p.aead == TlsRecords::Aead::kChaCha20Poly1305 ? 12 : 4;
+    std::array<std::uint8_t, 48> master{};
+    std::array<std::uint8_t, 13 + 64> seed{};
+    std::array<std::uint8_t, 2 * 32 + 2 * 12> block{};
+    const std::size_t master_len = SSL_SESSION_get_master_key(session, master.data(), master.size());
+    std::memcpy(seed.data(), "key expansion", 13);
+    const bool randoms = SSL_get_server_random(s, seed.data() + 13, 32) == 32 && SSL_get_client_random(s, seed.data() + 45, 32) == 32;
+    EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "TLS1-PRF", nullptr);
+    EVP_KDF_CTX* kctx = kdf ? EVP_KDF_CTX_new(kdf) : nullptr;
+    EVP_KDF_free(kdf);
+    if (kctx && master_len > 0 && randoms) {
+      OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(hash), 0),
+          OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, master.data(), master_len),
+          OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed.data(), seed.size()),
+          OSSL_PARAM_construct_end(),
+      };
+      const std::size_t total = 2 * key_len + 2 * iv_len;
+      if (EVP_KDF_derive(kctx, block.data(), total, params) == 1) {
+        std::memcpy(client.key.data(), block.data(), key_len);
+        std::memcpy(server.key.data(), block.data() + key_len, key_len);
+        std::memcpy(client.iv.data(), block.data() + 2 * key_len, iv_len);
+        std::memcpy(server.iv.data(), block.data() + 2 * key_len + iv_len, iv_len);
+        // Each side's Finished was its first record under these keys.
+        client.seq = server.seq = 1;
+        ok = true;
+      }
+    }
+    EVP_KDF_CTX_free(kctx);
+    OPENSSL_cleanse(master.data(), master.size());
+    OPENSSL_cleanse(block.data(), block.size());
+  }
+  std::unique_ptr<TlsRecords> rec;
+  if (ok) {
+    p.read = role_ == Role::kServer ? client : server;
+    p.write = role_ == Role::kServer ? server : client;
+    rec = std::make_unique<TlsRecords>(p);
+  }
+  OPENSSL_cleanse(&client, sizeof client);
+  OPENSSL_cleanse(&server, sizeof server);
+  OPENSSL_cleanse(&p.read, sizeof p.read);
+  OPENSSL_cleanse(&p.write, sizeof p.write);
+  return rec;
+}
 
 std::vector<std::uint8_t> TlsPipe::peer_certificate() const {
   std::vector<std::uint8_t> der;

@@ -6,8 +6,6 @@
 #include "amt/tcp_link.hpp"
 #include "amt/tls_channel.hpp"
 
-#include "tls_stream.hpp"
-
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -21,6 +19,8 @@
 #include "accounts/service.hpp"
 #include "log.hpp"
 #include "mw/apf/mps_session.hpp"
+#include "mw/native/tls_pipe.hpp"
+#include "mw/native/tls_records.hpp"
 #include "mw/util/hex.hpp"
 #include "store/records.hpp"
 #include "web_server.hpp"
@@ -178,6 +178,12 @@ namespace {
 
 constexpr std::size_t kMaxWriteQueue = 8u << 20;  // bytes waiting for the device; more: it is not reading
 
+// TLS on the MPS port: OpenSSL runs the handshake (a TlsPipe over the socket's bytes), then the
+// connection is handed to a TlsRecords of our own and OpenSSL's `SSL` object is freed: an idle
+// device then costs its keys (under 300 bytes) instead of 12 KB and more
+// (native/include/mw/native/tls_records.hpp; docs/performance.md, MPS memory). Suites the record
+// layer does not take over (Intel AMT before version 11 with MpsHighSecurity off: CBC) stay with
+// OpenSSL for the connection's life.
 class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsConnection> {
  public:
   MpsConnection(tcp::socket sock, MpsServer& server, ssl::context* tls)
@@ -190,26 +196,15 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     const auto ep = plain_.remote_endpoint(ec);
     peer_ip_ = ec ? "?" : ep.address().to_string();
     if (peer_ip_.rfind("::ffff:", 0) == 0) peer_ip_ = peer_ip_.substr(7);
-    if (tls) tls_.emplace(std::move(plain_), *tls);
+    if (tls) pipe_ = std::make_unique<native::TlsPipe>(tls->native_handle(), native::TlsPipe::Role::kServer, std::string(), true);
   }
 
   void run() {
     server_.track(shared_from_this());
-    if (tls_) {
+    if (pipe_) {
       arm(std::chrono::seconds(15));
-      tls_->async_handshake(ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
-        self->timer_.cancel();
-        if (ec) {
-          if (is_protocol_version_error(ec) && self->ctx_.settings.mps_high_security) {
-            logger("mps")->info("{} TLS handshake refused ({}): Intel AMT before version 11 offers only TLS 1.0/1.1; set "
-                                "MpsHighSecurity to false to accept it", self->peer_ip_, ec.message());
-          } else {
-            logger("mps")->debug("{} TLS handshake failed: {}", self->peer_ip_, ec.message());
-          }
-          return self->finish();
-        }
-        self->start();
-      });
+      pipe_->start();
+      do_read();
     } else {
       start();
     }
@@ -334,7 +329,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   }
 
   asio::any_io_executor executor() { return plain_.get_executor(); }
-  tcp::socket& lowest() { return tls_ ? tls_->socket() : plain_; }
+  tcp::socket& lowest() { return plain_; }
 
   template <class F>
   void run_here(F&& f) {
@@ -357,6 +352,83 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     do_read();
   }
 
+  // [SECTION] TLS
+
+  // Ciphertext from the socket: the handshake's, then records. Appends the plaintext to `plain`.
+  // False when the connection is over (TLS failed; the alert is on its way).
+  bool decrypt(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& plain) {
+    if (rec_) {
+      rec_->open(in, plain);
+    } else {
+      pipe_->feed(in);
+      if (!started_ && pipe_->open()) {
+        if (auto rec = pipe_->detach()) {
+          rec_ = std::move(rec);
+          pipe_.reset();
+          rec_->open({}, plain);  // what came right behind the handshake
+        }
+        timer_.cancel();
+        started_ = true;
+        tick();
+      }
+      if (pipe_ && pipe_->open()) {
+        while (pipe_->read(plain, kReadBuffer) > 0) {
+        }
+      }
+    }
+    flush_tls();
+    const bool failed = rec_ ? rec_->failed() : pipe_->failed();
+    if (!failed) return true;
+    const std::string why = rec_ ? rec_->error() : pipe_->error();
+    if (!started_ && is_protocol_version_error(pipe_->error_code()) && ctx_.settings.mps_high_security) {
+      logger("mps")->info("{} TLS handshake refused ({}): Intel AMT before version 11 offers only TLS 1.0/1.1; set "
+                          "MpsHighSecurity to false to accept it", peer_ip_, why);
+    } else {
+      logger("mps")->debug("{} TLS {}failed: {}", peer_ip_, started_ ? "" : "handshake ", why);
+    }
+    end_after_writes();
+    return false;
+  }
+  bool peer_closed() const { return rec_ ? rec_->peer_closed() : pipe_ && pipe_->peer_closed(); }
+  // Records TLS produced by itself (handshake messages, KeyUpdate answers, alerts).
+  void flush_tls() {
+    if (rec_) {
+      append(rec_->take_output());
+    } else if (pipe_) {
+      append(pipe_->take_output());
+    }
+  }
+  // Plaintext for the device, encrypted when TLS is on.
+  void transmit(std::span<const std::uint8_t> bytes) {
+    if (bytes.empty() || closed_) return;
+    if (rec_) {
+      flush_tls();
+      rec_->seal(bytes, next_);
+    } else if (pipe_) {
+      pipe_->write(bytes);
+      flush_tls();
+    } else {
+      next_.insert(next_.end(), bytes.begin(), bytes.end());
+    }
+    after_append();
+  }
+  void append(std::vector<std::uint8_t> bytes) {
+    if (bytes.empty() || closed_) return;
+    if (next_.empty()) {
+      next_ = std::move(bytes);
+    } else {
+      next_.insert(next_.end(), bytes.begin(), bytes.end());
+    }
+    after_append();
+  }
+  void after_append() {
+    if (sending_.size() + next_.size() > kMaxWriteQueue) {
+      logger("mps")->warn("{} CIRA device {} does not read; disconnected", peer_ip_, nodeid_);
+      return finish();
+    }
+    do_write();
+  }
+
   void tick() {
     timer_.expires_after(std::chrono::seconds(1));
     timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -373,21 +445,12 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   void do_read() {
     if (closed_ || reading_ || paused_) return;
     reading_ = true;
-    auto ready = [self = shared_from_this()](beast::error_code ec) {
+    plain_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->on_read(ec, 0);
       self->rbuf_ = std::make_unique<std::array<std::uint8_t, kReadBuffer>>();
-      auto handler = [self](beast::error_code ec2, std::size_t n) { self->on_read(ec2, n); };
-      if (self->tls_) {
-        self->tls_->async_read_some(asio::buffer(*self->rbuf_), std::move(handler));
-      } else {
-        self->plain_.async_read_some(asio::buffer(*self->rbuf_), std::move(handler));
-      }
-    };
-    if (tls_) {
-      tls_->async_wait_readable(std::move(ready));
-    } else {
-      plain_.async_wait(tcp::socket::wait_read, std::move(ready));
-    }
+      self->plain_.async_read_some(asio::buffer(*self->rbuf_),
+                                   [self](beast::error_code ec2, std::size_t n) { self->on_read(ec2, n); });
+    });
   }
 
   void on_read(beast::error_code ec, std::size_t n) {
@@ -395,19 +458,27 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     const auto buffer = std::move(rbuf_);  // freed when this returns (the session copies what it keeps)
     if (closed_) return;
     if (ec) {
+      if (!started_) return finish();  // gone during the TLS handshake
       session_.end_of_stream();
       return pump();
     }
     std::span<const std::uint8_t> data(buffer->data(), n);
     quick_ack();
-    if (first_read_) {
+    std::vector<std::uint8_t> plain;
+    if (pipe_ || rec_) {
+      if (!decrypt(data, plain)) return;
+      data = plain;
+      if (data.empty() && !peer_closed()) return do_read();  // the handshake, or a record's first part
+    }
+    if (!data.empty() && first_read_) {
       first_read_ = false;
-      const std::string_view head(reinterpret_cast<const char*>(buffer->data()), n);
+      const std::string_view head(reinterpret_cast<const char*>(data.data()), data.size());
       if (head.rfind("GET ", 0) == 0 || head.rfind("HEAD ", 0) == 0 || head.rfind("POST ", 0) == 0) {
         return http_probe();
       }
     }
     session_.feed(data);
+    if (peer_closed()) session_.end_of_stream();  // TLS close_notify
     pump();
     do_read();
   }
@@ -420,39 +491,25 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
         ctx_.settings.cert + ":" + std::to_string(ctx_.info.port) + "/\r\n";
     const std::string text = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: " +
                              std::to_string(body.size()) + "\r\n\r\n" + body;
-    enqueue(std::vector<std::uint8_t>(text.begin(), text.end()));
+    transmit(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
     close_after_writes_ = true;
     if (!writing_) finish();
   }
 
-  void enqueue(std::vector<std::uint8_t> bytes) {
-    if (bytes.empty() || closed_) return;
-    queued_ += bytes.size();
-    wq_.push_back(std::move(bytes));
-    if (queued_ > kMaxWriteQueue) {
-      logger("mps")->warn("{} CIRA device {} does not read; disconnected", peer_ip_, nodeid_);
-      return finish();
-    }
-    do_write();
-  }
-
+  // What waits for the socket: `sending_` is being written, `next_` collects what comes
+  // meanwhile (one system call for all of it next time). Both hold no memory when idle.
   void do_write() {
-    if (writing_ || wq_.empty() || closed_) return;
+    if (writing_ || next_.empty() || closed_) return;
     writing_ = true;
-    auto handler = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    sending_ = std::exchange(next_, {});
+    asio::async_write(plain_, asio::buffer(sending_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->writing_ = false;
+      self->sending_ = {};
       if (self->closed_) return;
-      self->queued_ -= self->wq_.front().size();
-      self->wq_.pop_front();
       if (ec) return self->finish();
-      if (self->wq_.empty() && self->close_after_writes_) return self->finish();
+      if (self->next_.empty() && self->close_after_writes_) return self->finish();
       self->do_write();
-    };
-    if (tls_) {
-      asio::async_write(*tls_, asio::buffer(wq_.front()), std::move(handler));
-    } else {
-      asio::async_write(plain_, asio::buffer(wq_.front()), std::move(handler));
-    }
+    });
   }
 
   // ACK what arrives at once (tcp_link.hpp's quick_ack): every SOL, KVM or IDE-R burst through the
@@ -464,7 +521,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     for (int round = 0; round < 64 && !closed_; ++round) {
       apf::Output out = session_.take_output();
       if (out.send.empty() && out.events.empty()) break;
-      enqueue(std::move(out.send));
+      transmit(out.send);
       for (auto& e : out.events) std::visit([this](auto& ev) { on_event(ev); }, e);
     }
   }
@@ -585,7 +642,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
 
   void end_after_writes() {
     close_after_writes_ = true;
-    if (!writing_ && wq_.empty()) finish();
+    if (!writing_ && next_.empty()) finish();
   }
 
   void finish() {
@@ -609,13 +666,13 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   MpsServer& server_;
   ServerContext& ctx_;
   tcp::socket plain_;
-  std::optional<TlsStream> tls_;
+  std::unique_ptr<native::TlsPipe> pipe_;     // TLS: the handshake (and connections OpenSSL keeps)
+  std::unique_ptr<native::TlsRecords> rec_;   // TLS after the handshake: the record layer
   asio::steady_timer timer_;
   apf::MpsSession session_;
   static constexpr std::size_t kReadBuffer = 16 * 1024;
   std::unique_ptr<std::array<std::uint8_t, kReadBuffer>> rbuf_;  // only while a read is under way (do_read)
-  std::deque<std::vector<std::uint8_t>> wq_;
-  std::size_t queued_ = 0;
+  std::vector<std::uint8_t> sending_, next_;  // ciphertext (do_write)
   std::map<std::uint32_t, std::shared_ptr<ChannelUser>> users_;
   std::string peer_ip_, nodeid_, meshid_, domain_, uuid_text_;
   apf::Uuid uuid_{};
@@ -641,6 +698,8 @@ void MpsServer::start() {
     SSL_CTX_set_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     // MpsHighSecurity false: Intel AMT before version 11 connects with TLS 1.0/1.1.
     if (!s.mps_high_security) relax_for_legacy_amt(tls_->native_handle());
+    // Connections hand their records to TlsRecords after the handshake (MpsConnection).
+    native::TlsPipe::allow_detach(tls_->native_handle());
   }
   listener_ = std::make_shared<Listener>(ioc_, s.mps_port_bind, s.mps_port, s.exact_ports,
                                          s.mps_tls_offload ? "MPS (TLS offload)" : "MPS", [this](tcp::socket sock) {

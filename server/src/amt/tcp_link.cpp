@@ -284,7 +284,11 @@ void relax_for_legacy_amt(SSL_CTX* ctx) {
 
 bool is_protocol_version_error(const beast::error_code& ec) {
   if (ec.category() != asio::error::get_ssl_category()) return false;
-  const int reason = ERR_GET_REASON(static_cast<unsigned long>(ec.value()));
+  return is_protocol_version_error(static_cast<unsigned long>(ec.value()));
+}
+
+bool is_protocol_version_error(unsigned long openssl_error) {
+  const int reason = ERR_GET_REASON(openssl_error);
   return reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_VERSION_TOO_LOW || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
          reason == SSL_R_NO_PROTOCOLS_AVAILABLE || reason == SSL_R_WRONG_SSL_VERSION;
 }

@@ -70,6 +70,8 @@ void relax_for_legacy_amt(SSL_CTX* ctx);
 // True when a TLS handshake failed on the protocol version (a peer offering only what is not
 // accepted, e.g. TLS 1.0 with MpsHighSecurity on).
 bool is_protocol_version_error(const beast::error_code& ec);
+// The same for an OpenSSL error code (ERR_get_error(), e.g. TlsPipe::error_code()).
+bool is_protocol_version_error(unsigned long openssl_error);
 
 // The connection is opened when a channel is.
 std::shared_ptr<CiraLink> make_tcp_link(asio::any_io_executor ex, std::string nodeid, LanTarget target, CertSink sink = {});

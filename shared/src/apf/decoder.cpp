@@ -345,7 +345,7 @@ Result<std::optional<Message>> Decoder::next(std::span<const std::uint8_t>& inpu
   }
 
   if (std::holds_alternative<RequestSuccess>(message) || std::holds_alternative<RequestFailure>(message)) {
-    if (!replies_.empty()) replies_.pop_front();
+    if (!replies_.empty()) replies_.erase(replies_.begin());
   } else if (std::holds_alternative<UserAuthFailure>(message)) {
     skip_pad_ = true;
   }

@@ -11,6 +11,12 @@
 // (`ciphertext_buffered()`) keeps the peer's window as the bound; read() takes at most `max`
 // plaintext bytes at a time.
 //
+// Detaching (servers with many idle connections: the MPS): a pipe created `detachable` hands
+// the connection to a TlsRecords once the handshake is done (detach()), and OpenSSL's `SSL`
+// object is freed. To make that exact, such a pipe gives OpenSSL one record at a time during the
+// handshake and holds what follows it; TLS 1.3 session tickets are off for it (they would be
+// records after the handshake).
+//
 // Errors: a handshake or record failure ends the pipe (`failed()`, `error()` says why; nothing
 // more is accepted or produced apart from the alert OpenSSL sends). Hostile bytes are normal
 // input: they end the pipe, never the process.
@@ -29,14 +35,28 @@ typedef struct bio_st BIO;
 
 namespace mw::native {
 
+class TlsRecords;
+
 class TlsPipe {
  public:
   enum class Role { kClient, kServer };
-  enum class State { kHandshake, kOpen, kClosed, kFailed };
+  enum class State { kHandshake, kOpen, kClosed, kFailed, kDetached };
 
   // `ctx` must outlive the pipe. `server_name`: SNI for a client (empty: none; give a host name,
-  // never an address, RFC 6066 section 3).
-  TlsPipe(SSL_CTX* ctx, Role role, const std::string& server_name = {});
+  // never an address, RFC 6066 section 3). `detachable`: see detach() (the context needs
+  // allow_detach()).
+  TlsPipe(SSL_CTX* ctx, Role role, const std::string& server_name = {}, bool detachable = false);
+
+  // Lets detachable pipes on `ctx` learn their TLS 1.3 traffic secrets: installs a key-log
+  // callback that hands them to the pipe they belong to (and to nothing else: nothing is logged).
+  // Once per context, before its pipes are created.
+  static void allow_detach(SSL_CTX* ctx);
+  // After the handshake of a detachable pipe (open()): the connection's record layer, given what
+  // arrived after the handshake (its next open() decrypts it) and what is still to be sent (its
+  // take_output()); the pipe frees its `SSL` object and is kDetached. nullptr when the connection
+  // cannot be handed over (not TLS 1.2/1.3 with an AEAD suite, or OpenSSL holds input): the pipe
+  // then goes on as an ordinary one. Call once, before read() or write().
+  std::unique_ptr<TlsRecords> detach();
   ~TlsPipe();
   TlsPipe(const TlsPipe&) = delete;
   TlsPipe& operator=(const TlsPipe&) = delete;
@@ -61,6 +81,8 @@ class TlsPipe {
   // The peer sent close_notify (its side is finished).
   bool peer_closed() const { return peer_closed_; }
   const std::string& error() const { return error_; }
+  // OpenSSL's error code of the failure (ERR_get_error()), 0 when it gave none.
+  unsigned long error_code() const { return error_code_; }
   // Fed ciphertext that read() has not consumed yet.
   std::size_t ciphertext_buffered() const;
   // The peer's certificate (DER), empty before the handshake or when it sent none.
@@ -71,7 +93,16 @@ class TlsPipe {
  private:
   void advance();  // handshake steps, then pending plaintext
   void fail(const std::string& what);
+  std::string openssl_error(const char* fallback);  // the queued error as text; keeps its code
   void flush_pending();
+  void release_staged();  // gives what was held back to OpenSSL
+  std::unique_ptr<TlsRecords> records();
+  static void keylog(const SSL* ssl, const char* line);
+
+  struct Secrets;  // TLS 1.3 traffic secrets from the key log (detachable pipes)
+  struct SecretsFree {
+    void operator()(Secrets* s) const;
+  };
 
   struct SslFree {
     void operator()(SSL* s) const;
@@ -82,6 +113,11 @@ class TlsPipe {
   State state_ = State::kHandshake;
   bool peer_closed_ = false;
   std::vector<std::uint8_t> pending_;  // plaintext written before the handshake finished
+  std::vector<std::uint8_t> staged_;   // detachable: ciphertext not given to OpenSSL yet
+  std::unique_ptr<Secrets, SecretsFree> secrets_;
+  Role role_;
+  bool detachable_ = false;
+  unsigned long error_code_ = 0;
   std::string error_;
 };
 

@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <vector>
@@ -59,7 +58,7 @@ class Decoder {
   Result<std::optional<Message>> fail(Error error);
 
   Limits limits_;
-  std::deque<ReplyForm> replies_;
+  std::vector<ReplyForm> replies_;  // a few at most; a deque would hold 512 bytes from the start
   std::vector<std::uint8_t> pending_;    // a message still missing bytes
   std::vector<std::uint8_t> assembled_;  // the last message completed from pending_ (views)
   std::size_t need_ = 0;                 // pending_ cannot parse before it has this many bytes
