@@ -257,18 +257,18 @@ void TlsPipe::release_staged() {
   if (BIO_write(in_, rest.data(), static_cast<int>(rest.size())) != static_cast<int>(rest.size())) fail("out of memory");
 }
 
-std::unique_ptr<TlsRecords> TlsPipe::detach() {
+std::unique_ptr<TlsHandover> TlsPipe::detach() {
   if (!detachable_ || state_ != State::kOpen || !ssl_) {
     release_staged();
     return nullptr;
   }
-  auto rec = records();
+  auto rec = handover();
   if (!rec) {
     release_staged();
     return nullptr;
   }
-  rec->set_output(take_output());
-  rec->set_unread(std::move(staged_));
+  rec->output = take_output();
+  rec->unread = std::move(staged_);
   staged_ = {};
   secrets_.reset();
   ssl_.reset();  // frees the BIOs too
@@ -278,7 +278,7 @@ std::unique_ptr<TlsRecords> TlsPipe::detach() {
 }
 
 // The record layer's parameters, from OpenSSL's view of the finished handshake.
-std::unique_ptr<TlsRecords> TlsPipe::records() {
+std::unique_ptr<TlsHandover> TlsPipe::handover() {
   SSL* s = ssl_.get();
   // Everything OpenSSL was given has been processed (records went in one at a time).
   if (BIO_ctrl_pending(in_) != 0 || SSL_has_pending(s) != 0 || !SSL_is_init_finished(s)) return nullptr;
@@ -348,11 +348,12 @@ std::unique_ptr<TlsRecords> TlsPipe::records() {
     OPENSSL_cleanse(master.data(), master.size());
     OPENSSL_cleanse(block.data(), block.size());
   }
-  std::unique_ptr<TlsRecords> rec;
+  std::unique_ptr<TlsHandover> rec;
   if (ok) {
     p.read = role_ == Role::kServer ? client : server;
     p.write = role_ == Role::kServer ? server : client;
-    rec = std::make_unique<TlsRecords>(p);
+    rec = std::make_unique<TlsHandover>();
+    rec->params = p;
   }
   OPENSSL_cleanse(&client, sizeof client);
   OPENSSL_cleanse(&server, sizeof server);

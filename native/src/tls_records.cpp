@@ -129,6 +129,14 @@ const char* hash_name(std::uint8_t hash_len) { return hash_len == 48 ? "SHA384" 
 
 TlsRecords::TlsRecords(const Params& params) : p_(params) {}
 
+TlsRecords::TlsRecords(TlsHandover&& handover)
+    : p_(handover.params), unread_(std::move(handover.unread)), output_(std::move(handover.output)) {}
+
+TlsHandover::~TlsHandover() {
+  OPENSSL_cleanse(&params.read, sizeof params.read);
+  OPENSSL_cleanse(&params.write, sizeof params.write);
+}
+
 TlsRecords::~TlsRecords() {
   OPENSSL_cleanse(&p_.read, sizeof p_.read);
   OPENSSL_cleanse(&p_.write, sizeof p_.write);

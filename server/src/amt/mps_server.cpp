@@ -14,6 +14,7 @@
 #include <array>
 #include <chrono>
 #include <deque>
+#include <thread>
 
 #include "accounts/model.hpp"
 #include "accounts/service.hpp"
@@ -184,6 +185,11 @@ constexpr std::size_t kMaxWriteQueue = 8u << 20;  // bytes waiting for the devic
 // (native/include/mw/native/tls_records.hpp; docs/performance.md, MPS memory). Suites the record
 // layer does not take over (Intel AMT before version 11 with MpsHighSecurity off: CBC) stay with
 // OpenSSL for the connection's life.
+// The handshake runs on the MPS's handshake threads (MpsServer::handshake_executor()): a
+// handshake allocates tens of KB for a moment, and a burst of thousands (every device
+// reconnecting after a restart) left the connections' long-lived state scattered over pages those
+// had held, in the I/O threads' malloc arenas (8.4 KiB resident per idle device where 3 were in
+// use). In arenas of their own, the handshakes' memory is returned as a whole.
 class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsConnection> {
  public:
   MpsConnection(tcp::socket sock, MpsServer& server, ssl::context* tls)
@@ -196,14 +202,13 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     const auto ep = plain_.remote_endpoint(ec);
     peer_ip_ = ec ? "?" : ep.address().to_string();
     if (peer_ip_.rfind("::ffff:", 0) == 0) peer_ip_ = peer_ip_.substr(7);
-    if (tls) pipe_ = std::make_unique<native::TlsPipe>(tls->native_handle(), native::TlsPipe::Role::kServer, std::string(), true);
+    if (tls) tls_ctx_ = tls->native_handle();
   }
 
   void run() {
     server_.track(shared_from_this());
-    if (pipe_) {
+    if (tls_ctx_) {
       arm(std::chrono::seconds(15));
-      pipe_->start();
       do_read();
     } else {
       start();
@@ -354,38 +359,76 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
 
   // [SECTION] TLS
 
-  // Ciphertext from the socket: the handshake's, then records. Appends the plaintext to `plain`.
-  // False when the connection is over (TLS failed; the alert is on its way).
+  // What one step of the handshake gave (handshake_step()).
+  struct HandshakeStep {
+    std::vector<std::uint8_t> output;  // handshake messages or an alert, to send
+    std::unique_ptr<native::TlsHandover> handover;
+    bool open = false, failed = false, old_protocol = false;
+    std::string error;
+  };
+
+  // Handshake bytes from the socket, to the TlsPipe on a handshake thread; the step's outcome
+  // comes back to the connection's strand. Nothing else touches pipe_ until the handshake is over
+  // (reads wait for the step).
+  void handshake(std::span<const std::uint8_t> data) {
+    asio::post(server_.handshake_executor(), [self = shared_from_this(), in = std::vector<std::uint8_t>(data.begin(), data.end())] {
+      if (!self->pipe_) {
+        self->pipe_ = std::make_unique<native::TlsPipe>(self->tls_ctx_, native::TlsPipe::Role::kServer, std::string(), true);
+        self->pipe_->start();
+      }
+      auto step = std::make_shared<HandshakeStep>();
+      self->pipe_->feed(in);
+      if (self->pipe_->open()) {
+        step->open = true;
+        step->handover = self->pipe_->detach();  // with the pending output
+        if (step->handover) self->pipe_.reset();  // OpenSSL's SSL object is freed here, in this arena
+      } else if (self->pipe_->failed()) {
+        step->failed = true;
+        step->error = self->pipe_->error();
+        step->old_protocol = is_protocol_version_error(self->pipe_->error_code());
+      }
+      if (self->pipe_) step->output = self->pipe_->take_output();
+      asio::post(self->executor(), [self, step] { self->handshake_step(*step); });
+    });
+  }
+  void handshake_step(HandshakeStep& step) {
+    if (closed_) return;
+    append(std::move(step.output));
+    if (step.failed) {
+      if (step.old_protocol && ctx_.settings.mps_high_security) {
+        logger("mps")->info("{} TLS handshake refused ({}): Intel AMT before version 11 offers only TLS 1.0/1.1; set "
+                            "MpsHighSecurity to false to accept it", peer_ip_, step.error);
+      } else {
+        logger("mps")->debug("{} TLS handshake failed: {}", peer_ip_, step.error);
+      }
+      return end_after_writes();
+    }
+    if (!step.open) return do_read();
+    // Made here, not on the handshake thread: it lives as long as the connection.
+    if (step.handover) rec_ = std::make_unique<native::TlsRecords>(std::move(*step.handover));
+    step.handover.reset();
+    timer_.cancel();
+    started_ = true;
+    tick();
+    std::vector<std::uint8_t> plain;
+    if (!decrypt({}, plain)) return;  // what came right behind the handshake
+    if (plain.empty() && !peer_closed()) return do_read();
+    on_plaintext(plain);
+  }
+
+  // Ciphertext from the socket after the handshake: appends the plaintext to `plain`. False when
+  // the connection is over (TLS failed; the alert is on its way).
   bool decrypt(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& plain) {
     if (rec_) {
       rec_->open(in, plain);
     } else {
       pipe_->feed(in);
-      if (!started_ && pipe_->open()) {
-        if (auto rec = pipe_->detach()) {
-          rec_ = std::move(rec);
-          pipe_.reset();
-          rec_->open({}, plain);  // what came right behind the handshake
-        }
-        timer_.cancel();
-        started_ = true;
-        tick();
-      }
-      if (pipe_ && pipe_->open()) {
-        while (pipe_->read(plain, kReadBuffer) > 0) {
-        }
+      while (pipe_->read(plain, kReadBuffer) > 0) {
       }
     }
     flush_tls();
-    const bool failed = rec_ ? rec_->failed() : pipe_->failed();
-    if (!failed) return true;
-    const std::string why = rec_ ? rec_->error() : pipe_->error();
-    if (!started_ && is_protocol_version_error(pipe_->error_code()) && ctx_.settings.mps_high_security) {
-      logger("mps")->info("{} TLS handshake refused ({}): Intel AMT before version 11 offers only TLS 1.0/1.1; set "
-                          "MpsHighSecurity to false to accept it", peer_ip_, why);
-    } else {
-      logger("mps")->debug("{} TLS {}failed: {}", peer_ip_, started_ ? "" : "handshake ", why);
-    }
+    if (!(rec_ ? rec_->failed() : pipe_->failed())) return true;
+    logger("mps")->debug("{} TLS failed: {}", peer_ip_, rec_ ? rec_->error() : pipe_->error());
     end_after_writes();
     return false;
   }
@@ -464,12 +507,17 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     }
     std::span<const std::uint8_t> data(buffer->data(), n);
     quick_ack();
+    if (tls_ctx_ && !started_) return handshake(data);
     std::vector<std::uint8_t> plain;
     if (pipe_ || rec_) {
       if (!decrypt(data, plain)) return;
       data = plain;
-      if (data.empty() && !peer_closed()) return do_read();  // the handshake, or a record's first part
+      if (data.empty() && !peer_closed()) return do_read();  // a record's first part
     }
+    on_plaintext(data);
+  }
+
+  void on_plaintext(std::span<const std::uint8_t> data) {
     if (!data.empty() && first_read_) {
       first_read_ = false;
       const std::string_view head(reinterpret_cast<const char*>(data.data()), data.size());
@@ -666,6 +714,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   MpsServer& server_;
   ServerContext& ctx_;
   tcp::socket plain_;
+  SSL_CTX* tls_ctx_ = nullptr;                // TLS (not MpsTlsOffload)
   std::unique_ptr<native::TlsPipe> pipe_;     // TLS: the handshake (and connections OpenSSL keeps)
   std::unique_ptr<native::TlsRecords> rec_;   // TLS after the handshake: the record layer
   asio::steady_timer timer_;
@@ -698,8 +747,10 @@ void MpsServer::start() {
     SSL_CTX_set_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     // MpsHighSecurity false: Intel AMT before version 11 connects with TLS 1.0/1.1.
     if (!s.mps_high_security) relax_for_legacy_amt(tls_->native_handle());
-    // Connections hand their records to TlsRecords after the handshake (MpsConnection).
+    // Connections hand their records to TlsRecords after the handshake (MpsConnection), which
+    // runs on threads of its own (as many as the machine has cores).
     native::TlsPipe::allow_detach(tls_->native_handle());
+    handshakes_ = std::make_unique<asio::thread_pool>(std::max(1u, std::thread::hardware_concurrency()));
   }
   listener_ = std::make_shared<Listener>(ioc_, s.mps_port_bind, s.mps_port, s.exact_ports,
                                          s.mps_tls_offload ? "MPS (TLS offload)" : "MPS", [this](tcp::socket sock) {

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <functional>
 #include <atomic>
+
+#include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -128,6 +130,9 @@ class MpsServer {
   std::shared_ptr<CiraLink> attach(const std::string& nodeid, const std::shared_ptr<CiraLink>& link);
   bool detach(const std::string& nodeid, const CiraLink* link);  // true when it was the current one
   ServerContext& context() { return ctx_; }
+  // Where MPS TLS handshakes run (MpsConnection): threads of their own, so their short-lived
+  // allocations stay out of the I/O threads' malloc arenas.
+  asio::any_io_executor handshake_executor() { return handshakes_->get_executor(); }
   Counters& mutable_counters() { return counters_; }
   // Runs when a device finished logging in and registering its WS-Management port (inventory etc.).
   std::function<void(std::shared_ptr<CiraLink>)> on_device_ready;
@@ -144,6 +149,7 @@ class MpsServer {
   std::map<std::string, std::weak_ptr<CiraLink>> links_;
   std::map<const CiraLink*, std::weak_ptr<CiraLink>> all_;  // every connection, for stop()
   Counters counters_;
+  std::unique_ptr<asio::thread_pool> handshakes_;  // last: joined first when the server goes
 };
 
 }  // namespace mw::server::amt

@@ -35,7 +35,7 @@ typedef struct bio_st BIO;
 
 namespace mw::native {
 
-class TlsRecords;
+struct TlsHandover;
 
 class TlsPipe {
  public:
@@ -51,12 +51,12 @@ class TlsPipe {
   // callback that hands them to the pipe they belong to (and to nothing else: nothing is logged).
   // Once per context, before its pipes are created.
   static void allow_detach(SSL_CTX* ctx);
-  // After the handshake of a detachable pipe (open()): the connection's record layer, given what
-  // arrived after the handshake (its next open() decrypts it) and what is still to be sent (its
-  // take_output()); the pipe frees its `SSL` object and is kDetached. nullptr when the connection
-  // cannot be handed over (not TLS 1.2/1.3 with an AEAD suite, or OpenSSL holds input): the pipe
-  // then goes on as an ordinary one. Call once, before read() or write().
-  std::unique_ptr<TlsRecords> detach();
+  // After the handshake of a detachable pipe (open()): what a TlsRecords needs to carry the
+  // connection on (`TlsRecords(std::move(*handover))`): keys, what arrived after the handshake
+  // and what is still to be sent; the pipe frees its `SSL` object and is kDetached. nullptr when
+  // the connection cannot be handed over (not TLS 1.2/1.3 with an AEAD suite, or OpenSSL holds
+  // input): the pipe then goes on as an ordinary one. Call once, before read() or write().
+  std::unique_ptr<TlsHandover> detach();
   ~TlsPipe();
   TlsPipe(const TlsPipe&) = delete;
   TlsPipe& operator=(const TlsPipe&) = delete;
@@ -96,7 +96,7 @@ class TlsPipe {
   std::string openssl_error(const char* fallback);  // the queued error as text; keeps its code
   void flush_pending();
   void release_staged();  // gives what was held back to OpenSSL
-  std::unique_ptr<TlsRecords> records();
+  std::unique_ptr<TlsHandover> handover();
   static void keylog(const SSL* ssl, const char* line);
 
   struct Secrets;  // TLS 1.3 traffic secrets from the key log (detachable pipes)

@@ -62,6 +62,8 @@ class TlsRecords {
   };
 
   explicit TlsRecords(const Params& params);
+  // From TlsPipe::detach(): its parameters, and the bytes on either side of the switch.
+  explicit TlsRecords(struct TlsHandover&& handover);
   ~TlsRecords();
   TlsRecords(const TlsRecords&) = delete;
   TlsRecords& operator=(const TlsRecords&) = delete;
@@ -82,10 +84,6 @@ class TlsRecords {
   // Records the layer produced itself (a KeyUpdate answer, a fatal alert, and what the handshake
   // left unsent at detach()), to be sent before anything sealed later.
   std::vector<std::uint8_t> take_output();
-
-  // Input received before the layer took over (TlsPipe::detach()): processed by the next open().
-  void set_unread(std::vector<std::uint8_t> ciphertext) { unread_ = std::move(ciphertext); }
-  void set_output(std::vector<std::uint8_t> ciphertext) { output_ = std::move(ciphertext); }
 
   bool failed() const { return failed_; }
   bool peer_closed() const { return peer_closed_; }
@@ -110,6 +108,20 @@ class TlsRecords {
   std::vector<std::uint8_t> output_;   // records of our own not yet taken
   std::string error_;
   bool failed_ = false, peer_closed_ = false, closed_ = false;
+};
+
+// What TlsPipe::detach() hands over. It may be made on one thread and turned into a TlsRecords
+// on another: the MPS runs handshakes on threads of their own, so that their tens of KB of
+// short-lived allocations stay in those threads' malloc arenas, and keeps the long-lived record
+// layer with the connection's other state.
+struct TlsHandover {
+  TlsRecords::Params params;
+  std::vector<std::uint8_t> unread;  // ciphertext that arrived behind the handshake (next open())
+  std::vector<std::uint8_t> output;  // ciphertext of the handshake not sent yet (take_output())
+  TlsHandover() = default;
+  TlsHandover(const TlsHandover&) = delete;
+  TlsHandover& operator=(const TlsHandover&) = delete;
+  ~TlsHandover();  // wipes the keys
 };
 
 }  // namespace mw::native
