@@ -185,7 +185,7 @@ constexpr std::size_t kMaxWriteQueue = 8u << 20;  // bytes waiting for the devic
 // (native/include/mw/native/tls_records.hpp; docs/performance.md, MPS memory). Suites the record
 // layer does not take over (Intel AMT before version 11 with MpsHighSecurity off: CBC) stay with
 // OpenSSL for the connection's life.
-// The handshake runs on the MPS's handshake threads (MpsServer::handshake_executor()): a
+// The handshake runs on the MPS's handshake threads (MpsServer::run_handshake_step()): a
 // handshake allocates tens of KB for a moment, and a burst of thousands (every device
 // reconnecting after a restart) left the connections' long-lived state scattered over pages those
 // had held, in the I/O threads' malloc arenas (8.4 KiB resident per idle device where 3 were in
@@ -203,6 +203,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
     peer_ip_ = ec ? "?" : ep.address().to_string();
     if (peer_ip_.rfind("::ffff:", 0) == 0) peer_ip_ = peer_ip_.substr(7);
     if (tls) tls_ctx_ = tls->native_handle();
+    order_ = server.next_handshake_order();
   }
 
   void run() {
@@ -371,7 +372,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   // comes back to the connection's strand. Nothing else touches pipe_ until the handshake is over
   // (reads wait for the step).
   void handshake(std::span<const std::uint8_t> data) {
-    asio::post(server_.handshake_executor(), [self = shared_from_this(), in = std::vector<std::uint8_t>(data.begin(), data.end())] {
+    server_.run_handshake_step(order_, [self = shared_from_this(), in = std::vector<std::uint8_t>(data.begin(), data.end())] {
       if (!self->pipe_) {
         self->pipe_ = std::make_unique<native::TlsPipe>(self->tls_ctx_, native::TlsPipe::Role::kServer, std::string(), true);
         self->pipe_->start();
@@ -715,6 +716,7 @@ class MpsConnection : public CiraLink, public std::enable_shared_from_this<MpsCo
   ServerContext& ctx_;
   tcp::socket plain_;
   SSL_CTX* tls_ctx_ = nullptr;                // TLS (not MpsTlsOffload)
+  std::uint64_t order_ = 0;                   // of this handshake among all (run_handshake_step)
   std::unique_ptr<native::TlsPipe> pipe_;     // TLS: the handshake (and connections OpenSSL keeps)
   std::unique_ptr<native::TlsRecords> rec_;   // TLS after the handshake: the record layer
   asio::steady_timer timer_;
@@ -770,6 +772,27 @@ void MpsServer::stop() {
     }
   }
   for (auto& l : links) l->shutdown();
+}
+
+void MpsServer::run_handshake_step(std::uint64_t order, std::function<void()> step) {
+  const auto later = [](const HandshakeStep& a, const HandshakeStep& b) { return a.order > b.order; };
+  {
+    std::lock_guard lock(handshake_mu_);
+    handshake_queue_.push_back({order, std::move(step)});
+    std::push_heap(handshake_queue_.begin(), handshake_queue_.end(), later);
+  }
+  // One run per step queued; each takes the oldest handshake's step there is by then.
+  asio::post(*handshakes_, [this, later] {
+    std::function<void()> run;
+    {
+      std::lock_guard lock(handshake_mu_);
+      std::pop_heap(handshake_queue_.begin(), handshake_queue_.end(), later);
+      run = std::move(handshake_queue_.back().run);
+      handshake_queue_.pop_back();
+      if (handshake_queue_.empty()) handshake_queue_.shrink_to_fit();
+    }
+    run();
+  });
 }
 
 void MpsServer::track(const std::shared_ptr<CiraLink>& link) {

@@ -130,9 +130,13 @@ class MpsServer {
   std::shared_ptr<CiraLink> attach(const std::string& nodeid, const std::shared_ptr<CiraLink>& link);
   bool detach(const std::string& nodeid, const CiraLink* link);  // true when it was the current one
   ServerContext& context() { return ctx_; }
-  // Where MPS TLS handshakes run (MpsConnection): threads of their own, so their short-lived
-  // allocations stay out of the I/O threads' malloc arenas.
-  asio::any_io_executor handshake_executor() { return handshakes_->get_executor(); }
+  // Runs one step of an MPS TLS handshake (MpsConnection) on the handshake threads: threads of
+  // their own, so the handshakes' short-lived allocations stay out of the I/O threads' malloc
+  // arenas. Steps run oldest handshake first (`order`: next_handshake_order() at accept): in a
+  // burst of thousands of new connections, the handshakes under way (whose deadline runs) finish
+  // before new ones start, instead of waiting behind every new ClientHello.
+  void run_handshake_step(std::uint64_t order, std::function<void()> step);
+  std::uint64_t next_handshake_order() { return handshake_order_.fetch_add(1, std::memory_order_relaxed); }
   Counters& mutable_counters() { return counters_; }
   // Runs when a device finished logging in and registering its WS-Management port (inventory etc.).
   std::function<void(std::shared_ptr<CiraLink>)> on_device_ready;
@@ -149,6 +153,13 @@ class MpsServer {
   std::map<std::string, std::weak_ptr<CiraLink>> links_;
   std::map<const CiraLink*, std::weak_ptr<CiraLink>> all_;  // every connection, for stop()
   Counters counters_;
+  struct HandshakeStep {
+    std::uint64_t order;
+    std::function<void()> run;
+  };
+  std::mutex handshake_mu_;
+  std::vector<HandshakeStep> handshake_queue_;  // a heap: the lowest order on top
+  std::atomic<std::uint64_t> handshake_order_{0};
   std::unique_ptr<asio::thread_pool> handshakes_;  // last: joined first when the server goes
 };
 
