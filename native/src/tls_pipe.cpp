@@ -10,11 +10,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string_view>
 
 #include "mw/native/tls_records.hpp"
+#include "mw/util/hex.hpp"
 
 namespace mw::native {
 
@@ -24,13 +26,6 @@ namespace {
 int pipe_index() {
   static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -80,15 +75,11 @@ void TlsPipe::keylog(const SSL* ssl, const char* line) {
   } else {
     return;
   }
-  const auto space = text.rfind(' ');
-  const std::string_view hex = text.substr(space + 1);
-  if (hex.size() % 2 != 0 || hex.size() / 2 > out->size()) return;
-  for (std::size_t i = 0; i < hex.size() / 2; ++i) {
-    const int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return;
-    (*out)[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  *out_len = hex.size() / 2;
+  auto secret = util::hex_decode(text.substr(text.rfind(' ') + 1));
+  if (!secret || secret.value().size() > out->size()) return;
+  std::copy(secret.value().begin(), secret.value().end(), out->begin());
+  *out_len = secret.value().size();
+  OPENSSL_cleanse(secret.value().data(), secret.value().size());
 }
 
 TlsPipe::TlsPipe(SSL_CTX* ctx, Role role, const std::string& server_name, bool detachable)

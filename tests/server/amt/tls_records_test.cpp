@@ -15,6 +15,7 @@
 
 #include "mw/native/tls_pipe.hpp"
 #include "mw/native/tls_records.hpp"
+#include "tls_test_context.hpp"
 
 namespace {
 
@@ -22,31 +23,8 @@ using mw::native::TlsPipe;
 using mw::native::TlsRecords;
 using Bytes = std::vector<std::uint8_t>;
 
-struct CtxFree {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-};
-using Ctx = std::unique_ptr<SSL_CTX, CtxFree>;
-
-// A server context with a fresh self-signed P-256 certificate (ECDSA suites in TLS 1.2).
-Ctx server_context() {
-  Ctx ctx(SSL_CTX_new(TLS_server_method()));
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 9);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("records-test"),
-                             -1, -1, 0);
-  X509_set_issuer_name(cert, X509_get_subject_name(cert));
-  X509_sign(cert, key, EVP_sha256());
-  SSL_CTX_use_certificate(ctx.get(), cert);
-  SSL_CTX_use_PrivateKey(ctx.get(), key);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return ctx;
-}
+using Ctx = mw::test::SslCtx;
+const auto server_context = [] { return mw::test::self_signed_server_context(); };
 
 // TLS 1.2 cipher list / TLS 1.3 suite name for a context limited to one version and one suite.
 void limit(SSL_CTX* ctx, bool tls13, const std::string& suite) {
@@ -137,6 +115,15 @@ void handshake(Peer& peer, TlsPipe& pipe, bool peer_is_client, const Bytes& afte
     if (a.empty() && b.empty() && SSL_is_init_finished(peer.ssl) && pipe.open()) break;
   }
   ASSERT_TRUE(pipe.open()) << pipe.error();
+}
+
+// A detached server layer for `device` (OpenSSL as the client), its handshake flight sent.
+std::unique_ptr<TlsRecords> serve(Peer& device, SSL_CTX* ctx, const Bytes& first = {}) {
+  TlsPipe server(ctx, TlsPipe::Role::kServer, {}, true);
+  handshake(device, server, true, first);
+  auto rec = take(server);
+  if (rec) device.feed(rec->take_output());
+  return rec;
 }
 
 struct Suite {
@@ -236,11 +223,8 @@ TEST_P(Detached, ClientCarriesDataBothWaysWithOpenSsl) {
 
 TEST_P(Detached, TamperedOrHostileRecordsFailWithAnAlert) {
   Peer device(client_ctx.get(), true);
-  TlsPipe server(server_ctx.get(), TlsPipe::Role::kServer, {}, true);
-  handshake(device, server, true);
-  auto rec = take(server);
+  auto rec = serve(device, server_ctx.get());
   ASSERT_TRUE(rec);
-  device.feed(rec->take_output());
   device.write(pattern(1000, 5));
   Bytes c2s = device.take();
   c2s[c2s.size() / 2] ^= 0x20;
@@ -259,9 +243,7 @@ TEST_P(Detached, TamperedOrHostileRecordsFailWithAnAlert) {
   // Random bytes of every length and split, into fresh layers: they fail, never crash or grow.
   for (std::uint32_t seed = 0; seed < 200; ++seed) {
     Peer d(client_ctx.get(), true);
-    TlsPipe s(server_ctx.get(), TlsPipe::Role::kServer, {}, true);
-    handshake(d, s, true);
-    auto r = take(s);
+    auto r = serve(d, server_ctx.get());
     ASSERT_TRUE(r);
     Bytes junk = pattern(1 + seed * 97 % 20000, seed);
     if (seed % 2 == 0) {
@@ -298,9 +280,7 @@ class DetachTest : public testing::Test {
 // TLS 1.3 KeyUpdate from the device, asking for ours: new keys both ways (RFC 8446 4.6.3).
 TEST_F(DetachTest, KeyUpdateRenewsBothDirections) {
   Peer device(client_ctx.get(), true);
-  TlsPipe server(server_ctx.get(), TlsPipe::Role::kServer, {}, true);
-  handshake(device, server, true);
-  auto rec = take(server);
+  auto rec = serve(device, server_ctx.get());
   ASSERT_TRUE(rec);
   for (int round = 0; round < 3; ++round) {
     ASSERT_EQ(SSL_key_update(device.ssl, SSL_KEY_UPDATE_REQUESTED), 1);
@@ -329,11 +309,8 @@ TEST_F(DetachTest, KeyUpdateRenewsBothDirections) {
 TEST_F(DetachTest, TlsTwelveRenegotiationIsRefused) {
   limit(server_ctx.get(), false, "ECDHE-ECDSA-AES128-GCM-SHA256");
   Peer device(client_ctx.get(), true);
-  TlsPipe server(server_ctx.get(), TlsPipe::Role::kServer, {}, true);
-  handshake(device, server, true);
-  auto rec = take(server);
+  auto rec = serve(device, server_ctx.get());
   ASSERT_TRUE(rec);
-  device.feed(rec->take_output());
   ASSERT_EQ(SSL_renegotiate(device.ssl), 1);
   SSL_do_handshake(device.ssl);
   Bytes got;
@@ -347,11 +324,8 @@ TEST_F(DetachTest, MaxFragmentLengthIsHonoured) {
   limit(server_ctx.get(), false, "ECDHE-ECDSA-AES256-GCM-SHA384");
   Peer device(client_ctx.get(), true);
   ASSERT_EQ(SSL_set_tlsext_max_fragment_length(device.ssl, TLSEXT_max_fragment_length_512), 1);
-  TlsPipe server(server_ctx.get(), TlsPipe::Role::kServer, {}, true);
-  handshake(device, server, true);
-  auto rec = take(server);
+  auto rec = serve(device, server_ctx.get());
   ASSERT_TRUE(rec);
-  device.feed(rec->take_output());
   const Bytes down = pattern(5000, 8);
   Bytes out;
   rec->seal(down, out);
