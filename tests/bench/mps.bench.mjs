@@ -7,6 +7,8 @@
 //   server memory/device    growth of the server's resident memory (process tree) over that, per device;
 //                           read 1 s after the last login and again after 10 s idle
 //   server CPU/device       CPU time the server spent over that, per device
+//   again, devices known    the same fleet connecting a second time, once all had disconnected:
+//                           no records to create, so what the connections themselves cost
 // amtsim is the same program for both and runs on the same two cores.
 // Then Serial-over-LAN throughput: one more amtsim computer connects to Meshwork's MPS, the
 // administrator's relay (/amtrelay.ashx?p=sol, Node's ws client) logs in to its console and runs
@@ -35,7 +37,17 @@ const AMT_PASS = 'P@ssw0rd-bench';
 const ADMIN_PASS = 'Bench-admin-pass1';
 const amtsim = path.join(root, 'build', 'bin', 'amtsim');
 
+// The fleet connects twice: first as new devices (each server creates their records, events,
+// database pages), then again once all have disconnected, as known devices: the second figure
+// is what the connections themselves hold (a fleet reconnecting after a restart or an outage).
 async function connect(name, mpsPort, user, serverPid, check = async () => {}) {
+  const first = await fleet(name, mpsPort, user, serverPid, check);
+  await sleep(3000);  // every connection closed, and seen closed by the server
+  const again = await fleet(`${name} (devices known)`, mpsPort, user, serverPid);
+  return { ...first, again };
+}
+
+async function fleet(name, mpsPort, user, serverPid, check = async () => {}) {
   await sleep(1000);  // let the server settle after start
   const before = processTree(serverPid);
   const t0 = process.hrtime.bigint();
@@ -66,7 +78,9 @@ async function connect(name, mpsPort, user, serverPid, check = async () => {}) {
       idleMemPerDevice: ((idle.rssKiB - before.rssKiB) * 1024) / devices,
       cpuPerDevice: (after.cpuSeconds - before.cpuSeconds) / devices };
   } finally {
+    const gone = new Promise((resolve) => { if (sim.exitCode !== null || sim.signalCode !== null) resolve(); else sim.on('exit', resolve); });
     sim.kill('SIGTERM');
+    await gone;
   }
 }
 
@@ -233,6 +247,9 @@ console.log(`time to all connected (s)  ${mw.secs.toFixed(2).padStart(8)}  ${mc.
 console.log(`server memory/device (KiB) ${(mw.memPerDevice / 1024).toFixed(1).padStart(8)}  ${(mc.memPerDevice / 1024).toFixed(1).padStart(8)}    ${(mc.memPerDevice / mw.memPerDevice).toFixed(2)}x less`);
 console.log(`  after 10 s idle (KiB)     ${(mw.idleMemPerDevice / 1024).toFixed(1).padStart(8)}  ${(mc.idleMemPerDevice / 1024).toFixed(1).padStart(8)}    ${(mc.idleMemPerDevice / mw.idleMemPerDevice).toFixed(2)}x less`);
 console.log(`server CPU/device (ms)     ${(mw.cpuPerDevice * 1000).toFixed(2).padStart(8)}  ${(mc.cpuPerDevice * 1000).toFixed(2).padStart(8)}    ${(mc.cpuPerDevice / mw.cpuPerDevice).toFixed(2)}x less`);
+console.log(`again, devices known (KiB) ${(mw.again.memPerDevice / 1024).toFixed(1).padStart(8)}  ${(mc.again.memPerDevice / 1024).toFixed(1).padStart(8)}    ${(mc.again.memPerDevice / mw.again.memPerDevice).toFixed(2)}x less`);
+console.log(`  after 10 s idle (KiB)     ${(mw.again.idleMemPerDevice / 1024).toFixed(1).padStart(8)}  ${(mc.again.idleMemPerDevice / 1024).toFixed(1).padStart(8)}    ${(mc.again.idleMemPerDevice / mw.again.idleMemPerDevice).toFixed(2)}x less`);
+console.log(`  time to all connected (s)${mw.again.secs.toFixed(2).padStart(8)}  ${mc.again.secs.toFixed(2).padStart(8)}    ${(mc.again.secs / mw.again.secs).toFixed(2)}x faster`);
 const sol = solResults;
 console.log(`Serial-over-LAN, seq 1 ${solLines} (${(sol.meshwork.bytes / 1e6).toFixed(1)} MB): through Meshwork's MPS and relay ` +
   `${sol.meshwork.mbps.toFixed(2)} MB/s; directly on the LAN by a minimal SOL client (no server) ` +

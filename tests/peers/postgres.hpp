@@ -53,22 +53,32 @@ class PostgresServer {
       as_ = {"runuser", "-u", "postgres", "--"};
       if (::chown(dir_.path.c_str(), pw->pw_uid, pw->pw_gid) != 0) return fail("cannot give the folder to postgres");
     }
-    port_ = free_port();
     const auto data = (dir_.path / "data").string();
     auto r = run(cmd({(bin_ / "initdb").string(), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C",
                       "--no-sync"}),
                  current_env(), std::chrono::seconds(60));
     if (r.status != 0) return fail("initdb failed: " + r.err + r.out);
-    std::string opts = "-p " + std::to_string(port_) + " -k " + dir_.path.string() +
-                       " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+    std::string tls_opts;
     if (tls_) {
       if (std::string why = make_certificates(); !why.empty()) return fail(why);
-      opts += " -c ssl=on -c ssl_cert_file=" + (dir_.path / "server.crt").string() + " -c ssl_key_file=" + (dir_.path / "server.key").string();
+      tls_opts = " -c ssl=on -c ssl_cert_file=" + (dir_.path / "server.crt").string() + " -c ssl_key_file=" +
+                 (dir_.path / "server.key").string();
     }
-    r = run(cmd({(bin_ / "pg_ctl").string(), "-D", data, "-o", opts, "-l", (dir_.path / "server.log").string(), "-w", "-t", "60",
-                 "start"}),
-            current_env(), std::chrono::seconds(90));
-    if (r.status != 0) return fail("pg_ctl start failed: " + r.err + r.out + read_file(dir_.path / "server.log"));
+    // free_port() only finds a port free at that moment: a test running in parallel may bind it
+    // before PostgreSQL does ("Address already in use"). Then another port, a few times.
+    for (int attempt = 0;; ++attempt) {
+      port_ = free_port();
+      const std::string opts = "-p " + std::to_string(port_) + " -k " + dir_.path.string() +
+                               " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" +
+                               tls_opts;
+      const auto log = dir_.path / ("server-" + std::to_string(attempt) + ".log");
+      r = run(cmd({(bin_ / "pg_ctl").string(), "-D", data, "-o", opts, "-l", log.string(), "-w", "-t", "60", "start"}),
+              current_env(), std::chrono::seconds(90));
+      if (r.status == 0) break;
+      const std::string why = read_file(log);
+      if (attempt < 4 && why.find("Address already in use") != std::string::npos) continue;
+      return fail("pg_ctl start failed: " + r.err + r.out + why);
+    }
     running_ = true;
   }
 
