@@ -2,17 +2,14 @@
 #include "mw/native/tls_pipe.hpp"
 
 #include <openssl/bio.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <string_view>
 
 #include "mw/native/tls_records.hpp"
@@ -285,7 +282,6 @@ std::unique_ptr<TlsHandover> TlsPipe::handover() {
   const EVP_MD* md = SSL_CIPHER_get_handshake_digest(cipher);
   const int hash_len = md ? EVP_MD_get_size(md) : 0;
   if (hash_len != 32 && hash_len != 48) return nullptr;
-  const char* hash = hash_len == 48 ? "SHA384" : "SHA256";
   p.hash_len = static_cast<std::uint8_t>(hash_len);
   p.is_client = role_ == Role::kClient;
   SSL_SESSION* session = SSL_get_session(s);
@@ -295,49 +291,22 @@ std::unique_ptr<TlsHandover> TlsPipe::handover() {
     p.max_fragment = static_cast<std::uint16_t>(512u << (mfl - 1));
   }
   TlsRecords::Keys client, server;
-  const std::size_t key_len = TlsRecords::key_length(p.aead);
   bool ok = false;
   if (SSL_version(s) == TLS1_3_VERSION) {
     p.version = TlsRecords::Version::kTls13;
     ok = secrets_ && secrets_->client_len == std::size_t(hash_len) && secrets_->server_len == std::size_t(hash_len) &&
-         TlsRecords::derive_tls13(p.aead, hash, std::span<const std::uint8_t>(secrets_->client.data(), secrets_->client_len), client) &&
-         TlsRecords::derive_tls13(p.aead, hash, std::span<const std::uint8_t>(secrets_->server.data(), secrets_->server_len), server);
+         TlsRecords::derive_tls13(p.aead, std::span<const std::uint8_t>(secrets_->client.data(), secrets_->client_len), client) &&
+         TlsRecords::derive_tls13(p.aead, std::span<const std::uint8_t>(secrets_->server.data(), secrets_->server_len), server);
     // Both Finished messages were handshake records: application data starts at 0.
   } else if (SSL_version(s) == TLS1_2_VERSION) {
     p.version = TlsRecords::Version::kTls12;
-    // key_block = PRF(master_secret, "key expansion", server_random + client_random) (RFC 5246
-    // 6.3): client key, server key, client IV, server IV (AEAD suites have no MAC keys).
-    const std::size_t iv_len = p.aead == TlsRecords::Aead::kChaCha20Poly1305 ? 12 : 4;
     std::array<std::uint8_t, 48> master{};
-    std::array<std::uint8_t, 13 + 64> seed{};
-    std::array<std::uint8_t, 2 * 32 + 2 * 12> block{};
+    std::array<std::uint8_t, 32> server_random{}, client_random{};
     const std::size_t master_len = SSL_SESSION_get_master_key(session, master.data(), master.size());
-    std::memcpy(seed.data(), "key expansion", 13);
-    const bool randoms = SSL_get_server_random(s, seed.data() + 13, 32) == 32 && SSL_get_client_random(s, seed.data() + 45, 32) == 32;
-    EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "TLS1-PRF", nullptr);
-    EVP_KDF_CTX* kctx = kdf ? EVP_KDF_CTX_new(kdf) : nullptr;
-    EVP_KDF_free(kdf);
-    if (kctx && master_len > 0 && randoms) {
-      OSSL_PARAM params[] = {
-          OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(hash), 0),
-          OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, master.data(), master_len),
-          OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed.data(), seed.size()),
-          OSSL_PARAM_construct_end(),
-      };
-      const std::size_t total = 2 * key_len + 2 * iv_len;
-      if (EVP_KDF_derive(kctx, block.data(), total, params) == 1) {
-        std::memcpy(client.key.data(), block.data(), key_len);
-        std::memcpy(server.key.data(), block.data() + key_len, key_len);
-        std::memcpy(client.iv.data(), block.data() + 2 * key_len, iv_len);
-        std::memcpy(server.iv.data(), block.data() + 2 * key_len + iv_len, iv_len);
-        // Each side's Finished was its first record under these keys.
-        client.seq = server.seq = 1;
-        ok = true;
-      }
-    }
-    EVP_KDF_CTX_free(kctx);
+    ok = SSL_get_server_random(s, server_random.data(), 32) == 32 && SSL_get_client_random(s, client_random.data(), 32) == 32 &&
+         TlsRecords::derive_tls12(p.aead, p.hash_len, std::span<const std::uint8_t>(master.data(), master_len), server_random,
+                                  client_random, client, server);
     OPENSSL_cleanse(master.data(), master.size());
-    OPENSSL_cleanse(block.data(), block.size());
   }
   std::unique_ptr<TlsHandover> rec;
   if (ok) {

@@ -12,6 +12,7 @@
 #include <openssl/kdf.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <string_view>
 #include <utility>
@@ -64,11 +65,28 @@ void put_u64(std::uint8_t* p, std::uint64_t v) {
   }
 }
 
+// AES-GCM in TLS 1.2 carries an 8-byte explicit nonce in each record, after a 4-byte salt IV.
+bool has_explicit_nonce(const TlsRecords::Params& p) {
+  return p.version == TlsRecords::Version::kTls12 && p.aead != TlsRecords::Aead::kChaCha20Poly1305;
+}
+
+// TLS 1.2's additional data: seq_num || type || version || length (of the plaintext).
+std::array<std::uint8_t, 13> tls12_aad(std::uint64_t seq, std::uint8_t type, std::uint8_t major, std::uint8_t minor, std::size_t n) {
+  std::array<std::uint8_t, 13> aad{};
+  put_u64(aad.data(), seq);
+  aad[8] = type;
+  aad[9] = major;
+  aad[10] = minor;
+  aad[11] = static_cast<std::uint8_t>(n >> 8);
+  aad[12] = static_cast<std::uint8_t>(n);
+  return aad;
+}
+
 // The per-record nonce: IV xor sequence number (TLS 1.3, and ChaCha20 in TLS 1.2), or salt ||
 // explicit nonce (AES-GCM in TLS 1.2; `explicit_nonce` then holds its 8 bytes).
 std::array<std::uint8_t, 12> nonce_of(const TlsRecords::Params& p, const TlsRecords::Keys& k, const std::uint8_t* explicit_nonce) {
   std::array<std::uint8_t, 12> n{};
-  if (p.version == TlsRecords::Version::kTls12 && p.aead != TlsRecords::Aead::kChaCha20Poly1305) {
+  if (has_explicit_nonce(p)) {
     std::copy_n(k.iv.begin(), 4, n.begin());
     std::copy_n(explicit_nonce, 8, n.begin() + 4);
     return n;
@@ -96,8 +114,19 @@ bool aead_run(EVP_CIPHER_CTX* ctx, const std::array<std::uint8_t, 12>& nonce, st
   return true;
 }
 
-bool hkdf_expand_label(const char* hash, std::span<const std::uint8_t> secret, std::string_view label, std::uint8_t* out,
-                       std::size_t out_len) {
+// Runs OpenSSL's key derivation `name` ("HKDF", "TLS1-PRF") with `params` into `out`.
+bool kdf_derive(const char* name, const OSSL_PARAM* params, std::uint8_t* out, std::size_t out_len) {
+  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, name, nullptr);
+  EVP_KDF_CTX* kctx = kdf ? EVP_KDF_CTX_new(kdf) : nullptr;
+  EVP_KDF_free(kdf);
+  const bool ok = kctx && EVP_KDF_derive(kctx, out, out_len, params) == 1;
+  EVP_KDF_CTX_free(kctx);
+  return ok;
+}
+
+const char* hash_name(std::size_t hash_len) { return hash_len == 48 ? "SHA384" : "SHA256"; }
+
+bool hkdf_expand_label(std::span<const std::uint8_t> secret, std::string_view label, std::uint8_t* out, std::size_t out_len) {
   // HkdfLabel: uint16 length, opaque label<7..255> = "tls13 " + label, opaque context<0..255> = "".
   std::vector<std::uint8_t> info;
   const std::string full = "tls13 " + std::string(label);
@@ -106,24 +135,16 @@ bool hkdf_expand_label(const char* hash, std::span<const std::uint8_t> secret, s
   info.push_back(static_cast<std::uint8_t>(full.size()));
   info.insert(info.end(), full.begin(), full.end());
   info.push_back(0);
-  EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
-  EVP_KDF_CTX* kctx = kdf ? EVP_KDF_CTX_new(kdf) : nullptr;
-  EVP_KDF_free(kdf);
-  if (!kctx) return false;
   int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
   OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(hash), 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(hash_name(secret.size())), 0),
       OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(secret.data()), secret.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
       OSSL_PARAM_construct_end(),
   };
-  const bool ok = EVP_KDF_derive(kctx, out, out_len, params) == 1;
-  EVP_KDF_CTX_free(kctx);
-  return ok;
+  return kdf_derive("HKDF", params, out, out_len);
 }
-
-const char* hash_name(std::uint8_t hash_len) { return hash_len == 48 ? "SHA384" : "SHA256"; }
 
 }  // namespace
 
@@ -142,24 +163,53 @@ TlsRecords::~TlsRecords() {
   OPENSSL_cleanse(&p_.write, sizeof p_.write);
 }
 
-bool TlsRecords::derive_tls13(Aead aead, const char* hash, std::span<const std::uint8_t> secret, Keys& keys) {
-  if (secret.size() > keys.secret.size()) return false;
+bool TlsRecords::derive_tls13(Aead aead, std::span<const std::uint8_t> secret, Keys& keys) {
+  if (secret.size() != 32 && secret.size() != 48) return false;
   std::copy(secret.begin(), secret.end(), keys.secret.begin());
-  return hkdf_expand_label(hash, secret, "key", keys.key.data(), key_length(aead)) &&
-         hkdf_expand_label(hash, secret, "iv", keys.iv.data(), keys.iv.size());
+  keys.seq = 0;
+  return hkdf_expand_label(secret, "key", keys.key.data(), key_length(aead)) &&
+         hkdf_expand_label(secret, "iv", keys.iv.data(), keys.iv.size());
+}
+
+bool TlsRecords::derive_tls12(Aead aead, std::uint8_t hash_len, std::span<const std::uint8_t> master,
+                              std::span<const std::uint8_t, 32> server_random, std::span<const std::uint8_t, 32> client_random,
+                              Keys& client, Keys& server) {
+  const std::size_t key_len = key_length(aead);
+  const std::size_t iv_len = aead == Aead::kChaCha20Poly1305 ? 12 : 4;
+  std::array<std::uint8_t, 13 + 64> seed{};
+  std::memcpy(seed.data(), "key expansion", 13);
+  std::copy(server_random.begin(), server_random.end(), seed.begin() + 13);
+  std::copy(client_random.begin(), client_random.end(), seed.begin() + 45);
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>(hash_name(hash_len)), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, const_cast<std::uint8_t*>(master.data()), master.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed.data(), seed.size()),
+      OSSL_PARAM_construct_end(),
+  };
+  std::array<std::uint8_t, 2 * 32 + 2 * 12> block{};
+  const bool ok = !master.empty() && kdf_derive("TLS1-PRF", params, block.data(), 2 * key_len + 2 * iv_len);
+  if (ok) {
+    std::memcpy(client.key.data(), block.data(), key_len);
+    std::memcpy(server.key.data(), block.data() + key_len, key_len);
+    std::memcpy(client.iv.data(), block.data() + 2 * key_len, iv_len);
+    std::memcpy(server.iv.data(), block.data() + 2 * key_len + iv_len, iv_len);
+    client.seq = server.seq = 1;
+  }
+  OPENSSL_cleanse(block.data(), block.size());
+  return ok;
 }
 
 bool TlsRecords::update_secret(Keys& keys) {
   // application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length)
   std::array<std::uint8_t, 48> next{};
   const std::span<const std::uint8_t> current(keys.secret.data(), p_.hash_len);
-  if (!hkdf_expand_label(hash_name(p_.hash_len), current, "traffic upd", next.data(), p_.hash_len)) return false;
+  if (!hkdf_expand_label(current, "traffic upd", next.data(), p_.hash_len)) return false;
   Keys fresh;
-  const bool ok = derive_tls13(p_.aead, hash_name(p_.hash_len), std::span<const std::uint8_t>(next.data(), p_.hash_len), fresh);
+  const bool ok = derive_tls13(p_.aead, std::span<const std::uint8_t>(next.data(), p_.hash_len), fresh);
   OPENSSL_cleanse(next.data(), next.size());
   if (!ok) return false;
   OPENSSL_cleanse(&keys, sizeof keys);
-  keys = fresh;  // sequence number 0
+  keys = fresh;  // sequence number 0 (derive_tls13)
   OPENSSL_cleanse(&fresh, sizeof fresh);
   return true;
 }
@@ -230,7 +280,7 @@ void TlsRecords::record(std::span<const std::uint8_t> rec, std::vector<std::uint
   auto& k = p_.read;
   if (k.seq == std::numeric_limits<std::uint64_t>::max()) return fail(kInternalError, "TLS sequence number exhausted");
   const bool tls13 = p_.version == Version::kTls13;
-  const bool explicit_nonce = !tls13 && p_.aead != Aead::kChaCha20Poly1305;
+  const bool explicit_nonce = has_explicit_nonce(p_);
   const std::size_t overhead = kTagLength + (explicit_nonce ? 8 : 0);
   const std::size_t body = rec.size() - kHeader;
   if (body < overhead + (tls13 ? 1 : 0)) return fail(kBadRecordMac, "TLS record too short");
@@ -239,17 +289,8 @@ void TlsRecords::record(std::span<const std::uint8_t> rec, std::vector<std::uint
   }
   const std::size_t n = body - overhead;
   const std::uint8_t* in = rec.data() + kHeader + (explicit_nonce ? 8 : 0);
-  std::array<std::uint8_t, 13> aad12{};
-  std::span<const std::uint8_t> aad = rec.first(kHeader);
-  if (!tls13) {
-    put_u64(aad12.data(), k.seq);
-    aad12[8] = type;
-    aad12[9] = rec[1];
-    aad12[10] = rec[2];
-    aad12[11] = static_cast<std::uint8_t>(n >> 8);
-    aad12[12] = static_cast<std::uint8_t>(n);
-    aad = aad12;
-  }
+  const auto aad12 = tls12_aad(k.seq, type, rec[1], rec[2], n);
+  const std::span<const std::uint8_t> aad = tls13 ? rec.first(kHeader) : std::span<const std::uint8_t>(aad12);
   // Decrypted straight into the caller's buffer; taken back unless it is application data.
   const std::size_t at = plain.size();
   plain.resize(at + n);
@@ -340,7 +381,7 @@ void TlsRecords::seal_one(std::uint8_t type, std::span<const std::uint8_t> data,
     return fail(kInternalError, "TLS sequence number exhausted");
   }
   const bool tls13 = p_.version == Version::kTls13;
-  const bool explicit_nonce = !tls13 && p_.aead != Aead::kChaCha20Poly1305;
+  const bool explicit_nonce = has_explicit_nonce(p_);
   const std::size_t n = data.size() + (tls13 ? 1 : 0);  // TLS 1.3: the content type follows the content
   const std::size_t body = n + kTagLength + (explicit_nonce ? 8 : 0);
   const std::size_t at = out.size();
@@ -358,17 +399,8 @@ void TlsRecords::seal_one(std::uint8_t type, std::span<const std::uint8_t> data,
   }
   std::copy(data.begin(), data.end(), payload);
   if (tls13) payload[data.size()] = type;
-  std::array<std::uint8_t, 13> aad12{};
-  std::span<const std::uint8_t> aad(h, kHeader);
-  if (!tls13) {
-    put_u64(aad12.data(), k.seq);
-    aad12[8] = type;
-    aad12[9] = 3;
-    aad12[10] = 3;
-    aad12[11] = static_cast<std::uint8_t>(n >> 8);
-    aad12[12] = static_cast<std::uint8_t>(n);
-    aad = aad12;
-  }
+  const auto aad12 = tls12_aad(k.seq, type, 3, 3, n);
+  const std::span<const std::uint8_t> aad = tls13 ? std::span<const std::uint8_t>(h, kHeader) : std::span<const std::uint8_t>(aad12);
   EVP_CIPHER_CTX* ctx = keyed(p_.aead, k, true);
   if (!ctx || !aead_run(ctx, nonce_of(p_, k, h + kHeader), aad, payload, n, payload, payload + n, true)) {
     out.resize(at);

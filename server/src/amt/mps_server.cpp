@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <deque>
 #include <thread>
 
 #include "accounts/model.hpp"
@@ -775,7 +774,7 @@ void MpsServer::stop() {
 }
 
 void MpsServer::run_handshake_step(std::uint64_t order, std::function<void()> step) {
-  const auto later = [](const HandshakeStep& a, const HandshakeStep& b) { return a.order > b.order; };
+  const auto later = [](const QueuedStep& a, const QueuedStep& b) { return a.order > b.order; };
   {
     std::lock_guard lock(handshake_mu_);
     handshake_queue_.push_back({order, std::move(step)});

@@ -153,12 +153,12 @@ class MpsServer {
   std::map<std::string, std::weak_ptr<CiraLink>> links_;
   std::map<const CiraLink*, std::weak_ptr<CiraLink>> all_;  // every connection, for stop()
   Counters counters_;
-  struct HandshakeStep {
+  struct QueuedStep {
     std::uint64_t order;
     std::function<void()> run;
   };
   std::mutex handshake_mu_;
-  std::vector<HandshakeStep> handshake_queue_;  // a heap: the lowest order on top
+  std::vector<QueuedStep> handshake_queue_;  // a heap: the lowest order on top
   std::atomic<std::uint64_t> handshake_order_{0};
   std::unique_ptr<asio::thread_pool> handshakes_;  // last: joined first when the server goes
 };

@@ -68,9 +68,15 @@ class TlsRecords {
   TlsRecords(const TlsRecords&) = delete;
   TlsRecords& operator=(const TlsRecords&) = delete;
 
-  // TLS 1.3 keys from a traffic secret: key and IV by HKDF-Expand-Label (RFC 8446 7.3). False
-  // when OpenSSL cannot derive them. `hash` is the suite's hash ("SHA256", "SHA384").
-  static bool derive_tls13(Aead aead, const char* hash, std::span<const std::uint8_t> secret, Keys& keys);
+  // TLS 1.3 keys from a traffic secret (32 or 48 bytes: the suite's hash length): key and IV by
+  // HKDF-Expand-Label (RFC 8446 7.3), sequence number 0. False when OpenSSL cannot derive them.
+  static bool derive_tls13(Aead aead, std::span<const std::uint8_t> secret, Keys& keys);
+  // TLS 1.2 keys (RFC 5246 6.3): key_block = PRF(master_secret, "key expansion", server_random +
+  // client_random), split into client key, server key, client IV, server IV (AEAD suites have no
+  // MAC keys); sequence numbers 1 (each side's Finished was its first record under them).
+  static bool derive_tls12(Aead aead, std::uint8_t hash_len, std::span<const std::uint8_t> master,
+                           std::span<const std::uint8_t, 32> server_random, std::span<const std::uint8_t, 32> client_random,
+                           Keys& client, Keys& server);
   static std::size_t key_length(Aead aead) { return aead == Aead::kAes128Gcm ? 16 : 32; }
 
   // Ciphertext from the peer: every whole record is checked and decrypted, its application data
